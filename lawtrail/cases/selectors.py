@@ -1,0 +1,67 @@
+"""Reads of cases, always through the access policy."""
+
+from django.db.models import Count, Q
+
+from lawtrail.access.policy import visible_cases
+from lawtrail.cases import workflow
+from lawtrail.cases.enums import OPEN_STAGES, Stage
+from lawtrail.cases.models import Case
+from lawtrail.ledger.selectors import entries_for_scope
+from lawtrail.org.enums import Role
+
+FILTERS = ("stage", "matter_type", "source", "procedure", "department")
+
+
+def case_list(user, *, q="", **filters):
+    cases = visible_cases(user).select_related("agency", "department").annotate(party_count=Count("parties"))
+    if q := (q or "").strip():
+        cases = cases.filter(
+            Q(case_no__icontains=q) | Q(title__icontains=q) | Q(parties__name__icontains=q)
+        ).distinct()
+    for name in FILTERS:
+        if value := filters.get(name):
+            cases = cases.filter(**{f"{name}_id" if name == "department" else name: value})
+    return cases
+
+
+def my_open_cases(user):
+    return case_list(user).filter(assignments__officer__user=user, stage__in=OPEN_STAGES)
+
+
+def pending_approvals(user):
+    """Cases waiting for this user's decision: start, emergency start, decision, archiving."""
+    cases = case_list(user)
+    if user.role == Role.HEAD:
+        return cases.filter(
+            Q(stage=Stage.INITIATION, procedure="general")
+            | Q(stage=Stage.DECISION)
+            | Q(emergency=True, start_approved_at__isnull=True)
+        )
+    if user.role == Role.REVIEWER:
+        return cases.filter(stage=Stage.DECISION)
+    if user.role == Role.ARCHIVIST:
+        return cases.filter(stage=Stage.ARCHIVING)
+    return cases.none()
+
+
+def available_transitions(case, user):
+    """The workflow steps this user could take now, each with its refusals (empty when allowed)."""
+    steps = []
+    for transition in workflow.TRANSITIONS.values():
+        if case.stage not in transition.sources or user.role not in transition.roles:
+            continue
+        steps.append((transition, workflow.refusals(transition, case, user, None)))
+    return steps
+
+
+def case_trail(case):
+    return entries_for_scope(case.scope)
+
+
+def stage_overview():
+    """Every case with its agency, profile and party count (for `lawtrail cases`)."""
+    return (
+        Case.objects.select_related("agency")
+        .annotate(party_count=Count("parties"))
+        .order_by("agency__code", "year", "seq")
+    )

@@ -1,0 +1,179 @@
+"""The only writers of cases: open, add parties and officers, move through the workflow.
+
+Each service runs in one transaction and appends its ledger entries (DESIGN.md
+invariant 2); a refused step raises a typed error and changes nothing.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import ValidationError as StdnumError
+
+from lawtrail.cases import workflow
+from lawtrail.cases.enums import (
+    Confidentiality, IdType, MatterType, OfficerRole, PartyKind, Procedure, Source, Stage,
+)
+from lawtrail.cases.models import Case, CaseNumberCounter, CaseOfficer, Party, StageTransition
+from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound
+from lawtrail.ledger.services import ledger_append, lock_chain
+from lawtrail.org.enums import Role
+
+PERSON_ID_TYPES = {IdType.RESIDENT_ID, IdType.PASSPORT, IdType.OTHER}
+ORGANISATION_ID_TYPES = {IdType.USCC, IdType.OTHER}
+
+
+def _choice(enum, value, label):
+    if value not in enum.values:
+        raise InvalidInput(f"{label}无效：{value}", field=label)
+    return value
+
+
+def _require(value, label):
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(f"请填写{label}", field=label)
+    return value
+
+
+def _same_agency(actor, agency):
+    if actor.agency_id != agency.pk:
+        # Another agency's objects do not exist for this user.
+        raise NotFound("案件不存在")
+
+
+def case_number(agency, year, seq):
+    return f"{agency.case_prefix}〔{year}〕{seq}号"
+
+
+def _next_number(agency, year):
+    counter, _ = CaseNumberCounter.objects.select_for_update().get_or_create(agency=agency, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+@transaction.atomic
+def case_open(*, actor, department, title, matter_type, source, start_reason, officers,
+              parties=(), procedure=Procedure.GENERAL, confidentiality=Confidentiality.INTERNAL,
+              summary="", complainant_name="", complainant_contact="", reason=None) -> Case:
+    """Open a case at 程序启动 with its 案号, parties and handling officers.
+
+    `officers` is a list of (Officer, OfficerRole); `parties` a list of dicts for `party_add`.
+    """
+    if actor.role not in (Role.OFFICER, Role.HEAD):
+        raise NotAllowed("只有执法人员或负责人可以登记案件")
+    agency = department.agency
+    _same_agency(actor, agency)
+    fields = dict(
+        title=_require(title, "案由"),
+        matter_type=_choice(MatterType, matter_type, "事项类型"),
+        source=_choice(Source, source, "案件来源"),
+        procedure=_choice(Procedure, procedure, "程序"),
+        confidentiality=_choice(Confidentiality, confidentiality, "密级"),
+        start_reason=_require(start_reason, "启动原因"),
+        summary=(summary or "").strip(),
+        complainant_name=(complainant_name or "").strip(),
+        complainant_contact=(complainant_contact or "").strip(),
+    )
+    if not officers:
+        raise InvalidInput("请至少指定一名承办人", field="承办人")
+    # Taken first so the case number and the ledger advance under one lock.
+    lock_chain()
+    now = timezone.now()
+    year = timezone.localtime(now).year
+    seq = _next_number(agency, year)
+    case = Case.objects.create(
+        agency=agency, department=department, year=year, seq=seq,
+        case_no=case_number(agency, year, seq), created_by=actor, **fields,
+    )
+    ledger_append(actor=actor, action="case.open", obj=case, scope=case.scope, reason=reason or fields["start_reason"])
+    for officer, role in officers:
+        case_assign_officer(actor=actor, case=case, officer=officer, role=role)
+    for party in parties:
+        party_add(actor=actor, case=case, **party)
+    return case
+
+
+def _validate_identity(kind, id_type, id_number):
+    allowed = PERSON_ID_TYPES if kind == PartyKind.PERSON else ORGANISATION_ID_TYPES
+    if id_type not in allowed:
+        raise InvalidInput(f"{PartyKind(kind).label}不能使用{IdType(id_type).label}", field="证件类型")
+    try:
+        if id_type == IdType.RESIDENT_ID:
+            return ric.validate(id_number)
+        if id_type == IdType.USCC:
+            return uscc.validate(id_number)
+    except StdnumError:
+        raise InvalidInput(f"{IdType(id_type).label}号码“{id_number}”无效，请核对", field="证件号码")
+    return id_number
+
+
+@transaction.atomic
+def party_add(*, actor, case, kind, name, id_type, id_number, legal_representative="",
+              address="", phone="", reason=None) -> Party:
+    _same_agency(actor, case.agency)
+    if case.stage not in (Stage.INITIATION, Stage.INVESTIGATION):
+        raise InvalidInput(f"案件已处于“{case.get_stage_display()}”阶段，不能再增加当事人")
+    kind = _choice(PartyKind, kind, "当事人类型")
+    id_type = _choice(IdType, id_type, "证件类型")
+    id_number = _validate_identity(kind, id_type, _require(id_number, "证件号码"))
+    if kind == PartyKind.ORGANISATION and not (legal_representative or "").strip():
+        raise InvalidInput("单位当事人须填写法定代表人或负责人", field="法定代表人")
+    party = Party.objects.create(
+        case=case, kind=kind, name=_require(name, "当事人姓名或名称"), id_type=id_type,
+        id_number=id_number, legal_representative=(legal_representative or "").strip(),
+        address=(address or "").strip(), phone=(phone or "").strip(),
+    )
+    ledger_append(actor=actor, action="party.add", obj=party, scope=case.scope, reason=reason or "")
+    return party
+
+
+@transaction.atomic
+def case_assign_officer(*, actor, case, officer, role=OfficerRole.ASSIST, reason=None) -> CaseOfficer:
+    """Record an officer as a handling officer; only a qualified officer of the agency may be."""
+    _same_agency(actor, case.agency)
+    if officer.agency_id != case.agency_id:
+        raise InvalidInput(f"{officer.name}不是本机关执法人员", field="承办人")
+    if problem := officer.qualification_problem(timezone.localdate()):
+        raise InvalidInput(f"{problem}，不能作为承办人", field="承办人")
+    if case.stage not in workflow.OPEN_FOR_ASSIGNMENT:
+        raise InvalidInput(f"案件已处于“{case.get_stage_display()}”阶段，不能再指定承办人")
+    if case.assignments.filter(officer=officer).exists():
+        raise InvalidInput(f"{officer.name}已是本案承办人", field="承办人")
+    assignment = CaseOfficer.objects.create(case=case, officer=officer, role=_choice(OfficerRole, role, "承办角色"))
+    ledger_append(actor=actor, action="case.assign", obj=assignment, scope=case.scope, reason=reason or "")
+    return assignment
+
+
+@transaction.atomic
+def case_transition(*, actor, case, name, reason="", data=None) -> StageTransition:
+    """Take one step of the workflow table, or refuse with every reason why not."""
+    transition = workflow.TRANSITIONS.get(name)
+    if transition is None:
+        raise InvalidInput(f"未知的流程步骤：{name}")
+    _same_agency(actor, case.agency)
+    lock_chain()
+    # Re-read under the lock so two approvals of the same case cannot both pass.
+    case = Case.objects.select_related("agency").get(pk=case.pk)
+    data = {key: (data or {}).get(key, "") for key, _ in transition.fields}
+    reason = (reason or "").strip()
+    problems = workflow.refusals(transition, case, actor, data)
+    if transition.reason_required and not reason:
+        problems.append(f"请填写{transition.reason_label}")
+    if problems:
+        error = NotAllowed if actor.role not in transition.roles else InvalidInput
+        raise error("；".join(problems))
+    now = timezone.now()
+    from_stage = case.stage
+    for effect in transition.effects:
+        effect(case, actor, now, reason)
+    if transition.target is not None:
+        case.stage = transition.target
+    case.save()
+    step = StageTransition.objects.create(
+        case=case, name=transition.name, label=transition.label, from_stage=from_stage,
+        to_stage=case.stage, actor=actor, at=now, reason=reason, data=data,
+    )
+    ledger_append(actor=actor, action=f"case.{transition.name}", obj=step, scope=case.scope, reason=reason)
+    ledger_append(actor=actor, action="case.update", obj=case, scope=case.scope, reason=transition.label)
+    return step

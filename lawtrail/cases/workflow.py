@@ -1,0 +1,197 @@
+"""The stage workflow of a case, as one table.
+
+程序启动 → 调查取证 → 审查决定 → 送达执行 → 待归档 → 已归档, with the side roads the
+regulations allow: an emergency start approved afterwards, an application not
+accepted, a complaint not taken up (closed with the complainant told), and the
+简易程序 that decides on the spot and skips investigation and review.
+
+Each row names who may take the step, the stages it leaves from, where it goes,
+and its guards. A guard returns the Chinese reason the step is refused, or None.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
+
+from lawtrail.cases.enums import Procedure, Source, Stage
+from lawtrail.org.enums import Role
+from lawtrail.rules.profiles import get_profile
+
+MIN_INVESTIGATORS = 2  # 执法人员不得少于两人
+# Handling officers may be added while the facts are still being gathered.
+OPEN_FOR_ASSIGNMENT = (Stage.INITIATION, Stage.INVESTIGATION)
+
+
+# --- guards -------------------------------------------------------------------
+
+def general_procedure(case, data):
+    if case.procedure != Procedure.GENERAL:
+        return "简易程序案件不经过此步骤"
+
+
+def simple_procedure(case, data):
+    if case.procedure != Procedure.SIMPLE:
+        return "只有简易程序案件可以当场作出决定"
+
+
+def not_application(case, data):
+    if case.source == Source.APPLICATION:
+        return "依申请启动的案件应办理受理或不予受理"
+
+
+def from_application(case, data):
+    if case.source != Source.APPLICATION:
+        return "只有依申请启动的案件可以受理或不予受理"
+
+
+def from_complaint(case, data):
+    if case.source != Source.COMPLAINT:
+        return "只有投诉举报来源的案件可以不予立案并告知"
+
+
+def two_investigators(case, data):
+    count = case.assignments.count()
+    if count < MIN_INVESTIGATORS:
+        return f"调查取证须至少 {MIN_INVESTIGATORS} 名承办人，目前只有 {count} 名"
+
+
+def has_officer(case, data):
+    if not case.assignments.exists():
+        return "尚未指定承办人"
+
+
+def officers_qualified(case, data):
+    today = timezone.localdate()
+    problems = [
+        problem
+        for assignment in case.assignments.select_related("officer")
+        if (problem := assignment.officer.qualification_problem(today))
+    ]
+    if problems:
+        return "；".join(problems)
+
+
+def has_party(case, data):
+    if not case.parties.exists():
+        return "尚未登记当事人"
+
+
+def emergency_allowed(case, data):
+    if not get_profile(case.agency.profile).get("start.emergency.allowed"):
+        return "本机关适用的规定不允许紧急先行启动"
+
+
+def emergency_pending(case, data):
+    if not case.emergency or case.start_approved_at is not None:
+        return "没有待补办批准的紧急启动"
+
+
+def start_approved(case, data):
+    if case.procedure == Procedure.GENERAL and case.start_approved_at is None:
+        return "紧急启动尚未补办批准，不能进入审查决定"
+
+
+def complainant_notified(case, data):
+    """A named complainant must be told why no case is opened, and that is recorded."""
+    if not case.complainant_name or data is None:  # None: the form is not filled in yet
+        return None
+    missing = [label for key, label in NOTICE_FIELDS if not (data.get(key) or "").strip()]
+    if missing:
+        return f"实名投诉举报人 {case.complainant_name} 须告知不予立案，请填写：{'、'.join(missing)}"
+
+
+NOTICE_FIELDS = (("notice_method", "告知方式"), ("notice_date", "告知日期"), ("notice_content", "告知内容"))
+
+
+# --- effects ------------------------------------------------------------------
+
+def approve(case, actor, now, reason):
+    case.start_approved_at = now
+    case.start_approved_by = actor
+
+
+def start_emergency(case, actor, now, reason):
+    hours = get_profile(case.agency.profile).get("start.emergency.approve_within_hours")
+    case.emergency = True
+    case.emergency_reason = reason
+    case.approval_due_at = now + timedelta(hours=hours)
+
+
+def decide(case, actor, now, reason):
+    case.decided_at = now
+
+
+def end(case, actor, now, reason):
+    case.ended_at = now
+
+
+def archive(case, actor, now, reason):
+    case.archived_at = now
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: tuple
+    target: str | None  # None: the stage stays, only the record changes
+    roles: frozenset
+    guards: tuple = ()
+    effects: tuple = ()
+    reason_label: str = "说明"
+    reason_required: bool = True
+    fields: tuple = field(default=())  # extra inputs (key, label) kept with the transition
+
+
+OFFICERS = frozenset({Role.OFFICER})
+HEADS = frozenset({Role.HEAD})
+
+TRANSITIONS = {
+    t.name: t
+    for t in (
+        Transition("approve_start", "批准立案", (Stage.INITIATION,), Stage.INVESTIGATION, HEADS,
+                   (general_procedure, not_application, has_party, two_investigators, officers_qualified),
+                   (approve,), reason_label="负责人意见"),
+        Transition("emergency_start", "紧急先行启动", (Stage.INITIATION,), Stage.INVESTIGATION, OFFICERS,
+                   (general_procedure, not_application, emergency_allowed, two_investigators, officers_qualified),
+                   (start_emergency,), reason_label="紧急情况"),
+        Transition("approve_emergency", "补办启动批准", (Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION),
+                   None, HEADS, (emergency_pending,), (approve,), reason_label="负责人意见"),
+        Transition("accept_application", "受理申请", (Stage.INITIATION,), Stage.INVESTIGATION,
+                   OFFICERS | HEADS, (from_application, has_party, has_officer, officers_qualified),
+                   (approve,), reason_label="受理意见"),
+        Transition("reject_application", "不予受理", (Stage.INITIATION,), Stage.CLOSED, HEADS,
+                   (from_application,), reason_label="不予受理理由"),
+        Transition("decline_complaint", "不予立案并告知", (Stage.INITIATION,), Stage.CLOSED, HEADS,
+                   (from_complaint, complainant_notified), reason_label="不予立案理由", fields=NOTICE_FIELDS),
+        Transition("simple_decide", "当场作出决定（简易程序）", (Stage.INITIATION,), Stage.EXECUTION, OFFICERS,
+                   (simple_procedure, has_party, has_officer, officers_qualified),
+                   (approve, decide), reason_label="决定内容及依据"),
+        Transition("submit_review", "调查终结，提交审查", (Stage.INVESTIGATION,), Stage.DECISION, OFFICERS,
+                   (general_procedure, two_investigators, start_approved), reason_label="调查终结报告摘要"),
+        Transition("return_investigation", "退回补充调查", (Stage.DECISION,), Stage.INVESTIGATION,
+                   frozenset({Role.REVIEWER, Role.HEAD}), reason_label="退回理由"),
+        Transition("decide", "负责人批准决定", (Stage.DECISION,), Stage.EXECUTION, HEADS,
+                   (start_approved,), (decide,), reason_label="负责人意见"),
+        Transition("conclude", "执行完毕，结案", (Stage.EXECUTION,), Stage.ARCHIVING, OFFICERS | HEADS,
+                   (), (end,), reason_label="结案说明"),
+        Transition("archive", "立卷归档", (Stage.ARCHIVING,), Stage.ARCHIVED, frozenset({Role.ARCHIVIST}),
+                   (), (archive,), reason_label="归档说明", reason_required=False),
+    )
+}
+
+def refusals(transition, case, actor, data):
+    """Every reason this actor may not take this step on this case now."""
+    reasons = []
+    if case.stage not in transition.sources:
+        return [f"案件当前处于“{case.get_stage_display()}”阶段，不能{transition.label}"]
+    if actor.role not in transition.roles:
+        roles = "、".join(Role(r).label for r in sorted(transition.roles))
+        reasons.append(f"“{transition.label}”须由{roles}办理")
+    elif actor.role == Role.OFFICER and not case.assignments.filter(officer__user=actor).exists():
+        reasons.append("您不是本案承办人")
+    for guard in transition.guards:
+        if problem := guard(case, data):
+            reasons.append(problem)
+    return reasons

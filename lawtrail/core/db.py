@@ -1,0 +1,99 @@
+"""Append-only tables, enforced by the database itself (DESIGN.md invariant 1).
+
+`AppendOnly("table")` is a migration operation that installs triggers refusing
+UPDATE and DELETE on that table, on SQLite and PostgreSQL alike, so that not even
+a bug in LawTrail can change an original record or a ledger entry.
+"""
+
+from django.db import connection as default_connection
+from django.db.migrations.operations.base import Operation
+
+TRIGGER_PREFIX = "lawtrail_append_only_"
+
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION lawtrail_refuse_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'LawTrail: % is append-only; % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'integrity_constraint_violation';
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def _create_sql(vendor, table):
+    name = TRIGGER_PREFIX + table
+    if vendor == "postgresql":
+        return [
+            _PG_FUNCTION,
+            f'DROP TRIGGER IF EXISTS {name} ON "{table}"',
+            f'CREATE TRIGGER {name} BEFORE UPDATE OR DELETE ON "{table}" '
+            f"FOR EACH ROW EXECUTE FUNCTION lawtrail_refuse_change()",
+        ]
+    if vendor == "sqlite":
+        return [
+            f'CREATE TRIGGER IF NOT EXISTS {name}_{op.lower()} BEFORE {op} ON "{table}" '
+            f"BEGIN SELECT RAISE(ABORT, 'LawTrail: {table} is append-only; {op} refused'); END"
+            for op in ("UPDATE", "DELETE")
+        ]
+    raise NotImplementedError(f"append-only triggers are not written for {vendor}")
+
+
+def _drop_sql(vendor, table):
+    name = TRIGGER_PREFIX + table
+    if vendor == "postgresql":
+        return [f'DROP TRIGGER IF EXISTS {name} ON "{table}"']
+    return [f"DROP TRIGGER IF EXISTS {name}_{op}" for op in ("update", "delete")]
+
+
+def append_only_tables(connection=default_connection):
+    """The tables that carry LawTrail's append-only triggers in this database."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE t.tgname LIKE %s",
+                [TRIGGER_PREFIX + "%"],
+            )
+        else:
+            cursor.execute(
+                "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                [TRIGGER_PREFIX + "%"],
+            )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def install_append_only(table, connection=default_connection):
+    with connection.cursor() as cursor:
+        for sql in _create_sql(connection.vendor, table):
+            cursor.execute(sql)
+
+
+def remove_append_only(table, connection=default_connection):
+    with connection.cursor() as cursor:
+        for sql in _drop_sql(connection.vendor, table):
+            cursor.execute(sql)
+
+
+class AppendOnly(Operation):
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, table):
+        self.table = table
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        for sql in _create_sql(schema_editor.connection.vendor, self.table):
+            schema_editor.execute(sql)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        for sql in _drop_sql(schema_editor.connection.vendor, self.table):
+            schema_editor.execute(sql)
+
+    def describe(self):
+        return f"Refuse UPDATE and DELETE on {self.table}"
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.table], {})

@@ -1,0 +1,30 @@
+"""Errors a user can cause: each carries a clear Chinese message and an HTTP status.
+
+Services raise these; the API and the web views turn them into responses, so the
+same rule gives the same message everywhere.
+"""
+
+
+class LawTrailError(Exception):
+    status = 400
+
+    def __init__(self, message, *, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(LawTrailError):
+    status = 422
+
+
+class NotAllowed(LawTrailError):
+    status = 403
+
+
+class NotFound(LawTrailError):
+    status = 404
+
+
+class Conflict(LawTrailError):
+    status = 409

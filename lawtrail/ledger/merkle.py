@@ -1,0 +1,192 @@
+"""RFC 9162 Merkle tree hashing, proofs and proof verification (section 2.1).
+
+leaf = SHA-256(0x00 || data), node = SHA-256(0x01 || left || right), and the root
+of the empty tree is SHA-256(""). Proofs are lists of 32-byte hashes.
+
+Size-0 policy: a consistency proof whose old tree is empty is rejected. Every tree
+is trivially consistent with the empty tree, so such a "proof" proves nothing, and
+LawTrail never signs a checkpoint of size 0. The transparency-dev vectors share this
+policy; the C2SP vectors accept (0,0) and (0,1) with an empty path, and the tests
+assert our documented rejection for exactly those cases.
+"""
+
+import hashlib
+
+HASH_SIZE = 32
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+
+class ProofError(ValueError):
+    """A proof that does not verify, with the reason."""
+
+
+def leaf_hash(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def _split(n):
+    """The largest power of two smaller than n (RFC 9162 k)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def root_from_leaf_hashes(hashes):
+    """MTH over already-hashed leaves, in O(n) with a stack of complete subtrees."""
+    if not hashes:
+        return EMPTY_ROOT
+    tree = CompactTree()
+    for h in hashes:
+        tree.append(h)
+    return tree.root()
+
+
+class CompactTree:
+    """Appends leaf hashes and gives the root at any size in O(log n) memory.
+
+    `lawtrail verify` streams the whole ledger through one of these and reads the
+    root at each checkpoint size on the way.
+    """
+
+    def __init__(self):
+        self.size = 0
+        self._stack = []  # (height, hash) of complete subtrees, left to right
+
+    def append(self, h: bytes):
+        height = 0
+        while self._stack and self._stack[-1][0] == height:
+            _, left = self._stack.pop()
+            h = node_hash(left, h)
+            height += 1
+        self._stack.append((height, h))
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self._stack:
+            return EMPTY_ROOT
+        acc = self._stack[-1][1]
+        for _, h in reversed(self._stack[:-1]):
+            acc = node_hash(h, acc)
+        return acc
+
+
+def inclusion_proof(hashes, index):
+    """PATH(m, D[n]) over leaf hashes (RFC 9162 2.1.3.1)."""
+    n = len(hashes)
+    if not 0 <= index < n:
+        raise ProofError(f"leaf index {index} is outside a tree of size {n}")
+    return _path(index, hashes)
+
+
+def _path(m, hashes):
+    n = len(hashes)
+    if n == 1:
+        return []
+    k = _split(n)
+    if m < k:
+        return _path(m, hashes[:k]) + [root_from_leaf_hashes(hashes[k:])]
+    return _path(m - k, hashes[k:]) + [root_from_leaf_hashes(hashes[:k])]
+
+
+def consistency_proof(hashes, old_size):
+    """PROOF(m, D[n]) over leaf hashes (RFC 9162 2.1.4.1)."""
+    n = len(hashes)
+    if not 0 < old_size <= n:
+        raise ProofError(f"no consistency proof from size {old_size} to size {n}")
+    if old_size == n:
+        return []
+    return _subproof(old_size, hashes, True)
+
+
+def _subproof(m, hashes, complete):
+    n = len(hashes)
+    if m == n:
+        return [] if complete else [root_from_leaf_hashes(hashes)]
+    k = _split(n)
+    if m <= k:
+        return _subproof(m, hashes[:k], complete) + [root_from_leaf_hashes(hashes[k:])]
+    return _subproof(m - k, hashes[k:], False) + [root_from_leaf_hashes(hashes[:k])]
+
+
+def _check_hashes(*hashes):
+    for h in hashes:
+        if not isinstance(h, (bytes, bytearray)) or len(h) != HASH_SIZE:
+            raise ProofError("every hash must be 32 bytes")
+
+
+def root_from_inclusion_proof(index, size, leaf, proof):
+    """RFC 9162 2.1.3.2 steps 1-5: the root that `proof` implies for `leaf`."""
+    if size <= 0 or index < 0 or index >= size:
+        raise ProofError(f"leaf index {index} is outside a tree of size {size}")
+    _check_hashes(leaf, *proof)
+    fn, sn = index, size - 1
+    r = leaf
+    for p in proof:
+        if sn == 0:
+            raise ProofError("inclusion proof is longer than the tree allows")
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise ProofError("inclusion proof is shorter than the tree requires")
+    return r
+
+
+def verify_inclusion(index, size, leaf, proof, root):
+    _check_hashes(root)
+    if root_from_inclusion_proof(index, size, leaf, proof) != root:
+        raise ProofError("inclusion proof does not lead to the root")
+
+
+def verify_consistency(old_size, new_size, old_root, new_root, proof):
+    """RFC 9162 2.1.4.2, with the size-0 policy in this module's docstring."""
+    _check_hashes(old_root, new_root, *proof)
+    if old_size <= 0:
+        raise ProofError("a consistency proof from an empty tree proves nothing; refused")
+    if old_size > new_size:
+        raise ProofError(f"old size {old_size} is larger than new size {new_size}")
+    if old_size == new_size:
+        if proof:
+            raise ProofError("equal sizes need an empty proof")
+        if old_root != new_root:
+            raise ProofError("equal sizes but different roots")
+        return
+    if not proof:
+        raise ProofError("consistency proof is empty")
+    path = list(proof)
+    if old_size & (old_size - 1) == 0:  # exact power of two
+        path.insert(0, old_root)
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            raise ProofError("consistency proof is longer than the trees allow")
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise ProofError("consistency proof is shorter than the trees require")
+    if fr != old_root:
+        raise ProofError("consistency proof does not lead to the old root")
+    if sr != new_root:
+        raise ProofError("consistency proof does not lead to the new root")

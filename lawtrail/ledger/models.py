@@ -1,0 +1,47 @@
+from django.db import models
+
+
+class Entry(models.Model):
+    """One ledger entry. Append-only: the database refuses UPDATE and DELETE.
+
+    The hashed form of an entry is `canonical()`: `entry_hash` is its SHA-256 and
+    the Merkle leaf is SHA-256(0x00 || canonical()).
+    """
+
+    seq = models.BigIntegerField(primary_key=True)
+    time = models.DateTimeField()
+    actor = models.CharField(max_length=150)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    object_hash = models.CharField(max_length=64, blank=True)
+    scope = models.CharField(max_length=80, blank=True, db_index=True)
+    reason = models.TextField(blank=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        db_table = "ledger_entry"
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class Checkpoint(models.Model):
+    """A signed tree head: tree size and Merkle root, signed with the ledger key."""
+
+    tree_size = models.BigIntegerField()
+    root_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=128)  # base64 Ed25519 signature of the note body
+
+    class Meta:
+        db_table = "ledger_checkpoint"
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"checkpoint {self.tree_size}"

@@ -1,0 +1,117 @@
+"""`lawtrail verify`: recompute the chain, every checkpoint and every object hash.
+
+One streaming pass over the ledger checks sequence numbers, the hash chain and each
+entry's own hash, feeds the Merkle tree and compares its root at every checkpoint
+size with the signed root, and remembers the last entry of every object. Then every
+ledgered object's current content is re-hashed against that last entry.
+"""
+
+from dataclasses import dataclass, field
+
+from lawtrail.core.canonical import sha256_hex
+from lawtrail.ledger import keys, merkle, registry
+from lawtrail.ledger.models import Checkpoint
+from lawtrail.ledger.selectors import iter_entry_values
+from lawtrail.ledger.services import GENESIS_HASH, checkpoint_note, entry_bytes
+
+DELETE_ACTIONS = ("delete", "dispose")
+
+
+@dataclass
+class Problem:
+    kind: str  # entry | checkpoint | object
+    ref: str
+    message: str
+
+    def as_dict(self):
+        return {"kind": self.kind, "ref": self.ref, "message": self.message}
+
+
+@dataclass
+class Report:
+    entries: int = 0
+    checkpoints: int = 0
+    objects: int = 0
+    problems: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.problems
+
+    def add(self, kind, ref, message):
+        self.problems.append(Problem(kind, ref, message))
+
+    def as_dict(self):
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "checkpoints": self.checkpoints,
+            "objects": self.objects,
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+def verify_ledger() -> Report:
+    report = Report()
+    checkpoints = list(Checkpoint.objects.order_by("tree_size", "id"))
+    report.checkpoints = len(checkpoints)
+    roots_at = {}
+    wanted_sizes = {cp.tree_size for cp in checkpoints}
+    last_by_object = {}
+    tree = merkle.CompactTree()
+    expected_seq, prev_hash = 1, GENESIS_HASH
+
+    for values in iter_entry_values():
+        seq = values["seq"]
+        ref = f"entry {seq}"
+        if seq != expected_seq:
+            report.add("entry", ref, f"序号不连续：应为 {expected_seq}，实为 {seq}（条目被删除或插入）")
+        if values["prev_hash"] != prev_hash:
+            report.add("entry", ref, "前序哈希与上一条目不符（链条断裂）")
+        data = entry_bytes(values)
+        if sha256_hex(data) != values["entry_hash"]:
+            report.add("entry", ref, "条目内容与其哈希不符（条目被篡改）")
+        tree.append(merkle.leaf_hash(data))
+        if tree.size in wanted_sizes:
+            roots_at[tree.size] = tree.root().hex()
+        if values["object_type"]:
+            last_by_object[(values["object_type"], values["object_id"])] = values
+        prev_hash = values["entry_hash"]
+        expected_seq = seq + 1
+        report.entries += 1
+
+    _check_checkpoints(report, checkpoints, roots_at)
+    _check_objects(report, last_by_object)
+    return report
+
+
+def _check_checkpoints(report, checkpoints, roots_at):
+    for cp in checkpoints:
+        ref = f"checkpoint {cp.id} (size {cp.tree_size})"
+        note = checkpoint_note(cp.tree_size, cp.root_hash)
+        if not keys.verify_signature(note, cp.signature):
+            report.add("checkpoint", ref, "检查点签名无效")
+        if cp.tree_size > report.entries:
+            report.add("checkpoint", ref, f"检查点覆盖 {cp.tree_size} 条，账本仅余 {report.entries} 条（账本被截断）")
+        elif roots_at.get(cp.tree_size) != cp.root_hash:
+            report.add("checkpoint", ref, "重算的默克尔根与已签名的根不符（账本被改写）")
+
+
+def _check_objects(report, last_by_object):
+    for type_name, model in registry.ledgered_models().items():
+        seen = set()
+        for obj in model._default_manager.all().iterator(chunk_size=2000):
+            report.objects += 1
+            key = (type_name, str(obj.pk))
+            seen.add(key)
+            ref = f"{type_name}:{obj.pk}"
+            last = last_by_object.get(key)
+            if last is None:
+                report.add("object", ref, "对象没有任何账本记录（绕过服务写入）")
+            elif last["action"].rsplit(".", 1)[-1] in DELETE_ACTIONS:
+                report.add("object", ref, f"账本记载对象已于条目 {last['seq']} 删除，但对象仍存在")
+            elif registry.object_hash(obj) != last["object_hash"]:
+                report.add("object", ref, f"对象当前内容与账本条目 {last['seq']} 的哈希不符（被绕过账本修改）")
+        for key, last in last_by_object.items():
+            if key[0] == type_name and key not in seen and last["action"].rsplit(".", 1)[-1] not in DELETE_ACTIONS:
+                report.add("object", f"{key[0]}:{key[1]}", f"对象已不存在，但账本未记载删除（最后条目 {last['seq']}）")

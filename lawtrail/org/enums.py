@@ -1,0 +1,17 @@
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", "执法人员"
+    REVIEWER = "reviewer", "审核人员"
+    HEAD = "head", "负责人"
+    ARCHIVIST = "archivist", "档案管理员"
+    SUPERVISOR = "supervisor", "法制监督"
+    ADMIN = "admin", "系统管理员"
+
+
+class DepartmentKind(models.TextChoices):
+    SECTION = "section", "科室"
+    TEAM = "team", "执法队"
+    LEGAL = "legal", "法制（监督）机构"
+    OFFICE = "office", "办公室"

@@ -1,0 +1,108 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from lawtrail.ledger.registry import ledgered
+from lawtrail.org.enums import DepartmentKind, Role
+
+
+@ledgered()
+class Agency(models.Model):
+    """执法机关, bound to the regulation profile it works under."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField("机关名称", max_length=100, unique=True)
+    short_name = models.CharField("简称", max_length=30)
+    region = models.CharField("所在地区", max_length=60, blank=True)
+    profile = models.CharField("适用规定", max_length=16)
+    case_prefix = models.CharField("案号字头", max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "执法机关"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+@ledgered()
+class Department(models.Model):
+    """科室 / 执法队."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="departments")
+    name = models.CharField("名称", max_length=60)
+    kind = models.CharField("类型", max_length=16, choices=DepartmentKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "科室/执法队"
+        ordering = ["agency", "id"]
+        constraints = [models.UniqueConstraint(fields=["agency", "name"], name="department_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+@ledgered(exclude=("password", "last_login"))
+class User(AbstractUser):
+    """A person who logs in. Roles are DESIGN.md's; admins belong to no agency."""
+
+    full_name = models.CharField("姓名", max_length=40, blank=True)
+    role = models.CharField("角色", max_length=16, choices=Role.choices, default=Role.OFFICER)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+
+    class Meta:
+        verbose_name = "用户"
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    @property
+    def display_name(self):
+        return self.full_name or self.username
+
+
+@ledgered()
+class Officer(models.Model):
+    """行政执法人员 with 执法证号 and the validity period of the qualification."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="officers")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="officers")
+    user = models.OneToOneField(User, on_delete=models.PROTECT, null=True, blank=True, related_name="officer")
+    name = models.CharField("姓名", max_length=40)
+    cert_no = models.CharField("执法证号", max_length=32, unique=True)
+    qualified = models.BooleanField("取得执法资格", default=True)
+    cert_valid_from = models.DateField("证件有效期自")
+    cert_valid_until = models.DateField("证件有效期至")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "执法人员"
+        ordering = ["agency", "name"]
+
+    def __str__(self):
+        return f"{self.name}（{self.cert_no}）"
+
+    def qualification_problem(self, on_date):
+        """Why this officer may not act as the enforcing officer on that date, or None."""
+        if not self.qualified:
+            return f"{self.name}（{self.cert_no}）未取得行政执法资格"
+        if on_date < self.cert_valid_from:
+            return f"{self.name}（{self.cert_no}）的执法证自 {self.cert_valid_from} 起才生效"
+        if on_date > self.cert_valid_until:
+            return f"{self.name}（{self.cert_no}）的执法证已于 {self.cert_valid_until} 过期"
+        return None
+
+
+@ledgered(exclude=("token_hash",))
+class ApiToken(models.Model):
+    """A bearer token for the API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "API 令牌"

@@ -1,0 +1,92 @@
+"""The only writers of agencies, departments, officers, users and API tokens."""
+
+import hashlib
+import secrets
+
+from django.db import transaction
+
+from lawtrail.core.errors import Conflict, InvalidInput, NotFound
+from lawtrail.ledger.services import ledger_append
+from lawtrail.org.enums import DepartmentKind, Role
+from lawtrail.org.models import Agency, ApiToken, Department, Officer, User
+from lawtrail.rules.profiles import profiles
+
+TOKEN_PREFIX = "lt_"
+
+
+@transaction.atomic
+def agency_create(*, actor, code, name, short_name, profile, case_prefix, region="", reason=None) -> Agency:
+    if profile not in profiles():
+        raise InvalidInput(f"未知的规定配置：{profile}", field="适用规定")
+    if Agency.objects.filter(code=code).exists():
+        raise Conflict(f"机关代码 {code} 已存在")
+    agency = Agency.objects.create(
+        code=code, name=name, short_name=short_name, profile=profile, case_prefix=case_prefix, region=region
+    )
+    ledger_append(actor=actor, action="agency.create", obj=agency, reason=reason or "")
+    return agency
+
+
+@transaction.atomic
+def department_create(*, actor, agency, name, kind=DepartmentKind.SECTION, reason=None) -> Department:
+    if kind not in DepartmentKind.values:
+        raise InvalidInput(f"科室类型无效：{kind}")
+    department = Department.objects.create(agency=agency, name=name, kind=kind)
+    ledger_append(actor=actor, action="department.create", obj=department, reason=reason or "")
+    return department
+
+
+@transaction.atomic
+def user_create(*, actor, username, password, full_name, role, agency=None, department=None,
+                reason=None) -> User:
+    if role not in Role.values:
+        raise InvalidInput(f"角色无效：{role}")
+    if role != Role.ADMIN and agency is None:
+        raise InvalidInput("除系统管理员外，用户须属于一个执法机关")
+    if department is not None and department.agency_id != getattr(agency, "pk", None):
+        raise InvalidInput("科室不属于该执法机关")
+    if User.objects.filter(username=username).exists():
+        raise Conflict(f"用户名 {username} 已存在")
+    user = User(username=username, full_name=full_name, role=role, agency=agency, department=department)
+    user.set_password(password)
+    user.save()
+    ledger_append(actor=actor, action="user.create", obj=user, reason=reason or "")
+    return user
+
+
+@transaction.atomic
+def officer_create(*, actor, department, name, cert_no, cert_valid_from, cert_valid_until,
+                   qualified=True, user=None, reason=None) -> Officer:
+    if cert_valid_until < cert_valid_from:
+        raise InvalidInput("执法证有效期截止日早于起始日", field="证件有效期")
+    if Officer.objects.filter(cert_no=cert_no).exists():
+        raise Conflict(f"执法证号 {cert_no} 已登记")
+    officer = Officer.objects.create(
+        agency=department.agency, department=department, user=user, name=name, cert_no=cert_no,
+        qualified=qualified, cert_valid_from=cert_valid_from, cert_valid_until=cert_valid_until,
+    )
+    ledger_append(actor=actor, action="officer.create", obj=officer, reason=reason or "")
+    return officer
+
+
+def _token_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(*, actor, username, label="") -> str:
+    """Create an API token for the user and return it; only its hash is kept."""
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在或已停用")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    record = ApiToken.objects.create(user=user, token_hash=_token_hash(token), label=label)
+    ledger_append(actor=actor, action="token.create", obj=record, reason=f"为 {username} 签发 API 令牌")
+    return token
+
+
+def token_user(token):
+    found = ApiToken.objects.select_related("user").filter(token_hash=_token_hash(token)).first()
+    if found is None or not found.user.is_active:
+        return None
+    return found.user

@@ -1,0 +1,11 @@
+"""Settings for the test suite: a throwaway LAWTRAIL_HOME and a fast password hasher."""
+
+import os
+import tempfile
+
+os.environ.setdefault("LAWTRAIL_HOME", tempfile.mkdtemp(prefix="lawtrail-test-"))
+os.environ.setdefault("LAWTRAIL_ALLOW_FLUSH", "true")
+
+from lawtrail.settings import *  # noqa: E402,F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
