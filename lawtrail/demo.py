@@ -1,0 +1,166 @@
+"""`lawtrail demo`: the five agencies of the five regulations, their people, and
+cases in every stage, so a newcomer sees a living system.
+
+Everything is written through the services, so the demo ledger verifies like a
+real one. Loading twice changes nothing.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from stdnum.cn import ric, uscc
+
+from lawtrail.cases.enums import Confidentiality, IdType, MatterType, OfficerRole, PartyKind, Procedure, Source
+from lawtrail.cases.services import case_open, case_transition
+from lawtrail.ledger.services import ledger_checkpoint
+from lawtrail.org.enums import DepartmentKind, Role
+from lawtrail.org.models import Agency
+from lawtrail.org.services import agency_create, department_create, officer_create, user_create
+
+PASSWORD = "Demo@2026"
+ADMIN = "admin"
+
+# code, name, short name, region, profile, 案号字头, departments, people, region code for IDs
+AGENCIES = [
+    ("cz", "长治市市场监督管理局", "长治市监局", "山西省长治市", "000", "长市监罚",
+     [("执法稽查一科", DepartmentKind.SECTION), ("法制科", DepartmentKind.LEGAL)], "140402",
+     ["王建军", "李晓燕", "赵志刚", "刘海涛", "陈静", "杨帆", "周敏"]),
+    ("xlt", "兴隆台区民政局", "兴隆台民政", "辽宁省盘锦市兴隆台区", "001", "兴民罚",
+     [("社会组织管理科", DepartmentKind.SECTION), ("办公室", DepartmentKind.OFFICE)], "211103",
+     ["孙立新", "马丽娟", "高伟", "郭淑芬", "林海", "何晓东", "罗欣"]),
+    ("xg", "大连市西岗区人力资源和社会保障局", "西岗人社", "辽宁省大连市西岗区", "002", "西人社监",
+     [("劳动保障监察科", DepartmentKind.SECTION), ("综合科", DepartmentKind.LEGAL)], "210203",
+     ["张宏伟", "徐丽", "朱建华", "胡明", "吕娜", "谢军", "韩冰"]),
+    ("jp", "大连金普新区文化和旅游局", "金普文旅", "辽宁省大连市金普新区", "003", "金文旅罚",
+     [("文化市场综合行政执法队", DepartmentKind.TEAM), ("政策法规科", DepartmentKind.LEGAL)], "210213",
+     ["郑晓光", "冯雪", "曹磊", "彭丽华", "董建国", "袁媛", "潘宇"]),
+    ("hy", "衡阳市林业局", "衡阳林业", "湖南省衡阳市", "004", "衡林罚",
+     [("森林资源管理科", DepartmentKind.SECTION), ("政策法规科", DepartmentKind.LEGAL)], "430421",
+     ["蒋志远", "蔡文静", "贾涛", "丁红梅", "魏国强", "薛琳", "叶青"]),
+]
+# The order of the people above: three officers, then head, reviewer, archivist, supervisor.
+ROLES = [("officer1", Role.OFFICER), ("officer2", Role.OFFICER), ("officer3", Role.OFFICER),
+         ("head", Role.HEAD), ("reviewer", Role.REVIEWER), ("archivist", Role.ARCHIVIST),
+         ("supervisor", Role.SUPERVISOR)]
+
+
+def person_id(region, birth, serial):
+    base = f"{region}{birth}{serial:03d}"
+    return base + ric.calc_check_digit(base + "0")
+
+
+def org_code(region, serial):
+    base = f"91{region}MA{serial:07d}"[:17]
+    return base + uscc.calc_check_digit(base + "0")
+
+
+def person(region, name, birth, serial, address):
+    return dict(kind=PartyKind.PERSON, name=name, id_type=IdType.RESIDENT_ID,
+                id_number=person_id(region, birth, serial), address=address, phone="13800000000")
+
+
+def organisation(region, name, serial, representative, address):
+    return dict(kind=PartyKind.ORGANISATION, name=name, id_type=IdType.USCC,
+                id_number=org_code(region, serial), legal_representative=representative, address=address)
+
+
+def _case_plans(region, city):
+    """Cases in every stage, with the steps that bring each there."""
+    return [
+        dict(title="涉嫌销售不符合安全标准的商品案", matter_type=MatterType.PENALTY, source=Source.EX_OFFICIO,
+             start_reason="日常检查中发现当事人销售的商品涉嫌不符合安全标准",
+             parties=[organisation(region, f"{city}惠民商贸有限公司", 1, "周国平", f"{city}建设路18号")],
+             steps=[("head", "approve_start", "同意立案，由王建军、李晓燕承办"),
+                    ("officer1", "submit_review", "调查终结，事实清楚，证据确凿"),
+                    ("head", "decide", "同意处罚决定"),
+                    ("officer1", "conclude", "当事人已缴纳罚款，执行完毕"),
+                    ("archivist", "archive", "案卷齐全，准予归档")]),
+        dict(title="未按规定公示信息案", matter_type=MatterType.PENALTY, source=Source.EX_OFFICIO,
+             start_reason="双随机抽查发现当事人未按规定公示相关信息",
+             parties=[organisation(region, f"{city}鑫源实业有限公司", 2, "吴刚", f"{city}迎宾街66号")],
+             steps=[("head", "approve_start", "同意立案"),
+                    ("officer1", "submit_review", "调查终结，拟予警告并责令改正"),
+                    ("head", "decide", "同意")]),
+        dict(title="经营场所安全隐患投诉核查", matter_type=MatterType.INSPECTION, source=Source.COMPLAINT,
+             start_reason="群众实名投诉当事人经营场所存在安全隐患",
+             complainant_name="李淑华", complainant_contact="13900000001",
+             parties=[person(region, "钱卫东", "19900211", 11, f"{city}东街5号")],
+             steps=[("head", "approve_start", "同意立案核查")]),
+        dict(title="匿名举报无证经营线索核查", matter_type=MatterType.INSPECTION, source=Source.COMPLAINT,
+             start_reason="接到实名举报称某处存在无证经营行为",
+             complainant_name="赵红", complainant_contact="13900000002",
+             parties=[person(region, "孙建平", "19920603", 21, f"{city}西街12号")],
+             steps=[("head", "decline_complaint", "经现场核实，举报所称经营行为已停止，不予立案",
+                     {"notice_method": "电话告知并寄送书面告知书", "notice_date": "当日",
+                      "notice_content": "经核查举报事项不属实，决定不予立案"})]),
+        dict(title="当场处罚未佩戴标识经营案", matter_type=MatterType.PENALTY, source=Source.EX_OFFICIO,
+             procedure=Procedure.SIMPLE, confidentiality=Confidentiality.PRIVACY,
+             start_reason="巡查中当场发现违法事实确凿",
+             parties=[person(region, "周小平", "19900909", 31, f"{city}南关路3号")],
+             steps=[("officer1", "simple_decide", "违法事实确凿，依法当场给予警告"),
+                    ("officer1", "conclude", "当事人当场签收，执行完毕")]),
+        dict(title="涉嫌违法经营紧急查处案", matter_type=MatterType.COERCION, source=Source.EX_OFFICIO,
+             start_reason="接报当事人正在转移涉案物品，情况紧急",
+             parties=[organisation(region, f"{city}宏达物流有限公司", 3, "郑海", f"{city}工业园区8号")],
+             steps=[("officer1", "emergency_start", "涉案物品可能灭失，先行启动并采取措施")]),
+        dict(title="行政许可申请", matter_type=MatterType.LICENSING, source=Source.APPLICATION,
+             start_reason="申请人提交许可申请材料", confidentiality=Confidentiality.PUBLIC,
+             parties=[organisation(region, f"{city}新时代文化传媒有限公司", 4, "黄磊", f"{city}文化路99号")],
+             steps=[]),
+    ]
+
+
+@transaction.atomic
+def load_demo(stdout=None):
+    accounts = {"password": PASSWORD, "admin": ADMIN, "agencies": {}}
+    if Agency.objects.filter(code__in=[a[0] for a in AGENCIES]).exists():
+        if stdout:
+            stdout.write("演示数据已存在，跳过载入。\n")
+        return _accounts(accounts)
+    user_create(actor=None, username=ADMIN, password=PASSWORD, full_name="系统管理员", role=Role.ADMIN,
+                reason="演示数据")
+    today = timezone.localdate()
+    for code, name, short, region, profile, prefix, departments, region_code, people in AGENCIES:
+        agency = agency_create(actor=None, code=code, name=name, short_name=short, profile=profile,
+                               case_prefix=prefix, region=region, reason="演示数据")
+        depts = [department_create(actor=None, agency=agency, name=d, kind=k) for d, k in departments]
+        users, officers = {}, []
+        for (suffix, role), full_name in zip(ROLES, people):
+            department = depts[0] if role in (Role.OFFICER, Role.HEAD) else depts[1]
+            user = user_create(actor=None, username=f"{code}.{suffix}", password=PASSWORD, full_name=full_name,
+                               role=role, agency=agency, department=department, reason="演示数据")
+            users[suffix] = user
+            if role == Role.OFFICER:
+                officers.append(officer_create(
+                    actor=None, department=department, name=full_name, user=user,
+                    cert_no=f"{region_code}{len(officers) + 1:06d}",
+                    cert_valid_from=today - datetime.timedelta(days=700),
+                    cert_valid_until=today + datetime.timedelta(days=1000), reason="演示数据"))
+        # An officer whose certificate has lapsed: the system refuses them as handling officer.
+        officer_create(actor=None, department=depts[0], name="过期证件示例", cert_no=f"{region_code}999999",
+                       cert_valid_from=today - datetime.timedelta(days=2000),
+                       cert_valid_until=today - datetime.timedelta(days=30), reason="演示数据：证件已过期")
+        city = region.split("省")[-1].split("区")[0]
+        for plan in _case_plans(region_code, city[:3]):
+            steps = plan.pop("steps")
+            team = [(officers[0], OfficerRole.LEAD), (officers[1], OfficerRole.ASSIST)]
+            case = case_open(actor=users["officer1"], department=depts[0], officers=team,
+                             title=f"{plan.pop('title')}", **plan)
+            for who, step, reason, *data in steps:
+                case_transition(actor=users[who], case=case, name=step, reason=reason,
+                                data=data[0] if data else None)
+        accounts["agencies"][name] = [(u.username, u.get_role_display(), u.full_name) for u in users.values()]
+        if stdout:
+            stdout.write(f"已载入 {name}（规定 {profile}）\n")
+    ledger_checkpoint()
+    return accounts
+
+
+def _accounts(accounts):
+    for code, name, *_ in AGENCIES:
+        agency = Agency.objects.get(code=code)
+        accounts["agencies"][name] = [
+            (u.username, u.get_role_display(), u.full_name) for u in agency.users.order_by("id")
+        ]
+    return accounts
