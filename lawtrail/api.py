@@ -25,7 +25,6 @@ api = NinjaAPI(
     title="LawTrail 执法全过程记录系统 API",
     version="1",
     auth=[django_auth, BearerToken()],
-    csrf=True,
 )
 
 

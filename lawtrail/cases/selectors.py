@@ -48,7 +48,7 @@ def available_transitions(case, user):
     """The workflow steps this user could take now, each with its refusals (empty when allowed)."""
     steps = []
     for transition in workflow.TRANSITIONS.values():
-        if case.stage not in transition.sources or user.role not in transition.roles:
+        if user.role not in transition.roles or not workflow.applies(transition, case):
             continue
         steps.append((transition, workflow.refusals(transition, case, user, None)))
     return steps

@@ -137,7 +137,8 @@ class Transition:
     sources: tuple
     target: str | None  # None: the stage stays, only the record changes
     roles: frozenset
-    guards: tuple = ()
+    applies: tuple = ()  # guards saying whether the step concerns this kind of case at all
+    guards: tuple = ()  # guards saying whether the case is ready for the step
     effects: tuple = ()
     reason_label: str = "说明"
     reason_required: bool = True
@@ -151,35 +152,40 @@ TRANSITIONS = {
     t.name: t
     for t in (
         Transition("approve_start", "批准立案", (Stage.INITIATION,), Stage.INVESTIGATION, HEADS,
-                   (general_procedure, not_application, has_party, two_investigators, officers_qualified),
-                   (approve,), reason_label="负责人意见"),
+                   applies=(general_procedure, not_application),
+                   guards=(has_party, two_investigators, officers_qualified),
+                   effects=(approve,), reason_label="负责人意见"),
         Transition("emergency_start", "紧急先行启动", (Stage.INITIATION,), Stage.INVESTIGATION, OFFICERS,
-                   (general_procedure, not_application, emergency_allowed, two_investigators, officers_qualified),
-                   (start_emergency,), reason_label="紧急情况"),
+                   applies=(general_procedure, not_application, emergency_allowed),
+                   guards=(two_investigators, officers_qualified),
+                   effects=(start_emergency,), reason_label="紧急情况"),
         Transition("approve_emergency", "补办启动批准", (Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION),
-                   None, HEADS, (emergency_pending,), (approve,), reason_label="负责人意见"),
-        Transition("accept_application", "受理申请", (Stage.INITIATION,), Stage.INVESTIGATION,
-                   OFFICERS | HEADS, (from_application, has_party, has_officer, officers_qualified),
-                   (approve,), reason_label="受理意见"),
+                   None, HEADS, applies=(emergency_pending,), effects=(approve,), reason_label="负责人意见"),
+        Transition("accept_application", "受理申请", (Stage.INITIATION,), Stage.INVESTIGATION, OFFICERS | HEADS,
+                   applies=(from_application,), guards=(has_party, has_officer, officers_qualified),
+                   effects=(approve,), reason_label="受理意见"),
         Transition("reject_application", "不予受理", (Stage.INITIATION,), Stage.CLOSED, HEADS,
-                   (from_application,), reason_label="不予受理理由"),
+                   applies=(from_application,), reason_label="不予受理理由"),
         Transition("decline_complaint", "不予立案并告知", (Stage.INITIATION,), Stage.CLOSED, HEADS,
-                   (from_complaint, complainant_notified), reason_label="不予立案理由", fields=NOTICE_FIELDS),
+                   applies=(from_complaint,), guards=(complainant_notified,),
+                   reason_label="不予立案理由", fields=NOTICE_FIELDS),
         Transition("simple_decide", "当场作出决定（简易程序）", (Stage.INITIATION,), Stage.EXECUTION, OFFICERS,
-                   (simple_procedure, has_party, has_officer, officers_qualified),
-                   (approve, decide), reason_label="决定内容及依据"),
+                   applies=(simple_procedure,), guards=(has_party, has_officer, officers_qualified),
+                   effects=(approve, decide), reason_label="决定内容及依据"),
         Transition("submit_review", "调查终结，提交审查", (Stage.INVESTIGATION,), Stage.DECISION, OFFICERS,
-                   (general_procedure, two_investigators, start_approved), reason_label="调查终结报告摘要"),
+                   applies=(general_procedure,), guards=(two_investigators, start_approved),
+                   reason_label="调查终结报告摘要"),
         Transition("return_investigation", "退回补充调查", (Stage.DECISION,), Stage.INVESTIGATION,
                    frozenset({Role.REVIEWER, Role.HEAD}), reason_label="退回理由"),
         Transition("decide", "负责人批准决定", (Stage.DECISION,), Stage.EXECUTION, HEADS,
-                   (start_approved,), (decide,), reason_label="负责人意见"),
+                   guards=(start_approved,), effects=(decide,), reason_label="负责人意见"),
         Transition("conclude", "执行完毕，结案", (Stage.EXECUTION,), Stage.ARCHIVING, OFFICERS | HEADS,
-                   (), (end,), reason_label="结案说明"),
+                   effects=(end,), reason_label="结案说明"),
         Transition("archive", "立卷归档", (Stage.ARCHIVING,), Stage.ARCHIVED, frozenset({Role.ARCHIVIST}),
-                   (), (archive,), reason_label="归档说明", reason_required=False),
+                   effects=(archive,), reason_label="归档说明", reason_required=False),
     )
 }
+
 
 def refusals(transition, case, actor, data):
     """Every reason this actor may not take this step on this case now."""
@@ -191,7 +197,12 @@ def refusals(transition, case, actor, data):
         reasons.append(f"“{transition.label}”须由{roles}办理")
     elif actor.role == Role.OFFICER and not case.assignments.filter(officer__user=actor).exists():
         reasons.append("您不是本案承办人")
-    for guard in transition.guards:
+    for guard in (*transition.applies, *transition.guards):
         if problem := guard(case, data):
             reasons.append(problem)
     return reasons
+
+
+def applies(transition, case):
+    """Whether the step concerns this case now (its stage and its kind), whoever asks."""
+    return case.stage in transition.sources and not any(guard(case, None) for guard in transition.applies)

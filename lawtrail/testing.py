@@ -1,0 +1,83 @@
+"""Factories for tests: real objects made through the real services."""
+
+import datetime
+import itertools
+
+from django.db import connection
+from django.utils import timezone
+from stdnum.cn import ric
+
+from lawtrail.cases.enums import IdType, MatterType, OfficerRole, PartyKind, Source
+from lawtrail.cases.services import case_open
+from lawtrail.core.db import install_append_only, remove_append_only
+from lawtrail.org.enums import DepartmentKind, Role
+from lawtrail.org.services import agency_create, department_create, officer_create, user_create
+
+PASSWORD = "Test@2026-pass"
+_serial = itertools.count(1)
+
+
+def resident_id(serial=None):
+    base = f"21020319900101{(serial or next(_serial)) % 1000:03d}"
+    return base + ric.calc_check_digit(base + "0")
+
+
+def person_party(name="张三", **overrides):
+    return {"kind": PartyKind.PERSON, "name": name, "id_type": IdType.RESIDENT_ID,
+            "id_number": resident_id(), "address": "大连市西岗区", **overrides}
+
+
+class Org:
+    """One agency with a department, three qualified officers and a user per role."""
+
+    def __init__(self, code="t1", profile="003"):
+        n = next(_serial)
+        self.agency = agency_create(actor=None, code=f"{code}{n}", name=f"测试执法局{code}{n}",
+                                    short_name="测试局", profile=profile, case_prefix=f"测{code}{n}罚")
+        self.department = department_create(actor=None, agency=self.agency, name="执法队", kind=DepartmentKind.TEAM)
+        self.legal = department_create(actor=None, agency=self.agency, name="法规科", kind=DepartmentKind.LEGAL)
+        self.users = {}
+        for role in (Role.HEAD, Role.REVIEWER, Role.ARCHIVIST, Role.SUPERVISOR):
+            self.users[role] = self.user(role)
+        self.officers = [self.officer(f"officer{i}") for i in range(3)]
+        self.officer_users = [o.user for o in self.officers]
+
+    def user(self, role, username=None, department=None):
+        username = username or f"{self.agency.code}.{role}.{next(_serial)}"
+        return user_create(actor=None, username=username, password=PASSWORD, full_name=username, role=role,
+                           agency=self.agency, department=department or self.department)
+
+    def officer(self, name, *, valid_until=None, qualified=True, with_user=True):
+        today = timezone.localdate()
+        user = self.user(Role.OFFICER) if with_user else None
+        return officer_create(
+            actor=None, department=self.department, name=name, user=user,
+            cert_no=f"{self.agency.code}-{next(_serial):06d}", qualified=qualified,
+            cert_valid_from=today - datetime.timedelta(days=365),
+            cert_valid_until=valid_until or today + datetime.timedelta(days=365),
+        )
+
+    @property
+    def head(self):
+        return self.users[Role.HEAD]
+
+    def open_case(self, *, officers=2, parties=1, actor=None, **fields):
+        team = [(o, OfficerRole.LEAD if i == 0 else OfficerRole.ASSIST)
+                for i, o in enumerate(self.officers[:officers])]
+        defaults = dict(title="涉嫌违法经营案", matter_type=MatterType.PENALTY, source=Source.EX_OFFICIO,
+                        start_reason="检查中发现违法线索")
+        return case_open(actor=actor or self.officer_users[0], department=self.department, officers=team,
+                         parties=[person_party() for _ in range(parties)], **{**defaults, **fields})
+
+
+def behind_the_ledger(sql, params=(), tables=("ledger_entry",)):
+    """Run raw SQL with the append-only triggers lifted: how an attacker with database
+    access would tamper. Only tests use this, to prove `lawtrail verify` catches it."""
+    for table in tables:
+        remove_append_only(table)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    finally:
+        for table in tables:
+            install_append_only(table)
