@@ -5,6 +5,7 @@ from django.utils import timezone
 from lawtrail.cases.enums import (
     Confidentiality, IdType, MatterType, OfficerRole, PartyKind, Procedure, Source, Stage,
 )
+from lawtrail.core.db import append_only
 from lawtrail.ledger.registry import ledgered
 from lawtrail.org.models import Agency, Department, Officer
 
@@ -118,6 +119,7 @@ class CaseOfficer(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "officer"], name="case_officer_unique")]
 
 
+@append_only
 @ledgered()
 class StageTransition(models.Model):
     """One step of the stage workflow, as it happened. Append-only."""

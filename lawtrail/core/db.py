@@ -1,12 +1,11 @@
 """Append-only tables, enforced by the database itself (DESIGN.md invariant 1).
 
-`AppendOnly("table")` is a migration operation that installs triggers refusing
-UPDATE and DELETE on that table, on SQLite and PostgreSQL alike, so that not even
-a bug in LawTrail can change an original record or a ledger entry.
+A model decorated with `@append_only` gets triggers refusing UPDATE and DELETE on
+its table, on SQLite and PostgreSQL alike, so that not even a bug in LawTrail can
+change an original record or a ledger entry.
 """
 
 from django.db import connection as default_connection
-from django.db.migrations.operations.base import Operation
 
 TRIGGER_PREFIX = "lawtrail_append_only_"
 
@@ -74,26 +73,25 @@ def remove_append_only(table, connection=default_connection):
             cursor.execute(sql)
 
 
-class AppendOnly(Operation):
-    reduces_to_sql = True
-    reversible = True
+_MODELS = []
 
-    def __init__(self, table):
-        self.table = table
 
-    def state_forwards(self, app_label, state):
-        pass
+def append_only(model):
+    """Class decorator: this model's table refuses UPDATE and DELETE."""
+    _MODELS.append(model)
+    return model
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        for sql in _create_sql(schema_editor.connection.vendor, self.table):
-            schema_editor.execute(sql)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        for sql in _drop_sql(schema_editor.connection.vendor, self.table):
-            schema_editor.execute(sql)
+def install_declared(using="default", **kwargs):
+    """post_migrate: (re)install the triggers of every append-only model.
 
-    def describe(self):
-        return f"Refuse UPDATE and DELETE on {self.table}"
+    Run after every migrate, so a table that SQLite rebuilt during a schema change
+    (which drops its triggers) gets them back at once.
+    """
+    from django.db import connections
 
-    def deconstruct(self):
-        return (self.__class__.__qualname__, [self.table], {})
+    connection = connections[using]
+    existing = set(connection.introspection.table_names())
+    for model in _MODELS:
+        if model._meta.db_table in existing:
+            install_append_only(model._meta.db_table, connection)

@@ -1,6 +1,9 @@
 from django.db import models
 
+from lawtrail.core.db import append_only
 
+
+@append_only
 class Entry(models.Model):
     """One ledger entry. Append-only: the database refuses UPDATE and DELETE.
 
@@ -30,6 +33,7 @@ class Entry(models.Model):
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
 
+@append_only
 class Checkpoint(models.Model):
     """A signed tree head: tree size and Merkle root, signed with the ledger key."""
 

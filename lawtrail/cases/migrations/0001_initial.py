@@ -3,9 +3,6 @@
 from django.db import migrations, models
 
 
-from lawtrail.core.db import AppendOnly
-
-
 class Migration(migrations.Migration):
 
     initial = True
@@ -100,5 +97,4 @@ class Migration(migrations.Migration):
                 'ordering': ['at', 'id'],
             },
         ),
-        AppendOnly('cases_transition'),
 ]

@@ -3,9 +3,6 @@
 from django.db import migrations, models
 
 
-from lawtrail.core.db import AppendOnly
-
-
 class Migration(migrations.Migration):
 
     initial = True
@@ -51,6 +48,4 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['object_type', 'object_id'], name='ledger_entr_object__f21830_idx')],
             },
         ),
-        AppendOnly('ledger_entry'),
-        AppendOnly('ledger_checkpoint'),
 ]

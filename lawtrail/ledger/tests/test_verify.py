@@ -1,0 +1,153 @@
+"""`lawtrail verify` passes an intact ledger and names every kind of tampering."""
+
+import pytest
+
+from lawtrail.cases.models import Case
+from lawtrail.cases.services import case_transition
+from lawtrail.cli import main
+from lawtrail.core.canonical import sha256_hex
+from lawtrail.ledger.models import Entry
+from lawtrail.ledger.services import GENESIS_HASH, entry_bytes, ledger_checkpoint
+from lawtrail.ledger.verify import verify_ledger
+from lawtrail.org.models import ApiToken, Department
+from lawtrail.org.services import token_create
+from lawtrail.testing import behind_the_ledger
+
+
+@pytest.fixture
+def history(org):
+    """A case carried to decision, with a signed checkpoint in the middle."""
+    case = org.open_case()
+    case_transition(actor=org.head, case=case, name="approve_start", reason="同意立案")
+    checkpoint = ledger_checkpoint()
+    case_transition(actor=org.officer_users[0], case=case, name="submit_review", reason="调查终结")
+    return case, checkpoint
+
+
+def problems(report, kind=None):
+    return [(p.kind, p.ref) for p in report.problems if kind is None or p.kind == kind]
+
+
+def test_an_intact_ledger_verifies(history):
+    report = verify_ledger()
+    assert report.ok, report.problems
+    assert report.entries == Entry.objects.count() > 10
+    assert report.checkpoints == 1
+    assert report.objects > 10
+
+
+def test_the_cli_exits_zero_when_intact_and_nonzero_naming_the_entry_when_not(history, capsys):
+    assert main(["verify"]) == 0
+    assert "校验通过" in capsys.readouterr().out
+    behind_the_ledger("UPDATE ledger_entry SET reason = %s WHERE seq = 3", ["伪造"])
+    assert main(["verify", "--json"]) == 1
+    out = capsys.readouterr().out
+    assert '"ok": false' in out and "entry 3" in out
+
+
+def test_an_edited_entry_is_named(history):
+    behind_the_ledger("UPDATE ledger_entry SET actor = %s WHERE seq = 5", ["mallory"])
+    report = verify_ledger()
+    assert ("entry", "entry 5") in problems(report, "entry")
+    # The checkpoint covering entry 5 no longer matches either.
+    assert problems(report, "checkpoint")
+
+
+def test_a_deleted_entry_is_named(history):
+    behind_the_ledger("DELETE FROM ledger_entry WHERE seq = 4")
+    report = verify_ledger()
+    refs = problems(report, "entry")
+    assert ("entry", "entry 5") in refs  # the gap and the broken link show at the next entry
+    assert any("序号不连续" in p.message for p in report.problems)
+
+
+def test_an_inserted_forged_entry_is_caught(history):
+    """A forged entry with a well-formed chain hash, claiming a change to the case that
+    never happened: the object it describes does not match."""
+    case, _ = history
+    head = Entry.objects.order_by("-seq").first()
+    values = {
+        "seq": head.seq + 1, "time": head.time, "actor": "mallory", "action": "case.update",
+        "object_type": "cases.case", "object_id": str(case.pk), "object_hash": "f" * 64,
+        "scope": case.scope, "reason": "伪造的审批", "prev_hash": head.entry_hash,
+    }
+    Entry.objects.create(entry_hash=sha256_hex(entry_bytes(values)), **values)
+    report = verify_ledger()
+    assert ("object", f"cases.case:{case.pk}") in problems(report, "object")
+
+
+def test_an_entry_inserted_into_the_middle_is_caught(history):
+    """Shifting later entries up to make room rewrites signed history."""
+    behind_the_ledger("UPDATE ledger_entry SET seq = seq + 1000 WHERE seq >= 3")
+    report = verify_ledger()
+    assert any("序号不连续" in p.message for p in report.problems)
+    assert problems(report, "checkpoint")
+
+
+def test_reordered_entries_are_caught(history):
+    for sql in ("UPDATE ledger_entry SET seq = -2 WHERE seq = 2",
+                "UPDATE ledger_entry SET seq = 2 WHERE seq = 3",
+                "UPDATE ledger_entry SET seq = 3 WHERE seq = -2"):
+        behind_the_ledger(sql)
+    report = verify_ledger()
+    assert {("entry", "entry 2"), ("entry", "entry 3")} <= set(problems(report, "entry"))
+
+
+def test_a_truncated_and_rebuilt_chain_is_caught_by_the_earlier_checkpoint(history):
+    """An attacker drops the tail and re-appends a perfectly chained forgery;
+    only the signed checkpoint can tell, and it does."""
+    _, checkpoint = history
+    keep = checkpoint.tree_size - 2
+    behind_the_ledger("DELETE FROM ledger_entry WHERE seq > %s", [keep])
+    prev = Entry.objects.get(seq=keep).entry_hash
+    for seq in range(keep + 1, keep + 12):
+        values = {
+            "seq": seq, "time": Entry.objects.get(seq=keep).time, "actor": "mallory", "action": "note",
+            "object_type": "", "object_id": "", "object_hash": "", "scope": "", "reason": "重建",
+            "prev_hash": prev,
+        }
+        prev = sha256_hex(entry_bytes(values))
+        Entry.objects.create(entry_hash=prev, **values)
+    report = verify_ledger()
+    assert not problems(report, "entry")  # the chain itself is consistent
+    assert problems(report, "checkpoint") == [("checkpoint", f"checkpoint {checkpoint.id} (size {checkpoint.tree_size})")]
+
+
+def test_a_truncated_ledger_shorter_than_a_checkpoint_is_caught(history):
+    _, checkpoint = history
+    behind_the_ledger("DELETE FROM ledger_entry WHERE seq > 3")
+    report = verify_ledger()
+    assert any("截断" in p.message for p in report.problems)
+
+
+def test_an_object_edited_behind_the_ledgers_back_is_named(history):
+    case, _ = history
+    Case.objects.filter(pk=case.pk).update(title="被篡改的案由")
+    report = verify_ledger()
+    assert problems(report) == [("object", f"cases.case:{case.pk}")]
+
+
+def test_an_object_deleted_behind_the_ledgers_back_is_named(org):
+    token_create(actor=None, username=org.head.username)
+    record = ApiToken.objects.get()
+    ApiToken.objects.all().delete()
+    assert problems(verify_ledger()) == [("object", f"org.apitoken:{record.pk}")]
+
+
+def test_an_object_created_without_the_ledger_is_named(org):
+    sneaky = Department.objects.create(agency=org.agency, name="影子科室", kind="section")
+    assert problems(verify_ledger()) == [("object", f"org.department:{sneaky.pk}")]
+
+
+def test_a_forged_checkpoint_signature_is_caught(history):
+    _, checkpoint = history
+    behind_the_ledger(
+        "UPDATE ledger_checkpoint SET signature = %s WHERE id = %s",
+        ["A" * 86 + "==", checkpoint.id], tables=("ledger_checkpoint",),
+    )
+    report = verify_ledger()
+    assert any("签名无效" in p.message for p in report.problems)
+
+
+def test_the_first_entry_links_to_the_genesis_hash(history):
+    assert Entry.objects.get(seq=1).prev_hash == GENESIS_HASH
