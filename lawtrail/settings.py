@@ -128,6 +128,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = LAWTRAIL_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # The embedded run serves static files straight from the apps; production
 # collects them once (`lawtrail manage collectstatic`).
 WHITENOISE_USE_FINDERS = not PRODUCTION

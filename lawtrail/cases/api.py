@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from lawtrail.access.policy import case_for
@@ -174,12 +174,12 @@ def create_case(request, payload: CaseIn):
         actor=user, department=department, officers=officers,
         parties=[p.dict() for p in payload.parties], **data,
     )
-    return 201, case
+    return Status(201, case)
 
 
 @router.post("/cases/{case_id}/parties", response={201: PartyOut}, summary="增加当事人")
 def add_party(request, case_id: int, payload: PartyIn):
-    return 201, services.party_add(actor=request.user, case=case_for(request.user, case_id), **payload.dict())
+    return Status(201, services.party_add(actor=request.user, case=case_for(request.user, case_id), **payload.dict()))
 
 
 @router.post("/cases/{case_id}/officers", response={201: OfficerOut}, summary="指定承办人")
@@ -188,7 +188,7 @@ def assign_officer(request, case_id: int, payload: OfficerIn):
     assignment = services.case_assign_officer(
         actor=request.user, case=case, officer=_officer(request.user, payload.cert_no), role=payload.role
     )
-    return 201, {"name": assignment.officer.name, "cert_no": assignment.officer.cert_no, "role": assignment.role}
+    return Status(201, {"name": assignment.officer.name, "cert_no": assignment.officer.cert_no, "role": assignment.role})
 
 
 @router.post("/cases/{case_id}/transitions", response={201: TransitionOut}, summary="办理流程步骤")
@@ -197,7 +197,7 @@ def transition(request, case_id: int, payload: TransitionIn):
     step = services.case_transition(
         actor=request.user, case=case, name=payload.name, reason=payload.reason, data=payload.data
     )
-    return 201, step
+    return Status(201, step)
 
 
 @router.get("/cases/{case_id}/transitions", response=list[TransitionOut], summary="流程记录")
