@@ -39,6 +39,21 @@ AGENCIES = [
      [("森林资源管理科", DepartmentKind.SECTION), ("政策法规科", DepartmentKind.LEGAL)], "430421",
      ["蒋志远", "蔡文静", "贾涛", "丁红梅", "魏国强", "薛琳", "叶青"]),
 ]
+# Case titles per agency, in the order of the plans in `_case_plans`.
+TITLES = {
+    "cz": ["涉嫌销售不符合食品安全标准的食品案", "未按规定公示年度报告信息案", "经营场所安全隐患投诉核查",
+           "举报无照经营线索核查", "当场处罚未亮照经营案", "涉嫌转移查封物品紧急查处案", "食品经营许可申请",
+           "涉嫌虚假宣传案"],
+    "xlt": ["未经登记擅自以社会组织名义开展活动案", "社会组织未按规定报送年度工作报告案", "养老机构服务安全投诉核查",
+            "举报殡葬服务乱收费线索核查", "当场处罚违规散埋乱葬案", "非法社会组织紧急取缔案", "民办非企业单位登记申请",
+            "养老机构未按规定备案案"],
+    "xg": ["拖欠劳动者工资案", "用人单位未依法订立书面劳动合同案", "农民工工资支付投诉核查", "举报违法使用童工线索核查",
+           "当场处罚未按规定公示劳动保障信息案", "欠薪逃匿紧急处置案", "人力资源服务许可申请", "未按规定办理社会保险登记案"],
+    "jp": ["网吧接纳未成年人案", "营业性演出未经审批案", "歌舞娱乐场所违规经营投诉核查", "举报旅行社不合理低价游线索核查",
+           "当场处罚未悬挂许可证案", "非法出版物紧急查扣案", "营业性演出许可申请", "娱乐场所超时经营案"],
+    "hy": ["滥伐林木案", "非法占用林地案", "擅自改变林地用途投诉核查", "举报非法收购木材线索核查", "当场处罚无证运输木材案",
+           "非法采伐现场紧急制止案", "林木采伐许可申请", "未经批准移植古树案"],
+}
 # The order of the people above: three officers, then head, reviewer, archivist, supervisor.
 ROLES = [("officer1", Role.OFFICER), ("officer2", Role.OFFICER), ("officer3", Role.OFFICER),
          ("head", Role.HEAD), ("reviewer", Role.REVIEWER), ("archivist", Role.ARCHIVIST),
@@ -68,7 +83,7 @@ def organisation(region, name, serial, representative, address):
 def _case_plans(region, city):
     """Cases in every stage, with the steps that bring each there."""
     return [
-        dict(title="涉嫌销售不符合安全标准的商品案", matter_type=MatterType.PENALTY, source=Source.EX_OFFICIO,
+        dict(matter_type=MatterType.PENALTY, source=Source.EX_OFFICIO,
              start_reason="日常检查中发现当事人销售的商品涉嫌不符合安全标准",
              parties=[organisation(region, f"{city}惠民商贸有限公司", 1, "周国平", f"{city}建设路18号")],
              steps=[("head", "approve_start", "同意立案，由王建军、李晓燕承办"),
@@ -76,38 +91,43 @@ def _case_plans(region, city):
                     ("head", "decide", "同意处罚决定"),
                     ("officer1", "conclude", "当事人已缴纳罚款，执行完毕"),
                     ("archivist", "archive", "案卷齐全，准予归档")]),
-        dict(title="未按规定公示信息案", matter_type=MatterType.PENALTY, source=Source.EX_OFFICIO,
+        dict(matter_type=MatterType.PENALTY, source=Source.EX_OFFICIO,
              start_reason="双随机抽查发现当事人未按规定公示相关信息",
              parties=[organisation(region, f"{city}鑫源实业有限公司", 2, "吴刚", f"{city}迎宾街66号")],
              steps=[("head", "approve_start", "同意立案"),
                     ("officer1", "submit_review", "调查终结，拟予警告并责令改正"),
                     ("head", "decide", "同意")]),
-        dict(title="经营场所安全隐患投诉核查", matter_type=MatterType.INSPECTION, source=Source.COMPLAINT,
+        dict(matter_type=MatterType.INSPECTION, source=Source.COMPLAINT,
              start_reason="群众实名投诉当事人经营场所存在安全隐患",
              complainant_name="李淑华", complainant_contact="13900000001",
              parties=[person(region, "钱卫东", "19900211", 11, f"{city}东街5号")],
              steps=[("head", "approve_start", "同意立案核查")]),
-        dict(title="匿名举报无证经营线索核查", matter_type=MatterType.INSPECTION, source=Source.COMPLAINT,
+        dict(matter_type=MatterType.INSPECTION, source=Source.COMPLAINT,
              start_reason="接到实名举报称某处存在无证经营行为",
              complainant_name="赵红", complainant_contact="13900000002",
              parties=[person(region, "孙建平", "19920603", 21, f"{city}西街12号")],
              steps=[("head", "decline_complaint", "经现场核实，举报所称经营行为已停止，不予立案",
                      {"notice_method": "电话告知并寄送书面告知书", "notice_date": "当日",
                       "notice_content": "经核查举报事项不属实，决定不予立案"})]),
-        dict(title="当场处罚未佩戴标识经营案", matter_type=MatterType.PENALTY, source=Source.EX_OFFICIO,
+        dict(matter_type=MatterType.PENALTY, source=Source.EX_OFFICIO,
              procedure=Procedure.SIMPLE, confidentiality=Confidentiality.PRIVACY,
              start_reason="巡查中当场发现违法事实确凿",
              parties=[person(region, "周小平", "19900909", 31, f"{city}南关路3号")],
              steps=[("officer1", "simple_decide", "违法事实确凿，依法当场给予警告"),
                     ("officer1", "conclude", "当事人当场签收，执行完毕")]),
-        dict(title="涉嫌违法经营紧急查处案", matter_type=MatterType.COERCION, source=Source.EX_OFFICIO,
+        dict(matter_type=MatterType.COERCION, source=Source.EX_OFFICIO,
              start_reason="接报当事人正在转移涉案物品，情况紧急",
              parties=[organisation(region, f"{city}宏达物流有限公司", 3, "郑海", f"{city}工业园区8号")],
              steps=[("officer1", "emergency_start", "涉案物品可能灭失，先行启动并采取措施")]),
-        dict(title="行政许可申请", matter_type=MatterType.LICENSING, source=Source.APPLICATION,
+        dict(matter_type=MatterType.LICENSING, source=Source.APPLICATION,
              start_reason="申请人提交许可申请材料", confidentiality=Confidentiality.PUBLIC,
              parties=[organisation(region, f"{city}新时代文化传媒有限公司", 4, "黄磊", f"{city}文化路99号")],
              steps=[]),
+        dict(matter_type=MatterType.PENALTY, source=Source.REFERRAL,
+             start_reason="上级机关移送案件线索", confidentiality=Confidentiality.COMMERCIAL,
+             parties=[organisation(region, f"{city}华信科技有限公司", 5, "林涛", f"{city}高新区1号")],
+             steps=[("head", "approve_start", "同意立案"),
+                    ("officer2", "submit_review", "调查终结，提请审查")]),
     ]
 
 
@@ -142,11 +162,10 @@ def load_demo(stdout=None):
                        cert_valid_from=today - datetime.timedelta(days=2000),
                        cert_valid_until=today - datetime.timedelta(days=30), reason="演示数据：证件已过期")
         city = region.split("省")[-1].split("区")[0]
-        for plan in _case_plans(region_code, city[:3]):
+        for plan, title in zip(_case_plans(region_code, city[:3]), TITLES[code], strict=True):
             steps = plan.pop("steps")
             team = [(officers[0], OfficerRole.LEAD), (officers[1], OfficerRole.ASSIST)]
-            case = case_open(actor=users["officer1"], department=depts[0], officers=team,
-                             title=f"{plan.pop('title')}", **plan)
+            case = case_open(actor=users["officer1"], department=depts[0], officers=team, title=title, **plan)
             for who, step, reason, *data in steps:
                 case_transition(actor=users[who], case=case, name=step, reason=reason,
                                 data=data[0] if data else None)

@@ -13,7 +13,12 @@ FILTERS = ("stage", "matter_type", "source", "procedure", "department")
 
 
 def case_list(user, *, q="", **filters):
-    cases = visible_cases(user).select_related("agency", "department").annotate(party_count=Count("parties"))
+    cases = (
+        visible_cases(user)
+        .select_related("agency", "department")
+        .annotate(party_count=Count("parties"))
+        .order_by("-created_at", "-id")
+    )
     if q := (q or "").strip():
         cases = cases.filter(
             Q(case_no__icontains=q) | Q(title__icontains=q) | Q(parties__name__icontains=q)

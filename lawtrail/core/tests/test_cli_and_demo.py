@@ -1,0 +1,74 @@
+"""The console command and the demo data, run in-process against the test database."""
+
+import json
+import os
+import subprocess
+import sys
+
+from django.utils import timezone
+
+from lawtrail.cases.enums import STAGE_ORDER, Stage
+from lawtrail.cases.models import Case
+from lawtrail.cli import main
+from lawtrail.demo import AGENCIES, load_demo
+from lawtrail.ledger.models import Checkpoint
+from lawtrail.ledger.verify import verify_ledger
+from lawtrail.org.models import Agency, ApiToken, Officer
+from lawtrail.org.services import token_user
+from lawtrail.rules.profiles import profiles
+
+
+def test_demo_creates_the_five_agencies_with_cases_in_every_stage(db):
+    load_demo()
+    assert sorted(Agency.objects.values_list("profile", flat=True)) == sorted(profiles()) == ["000", "001", "002", "003", "004"]
+    for agency in Agency.objects.all():
+        stages = set(agency.cases.values_list("stage", flat=True))
+        assert set(STAGE_ORDER) | {Stage.CLOSED} <= stages, agency
+        assert agency.cases.filter(emergency=True).exists()
+    assert Officer.objects.filter(cert_valid_until__lt=timezone.localdate()).count() == len(AGENCIES)
+    assert Checkpoint.objects.count() == 1
+    assert verify_ledger().ok
+
+
+def test_loading_the_demo_twice_changes_nothing(db):
+    load_demo()
+    count = Case.objects.count()
+    load_demo()
+    assert Case.objects.count() == count
+
+
+def test_cases_lists_every_case_as_json(org, capsys):
+    case = org.open_case()
+    assert main(["cases", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row == {"case_no": case.case_no, "agency": org.agency.name, "profile": "003", "stage": "initiation",
+                   "stage_label": "程序启动", "parties": 1, "open_findings": None}
+
+
+def test_token_prints_a_working_token(org, capsys):
+    assert main(["token", org.head.username]) == 0
+    token = capsys.readouterr().out.strip()
+    assert token_user(token) == org.head
+    assert ApiToken.objects.get().token_hash not in token
+
+
+def test_token_for_an_unknown_user_fails_with_a_message(db, capsys):
+    assert main(["token", "nobody"]) == 2
+    assert "用户 nobody 不存在" in capsys.readouterr().err
+
+
+def test_ledger_checkpoint_prints_base64_json(org, capsys):
+    assert main(["ledger", "checkpoint", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["tree_size"] > 0 and len(out["root_hash"]) == 44 and out["note"].endswith("\n")
+
+
+def test_deploy_check_is_clean_in_production_mode(tmp_path):
+    env = {**os.environ, "LAWTRAIL_PRODUCTION": "true", "LAWTRAIL_HOME": str(tmp_path),
+           "SECRET_KEY": "k" * 20 + "production-secret-key-with-enough-entropy-0123456789",
+           "ALLOWED_HOSTS": "lawtrail.example.gov.cn", "DJANGO_SETTINGS_MODULE": "lawtrail.settings"}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+                            env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -1,0 +1,114 @@
+"""A real browser (Debian's Chromium, driven by Playwright) carries a case through its stages."""
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from lawtrail.org.enums import Role
+from lawtrail.testing import PASSWORD, Org, resident_id
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by
+    # the test itself are still synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page.set_default_timeout(15000)
+    return page
+
+
+def login(page, base, user):
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("工作台")
+
+
+def logout(page):
+    page.click("text=退出")
+    expect(page.locator("h1")).to_have_text("用户登录")
+
+
+def take_step(page, name, reason):
+    form = page.locator(f"form[data-step={name}]")
+    form.locator("textarea[name=reason]").fill(reason)
+    form.locator("button[type=submit]").click()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_case_goes_from_registration_to_the_archive_in_the_browser(live_server, page):
+    org = Org("web", profile="004")
+    officer, head, archivist = org.officer_users[0], org.head, org.users[Role.ARCHIVIST]
+    base = live_server.url
+
+    login(page, base, officer)
+    page.click("text=登记案件")
+    page.fill("#id_title", "滥伐林木案")
+    page.select_option("#id_matter_type", "penalty")
+    page.select_option("#id_source", "ex_officio")
+    page.fill("#id_start_reason", "巡查发现山场林木被砍伐")
+    page.select_option("#id_lead_officer", str(org.officers[0].pk))
+    page.check(f"input[name=assist_officers][value='{org.officers[1].pk}']")
+    page.fill("#id_party_name", "刘某")
+    page.fill("#id_party_id_number", resident_id())
+    page.click("text=提交登记")
+    expect(page.locator(".alert-success")).to_contain_text("案件已登记")
+    expect(page.get_by_test_id("stage")).to_have_text("程序启动")
+    case_url = page.url
+    logout(page)
+
+    login(page, base, head)
+    expect(page.locator("text=滥伐林木案")).to_be_visible()  # waiting for approval on the home page
+    page.goto(case_url)
+    take_step(page, "approve_start", "同意立案")
+    expect(page.get_by_test_id("stage")).to_have_text("调查取证")
+    logout(page)
+
+    login(page, base, officer)
+    page.goto(case_url)
+    take_step(page, "submit_review", "调查终结，证据确凿")
+    expect(page.get_by_test_id("stage")).to_have_text("审查决定")
+    logout(page)
+
+    login(page, base, head)
+    page.goto(case_url)
+    take_step(page, "decide", "同意作出处罚决定")
+    expect(page.get_by_test_id("stage")).to_have_text("送达执行")
+    logout(page)
+
+    login(page, base, officer)
+    page.goto(case_url)
+    take_step(page, "conclude", "罚款已缴纳，补种树木已完成")
+    expect(page.get_by_test_id("stage")).to_have_text("待归档")
+    logout(page)
+
+    login(page, base, archivist)
+    page.goto(case_url)
+    take_step(page, "archive", "案卷齐全")
+    expect(page.get_by_test_id("stage")).to_have_text("已归档")
+    expect(page.locator("[data-testid=trail]")).to_contain_text("case.archive")
+    expect(page.locator(".timeline li.done")).to_have_count(5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_step_is_explained_in_the_browser(live_server, page):
+    org = Org("web2")
+    case = org.open_case(officers=1)
+    login(page, live_server.url, org.head)
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    form = page.locator("form[data-step=approve_start]")
+    expect(form.locator(".problems")).to_contain_text("至少 2 名承办人")
+    expect(form.locator("button[type=submit]")).to_be_disabled()

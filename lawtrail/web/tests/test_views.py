@@ -1,0 +1,138 @@
+"""The web UI through Django's test client: pages, forms, errors and isolation."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from lawtrail.cases.enums import Stage
+from lawtrail.cases.models import Case
+from lawtrail.ledger.models import Checkpoint
+from lawtrail.org.enums import Role
+from lawtrail.org.services import user_create
+from lawtrail.testing import PASSWORD, resident_id
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_pages_need_a_login(db):
+    response = Client().get(reverse("web:case_list"))
+    assert response.status_code == 302 and reverse("web:login") in response["Location"]
+
+
+def test_login_with_the_right_password_lands_on_the_home_page(org):
+    client = Client()
+    response = client.post(reverse("web:login"), {"username": org.head.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert "工作台" in client.get(reverse("web:home")).content.decode()
+
+
+def test_a_wrong_password_says_so_in_chinese(org):
+    response = Client().post(reverse("web:login"), {"username": org.head.username, "password": "wrong"})
+    assert "用户名或密码不正确" in response.content.decode()
+
+
+def test_the_heads_home_lists_cases_waiting_for_approval(org):
+    case = org.open_case(title="待批准的案件")
+    page = client_for(org.head).get(reverse("web:home")).content.decode()
+    assert "待我审批" in page and case.case_no in page
+
+
+def test_the_officers_home_lists_their_cases(org):
+    case = org.open_case(title="我的案件")
+    page = client_for(org.officer_users[0]).get(reverse("web:home")).content.decode()
+    assert "我承办的案件" in page and case.case_no in page
+
+
+def test_case_list_searches_and_filters(org):
+    wanted = org.open_case(title="非法采伐林木案")
+    other = org.open_case(title="未按规定公示信息案")
+    client = client_for(org.head)
+    page = client.get(reverse("web:case_list"), {"q": "采伐"}).content.decode()
+    assert wanted.case_no in page and other.case_no not in page
+    page = client.get(reverse("web:case_list"), {"q": wanted.parties.get().name, "stage": Stage.DECISION}).content.decode()
+    assert wanted.case_no not in page and "暂无案件" in page
+
+
+def test_case_list_never_shows_another_agencys_cases(org, other_org):
+    theirs = other_org.open_case(title="他局案件")
+    page = client_for(org.head).get(reverse("web:case_list")).content.decode()
+    assert theirs.case_no not in page and "他局案件" not in page
+
+
+def test_another_agencys_case_page_is_404(org, other_org):
+    theirs = other_org.open_case()
+    assert client_for(org.head).get(reverse("web:case_detail", args=[theirs.pk])).status_code == 404
+
+
+def test_case_page_shows_timeline_trail_and_the_steps_offered(org):
+    case = org.open_case()
+    page = client_for(org.head).get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    for text in ("程序启动", "调查取证", "审查决定", "送达执行", "已归档", "账本留痕", "case.open", "批准立案"):
+        assert text in page
+
+
+def test_a_step_from_the_page_moves_the_case(org):
+    case = org.open_case()
+    client = client_for(org.head)
+    response = client.post(reverse("web:case_step", args=[case.pk, "approve_start"]), {"reason": "同意立案"},
+                           follow=True)
+    assert "已办理：批准立案" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).stage == Stage.INVESTIGATION
+
+
+def test_a_refused_step_shows_why_and_changes_nothing(org):
+    case = org.open_case()
+    response = client_for(org.head).post(reverse("web:case_step", args=[case.pk, "approve_start"]), {"reason": ""},
+                                         follow=True)
+    assert "请填写负责人意见" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).stage == Stage.INITIATION
+
+
+def form_data(org, **overrides):
+    return {
+        "title": "擅自经营案", "department": org.department.pk, "matter_type": "penalty", "source": "ex_officio",
+        "procedure": "general", "confidentiality": "internal", "start_reason": "巡查发现",
+        "lead_officer": org.officers[0].pk, "assist_officers": [org.officers[1].pk],
+        "party_kind": "person", "party_name": "张某", "party_id_type": "resident_id",
+        "party_id_number": resident_id(), **overrides,
+    }
+
+
+def test_an_officer_registers_a_case_from_the_form(org):
+    response = client_for(org.officer_users[0]).post(reverse("web:case_create"), form_data(org), follow=True)
+    case = Case.objects.get(title="擅自经营案")
+    assert f"案件已登记，案号 {case.case_no}" in response.content.decode()
+    assert case.assignments.count() == 2 and case.parties.get().name == "张某"
+
+
+def test_a_bad_form_keeps_what_was_typed_and_says_what_is_wrong(org):
+    response = client_for(org.officer_users[0]).post(
+        reverse("web:case_create"), form_data(org, party_id_number="110105000000000000"))
+    page = response.content.decode()
+    assert "居民身份证号码" in page and "无效" in page
+    assert 'value="擅自经营案"' in page
+    assert not Case.objects.filter(title="擅自经营案").exists()
+
+
+def test_archivists_cannot_register_cases(org):
+    response = client_for(org.users[Role.ARCHIVIST]).get(reverse("web:case_create"), follow=True)
+    assert "只有执法人员或负责人可以登记案件" in response.content.decode()
+
+
+def test_a_supervisor_signs_a_checkpoint_and_an_officer_cannot(org):
+    client_for(org.officer_users[0]).post(reverse("web:ledger_sign"))
+    assert Checkpoint.objects.count() == 0
+    response = client_for(org.users[Role.SUPERVISOR]).post(reverse("web:ledger_sign"), follow=True)
+    assert "已签发检查点" in response.content.decode()
+    assert Checkpoint.objects.count() == 1
+
+
+@pytest.mark.parametrize("name", ["web:home", "web:case_list", "web:ledger"])
+def test_the_admin_sees_no_records(org, name):
+    admin = user_create(actor=None, username="root-admin", password=PASSWORD, full_name="管理员", role=Role.ADMIN)
+    org.open_case(title="机密案由")
+    assert "机密案由" not in client_for(admin).get(reverse(name)).content.decode()
