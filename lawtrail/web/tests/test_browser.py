@@ -12,6 +12,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
 
 
 @pytest.fixture
+def browser_org(transactional_db):
+    # Made before the browser starts, so these writes happen outside Playwright's
+    # event loop and their database connection is closed normally at teardown.
+    return Org("web", profile="004")
+
+
+@pytest.fixture
 def browser(monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by
     # the test itself are still synchronous and safe.
@@ -48,9 +55,8 @@ def take_step(page, name, reason):
     form.locator("button[type=submit]").click()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_case_goes_from_registration_to_the_archive_in_the_browser(live_server, page):
-    org = Org("web", profile="004")
+def test_a_case_goes_from_registration_to_the_archive_in_the_browser(live_server, browser_org, page):
+    org = browser_org
     officer, head, archivist = org.officer_users[0], org.head, org.users[Role.ARCHIVIST]
     base = live_server.url
 
@@ -103,11 +109,14 @@ def test_a_case_goes_from_registration_to_the_archive_in_the_browser(live_server
     expect(page.locator(".timeline li.done")).to_have_count(5)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_refused_step_is_explained_in_the_browser(live_server, page):
-    org = Org("web2")
-    case = org.open_case(officers=1)
-    login(page, live_server.url, org.head)
+@pytest.fixture
+def thin_case(browser_org):
+    return browser_org.open_case(officers=1)
+
+
+def test_a_refused_step_is_explained_in_the_browser(live_server, browser_org, thin_case, page):
+    case = thin_case
+    login(page, live_server.url, browser_org.head)
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     form = page.locator("form[data-step=approve_start]")
     expect(form.locator(".problems")).to_contain_text("至少 2 名承办人")
