@@ -13,6 +13,9 @@ SHARED = Path(os.environ.get("LAWTRAIL_SHARED", Path(__file__).resolve().parents
 VECTORS = SHARED / "testdata" / "merkle"
 TD = VECTORS / "transparency-dev-merkle"
 CCTV = VECTORS / "c2sp-cctv-merkle" / "merkle" / "testdata"
+if not VECTORS.is_dir():
+    raise RuntimeError(f"Merkle test vectors not found at {VECTORS}: shared/ must sit beside the repository "
+                       "(or set LAWTRAIL_SHARED)")
 
 
 def b64(text):
