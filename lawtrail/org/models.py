@@ -63,6 +63,12 @@ class User(AbstractUser):
         return self.full_name or self.username
 
 
+class OfficerQuerySet(models.QuerySet):
+    def qualified_on(self, on_date):
+        """Officers who may act as enforcing officer on that date (see `qualification_problem`)."""
+        return self.filter(qualified=True, cert_valid_from__lte=on_date, cert_valid_until__gte=on_date)
+
+
 @ledgered()
 class Officer(models.Model):
     """行政执法人员 with 执法证号 and the validity period of the qualification."""
@@ -76,6 +82,8 @@ class Officer(models.Model):
     cert_valid_from = models.DateField("证件有效期自")
     cert_valid_until = models.DateField("证件有效期至")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OfficerQuerySet.as_manager()
 
     class Meta:
         verbose_name = "执法人员"

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from lawtrail.cases.enums import (
     Confidentiality, IdType, MatterType, OfficerRole, PartyKind, Procedure, Source,
@@ -9,8 +10,8 @@ from lawtrail.org.models import Department, Officer
 class CaseForm(forms.Form):
     title = forms.CharField(label="案由", max_length=200)
     department = forms.ModelChoiceField(label="承办科室/执法队", queryset=Department.objects.none())
-    matter_type = forms.ChoiceField(label="事项类型", choices=MatterType.choices)
-    source = forms.ChoiceField(label="案件来源", choices=Source.choices)
+    matter_type = forms.ChoiceField(label="事项类型", choices=MatterType.choices, initial=MatterType.PENALTY)
+    source = forms.ChoiceField(label="案件来源", choices=Source.choices, initial=Source.EX_OFFICIO)
     procedure = forms.ChoiceField(label="程序", choices=Procedure.choices)
     confidentiality = forms.ChoiceField(label="密级", choices=Confidentiality.choices,
                                         initial=Confidentiality.INTERNAL)
@@ -34,7 +35,8 @@ class CaseForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.filter(agency_id=user.agency_id)
-        officers = Officer.objects.filter(agency_id=user.agency_id).order_by("name")
+        # Only officers who may act today are offered; the service checks again.
+        officers = Officer.objects.filter(agency_id=user.agency_id).qualified_on(timezone.localdate()).order_by("name")
         self.fields["lead_officer"].queryset = officers
         self.fields["assist_officers"].queryset = officers
         if user.department_id:

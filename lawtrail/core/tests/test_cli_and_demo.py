@@ -72,3 +72,9 @@ def test_deploy_check_is_clean_in_production_mode(tmp_path):
                             env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_models_and_migrations_agree(db):
+    result = subprocess.run([sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+                            capture_output=True, text=True, env={**os.environ, "DJANGO_SETTINGS_MODULE": "lawtrail.settings_test"})
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,7 +1,10 @@
 """The web UI through Django's test client: pages, forms, errors and isolation."""
 
+import datetime
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django.urls import reverse
 
 from lawtrail.cases.enums import Stage
@@ -136,3 +139,9 @@ def test_the_admin_sees_no_records(org, name):
     admin = user_create(actor=None, username="root-admin", password=PASSWORD, full_name="管理员", role=Role.ADMIN)
     org.open_case(title="机密案由")
     assert "机密案由" not in client_for(admin).get(reverse(name)).content.decode()
+
+
+def test_the_form_offers_only_officers_who_may_act_today(org):
+    lapsed = org.officer("证件过期者", valid_until=timezone.localdate() - datetime.timedelta(days=1))
+    page = client_for(org.officer_users[0]).get(reverse("web:case_create")).content.decode()
+    assert org.officers[0].name in page and lapsed.name not in page
