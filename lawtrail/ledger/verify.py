@@ -6,6 +6,7 @@ size with the signed root, and remembers the last entry of every object. Then ev
 ledgered object's current content is re-hashed against that last entry.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from lawtrail.core.canonical import sha256_hex
@@ -97,21 +98,30 @@ def _check_checkpoints(report, checkpoints, roots_at):
             report.add("checkpoint", ref, "重算的默克尔根与已签名的根不符（账本被改写）")
 
 
+def _is_removal(entry):
+    return entry["action"].rsplit(".", 1)[-1] in DELETE_ACTIONS
+
+
 def _check_objects(report, last_by_object):
+    by_type = defaultdict(dict)
+    for (type_name, object_id), last in last_by_object.items():
+        by_type[type_name][object_id] = last
     for type_name, model in registry.ledgered_models().items():
+        lasts = by_type[type_name]
         seen = set()
         for obj in model._default_manager.all().iterator(chunk_size=2000):
             report.objects += 1
-            key = (type_name, str(obj.pk))
-            seen.add(key)
-            ref = f"{type_name}:{obj.pk}"
-            last = last_by_object.get(key)
+            object_id = str(obj.pk)
+            seen.add(object_id)
+            ref = f"{type_name}:{object_id}"
+            last = lasts.get(object_id)
             if last is None:
                 report.add("object", ref, "对象没有任何账本记录（绕过服务写入）")
-            elif last["action"].rsplit(".", 1)[-1] in DELETE_ACTIONS:
+            elif _is_removal(last):
                 report.add("object", ref, f"账本记载对象已于条目 {last['seq']} 删除，但对象仍存在")
             elif registry.object_hash(obj) != last["object_hash"]:
                 report.add("object", ref, f"对象当前内容与账本条目 {last['seq']} 的哈希不符（被绕过账本修改）")
-        for key, last in last_by_object.items():
-            if key[0] == type_name and key not in seen and last["action"].rsplit(".", 1)[-1] not in DELETE_ACTIONS:
-                report.add("object", f"{key[0]}:{key[1]}", f"对象已不存在，但账本未记载删除（最后条目 {last['seq']}）")
+        for object_id, last in lasts.items():
+            if object_id not in seen and not _is_removal(last):
+                report.add("object", f"{type_name}:{object_id}",
+                           f"对象已不存在，但账本未记载删除（最后条目 {last['seq']}）")

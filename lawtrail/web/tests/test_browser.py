@@ -78,33 +78,23 @@ def test_a_case_goes_from_registration_to_the_archive_in_the_browser(live_server
 
     login(page, base, head)
     expect(page.locator("text=滥伐林木案")).to_be_visible()  # waiting for approval on the home page
-    page.goto(case_url)
-    take_step(page, "approve_start", "同意立案")
-    expect(page.get_by_test_id("stage")).to_have_text("调查取证")
     logout(page)
 
-    login(page, base, officer)
-    page.goto(case_url)
-    take_step(page, "submit_review", "调查终结，证据确凿")
-    expect(page.get_by_test_id("stage")).to_have_text("审查决定")
-    logout(page)
-
-    login(page, base, head)
-    page.goto(case_url)
-    take_step(page, "decide", "同意作出处罚决定")
-    expect(page.get_by_test_id("stage")).to_have_text("送达执行")
-    logout(page)
-
-    login(page, base, officer)
-    page.goto(case_url)
-    take_step(page, "conclude", "罚款已缴纳，补种树木已完成")
-    expect(page.get_by_test_id("stage")).to_have_text("待归档")
-    logout(page)
+    for user, name, reason, stage in (
+        (head, "approve_start", "同意立案", "调查取证"),
+        (officer, "submit_review", "调查终结，证据确凿", "审查决定"),
+        (head, "decide", "同意作出处罚决定", "送达执行"),
+        (officer, "conclude", "罚款已缴纳，补种树木已完成", "待归档"),
+        (archivist, "archive", "案卷齐全", "已归档"),
+    ):
+        login(page, base, user)
+        page.goto(case_url)
+        take_step(page, name, reason)
+        expect(page.get_by_test_id("stage")).to_have_text(stage)
+        logout(page)
 
     login(page, base, archivist)
     page.goto(case_url)
-    take_step(page, "archive", "案卷齐全")
-    expect(page.get_by_test_id("stage")).to_have_text("已归档")
     expect(page.locator("[data-testid=trail]")).to_contain_text("case.archive")
     expect(page.locator(".timeline li.done")).to_have_count(5)
 
