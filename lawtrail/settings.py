@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "lawtrail.ledger",
     "lawtrail.rules",
     "lawtrail.cases",
+    "lawtrail.records",
     "lawtrail.web",
 ]
 

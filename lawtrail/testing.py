@@ -81,3 +81,59 @@ def behind_the_ledger(sql, params=(), tables=("ledger_entry",)):
     finally:
         for table in tables:
             install_append_only(table)
+
+
+def png_bytes(color=(20, 40, 160)):
+    """A real PNG image, as a signature pad would send it."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (240, 80), "white")
+    ImageDraw.Draw(image).line([(10, 60), (80, 15), (150, 55), (230, 20)], fill=color, width=4)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def sample_value(field):
+    """A valid value of a catalog field, for filling complete documents in tests."""
+    today = timezone.localdate()
+    return {
+        "string": f"{field.label}示例",
+        "text": f"{field.label}：经查明的具体情况。",
+        "date": today.isoformat(),
+        "datetime": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "int": 2,
+        "bool": True,
+        "choice": field.options[0] if field.options else "",
+        "multichoice": list(field.options),
+        "table": [[f"{column}一" for column in field.columns]],
+    }[field.type]
+
+
+def complete_data(spec):
+    return {f.key: sample_value(f) for f in spec.fields}
+
+
+def sign_all(org, record, skip_slot=None):
+    """Give every signature the record's type needs, as the right people would."""
+    from lawtrail.records.catalog import doc_type
+    from lawtrail.records.services import record_sign
+
+    officers = [a.officer for a in record.case.assignments.select_related("officer")]
+    for signer in doc_type(record.doc_type).signers:
+        if signer.slot == skip_slot:
+            continue
+        for i in range(max(signer.min, 1)):
+            kwargs = dict(actor=org.officer_users[0], record=record, slot=signer.slot, method="handwritten",
+                          image=png_bytes())
+            if signer.kind == "officer":
+                kwargs["officer"] = officers[i]
+            elif signer.kind == "head":
+                kwargs["actor"] = org.head
+            elif signer.kind == "reviewer":
+                kwargs["actor"] = org.users[Role.REVIEWER]
+            else:
+                kwargs["signer_name"] = f"{signer.label}{i + 1}"
+            record_sign(**kwargs)

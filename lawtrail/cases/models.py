@@ -10,21 +10,6 @@ from lawtrail.ledger.registry import ledgered
 from lawtrail.org.models import Agency, Department, Officer
 
 
-class CaseNumberCounter(models.Model):
-    """The last 案号 sequence issued per agency and year.
-
-    Incremented in the same transaction that opens the case, so a failed opening
-    rolls the number back with it: numbers stay unique and gap-free.
-    """
-
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
-    year = models.PositiveIntegerField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["agency", "year"], name="case_counter_unique")]
-
-
 @ledgered()
 class Case(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="cases")

@@ -13,7 +13,8 @@ from lawtrail.cases import workflow
 from lawtrail.cases.enums import (
     Confidentiality, IdType, MatterType, OfficerRole, PartyKind, Procedure, Source, Stage,
 )
-from lawtrail.cases.models import Case, CaseNumberCounter, CaseOfficer, Party, StageTransition
+from lawtrail.cases.models import Case, CaseOfficer, Party, StageTransition
+from lawtrail.core.counters import next_number
 from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound
 from lawtrail.ledger.services import ledger_append, lock_chain
 from lawtrail.org.enums import Role
@@ -45,13 +46,6 @@ def case_number(agency, year, seq):
     return f"{agency.case_prefix}〔{year}〕{seq}号"
 
 
-def _next_number(agency, year):
-    counter, _ = CaseNumberCounter.objects.select_for_update().get_or_create(agency=agency, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
-
-
 @transaction.atomic
 def case_open(*, actor, department, title, matter_type, source, start_reason, officers,
               parties=(), procedure=Procedure.GENERAL, confidentiality=Confidentiality.INTERNAL,
@@ -81,7 +75,7 @@ def case_open(*, actor, department, title, matter_type, source, start_reason, of
     lock_chain()
     now = timezone.now()
     year = timezone.localtime(now).year
-    seq = _next_number(agency, year)
+    seq = next_number(f"case:{agency.pk}:{year}")
     case = Case.objects.create(
         agency=agency, department=department, year=year, seq=seq,
         case_no=case_number(agency, year, seq), created_by=actor, **fields,

@@ -2,7 +2,9 @@
 
 A model decorated with `@append_only` gets triggers refusing UPDATE and DELETE on
 its table, on SQLite and PostgreSQL alike, so that not even a bug in LawTrail can
-change an original record or a ledger entry.
+change an original record or a ledger entry. `@append_only(mutable_while="OLD.status
+= 'draft'")` lets a row change only while the condition holds for its old values: a
+draft may be edited, a finalised record never again.
 """
 
 from django.db import connection as default_connection
@@ -19,20 +21,31 @@ $$ LANGUAGE plpgsql;
 """
 
 
+# table -> SQL condition on OLD under which the row may still change (None: never)
+_MUTABLE_WHILE = {}
+
+
 def _create_sql(vendor, table):
     name = TRIGGER_PREFIX + table
+    condition = _MUTABLE_WHILE.get(table)
     if vendor == "postgresql":
+        when = f"WHEN (NOT ({condition})) " if condition else ""
         return [
             _PG_FUNCTION,
             f'DROP TRIGGER IF EXISTS {name} ON "{table}"',
             f'CREATE TRIGGER {name} BEFORE UPDATE OR DELETE ON "{table}" '
-            f"FOR EACH ROW EXECUTE FUNCTION lawtrail_refuse_change()",
+            f"FOR EACH ROW {when}EXECUTE FUNCTION lawtrail_refuse_change()",
         ]
     if vendor == "sqlite":
+        when = f"WHEN NOT ({condition}) " if condition else ""
         return [
-            f'CREATE TRIGGER IF NOT EXISTS {name}_{op.lower()} BEFORE {op} ON "{table}" '
-            f"BEGIN SELECT RAISE(ABORT, 'LawTrail: {table} is append-only; {op} refused'); END"
+            sql
             for op in ("UPDATE", "DELETE")
+            for sql in (
+                f"DROP TRIGGER IF EXISTS {name}_{op.lower()}",
+                f'CREATE TRIGGER {name}_{op.lower()} BEFORE {op} ON "{table}" {when}'
+                f"BEGIN SELECT RAISE(ABORT, 'LawTrail: {table} is append-only; {op} refused'); END",
+            )
         ]
     raise NotImplementedError(f"append-only triggers are not written for {vendor}")
 
@@ -76,10 +89,15 @@ def remove_append_only(table, connection=default_connection):
 _MODELS = []
 
 
-def append_only(model):
-    """Class decorator: this model's table refuses UPDATE and DELETE."""
-    _MODELS.append(model)
-    return model
+def append_only(model=None, *, mutable_while=None):
+    """Class decorator: this model's table refuses UPDATE and DELETE (see module doc)."""
+
+    def register(model):
+        _MODELS.append(model)
+        _MUTABLE_WHILE[model._meta.db_table] = mutable_while
+        return model
+
+    return register(model) if model is not None else register
 
 
 def install_declared(using="default", **kwargs):

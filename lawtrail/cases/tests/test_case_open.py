@@ -4,8 +4,9 @@ import pytest
 from django.utils import timezone
 
 from lawtrail.cases.enums import OfficerRole, Stage
-from lawtrail.cases.models import Case, CaseNumberCounter
+from lawtrail.cases.models import Case
 from lawtrail.cases.services import case_assign_officer, case_open, party_add
+from lawtrail.core.models import Counter
 from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound
 from lawtrail.ledger.models import Entry
 from lawtrail.org.enums import Role
@@ -28,7 +29,7 @@ def test_a_refused_opening_does_not_use_up_a_number(org):
     with pytest.raises(InvalidInput):
         org.open_case(start_reason="   ")
     assert org.open_case().seq == 2
-    assert CaseNumberCounter.objects.get(agency=org.agency).last == 2
+    assert Counter.objects.get(key__startswith=f"case:{org.agency.pk}:").last == 2
 
 
 def test_opening_writes_the_case_its_officers_and_parties_to_the_ledger(org):

@@ -1,0 +1,182 @@
+"""The catalog of 执法文书 (document types), loaded from catalog.yaml.
+
+A document type is data: its stage, its fields with their types, who must sign,
+and the articles that require it. Forms, validation, finalisation and PDF layout
+all read the same definition.
+"""
+
+import datetime
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+from django.utils.dateparse import parse_date, parse_datetime
+
+from lawtrail.core.errors import InvalidInput
+
+CATALOG_FILE = Path(__file__).resolve().parent / "catalog.yaml"
+FIELD_TYPES = {"string", "text", "date", "datetime", "int", "bool", "choice", "multichoice", "table"}
+SIGNER_KINDS = {"officer", "party", "witness", "reviewer", "head", "other"}
+TABLE_SEPARATOR = "|"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    label: str
+    type: str
+    required: bool = True
+    options: tuple = ()
+    columns: tuple = ()
+
+    def clean(self, raw):
+        """The value to store, or InvalidInput naming this field. Empty is None."""
+        if raw is None or raw == "" or raw == [] or (isinstance(raw, str) and not raw.strip()):
+            return None
+        try:
+            return getattr(self, f"_clean_{self.type}")(raw)
+        except (ValueError, TypeError):
+            raise InvalidInput(f"“{self.label}”格式不正确", field=self.key)
+
+    def _clean_string(self, raw):
+        return str(raw).strip()
+
+    _clean_text = _clean_string
+
+    def _clean_date(self, raw):
+        value = raw if isinstance(raw, datetime.date) else parse_date(str(raw).strip())
+        if value is None:
+            raise ValueError(raw)
+        return value.isoformat()
+
+    def _clean_datetime(self, raw):
+        text = raw.isoformat() if isinstance(raw, datetime.datetime) else str(raw).strip().replace(" ", "T")
+        value = parse_datetime(text)
+        if value is None:
+            raise ValueError(raw)
+        return value.isoformat(timespec="minutes")
+
+    def _clean_int(self, raw):
+        return int(str(raw).strip())
+
+    def _clean_bool(self, raw):
+        if isinstance(raw, bool):
+            return raw or None
+        return True if str(raw).strip().lower() in ("1", "true", "on", "yes", "是") else None
+
+    def _clean_choice(self, raw):
+        value = str(raw).strip()
+        if value not in self.options:
+            raise InvalidInput(f"“{self.label}”只能是：{'、'.join(self.options)}", field=self.key)
+        return value
+
+    def _clean_multichoice(self, raw):
+        values = [v.strip() for v in (raw if isinstance(raw, (list, tuple)) else str(raw).split(","))]
+        values = [v for v in values if v]
+        unknown = [v for v in values if v not in self.options]
+        if unknown:
+            raise InvalidInput(f"“{self.label}”不能包含：{'、'.join(unknown)}", field=self.key)
+        return [o for o in self.options if o in values]
+
+    def _clean_table(self, raw):
+        rows = raw if isinstance(raw, list) else [
+            [cell.strip() for cell in line.split(TABLE_SEPARATOR)]
+            for line in str(raw).splitlines() if line.strip()
+        ]
+        for number, row in enumerate(rows, start=1):
+            if len(row) != len(self.columns) or not all(str(c).strip() for c in row):
+                raise InvalidInput(
+                    f"“{self.label}”第 {number} 行须填写 {len(self.columns)} 项：{'、'.join(self.columns)}"
+                    f"（以“{TABLE_SEPARATOR}”分隔）", field=self.key)
+        return [[str(c).strip() for c in row] for row in rows]
+
+    def as_text(self, value):
+        """The value as a person reads it (forms and PDFs)."""
+        if value is None:
+            return ""
+        if self.type == "bool":
+            return "是" if value else "否"
+        if self.type == "multichoice":
+            return "、".join(value)
+        if self.type == "table":
+            return "\n".join(TABLE_SEPARATOR.join(row) for row in value)
+        if self.type == "datetime":
+            return value.replace("T", " ")[:16]
+        return str(value)
+
+
+@dataclass(frozen=True)
+class SignerSpec:
+    slot: str
+    kind: str
+    label: str
+    min: int = 1
+    may_refuse: bool = False
+
+
+@dataclass(frozen=True)
+class DocType:
+    code: str
+    title: str
+    stage: str
+    abbr: str
+    cite: tuple
+    fields: tuple
+    signers: tuple
+    service_method: str = ""
+
+    def field(self, key):
+        return next(f for f in self.fields if f.key == key)
+
+    def signer(self, slot):
+        for s in self.signers:
+            if s.slot == slot:
+                return s
+        raise InvalidInput(f"《{self.title}》没有“{slot}”签名栏")
+
+    def clean(self, data):
+        """Typed values for the known fields; unknown keys are refused, not dropped."""
+        unknown = sorted(set(data) - {f.key for f in self.fields})
+        if unknown:
+            raise InvalidInput(f"《{self.title}》没有这些栏目：{'、'.join(unknown)}")
+        values = {f.key: f.clean(data.get(f.key)) for f in self.fields}
+        return {key: value for key, value in values.items() if value is not None}
+
+    def missing_fields(self, data):
+        return [f for f in self.fields if f.required and data.get(f.key) in (None, "", [], False)]
+
+
+def _field(spec):
+    key, label, type_, *rest = spec
+    options = rest[0] if rest else {}
+    if type_ not in FIELD_TYPES:
+        raise ValueError(f"unknown field type {type_} for {key}")
+    return FieldSpec(key=key, label=label, type=type_, required=options.get("required", True),
+                     options=tuple(options.get("options", ())), columns=tuple(options.get("columns", ())))
+
+
+def _signer(spec):
+    if spec["kind"] not in SIGNER_KINDS:
+        raise ValueError(f"unknown signer kind {spec['kind']}")
+    return SignerSpec(**spec)
+
+
+@cache
+def catalog():
+    types = {}
+    for item in yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8")):
+        doc = DocType(
+            code=item["code"], title=item["title"], stage=item["stage"], abbr=item["abbr"],
+            cite=tuple(item["cite"]), fields=tuple(_field(f) for f in item["fields"]),
+            signers=tuple(_signer(s) for s in item["signers"]), service_method=item.get("service_method", ""),
+        )
+        types[doc.code] = doc
+    return types
+
+
+def doc_type(code):
+    try:
+        return catalog()[code]
+    except KeyError:
+        raise InvalidInput(f"未知的文书类型：{code}")

@@ -1,0 +1,108 @@
+from django.conf import settings
+from django.db import models
+
+from lawtrail.cases.models import Case
+from lawtrail.core.db import append_only
+from lawtrail.ledger.registry import ledgered
+from lawtrail.org.models import Officer
+
+
+class RecordStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    FINAL = "final", "已定稿"
+    DISCARDED = "discarded", "已作废草稿"
+
+
+class SignMethod(models.TextChoices):
+    HANDWRITTEN = "handwritten", "手写签名"
+    SCAN = "scan", "扫描签字页"
+    FINGERPRINT = "fingerprint", "捺指印"
+    SEAL = "seal", "盖章"
+
+
+# Methods that prove themselves only with an image of the signature or the page.
+IMAGE_REQUIRED = {SignMethod.HANDWRITTEN, SignMethod.SCAN}
+
+
+@append_only(mutable_while="OLD.status = 'draft'")
+@ledgered()
+class Record(models.Model):
+    """One 执法文书. A draft may be edited; once finalised it is an original and the
+    database refuses any change. A correction is a new version pointing at it."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="records")
+    doc_type = models.CharField("文书类型", max_length=40)
+    title = models.CharField("文书名称", max_length=60)
+    stage = models.CharField("阶段", max_length=16)
+    status = models.CharField("状态", max_length=12, choices=RecordStatus.choices, default=RecordStatus.DRAFT)
+    version = models.PositiveIntegerField("版本", default=1)
+    previous = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="correction")
+    correction_reason = models.TextField("更正理由", blank=True)
+    number = models.CharField("文号", max_length=60, blank=True)
+    data = models.JSONField("内容", default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finalised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    finalised_at = models.DateTimeField("定稿时间", null=True, blank=True)
+    pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "执法文书"
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.title} {self.number}".strip()
+
+    @property
+    def is_final(self):
+        return self.status == RecordStatus.FINAL
+
+
+@append_only
+@ledgered()
+class Signature(models.Model):
+    """A signature, fingerprint or seal on a record, or a refusal to give one.
+
+    It attests the record's content as it was (`content_hash`); if a draft is edited
+    afterwards, the signature no longer counts and must be given again."""
+
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="signatures")
+    slot = models.CharField("签名栏", max_length=32)
+    signer_name = models.CharField("签名人", max_length=60)
+    officer = models.ForeignKey(Officer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+")
+    method = models.CharField("签署方式", max_length=16, choices=SignMethod.choices, blank=True)
+    image_sha256 = models.CharField(max_length=64, blank=True)
+    refused = models.BooleanField("拒绝签名", default=False)
+    refusal_reason = models.TextField("拒签理由", blank=True)
+    witness_name = models.CharField("见证人", max_length=60, blank=True)
+    video_ref = models.CharField("拒签录像", max_length=200, blank=True)
+    content_hash = models.CharField(max_length=64)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "签名"
+        ordering = ["signed_at", "id"]
+
+
+@append_only
+@ledgered()
+class Attachment(models.Model):
+    """A scan or photo attached to a record, stored byte-for-byte under its SHA-256."""
+
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="attachments")
+    filename = models.CharField("文件名", max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField("说明", max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "附件"
+        ordering = ["uploaded_at", "id"]

@@ -1,0 +1,47 @@
+"""The PDF of a finalised 文书, in the standard layout, with its Chinese fonts embedded.
+
+WeasyPrint lays out an HTML template; the fonts are Debian's Noto CJK, which
+WeasyPrint subsets and embeds, so the PDF reads the same on any machine.
+"""
+
+import base64
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from weasyprint import HTML
+
+from lawtrail.media.storage import blob_store
+from lawtrail.records.catalog import doc_type
+from lawtrail.records.selectors import valid_signatures
+
+
+def _image_uri(sha256):
+    with blob_store().open(sha256) as f:
+        data = f.read()
+    if data.startswith(b"%PDF-"):
+        return None  # a scanned PDF page is attached, not drawn into the signature block
+    kind = "png" if data.startswith(b"\x89PNG") else "jpeg"
+    return f"data:image/{kind};base64,{base64.b64encode(data).decode()}"
+
+
+def pdf_context(record):
+    spec = doc_type(record.doc_type)
+    signatures = valid_signatures(record)
+    return {
+        "record": record,
+        "agency": record.case.agency,
+        "case": record.case,
+        "fields": [(f, f.as_text(record.data.get(f.key)), record.data.get(f.key)) for f in spec.fields],
+        "signers": [
+            (signer, [(s, _image_uri(s.image_sha256) if s.image_sha256 else None)
+                      for s in signatures if s.slot == signer.slot])
+            for signer in spec.signers
+        ],
+        "cite": "、".join(spec.cite),
+        "printed_at": timezone.localtime(),
+    }
+
+
+def render_pdf(record) -> bytes:
+    html = render_to_string("records/pdf.html", pdf_context(record))
+    return HTML(string=html).write_pdf()

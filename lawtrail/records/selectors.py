@@ -1,0 +1,41 @@
+"""Reads of 执法文书."""
+
+from lawtrail.core.canonical import content_hash
+from lawtrail.core.errors import NotFound
+from lawtrail.records.models import Record, RecordStatus
+
+
+def record_content_hash(record):
+    """What a signature attests: the document type, its case, version and content."""
+    return content_hash({"doc_type": record.doc_type, "case": record.case.case_no,
+                         "version": record.version, "data": record.data})
+
+
+def valid_signatures(record):
+    """Signatures and refusals given on the record's current content."""
+    current = record_content_hash(record)
+    return [s for s in record.signatures.select_related("officer") if s.content_hash == current]
+
+
+def case_records(case):
+    """The case's records in time order, discarded drafts left out."""
+    return (case.records.exclude(status=RecordStatus.DISCARDED)
+            .select_related("created_by", "finalised_by").order_by("created_at", "id"))
+
+
+def record_for(case, pk):
+    record = Record.objects.filter(case=case, pk=pk).select_related("case__agency").first()
+    if record is None:
+        raise NotFound("文书不存在")
+    return record
+
+
+def versions(record):
+    """Every version of the record's chain, oldest first."""
+    first = record
+    while first.previous_id:
+        first = first.previous
+    chain = [first]
+    while (nxt := Record.objects.filter(previous=chain[-1]).first()) is not None:
+        chain.append(nxt)
+    return chain

@@ -1,0 +1,225 @@
+"""The only writers of 执法文书: draft, edit, sign or refuse, attach, finalise, correct."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from lawtrail.cases.enums import Stage
+from lawtrail.core.counters import next_number
+from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from lawtrail.ledger.services import ledger_append, lock_chain
+from lawtrail.media.storage import blob_store
+from lawtrail.org.enums import Role
+from lawtrail.records.catalog import doc_type
+from lawtrail.records.pdf import render_pdf
+from lawtrail.records.selectors import record_content_hash, valid_signatures
+from lawtrail.records.models import IMAGE_REQUIRED, Attachment, Record, RecordStatus, Signature, SignMethod
+from lawtrail.rules.profiles import get_profile
+
+WRITERS = (Role.OFFICER, Role.HEAD, Role.REVIEWER)
+# What a signature image or a scanned page may be: PNG, JPEG or PDF, by their magic bytes.
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"%PDF-")
+CLOSED_STAGES = (Stage.ARCHIVED, Stage.CLOSED)
+
+
+def _check_writer(actor, case):
+    if actor.agency_id != case.agency_id:
+        raise NotFound("案件不存在或您无权查看")
+    if actor.role not in WRITERS:
+        raise NotAllowed("只有执法人员、审核人员或负责人可以制作文书")
+    if case.stage in CLOSED_STAGES:
+        raise InvalidInput(f"案件已{case.get_stage_display()}，不能再制作或修改文书")
+
+
+def _check_draft(record):
+    if record.status != RecordStatus.DRAFT:
+        raise Conflict(f"《{record.title}》已{record.get_status_display()}，不能再修改；如需更正请制作更正版本")
+
+
+def _save(actor, record, action, reason=""):
+    record.save()
+    ledger_append(actor=actor, action=action, obj=record, scope=record.case.scope, reason=reason)
+    return record
+
+
+@transaction.atomic
+def record_create(*, actor, case, doc_type_code, data=None, reason=None) -> Record:
+    spec = doc_type(doc_type_code)
+    _check_writer(actor, case)
+    record = Record(case=case, doc_type=spec.code, title=spec.title, stage=spec.stage,
+                    data=spec.clean(data or {}), created_by=actor)
+    return _save(actor, record, "record.create", reason or spec.title)
+
+
+@transaction.atomic
+def record_update(*, actor, record, data, reason=None) -> Record:
+    """Replace a draft's content. Signatures given on the old content stop counting."""
+    _check_writer(actor, record.case)
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    _check_draft(record)
+    record.data = doc_type(record.doc_type).clean(data)
+    return _save(actor, record, "record.update", reason or "")
+
+
+def _signer_identity(actor, record, spec, signer_name, officer):
+    case = record.case
+    if spec.kind == "officer":
+        if officer is None or not case.assignments.filter(officer=officer).exists():
+            raise InvalidInput(f"“{spec.label}”须由本案承办人签名", field=spec.slot)
+        if problem := officer.qualification_problem(timezone.localdate()):
+            raise InvalidInput(problem, field=spec.slot)
+        return officer.name, officer, None
+    if spec.kind in ("head", "reviewer"):
+        if actor.role != spec.kind:
+            raise NotAllowed(f"“{spec.label}”须由{Role(spec.kind).label}本人签署")
+        return actor.display_name, None, actor
+    name = (signer_name or "").strip()
+    if not name:
+        raise InvalidInput(f"请填写“{spec.label}”的姓名", field=spec.slot)
+    return name, None, None
+
+
+def _check_image(image, method):
+    if method in IMAGE_REQUIRED and not image:
+        raise InvalidInput(f"{SignMethod(method).label}须上传签名图像或签字页扫描件", field="image")
+    if image and not bytes(image[:8]).startswith(IMAGE_MAGIC):
+        raise InvalidInput("签名图像须为 PNG、JPEG 或 PDF 文件", field="image")
+
+
+@transaction.atomic
+def record_sign(*, actor, record, slot, method, signer_name="", officer=None, image=None) -> Signature:
+    """Record one signature, fingerprint or seal in a signer slot."""
+    _check_writer(actor, record.case)
+    record = Record.objects.select_for_update().select_related("case").get(pk=record.pk)
+    _check_draft(record)
+    spec = doc_type(record.doc_type).signer(slot)
+    if method not in SignMethod.values:
+        raise InvalidInput(f"签署方式无效：{method}", field="method")
+    _check_image(image, method)
+    name, officer, user = _signer_identity(actor, record, spec, signer_name, officer)
+    current = record_content_hash(record)
+    if record.signatures.filter(slot=slot, signer_name=name, content_hash=current).exists():
+        raise Conflict(f"{name}已在“{spec.label}”栏签署")
+    image_sha256 = blob_store().put(image)[0] if image else ""
+    signature = Signature.objects.create(
+        record=record, slot=slot, signer_name=name, officer=officer, user=user, method=method,
+        image_sha256=image_sha256, content_hash=current, recorded_by=actor, signed_at=timezone.now(),
+    )
+    ledger_append(actor=actor, action="record.sign", obj=signature, scope=record.case.scope,
+                  reason=f"{spec.label}：{name}（{SignMethod(method).label}）")
+    return signature
+
+
+@transaction.atomic
+def record_refuse(*, actor, record, slot, signer_name, reason, witness_name="", video_ref="") -> Signature:
+    """Record that a party refused to sign, with what the profile requires then."""
+    _check_writer(actor, record.case)
+    record = Record.objects.select_for_update().select_related("case__agency").get(pk=record.pk)
+    _check_draft(record)
+    spec = doc_type(record.doc_type).signer(slot)
+    if not spec.may_refuse:
+        raise InvalidInput(f"“{spec.label}”栏不适用拒签记录", field=slot)
+    name = (signer_name or "").strip()
+    reason, witness_name, video_ref = (reason or "").strip(), (witness_name or "").strip(), (video_ref or "").strip()
+    if not name:
+        raise InvalidInput("请填写拒签人姓名", field="signer_name")
+    if not reason:
+        raise InvalidInput("请填写拒签理由", field="reason")
+    profile = get_profile(record.case.agency.profile)
+    if profile.get("signature.refusal.requires_witness_or_video") and not (witness_name or video_ref):
+        raise InvalidInput(f"拒签须有其他在场人员签字证明或录像记录（{profile.cite('signature.refusal')}）",
+                           field="witness_name")
+    signature = Signature.objects.create(
+        record=record, slot=slot, signer_name=name, refused=True, refusal_reason=reason,
+        witness_name=witness_name, video_ref=video_ref, content_hash=record_content_hash(record),
+        recorded_by=actor, signed_at=timezone.now(),
+    )
+    ledger_append(actor=actor, action="record.refuse", obj=signature, scope=record.case.scope,
+                  reason=f"{spec.label}：{name}拒绝签名，理由：{reason}")
+    return signature
+
+
+@transaction.atomic
+def record_attach(*, actor, record, filename, content_type, content, description="") -> Attachment:
+    """Keep a scan or photo with a record, byte-for-byte under its SHA-256."""
+    _check_writer(actor, record.case)
+    _check_draft(record)
+    if not content:
+        raise InvalidInput("附件为空", field="file")
+    sha256, size, _ = blob_store().put(content)
+    attachment = Attachment.objects.create(
+        record=record, filename=filename[:200], content_type=content_type or "application/octet-stream",
+        size=size, sha256=sha256, description=description, uploaded_by=actor,
+    )
+    ledger_append(actor=actor, action="record.attach", obj=attachment, scope=record.case.scope,
+                  reason=f"{filename}（SHA-256 {sha256}）")
+    return attachment
+
+
+def finalise_problems(record):
+    """Everything that keeps a record from being finalised, each naming what is missing."""
+    spec = doc_type(record.doc_type)
+    problems = [f"请填写“{f.label}”" for f in spec.missing_fields(record.data)]
+    signatures = valid_signatures(record)
+    for signer in spec.signers:
+        given = {s.signer_name for s in signatures if s.slot == signer.slot}
+        if len(given) < signer.min:
+            missing = signer.min - len(given)
+            problems.append(f"缺少“{signer.label}”签名" + (f"（还差 {missing} 人）" if signer.min > 1 else ""))
+    if spec.service_method == "mail" and record.data.get("mail_method"):
+        profile = get_profile(record.case.agency.profile)
+        allowed = profile.get("service.mail_methods.allowed")
+        if record.data["mail_method"] not in allowed:
+            problems.append(f"邮寄送达只能采用{'或'.join(allowed)}（{profile.cite('service.mail_methods')}）")
+    return problems
+
+
+def document_number(record):
+    year = timezone.localdate().year
+    seq = next_number(f"doc:{record.case.agency_id}:{record.doc_type}:{year}")
+    return f"{record.case.agency.short_name}{doc_type(record.doc_type).abbr}〔{year}〕{seq}号"
+
+
+@transaction.atomic
+def record_finalise(*, actor, record) -> Record:
+    """Make a complete, signed draft an original: number it, render its PDF, lock it."""
+    _check_writer(actor, record.case)
+    lock_chain()
+    record = Record.objects.select_for_update().select_related("case__agency").get(pk=record.pk)
+    _check_draft(record)
+    if problems := finalise_problems(record):
+        raise InvalidInput(f"《{record.title}》不能定稿：" + "；".join(problems))
+    record.number = record.previous.number if record.previous_id else document_number(record)
+    record.finalised_at = timezone.now()
+    record.finalised_by = actor
+    record.pdf_sha256 = blob_store().put(render_pdf(record))[0]
+    record.status = RecordStatus.FINAL
+    return _save(actor, record, "record.finalise", f"{record.title} {record.number}")
+
+
+@transaction.atomic
+def record_correct(*, actor, record, reason) -> Record:
+    """Start a correction: a new draft version of a finalised record, which stays readable."""
+    _check_writer(actor, record.case)
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    if not record.is_final:
+        raise Conflict("只有已定稿的文书可以更正；草稿可直接修改")
+    if Record.objects.filter(previous=record).exists():
+        raise Conflict(f"《{record.title}》第 {record.version} 版已有更正版本")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写更正理由", field="reason")
+    correction = Record(case=record.case, doc_type=record.doc_type, title=record.title, stage=record.stage,
+                        version=record.version + 1, previous=record, correction_reason=reason,
+                        data=record.data, created_by=actor)
+    return _save(actor, correction, "record.correct", reason)
+
+
+@transaction.atomic
+def record_discard(*, actor, record, reason) -> Record:
+    _check_writer(actor, record.case)
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    _check_draft(record)
+    if not (reason or "").strip():
+        raise InvalidInput("请填写作废理由", field="reason")
+    record.status = RecordStatus.DISCARDED
+    return _save(actor, record, "record.discard", reason)
