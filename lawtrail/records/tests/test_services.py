@@ -53,7 +53,7 @@ def test_officers_cannot_refuse_in_their_own_slot(org):
         record_refuse(actor=org.officer_users[0], record=draft(org), slot="officers", signer_name="甲", reason="x")
 
 
-def test_under_004_a_refusal_needs_a_witness_or_a_video():
+def test_under_004_a_refusal_needs_a_witness_or_a_video(db):
     org = Org("hy", profile="004")
     record = draft(org)
     with pytest.raises(InvalidInput, match="004 第十九条"):
