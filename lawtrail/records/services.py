@@ -223,3 +223,10 @@ def record_discard(*, actor, record, reason) -> Record:
         raise InvalidInput("请填写作废理由", field="reason")
     record.status = RecordStatus.DISCARDED
     return _save(actor, record, "record.discard", reason)
+
+
+@transaction.atomic
+def record_downloaded(*, actor, record):
+    """A download of a record's PDF is an access, and accesses are in the ledger."""
+    ledger_append(actor=actor, action="record.download", obj=record, scope=record.case.scope,
+                  reason=f"下载《{record.title}》{record.number} PDF")

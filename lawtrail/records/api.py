@@ -1,0 +1,209 @@
+import base64
+import binascii
+from datetime import datetime
+from urllib.parse import quote
+
+from django.http import HttpResponse
+from ninja import Router, Schema, Status
+
+from lawtrail.access.policy import case_for
+from lawtrail.core.errors import InvalidInput
+from lawtrail.media.storage import blob_store
+from lawtrail.org.models import Officer
+from lawtrail.records import selectors, services
+from lawtrail.records.catalog import catalog
+
+router = Router(tags=["执法文书"])
+
+
+class FieldOut(Schema):
+    key: str
+    label: str
+    type: str
+    required: bool
+    options: list[str]
+    columns: list[str]
+
+
+class SignerOut(Schema):
+    slot: str
+    kind: str
+    label: str
+    min: int
+    may_refuse: bool
+
+
+class DocTypeOut(Schema):
+    code: str
+    title: str
+    stage: str
+    cite: list[str]
+    fields: list[FieldOut]
+    signers: list[SignerOut]
+
+
+class SignatureOut(Schema):
+    id: int
+    slot: str
+    signer_name: str
+    method: str
+    refused: bool
+    refusal_reason: str
+    witness_name: str
+    video_ref: str
+    image_sha256: str
+    signed_at: datetime
+    valid: bool = True
+
+
+class RecordOut(Schema):
+    id: int
+    doc_type: str
+    title: str
+    stage: str
+    status: str
+    version: int
+    previous_id: int | None
+    correction_reason: str
+    number: str
+    data: dict
+    created_by: str
+    created_at: datetime
+    finalised_at: datetime | None
+    pdf_sha256: str
+
+    @staticmethod
+    def resolve_created_by(obj):
+        return obj.created_by.username
+
+
+class RecordDetailOut(RecordOut):
+    signatures: list[SignatureOut]
+    problems: list[str]
+
+    @staticmethod
+    def resolve_signatures(obj):
+        valid = {s.pk for s in selectors.valid_signatures(obj)}
+        return [{**SignatureOut.from_orm(s).dict(), "valid": s.pk in valid} for s in obj.signatures.all()]
+
+    @staticmethod
+    def resolve_problems(obj):
+        return services.finalise_problems(obj) if not obj.is_final else []
+
+
+class RecordIn(Schema):
+    doc_type: str
+    data: dict = {}
+
+
+class DataIn(Schema):
+    data: dict
+
+
+class SignIn(Schema):
+    slot: str
+    method: str
+    signer_name: str = ""
+    officer_cert: str = ""
+    image_base64: str = ""
+
+
+class RefuseIn(Schema):
+    slot: str
+    signer_name: str
+    reason: str
+    witness_name: str = ""
+    video_ref: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+def _record(request, case_id, record_id):
+    return selectors.record_for(case_for(request.user, case_id), record_id)
+
+
+def decode_image(text):
+    """Base64 or a data: URL, as a signature pad sends it."""
+    if not text:
+        return None
+    try:
+        return base64.b64decode(text.split(",", 1)[1] if text.startswith("data:") else text, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("签名图像不是有效的 base64 数据", field="image")
+
+
+@router.get("/record-types", response=list[DocTypeOut], summary="文书类型目录")
+def record_types(request):
+    return list(catalog().values())
+
+
+@router.get("/cases/{case_id}/records", response=list[RecordOut], summary="案件的执法文书")
+def list_records(request, case_id: int):
+    return selectors.case_records(case_for(request.user, case_id))
+
+
+@router.post("/cases/{case_id}/records", response={201: RecordDetailOut}, summary="制作文书（草稿）")
+def create_record(request, case_id: int, payload: RecordIn):
+    case = case_for(request.user, case_id)
+    return Status(201, services.record_create(actor=request.user, case=case, doc_type_code=payload.doc_type,
+                                              data=payload.data))
+
+
+@router.get("/cases/{case_id}/records/{record_id}", response=RecordDetailOut, summary="文书详情")
+def get_record(request, case_id: int, record_id: int):
+    return _record(request, case_id, record_id)
+
+
+@router.put("/cases/{case_id}/records/{record_id}", response=RecordDetailOut, summary="修改草稿")
+def update_record(request, case_id: int, record_id: int, payload: DataIn):
+    return services.record_update(actor=request.user, record=_record(request, case_id, record_id), data=payload.data)
+
+
+@router.post("/cases/{case_id}/records/{record_id}/sign", response={201: SignatureOut}, summary="签名、捺指印或盖章")
+def sign(request, case_id: int, record_id: int, payload: SignIn):
+    record = _record(request, case_id, record_id)
+    officer = None
+    if payload.officer_cert:
+        officer = Officer.objects.filter(cert_no=payload.officer_cert, agency_id=record.case.agency_id).first()
+        if officer is None:
+            raise InvalidInput(f"本机关没有执法证号为 {payload.officer_cert} 的执法人员", field="officer_cert")
+    return Status(201, services.record_sign(
+        actor=request.user, record=record, slot=payload.slot, method=payload.method,
+        signer_name=payload.signer_name, officer=officer, image=decode_image(payload.image_base64)))
+
+
+@router.post("/cases/{case_id}/records/{record_id}/refuse", response={201: SignatureOut}, summary="记录拒签")
+def refuse(request, case_id: int, record_id: int, payload: RefuseIn):
+    return Status(201, services.record_refuse(actor=request.user, record=_record(request, case_id, record_id),
+                                              **payload.dict()))
+
+
+@router.post("/cases/{case_id}/records/{record_id}/finalise", response=RecordDetailOut, summary="定稿")
+def finalise(request, case_id: int, record_id: int):
+    return services.record_finalise(actor=request.user, record=_record(request, case_id, record_id))
+
+
+@router.post("/cases/{case_id}/records/{record_id}/correct", response={201: RecordDetailOut}, summary="更正（新版本）")
+def correct(request, case_id: int, record_id: int, payload: ReasonIn):
+    return Status(201, services.record_correct(actor=request.user, record=_record(request, case_id, record_id),
+                                               reason=payload.reason))
+
+
+def pdf_response(user, record):
+    """The finalised record's PDF; each download is an access written to the ledger."""
+    if not record.is_final:
+        raise InvalidInput("草稿没有 PDF，请先定稿")
+    services.record_downloaded(actor=user, record=record)
+    with blob_store().open(record.pdf_sha256) as f:
+        response = HttpResponse(f.read(), content_type="application/pdf")
+    filename = f"{record.title}-{record.number}-v{record.version}.pdf"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["X-Content-SHA256"] = record.pdf_sha256
+    return response
+
+
+@router.get("/cases/{case_id}/records/{record_id}/pdf", summary="下载 PDF")
+def pdf(request, case_id: int, record_id: int):
+    return pdf_response(request.user, _record(request, case_id, record_id))

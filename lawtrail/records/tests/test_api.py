@@ -1,0 +1,97 @@
+"""Records through the API: list, read, create, sign, refuse, finalise, correct, PDF."""
+
+import base64
+
+import pytest
+from django.test import Client
+
+from lawtrail.ledger.models import Entry
+from lawtrail.ledger.verify import verify_ledger
+from lawtrail.org.enums import Role
+from lawtrail.org.services import token_create
+from lawtrail.records.catalog import doc_type
+from lawtrail.testing import complete_data, png_bytes
+
+
+def client(user):
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token_create(actor=None, username=user.username)}")
+
+
+def post(c, url, body=None):
+    return c.post(url, body or {}, content_type="application/json")
+
+
+@pytest.fixture
+def setup(org):
+    case = org.open_case()
+    return org, case, client(org.officer_users[0]), client(org.head)
+
+
+def test_the_catalog_is_published(setup):
+    _, _, officer, _ = setup
+    types = officer.get("/api/record-types").json()
+    assert len(types) >= 40
+    decision = next(t for t in types if t["code"] == "decision")
+    assert decision["cite"][0] == "004 第二十条" and decision["signers"][0]["kind"] == "head"
+
+
+def test_a_record_is_drafted_signed_finalised_corrected_and_downloaded(setup):
+    org, case, officer, head = setup
+    base = f"/api/cases/{case.pk}/records"
+    response = post(officer, base, {"doc_type": "inquiry_record", "data": complete_data(doc_type("inquiry_record"))})
+    assert response.status_code == 201, response.content
+    record = response.json()
+    url = f"{base}/{record['id']}"
+    assert record["status"] == "draft" and "缺少“询问人”签名（还差 2 人）" in record["problems"]
+
+    image = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
+    for o in org.officers[:2]:
+        r = post(officer, f"{url}/sign", {"slot": "officers", "method": "handwritten", "officer_cert": o.cert_no,
+                                          "image_base64": image})
+        assert r.status_code == 201, r.content
+    r = post(officer, f"{url}/refuse", {"slot": "party", "signer_name": "张三", "reason": "拒不签字"})
+    assert r.status_code == 201 and r.json()["refused"]
+
+    r = post(officer, f"{url}/finalise")
+    assert r.status_code == 200, r.content
+    final = r.json()
+    assert final["status"] == "final" and final["number"] and final["problems"] == []
+
+    pdf = officer.get(f"{url}/pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf).startswith(b"%PDF-") and pdf["X-Content-SHA256"] == final["pdf_sha256"]
+    assert Entry.objects.filter(action="record.download", object_id=str(record["id"])).count() == 1
+
+    r = post(officer, f"{url}/correct", {"reason": "笔误"})
+    assert r.status_code == 201 and r.json()["version"] == 2 and r.json()["previous_id"] == record["id"]
+    listed = officer.get(base).json()
+    assert [(x["version"], x["status"]) for x in listed] == [(1, "final"), (2, "draft")]
+    assert verify_ledger().ok
+
+
+def test_errors_name_what_is_wrong(setup):
+    org, case, officer, head = setup
+    base = f"/api/cases/{case.pk}/records"
+    record = post(officer, base, {"doc_type": "head_approval"}).json()
+    url = f"{base}/{record['id']}"
+    r = post(officer, f"{url}/finalise")
+    assert r.status_code == 422 and "请填写“审批事项”" in r.json()["detail"] and "缺少“负责人”签名" in r.json()["detail"]
+    r = post(officer, f"{url}/sign", {"slot": "head", "method": "seal"})
+    assert r.status_code == 403
+    r = post(head, f"{url}/sign", {"slot": "head", "method": "handwritten", "image_base64": "%%%"})
+    assert r.status_code == 422 and "base64" in r.json()["detail"]
+    r = post(officer, base, {"doc_type": "no_such_type"})
+    assert r.status_code == 422
+    r = officer.put(url, {"data": {"signed_at": "不是时间"}}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["field"] == "signed_at"
+    assert officer.get(f"{url}/pdf").status_code == 422
+
+
+def test_another_agency_sees_nothing(setup, other_org):
+    org, case, officer, _ = setup
+    record = post(officer, f"/api/cases/{case.pk}/records", {"doc_type": "head_approval"}).json()
+    stranger = client(other_org.head)
+    assert stranger.get(f"/api/cases/{case.pk}/records").status_code == 404
+    assert stranger.get(f"/api/cases/{case.pk}/records/{record['id']}").status_code == 404
+    archivist = client(org.users[Role.ARCHIVIST])
+    assert post(archivist, f"/api/cases/{case.pk}/records", {"doc_type": "head_approval"}).status_code == 403
