@@ -14,12 +14,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Debian packages: venv support, Chromium for the browser tests, CJK fonts for pages
-# and PDFs. Installed only when missing and only when run as root.
+# and PDFs, Pango for WeasyPrint's PDF rendering, poppler-utils (pdftotext, pdffonts)
+# for the tests that read PDFs back. Installed only when missing and only when root.
 system-deps:
 	@missing=""; \
 	$(PYTHON) -c "import ensurepip" 2>/dev/null || missing="$$missing python3-venv"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian packages:$$missing"; \

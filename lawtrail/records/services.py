@@ -41,12 +41,36 @@ def _save(actor, record, action, reason=""):
     return record
 
 
+def case_facts(case):
+    """What the case already knows, to pre-fill the fields of a new document of that name."""
+    officers = [a.officer for a in case.assignments.select_related("officer")]
+    parties = list(case.parties.all())
+    first_party = parties[0].name if parties else None
+    return {
+        "officer_count": len(officers) or None,
+        "officer_names": "、".join(o.name for o in officers) or None,
+        "cert_numbers": "、".join(o.cert_no for o in officers) or None,
+        "party_info": "；".join(f"{p.name}（{p.get_id_type_display()} {p.id_number}，{p.address}）"
+                               for p in parties) or None,
+        "start_reason": case.start_reason,
+        "case_source": case.get_source_display(),
+        "basic_facts": case.summary or None,
+        "complainant": case.complainant_name or None,
+        "complainant_contact": case.complainant_contact or None,
+        **{key: first_party for key in ("interviewee", "subject", "holder", "recipient", "applicant",
+                                        "present_party")},
+    }
+
+
 @transaction.atomic
 def record_create(*, actor, case, doc_type_code, data=None, reason=None) -> Record:
+    """Start a draft; fields the case already knows are filled in unless given."""
     spec = doc_type(doc_type_code)
     _check_writer(actor, case)
+    known = {f.key for f in spec.fields}
+    prefill = {key: value for key, value in case_facts(case).items() if key in known and value is not None}
     record = Record(case=case, doc_type=spec.code, title=spec.title, stage=spec.stage,
-                    data=spec.clean(data or {}), created_by=actor)
+                    data=spec.clean({**prefill, **(data or {})}), created_by=actor)
     return _save(actor, record, "record.create", reason or spec.title)
 
 

@@ -14,14 +14,20 @@ from lawtrail.access.policy import case_for
 from lawtrail.cases import selectors, workflow
 from lawtrail.cases.enums import STAGE_ORDER, MatterType, Procedure, Source, Stage
 from lawtrail.cases.services import case_open, case_transition
-from lawtrail.core.errors import LawTrailError, NotFound
+from lawtrail.core.errors import InvalidInput, LawTrailError, NotFound
 from lawtrail.ledger.selectors import latest_checkpoint
 from lawtrail.ledger.services import ledger_checkpoint
 from lawtrail.ledger.models import Checkpoint, Entry
 from lawtrail.org.enums import Role
 from lawtrail.org.models import Department
+from lawtrail.records import selectors as record_selectors
+from lawtrail.records import services as record_services
+from lawtrail.records.api import decode_image, pdf_response
+from lawtrail.records.catalog import catalog, doc_type
+from lawtrail.records.models import SignMethod
 from lawtrail.rules.profiles import get_profile
 from lawtrail.web.forms import CaseForm
+from lawtrail.web.record_forms import RecordForm, SignForm
 
 
 class LoginView(auth_views.LoginView):
@@ -92,6 +98,9 @@ def case_detail(request, pk):
         "assignments": case.assignments.select_related("officer"),
         "transitions": case.transitions.select_related("actor"),
         "trail": selectors.case_trail(case),
+        "records": record_selectors.case_records(case),
+        "doc_types": [(Stage(stage).label, [t for t in catalog().values() if t.stage == stage])
+                      for stage in (Stage.INITIATION, Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION)],
     })
 
 
@@ -153,3 +162,146 @@ def ledger_sign(request):
         else:
             messages.success(request, f"已签发检查点：树大小 {cp.tree_size}")
     return redirect("web:ledger")
+
+
+# --- 执法文书 -----------------------------------------------------------------
+
+def _record(request, pk, record_id):
+    return record_selectors.record_for(case_for(request.user, pk), record_id)
+
+
+@login_required
+@require_POST
+@not_found_as_404
+def record_create_view(request, pk):
+    case = case_for(request.user, pk)
+    try:
+        record = record_services.record_create(actor=request.user, case=case,
+                                                doc_type_code=request.POST.get("doc_type", ""))
+    except LawTrailError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:case_detail", pk=pk)
+    return redirect("web:record_detail", pk=pk, record_id=record.pk)
+
+
+@login_required
+@not_found_as_404
+def record_detail(request, pk, record_id):
+    record = _record(request, pk, record_id)
+    spec = doc_type(record.doc_type)
+    form = RecordForm(request.POST or None, doc_type=spec, record_data=record.data)
+    if request.method == "POST" and not record.is_final:
+        try:
+            record_services.record_update(actor=request.user, record=record, data=form.raw_data())
+        except LawTrailError as exc:
+            if exc.field in form.fields:
+                form.add_error(exc.field, exc.message)
+            else:
+                messages.error(request, exc.message)
+        else:
+            messages.success(request, "草稿已保存")
+            return redirect("web:record_detail", pk=pk, record_id=record.pk)
+    signatures = record_selectors.valid_signatures(record)
+    officers = [a.officer for a in record.case.assignments.select_related("officer")]
+    return render(request, "web/record.html", {
+        "case": record.case,
+        "record": record,
+        "spec": spec,
+        "form": form,
+        "values": [(f, f.as_text(record.data.get(f.key)), record.data.get(f.key)) for f in spec.fields],
+        "slots": [(s, [sig for sig in signatures if sig.slot == s.slot]) for s in spec.signers],
+        "officers": officers,
+        "methods": SignMethod.choices,
+        "problems": [] if record.is_final else record_services.finalise_problems(record),
+        "versions": record_selectors.versions(record),
+        "refusal_cite": get_profile(record.case.agency.profile).cite("signature.refusal"),
+        "needs_witness": get_profile(record.case.agency.profile).get("signature.refusal.requires_witness_or_video"),
+    })
+
+
+def _signature_image(form):
+    """The drawn signature (a data URL from the pad) or an uploaded scan, as bytes."""
+    upload = form.cleaned_data.get("image_file")
+    if upload:
+        return upload.read()
+    return decode_image(form.cleaned_data.get("image_data") or "")
+
+
+@login_required
+@require_POST
+@not_found_as_404
+def record_sign_view(request, pk, record_id, slot):
+    record = _record(request, pk, record_id)
+    form = SignForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise InvalidInput("签署信息不完整：" + "；".join(e for errors in form.errors.values() for e in errors))
+        officer = None
+        if form.cleaned_data.get("officer"):
+            officer = record.case.assignments.filter(officer_id=form.cleaned_data["officer"]).first()
+            officer = officer.officer if officer else None
+        signature = record_services.record_sign(
+            actor=request.user, record=record, slot=slot, method=form.cleaned_data["method"],
+            signer_name=form.cleaned_data.get("signer_name", ""), officer=officer, image=_signature_image(form))
+    except LawTrailError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{signature.signer_name}已签署")
+    return redirect("web:record_detail", pk=pk, record_id=record.pk)
+
+
+@login_required
+@require_POST
+@not_found_as_404
+def record_refuse_view(request, pk, record_id, slot):
+    record = _record(request, pk, record_id)
+    try:
+        record_services.record_refuse(
+            actor=request.user, record=record, slot=slot, signer_name=request.POST.get("signer_name", ""),
+            reason=request.POST.get("reason", ""), witness_name=request.POST.get("witness_name", ""),
+            video_ref=request.POST.get("video_ref", ""))
+    except LawTrailError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已记录拒签")
+    return redirect("web:record_detail", pk=pk, record_id=record.pk)
+
+
+@login_required
+@require_POST
+@not_found_as_404
+def record_finalise_view(request, pk, record_id):
+    record = _record(request, pk, record_id)
+    try:
+        record = record_services.record_finalise(actor=request.user, record=record)
+    except LawTrailError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已定稿，文号 {record.number}")
+    return redirect("web:record_detail", pk=pk, record_id=record.pk)
+
+
+@login_required
+@require_POST
+@not_found_as_404
+def record_correct_view(request, pk, record_id):
+    record = _record(request, pk, record_id)
+    try:
+        correction = record_services.record_correct(actor=request.user, record=record,
+                                                    reason=request.POST.get("reason", ""))
+    except LawTrailError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:record_detail", pk=pk, record_id=record.pk)
+    messages.success(request, f"已创建第 {correction.version} 版更正草稿")
+    return redirect("web:record_detail", pk=pk, record_id=correction.pk)
+
+
+@login_required
+@not_found_as_404
+def record_pdf(request, pk, record_id):
+    record = _record(request, pk, record_id)
+    try:
+        return pdf_response(request.user, record)
+    except LawTrailError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:record_detail", pk=pk, record_id=record.pk)

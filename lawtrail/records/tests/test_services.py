@@ -210,3 +210,18 @@ def test_the_pdf_carries_the_chinese_text_the_number_and_embedded_fonts(org, tmp
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     cjk = [line for line in fonts.splitlines() if "CJK" in line]
     assert cjk and all(line.split()[-5] == "yes" for line in cjk), fonts  # the "emb" column
+
+
+def test_a_new_record_is_prefilled_from_the_case_and_given_values_win(org):
+    case = org.open_case()
+    officers = [a.officer for a in case.assignments.select_related("officer")]
+    party = case.parties.first()
+    record = record_create(actor=org.officer_users[0], case=case, doc_type_code="inquiry_record",
+                           data={"interviewee": "另一名被询问人"})
+    assert record.data["officer_count"] == 2
+    assert record.data["officer_names"] == "、".join(o.name for o in officers)
+    assert record.data["cert_numbers"] == "、".join(o.cert_no for o in officers)
+    assert record.data["interviewee"] == "另一名被询问人"
+    start = record_create(actor=org.officer_users[0], case=case, doc_type_code="filing_approval")
+    assert start.data["start_reason"] == "检查中发现违法线索" and start.data["case_source"] == "依职权"
+    assert party.name in start.data["party_info"] and party.id_number in start.data["party_info"]
