@@ -17,6 +17,8 @@ from lawtrail.ledger.services import ledger_checkpoint
 from lawtrail.org.enums import DepartmentKind, Role
 from lawtrail.org.models import Agency
 from lawtrail.org.services import agency_create, department_create, officer_create, user_create
+from lawtrail.records.services import record_create, record_finalise, record_sign
+from lawtrail.testing import png_bytes
 
 PASSWORD = "Demo@2026"
 ADMIN = "admin"
@@ -166,6 +168,7 @@ def load_demo(stdout=None):
             steps = plan.pop("steps")
             team = [(officers[0], OfficerRole.LEAD), (officers[1], OfficerRole.ASSIST)]
             case = case_open(actor=users["officer1"], department=depts[0], officers=team, title=title, **plan)
+            _records(case, users, steps)
             for who, step, reason, *data in steps:
                 case_transition(actor=users[who], case=case, name=step, reason=reason,
                                 data=data[0] if data else None)
@@ -174,6 +177,27 @@ def load_demo(stdout=None):
             stdout.write(f"已载入 {name}（规定 {profile}）\n")
     ledger_checkpoint()
     return accounts
+
+
+def _records(case, users, steps):
+    """The documents a case has before its steps: an approved 立案审批表 where the head
+    approves the start, a draft 询问笔录 where the investigation is still under way."""
+    officer = users["officer1"]
+    officers = [a.officer for a in case.assignments.select_related("officer")]
+    approval = next((reason for _, step, reason, *_ in steps if step == "approve_start"), None)
+    if approval:
+        record = record_create(actor=officer, case=case, doc_type_code="filing_approval", data={
+            "basic_facts": case.start_reason, "handler_opinion": "建议立案调查",
+            "department_opinion": "同意承办人意见", "head_opinion": approval,
+            "opinion_time": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+        for signer in officers:
+            record_sign(actor=officer, record=record, slot="officers", method="handwritten", officer=signer,
+                        image=png_bytes())
+        record_sign(actor=users["head"], record=record, slot="head", method="handwritten", image=png_bytes())
+        record_finalise(actor=officer, record=record)
+    if len(steps) == 1 and approval:
+        record_create(actor=officer, case=case, doc_type_code="inquiry_record", data={
+            "place": "本机关询问室", "rights_told": "已告知被询问人有申请回避、陈述和申辩的权利"})
 
 
 def _accounts(accounts):

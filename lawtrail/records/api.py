@@ -1,14 +1,13 @@
 import base64
 import binascii
 from datetime import datetime
-from urllib.parse import quote
 
-from django.http import HttpResponse
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from lawtrail.access.policy import case_for
-from lawtrail.core.errors import InvalidInput
-from lawtrail.media.storage import blob_store
+from lawtrail.core.errors import InvalidInput, NotFound
+from lawtrail.media.http import blob_download
 from lawtrail.org.models import Officer
 from lawtrail.records import selectors, services
 from lawtrail.records.catalog import catalog
@@ -77,9 +76,24 @@ class RecordOut(Schema):
         return obj.created_by.username
 
 
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    description: str
+    uploaded_at: datetime
+
+
 class RecordDetailOut(RecordOut):
     signatures: list[SignatureOut]
+    attachments: list[AttachmentOut]
     problems: list[str]
+
+    @staticmethod
+    def resolve_attachments(obj):
+        return list(obj.attachments.all())
 
     @staticmethod
     def resolve_signatures(obj):
@@ -196,14 +210,32 @@ def pdf_response(user, record):
     if not record.is_final:
         raise InvalidInput("草稿没有 PDF，请先定稿")
     services.record_downloaded(actor=user, record=record)
-    with blob_store().open(record.pdf_sha256) as f:
-        response = HttpResponse(f.read(), content_type="application/pdf")
-    filename = f"{record.title}-{record.number}-v{record.version}.pdf"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response["X-Content-SHA256"] = record.pdf_sha256
-    return response
+    return blob_download(record.pdf_sha256, f"{record.title}-{record.number}-v{record.version}.pdf",
+                         "application/pdf")
+
+
+def attachment_response(user, record, attachment_id):
+    """An attached scan or photo, byte-for-byte; each download is in the ledger."""
+    attachment = record.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("附件不存在")
+    services.attachment_downloaded(actor=user, attachment=attachment)
+    return blob_download(attachment.sha256, attachment.filename, attachment.content_type)
 
 
 @router.get("/cases/{case_id}/records/{record_id}/pdf", summary="下载 PDF")
 def pdf(request, case_id: int, record_id: int):
     return pdf_response(request.user, _record(request, case_id, record_id))
+
+
+@router.post("/cases/{case_id}/records/{record_id}/attachments", response={201: AttachmentOut},
+             summary="上传附件（签字页扫描件、照片）")
+def attach(request, case_id: int, record_id: int, file: UploadedFile = File(...), description: str = Form("")):
+    record = _record(request, case_id, record_id)
+    return Status(201, services.record_attach(actor=request.user, record=record, upload=file,
+                                              description=description))
+
+
+@router.get("/cases/{case_id}/records/{record_id}/attachments/{attachment_id}", summary="下载附件")
+def attachment(request, case_id: int, record_id: int, attachment_id: int):
+    return attachment_response(request.user, _record(request, case_id, record_id), attachment_id)

@@ -37,6 +37,7 @@ def pdf_context(record):
                       for s in signatures if s.slot == signer.slot])
             for signer in spec.signers
         ],
+        "attachments": list(record.attachments.all()),
         "cite": "、".join(spec.cite),
         "printed_at": timezone.localtime(),
     }

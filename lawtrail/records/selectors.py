@@ -6,9 +6,14 @@ from lawtrail.records.models import Record, RecordStatus
 
 
 def record_content_hash(record):
-    """What a signature attests: the document type, its case, version and content."""
-    return content_hash({"doc_type": record.doc_type, "case": record.case.case_no,
-                         "version": record.version, "data": record.data})
+    """What a signature attests: the document type, its case, version and content, and
+    the files attached to it (so attaching after signing voids the signatures)."""
+    content = {"doc_type": record.doc_type, "case": record.case.case_no, "version": record.version,
+               "data": record.data}
+    attached = sorted(record.attachments.values_list("sha256", flat=True)) if record.pk else []
+    if attached:
+        content["attachments"] = attached
+    return content_hash(content)
 
 
 def valid_signatures(record):

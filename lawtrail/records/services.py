@@ -19,6 +19,7 @@ WRITERS = (Role.OFFICER, Role.HEAD, Role.REVIEWER)
 # What a signature image or a scanned page may be: PNG, JPEG or PDF, by their magic bytes.
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"%PDF-")
 CLOSED_STAGES = (Stage.ARCHIVED, Stage.CLOSED)
+MAX_ATTACHMENT_BYTES = 50 * 2**20  # scans and photos; recordings go through the A/V ingest
 
 
 def _check_writer(actor, case):
@@ -163,16 +164,22 @@ def record_refuse(*, actor, record, slot, signer_name, reason, witness_name="", 
 
 
 @transaction.atomic
-def record_attach(*, actor, record, filename, content_type, content, description="") -> Attachment:
-    """Keep a scan or photo with a record, byte-for-byte under its SHA-256."""
+def record_attach(*, actor, record, upload, description="") -> Attachment:
+    """Keep a scan or photo with a record, byte-for-byte under its SHA-256. `upload` is an
+    uploaded file (name, content_type, size, read) and is streamed into the store."""
     _check_writer(actor, record.case)
+    record = Record.objects.select_for_update().select_related("case").get(pk=record.pk)
     _check_draft(record)
-    if not content:
+    if not upload.size:
         raise InvalidInput("附件为空", field="file")
-    sha256, size, _ = blob_store().put(content)
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise InvalidInput(f"附件不能超过 {MAX_ATTACHMENT_BYTES // 2**20} MB；录音录像请作为音像记录上传",
+                           field="file")
+    filename = (upload.name or "附件").rsplit("/", 1)[-1][:200]
+    sha256, size, _ = blob_store().put(upload)
     attachment = Attachment.objects.create(
-        record=record, filename=filename[:200], content_type=content_type or "application/octet-stream",
-        size=size, sha256=sha256, description=description, uploaded_by=actor,
+        record=record, filename=filename, content_type=upload.content_type or "application/octet-stream",
+        size=size, sha256=sha256, description=(description or "").strip()[:200], uploaded_by=actor,
     )
     ledger_append(actor=actor, action="record.attach", obj=attachment, scope=record.case.scope,
                   reason=f"{filename}（SHA-256 {sha256}）")
@@ -247,6 +254,14 @@ def record_discard(*, actor, record, reason) -> Record:
         raise InvalidInput("请填写作废理由", field="reason")
     record.status = RecordStatus.DISCARDED
     return _save(actor, record, "record.discard", reason)
+
+
+@transaction.atomic
+def attachment_downloaded(*, actor, attachment):
+    """A download of an attachment is an access, and accesses are in the ledger."""
+    record = attachment.record
+    ledger_append(actor=actor, action="record.attachment_download", obj=attachment, scope=record.case.scope,
+                  reason=f"下载《{record.title}》附件 {attachment.filename}")
 
 
 @transaction.atomic

@@ -20,6 +20,9 @@ urlpatterns = [
     path("cases/<int:pk>/records/<int:record_id>/finalise/", views.record_finalise_view, name="record_finalise"),
     path("cases/<int:pk>/records/<int:record_id>/correct/", views.record_correct_view, name="record_correct"),
     path("cases/<int:pk>/records/<int:record_id>/pdf/", views.record_pdf, name="record_pdf"),
+    path("cases/<int:pk>/records/<int:record_id>/attachments/", views.record_attach_view, name="record_attach"),
+    path("cases/<int:pk>/records/<int:record_id>/attachments/<int:attachment_id>/", views.record_attachment,
+         name="record_attachment"),
     path("ledger/", views.ledger, name="ledger"),
     path("ledger/checkpoint/", views.ledger_sign, name="ledger_sign"),
 ]

@@ -22,7 +22,7 @@ from lawtrail.org.enums import Role
 from lawtrail.org.models import Department
 from lawtrail.records import selectors as record_selectors
 from lawtrail.records import services as record_services
-from lawtrail.records.api import decode_image, pdf_response
+from lawtrail.records.api import attachment_response, decode_image, pdf_response
 from lawtrail.records.catalog import catalog, doc_type
 from lawtrail.records.models import SignMethod
 from lawtrail.rules.profiles import get_profile
@@ -214,6 +214,7 @@ def record_detail(request, pk, record_id):
         "methods": SignMethod.choices,
         "problems": [] if record.is_final else record_services.finalise_problems(record),
         "versions": record_selectors.versions(record),
+        "attachments": record.attachments.select_related("uploaded_by"),
         "refusal_cite": get_profile(record.case.agency.profile).cite("signature.refusal"),
         "needs_witness": get_profile(record.case.agency.profile).get("signature.refusal.requires_witness_or_video"),
     })
@@ -305,3 +306,27 @@ def record_pdf(request, pk, record_id):
     except LawTrailError as exc:
         messages.error(request, exc.message)
         return redirect("web:record_detail", pk=pk, record_id=record.pk)
+
+
+@login_required
+@require_POST
+@not_found_as_404
+def record_attach_view(request, pk, record_id):
+    record = _record(request, pk, record_id)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise InvalidInput("请选择要上传的文件")
+        attachment = record_services.record_attach(actor=request.user, record=record, upload=upload,
+                                                   description=request.POST.get("description", ""))
+    except LawTrailError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已上传附件 {attachment.filename}")
+    return redirect("web:record_detail", pk=pk, record_id=record.pk)
+
+
+@login_required
+@not_found_as_404
+def record_attachment(request, pk, record_id, attachment_id):
+    return attachment_response(request.user, _record(request, pk, record_id), attachment_id)

@@ -25,6 +25,11 @@ def test_demo_creates_the_five_agencies_with_cases_in_every_stage(db):
         stages = set(agency.cases.values_list("stage", flat=True))
         assert set(STAGE_ORDER) | {Stage.CLOSED} <= stages, agency
         assert agency.cases.filter(emergency=True).exists()
+        approved = agency.cases.exclude(stage=Stage.INITIATION).exclude(procedure="simple").exclude(emergency=True)
+        for case in approved.exclude(stage=Stage.CLOSED):
+            approval = case.records.get(doc_type="filing_approval")
+            assert approval.is_final and approval.number and approval.pdf_sha256, case
+        assert agency.cases.filter(records__doc_type="inquiry_record", records__status="draft").exists()
     assert Officer.objects.filter(cert_valid_until__lt=timezone.localdate()).count() == len(AGENCIES)
     assert Checkpoint.objects.count() == 1
     assert verify_ledger().ok

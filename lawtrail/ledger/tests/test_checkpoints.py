@@ -82,6 +82,14 @@ def test_append_outside_a_transaction_is_a_programming_error():
         ledger_append(actor=None, action="note")
 
 
+def test_the_test_suites_own_transaction_does_not_count_as_the_services(db):
+    # So a service missing @transaction.atomic fails here as it would in production.
+    with pytest.raises(RuntimeError, match="inside the service's transaction"):
+        ledger_append(actor=None, action="note")
+    with transaction.atomic():
+        assert ledger_append(actor=None, action="note").seq
+
+
 def test_a_failed_write_leaves_no_entry(org):
     before = Entry.objects.count()
     with pytest.raises(ZeroDivisionError), transaction.atomic():

@@ -1,8 +1,10 @@
 """Records through the API: list, read, create, sign, refuse, finalise, correct, PDF."""
 
 import base64
+import hashlib
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from lawtrail.ledger.models import Entry
@@ -95,3 +97,27 @@ def test_another_agency_sees_nothing(setup, other_org):
     assert stranger.get(f"/api/cases/{case.pk}/records/{record['id']}").status_code == 404
     archivist = client(org.users[Role.ARCHIVIST])
     assert post(archivist, f"/api/cases/{case.pk}/records", {"doc_type": "head_approval"}).status_code == 403
+
+
+def test_a_scan_is_uploaded_byte_for_byte_and_downloaded_with_its_hash(setup, other_org):
+    org, case, officer, _ = setup
+    base = f"/api/cases/{case.pk}/records"
+    record = post(officer, base, {"doc_type": "inquiry_record"}).json()
+    url = f"{base}/{record['id']}/attachments"
+    scan = png_bytes() + bytes(range(256))  # arbitrary bytes after a real PNG: kept as they are
+    r = officer.post(url, {"file": SimpleUploadedFile("询问笔录签字页.png", scan, content_type="image/png"),
+                           "description": "被询问人签字页"})
+    assert r.status_code == 201, r.content
+    attachment = r.json()
+    assert attachment["sha256"] == hashlib.sha256(scan).hexdigest() and attachment["size"] == len(scan)
+    assert officer.get(f"{base}/{record['id']}").json()["attachments"] == [attachment]
+    download = officer.get(f"{url}/{attachment['id']}")
+    assert download.status_code == 200 and b"".join(download) == scan
+    assert download["X-Content-SHA256"] == attachment["sha256"]
+    assert Entry.objects.filter(action="record.attachment_download", object_id=str(attachment["id"])).count() == 1
+    assert officer.get(f"{url}/{attachment['id'] + 1000}").status_code == 404
+    assert client(other_org.head).get(f"{url}/{attachment['id']}").status_code == 404
+    r = officer.post(url, {"file": SimpleUploadedFile("空.png", b"", content_type="image/png")})
+    assert r.status_code == 422 and "附件为空" in r.json()["detail"]
+    r = officer.post(url, {"description": "没有文件"})
+    assert r.status_code == 422 and r.json()["detail"] == "请求格式不正确"

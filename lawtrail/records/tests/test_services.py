@@ -1,8 +1,10 @@
 """Signing, refusing, finalising, correcting and attaching, with every error path."""
 
+import hashlib
 import subprocess
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
 from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -169,16 +171,49 @@ def test_document_numbers_are_per_type_and_gap_free(org):
     assert final(org, "site_inspection_record").number.endswith("〔%s〕1号" % a.finalised_at.year)
 
 
-def test_attachments_are_kept_byte_for_byte(org):
+def upload(content, name="签字页.pdf", content_type="application/pdf"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def test_attachments_are_kept_byte_for_byte_and_listed_in_the_pdf(org):
     record = draft(org)
     content = bytes(range(256)) * 100
-    attachment = record_attach(actor=org.officer_users[0], record=record, filename="签字页.pdf",
-                               content_type="application/pdf", content=content)
+    attachment = record_attach(actor=org.officer_users[0], record=record, upload=upload(content),
+                               description="当事人签字页")
     with blob_store().open(attachment.sha256) as f:
         assert f.read() == content
-    assert attachment.size == len(content)
+    assert attachment.size == len(content) and attachment.sha256 == hashlib.sha256(content).hexdigest()
+    assert Entry.objects.filter(action="record.attach", object_id=str(attachment.pk)).exists()
+    sign_all(org, record)
+    record = record_finalise(actor=org.officer_users[0], record=record)
+    with blob_store().open(record.pdf_sha256) as f:
+        text = subprocess.run(["pdftotext", "-", "-"], input=f.read(), capture_output=True).stdout.decode()
+    assert "签字页.pdf" in text and "当事人签字页" in text and attachment.sha256[:16] in text.replace("\n", "")
+
+
+def test_an_empty_or_oversized_attachment_is_refused_and_nothing_is_kept(org):
+    record = draft(org)
     with pytest.raises(InvalidInput, match="附件为空"):
-        record_attach(actor=org.officer_users[0], record=record, filename="x", content_type="", content=b"")
+        record_attach(actor=org.officer_users[0], record=record, upload=upload(b""))
+    import lawtrail.records.services as services
+
+    big = upload(b"x" * (services.MAX_ATTACHMENT_BYTES + 1))
+    with pytest.raises(InvalidInput, match="附件不能超过 50 MB"):
+        record_attach(actor=org.officer_users[0], record=record, upload=big)
+    assert not record.attachments.exists()
+
+
+def test_attaching_after_signing_voids_the_signatures(org):
+    record = draft(org)
+    sign_all(org, record)
+    assert len(valid_signatures(record)) == len(record.signatures.all())
+    record_attach(actor=org.officer_users[0], record=record, upload=upload(b"%PDF-1.4 scan"))
+    assert valid_signatures(record) == []
+
+
+def test_a_final_record_takes_no_attachment(org):
+    with pytest.raises(Conflict, match="已定稿"):
+        record_attach(actor=org.officer_users[0], record=final(org), upload=upload(b"late"))
 
 
 def test_a_draft_can_be_discarded_with_a_reason_but_not_a_final(org):

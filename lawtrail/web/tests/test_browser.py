@@ -1,10 +1,12 @@
 """A real browser (Debian's Chromium, driven by Playwright) carries a case through its stages."""
 
+import subprocess
+
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from lawtrail.org.enums import Role
-from lawtrail.testing import PASSWORD, Org, resident_id
+from lawtrail.testing import PASSWORD, Org, complete_data, resident_id
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -111,3 +113,72 @@ def test_a_refused_step_is_explained_in_the_browser(live_server, browser_org, th
     form = page.locator("form[data-step=approve_start]")
     expect(form.locator(".problems")).to_contain_text("至少 2 名承办人")
     expect(form.locator("button[type=submit]")).to_be_disabled()
+
+
+@pytest.fixture
+def filing_draft(browser_org):
+    from lawtrail.records.catalog import doc_type
+    from lawtrail.records.services import record_create
+
+    spec = doc_type("filing_approval")
+    data = {key: value for key, value in complete_data(spec).items() if key not in ("head_opinion", "opinion_time")}
+    return record_create(actor=browser_org.officer_users[0], case=browser_org.open_case(),
+                         doc_type_code=spec.code, data=data)
+
+
+def draw_signature(page, slot):
+    box = page.locator(f".slot[data-slot={slot}]")
+    details = box.locator("details.sign-box")
+    if details.get_attribute("open") is None:
+        box.locator("summary").click()
+    canvas = box.locator("canvas.signature-pad")
+    canvas.scroll_into_view_if_needed()
+    area = canvas.bounding_box()
+    page.mouse.move(area["x"] + 20, area["y"] + 100)
+    page.mouse.down()
+    for x, y in ((80, 30), (150, 110), (220, 40), (300, 90)):
+        page.mouse.move(area["x"] + x, area["y"] + y, steps=4)
+    page.mouse.up()
+    return box
+
+
+def test_a_head_approves_and_officers_sign_a_filing_approval_then_download_its_pdf(
+        live_server, browser_org, filing_draft, page, tmp_path):
+    org, record = browser_org, filing_draft
+    url = f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/"
+
+    login(page, live_server.url, org.head)
+    page.goto(url)
+    expect(page.get_by_test_id("problems")).to_contain_text("请填写“负责人意见”")
+    page.fill("textarea[name=head_opinion]", "同意立案，由执法一队办理")
+    page.fill("input[name=opinion_time]", "2026-11-20T09:30")
+    page.click("button[name=save]")
+    expect(page.locator(".alert-success")).to_contain_text("草稿已保存")
+    box = draw_signature(page, "head")
+    box.locator("button[type=submit]:has-text('确认签署')").click()
+    expect(page.locator(".alert-success")).to_contain_text("已签署")
+    expect(page.locator(".slot[data-slot=head] .given")).to_contain_text(org.head.display_name)
+    logout(page)
+
+    login(page, live_server.url, org.officer_users[0])
+    page.goto(url)
+    for officer in org.officers[:2]:
+        box = draw_signature(page, "officers")
+        box.locator("select[name=officer]").select_option(str(officer.pk))
+        box.locator("button[type=submit]:has-text('确认签署')").click()
+        expect(page.locator(".alert-success")).to_contain_text(f"{officer.name}已签署")
+    expect(page.get_by_test_id("problems")).to_have_count(0)
+    page.click("text=定稿并生成 PDF")
+    expect(page.get_by_test_id("record-status")).to_have_text("已定稿")
+    number = page.get_by_test_id("number").inner_text()
+    assert number.startswith(org.agency.short_name) and number.endswith("号")
+    with page.expect_download() as download:
+        page.get_by_test_id("pdf").click()
+    path = tmp_path / "record.pdf"
+    download.value.save_as(path)
+    assert path.read_bytes().startswith(b"%PDF-")
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout.decode()
+    assert number in text and "同意立案，由执法一队办理" in text
+    record.refresh_from_db()
+    signatures = record.signatures.filter(refused=False)
+    assert signatures.count() == 3 and all(s.image_sha256 for s in signatures)
