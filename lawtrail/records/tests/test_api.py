@@ -121,3 +121,48 @@ def test_a_scan_is_uploaded_byte_for_byte_and_downloaded_with_its_hash(setup, ot
     assert r.status_code == 422 and "附件为空" in r.json()["detail"]
     r = officer.post(url, {"description": "没有文件"})
     assert r.status_code == 422 and r.json()["detail"] == "请求格式不正确"
+
+
+STAGE_DOCUMENTS = (
+    (["filing_approval"], ("approve_start", "head")),
+    (["inquiry_record", "site_inspection_record", "evidence_register"], ("submit_review", "officer")),
+    (["rights_notice", "statement_record", "handling_opinion", "legal_review", "head_approval", "decision"],
+     ("decide", "head")),
+    (["service_direct", "performance_record"], ("conclude", "officer")),
+    (["closing_report"], ("archive", "archivist")),
+)
+
+
+def test_a_case_is_carried_from_start_to_archive_with_its_documents_through_the_api(setup):
+    org, case, officer, head = setup
+    clients = {"officer": officer, "head": head, "reviewer": client(org.users[Role.REVIEWER]),
+               "archivist": client(org.users[Role.ARCHIVIST])}
+    base = f"/api/cases/{case.pk}/records"
+    image = base64.b64encode(png_bytes()).decode()
+    made = []
+    for codes, (step, who) in STAGE_DOCUMENTS:
+        for code in codes:
+            spec = doc_type(code)
+            record = post(officer, base, {"doc_type": code, "data": complete_data(spec)}).json()
+            for signer in spec.signers:
+                for i in range(max(signer.min, 1)):
+                    body = {"slot": signer.slot, "method": "handwritten", "image_base64": image}
+                    by = clients[signer.kind] if signer.kind in ("head", "reviewer") else officer
+                    if signer.kind == "officer":
+                        body["officer_cert"] = org.officers[i].cert_no
+                    elif signer.kind not in ("head", "reviewer"):
+                        body["signer_name"] = f"{signer.label}{i + 1}"
+                    r = post(by, f"{base}/{record['id']}/sign", body)
+                    assert r.status_code == 201, (code, r.content)
+            r = post(officer, f"{base}/{record['id']}/finalise")
+            assert r.status_code == 200, (code, r.content)
+            made.append((code, r.json()["number"]))
+        r = post(clients[who], f"/api/cases/{case.pk}/transitions", {"name": step, "reason": "依法办理"})
+        assert r.status_code == 201, (step, r.content)
+    assert officer.get(f"/api/cases/{case.pk}").json()["stage"] == "archived"
+    listed = officer.get(base).json()
+    assert [(x["doc_type"], x["number"]) for x in listed] == made
+    assert all(x["status"] == "final" for x in listed)
+    r = post(officer, base, {"doc_type": "inquiry_record"})
+    assert r.status_code == 422 and "已归档" in r.json()["detail"]
+    assert verify_ledger().ok
