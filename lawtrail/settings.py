@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "lawtrail.rules",
     "lawtrail.cases",
     "lawtrail.records",
+    "lawtrail.media",
     "lawtrail.web",
 ]
 

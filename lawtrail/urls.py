@@ -1,8 +1,11 @@
 from django.urls import include, path
 
 from lawtrail.api import api
+from lawtrail.media import tus
 
 urlpatterns = [
+    path("api/uploads/", tus.uploads, name="tus_uploads"),
+    path("api/uploads/<str:upload_id>", tus.uploads, name="tus_upload"),
     path("api/", api.urls),
     path("", include("lawtrail.web.urls")),
 ]

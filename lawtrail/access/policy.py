@@ -7,8 +7,9 @@ supervisors see their agency; admins manage people and never read records.
 
 from django.db.models import Q
 
+from lawtrail.cases.enums import Stage
 from lawtrail.cases.models import Case
-from lawtrail.core.errors import NotFound
+from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound
 from lawtrail.ledger.models import Entry
 from lawtrail.org.enums import Role
 
@@ -28,6 +29,21 @@ def case_for(user, pk):
     if case is None:
         raise NotFound("案件不存在或您无权查看")
     return case
+
+
+# Who makes a case's records (documents, recordings) while it is open.
+CASE_WRITERS = (Role.OFFICER, Role.HEAD, Role.REVIEWER)
+CLOSED_STAGES = (Stage.ARCHIVED, Stage.CLOSED)
+
+
+def check_case_writer(user, case, what="制作或修改文书"):
+    """May this user add records to this case now? Raises the reason otherwise."""
+    if user.agency_id != case.agency_id:
+        raise NotFound("案件不存在或您无权查看")
+    if user.role not in CASE_WRITERS:
+        raise NotAllowed(f"只有执法人员、审核人员或负责人可以{what}")
+    if case.stage in CLOSED_STAGES:
+        raise InvalidInput(f"案件已{case.get_stage_display()}，不能再{what}")
 
 
 def entry_for(user, seq):

@@ -1,6 +1,6 @@
 """Content-addressed blob storage: every file is kept under its SHA-256, written once.
 
-One small interface (`put`, `open`, `exists`, `size`) so that the local disk of the
+One small interface (`put`, `adopt`, `open`, `exists`, `size`) so that the local disk of the
 embedded run and an S3-compatible store in a larger deployment are interchangeable.
 A blob is hashed while it streams in, and an existing blob is never overwritten.
 """
@@ -34,6 +34,31 @@ class LocalBlobStore:
 
     def open(self, sha256):
         return open(self.path(sha256), "rb")
+
+    def adopt(self, path, sha256):
+        """Take a complete local file whose SHA-256 was computed while it streamed in
+        (a finished resumable upload). Returns (size, created); the file is consumed."""
+        path = Path(path)
+        size = path.stat().st_size
+        target = self.path(sha256)
+        try:
+            if target.exists():
+                return size, False
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(path, 0o444)
+            try:
+                os.link(path, target)
+            except FileExistsError:
+                return size, False
+            except OSError:  # another file system: copy, then verify nothing changed on the way
+                with open(path, "rb") as f:
+                    copied, _, created = self.put(f)
+                if copied != sha256:
+                    raise OSError(f"blob {sha256} changed while being copied into the store")
+                return size, created
+            return size, True
+        finally:
+            path.unlink(missing_ok=True)
 
     def put(self, stream):
         """Store a file-like object or bytes; returns (sha256, size, created)."""

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from lawtrail.cases.enums import Stage
+from lawtrail.access.policy import check_case_writer
 from lawtrail.core.counters import next_number
 from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from lawtrail.ledger.services import ledger_append, lock_chain
@@ -15,20 +15,13 @@ from lawtrail.records.selectors import record_content_hash, valid_signatures
 from lawtrail.records.models import IMAGE_REQUIRED, Attachment, Record, RecordStatus, Signature, SignMethod
 from lawtrail.rules.profiles import get_profile
 
-WRITERS = (Role.OFFICER, Role.HEAD, Role.REVIEWER)
 # What a signature image or a scanned page may be: PNG, JPEG or PDF, by their magic bytes.
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"%PDF-")
-CLOSED_STAGES = (Stage.ARCHIVED, Stage.CLOSED)
 MAX_ATTACHMENT_BYTES = 50 * 2**20  # scans and photos; recordings go through the A/V ingest
 
 
 def _check_writer(actor, case):
-    if actor.agency_id != case.agency_id:
-        raise NotFound("案件不存在或您无权查看")
-    if actor.role not in WRITERS:
-        raise NotAllowed("只有执法人员、审核人员或负责人可以制作文书")
-    if case.stage in CLOSED_STAGES:
-        raise InvalidInput(f"案件已{case.get_stage_display()}，不能再制作或修改文书")
+    check_case_writer(actor, case)
 
 
 def _check_draft(record):

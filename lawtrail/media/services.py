@@ -1,0 +1,357 @@
+"""The only writers of audio/video records: resumable uploads, dock imports, gap
+explanations, and the access entries of playing and downloading.
+
+The bytes are hashed while they stream in and stored (content-addressed, written once)
+before anything parses them; the database rows and their ledger entries follow in one
+transaction, so a failure leaves at most an unreferenced blob, never a half-made record.
+"""
+
+import datetime
+import fcntl
+import hashlib
+import os
+import secrets
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from lawtrail.access.policy import case_for, check_case_writer
+from lawtrail.cases.models import Case
+from lawtrail.core.errors import Conflict, InvalidInput, LawTrailError, NotFound
+from lawtrail.ledger.services import ledger_append
+from lawtrail.media.metadata import probe
+from lawtrail.media.models import Activity, GapExplanation, GapReason, Recording, Upload, UploadStatus
+from lawtrail.media.storage import CHUNK, blob_store
+from lawtrail.org.models import Officer
+from lawtrail.rules.deadlines import av_upload_deadline
+from lawtrail.rules.profiles import get_profile
+
+UPLOAD_TTL = datetime.timedelta(days=7)
+DEFAULT_METHOD = {"video": "执法记录仪录像", "audio": "录音设备录音", "photo": "照相", "other": "电子设备记录"}
+WHAT = "上传音像记录"
+
+
+class ChecksumMismatch(LawTrailError):
+    status = 460  # tus checksum extension
+
+
+class TooLarge(LawTrailError):
+    status = 413
+
+
+class Gone(LawTrailError):
+    status = 410
+
+
+def max_upload_bytes():
+    return getattr(settings, "LAWTRAIL_MAX_UPLOAD_BYTES", 64 * 2**30)
+
+
+def upload_dir():
+    path = Path(settings.LAWTRAIL_HOME) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --- what is said about a recording --------------------------------------------
+
+
+@dataclass
+class Description:
+    """What the officer says about a recording (tus Upload-Metadata or `lawtrail ingest`)."""
+
+    case: Case
+    officer: Officer
+    activity: str = Activity.OTHER
+    recorded_at: datetime.datetime | None = None
+    returned_at: datetime.datetime | None = None
+    device_no: str = ""
+    method: str = ""
+    proves: str = ""
+
+    def as_metadata(self):
+        return {"case_no": self.case.case_no, "officer_cert": self.officer.cert_no, "activity": self.activity,
+                "recorded_at": self.recorded_at.isoformat() if self.recorded_at else "",
+                "returned_at": self.returned_at.isoformat() if self.returned_at else "",
+                "device_no": self.device_no, "method": self.method, "proves": self.proves}
+
+
+def _time(value, label):
+    if not value:
+        return None
+    parsed = value if isinstance(value, datetime.datetime) else parse_datetime(str(value).strip())
+    if parsed is None:
+        raise InvalidInput(f"“{label}”不是有效的时间（ISO 8601，如 2026-11-20T09:30:00+08:00）")
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+
+
+def describe(actor, metadata) -> Description:
+    """Check what the uploader says about a recording before any byte is accepted."""
+    case_no = (metadata.get("case_no") or "").strip()
+    if not case_no:
+        raise InvalidInput("请注明案号（case_no）", field="case_no")
+    case = Case.objects.filter(case_no=case_no, agency_id=actor.agency_id).first()
+    if case is None:
+        raise NotFound(f"案件 {case_no} 不存在或您无权查看")
+    case = case_for(actor, case.pk)
+    check_case_writer(actor, case, WHAT)
+    cert = (metadata.get("officer_cert") or "").strip()
+    if not cert:
+        raise InvalidInput("请注明执法人员的执法证号（officer_cert）", field="officer_cert")
+    officer = Officer.objects.filter(cert_no=cert, agency_id=case.agency_id).first()
+    if officer is None:
+        raise InvalidInput(f"本机关没有执法证号为 {cert} 的执法人员", field="officer_cert")
+    activity = (metadata.get("activity") or Activity.OTHER).strip()
+    if activity not in Activity.values:
+        raise InvalidInput(f"执法环节无效：{activity}（可选：{'、'.join(Activity.values)}）", field="activity")
+    description = Description(
+        case=case, officer=officer, activity=activity,
+        recorded_at=_time(metadata.get("recorded_at"), "记录时间"),
+        returned_at=_time(metadata.get("returned_at"), "返回单位时间"),
+        device_no=(metadata.get("device_no") or "").strip()[:60],
+        method=(metadata.get("method") or "").strip()[:60], proves=(metadata.get("proves") or "").strip())
+    day = timezone.localtime(description.recorded_at).date() if description.recorded_at else timezone.localdate()
+    if problem := officer.qualification_problem(day):
+        raise InvalidInput(problem, field="officer_cert")
+    return description
+
+
+def _description_from(upload):
+    meta = upload.metadata
+    return Description(case=upload.case, officer=upload.officer, activity=meta.get("activity") or Activity.OTHER,
+                       recorded_at=_time(meta.get("recorded_at"), "记录时间"),
+                       returned_at=_time(meta.get("returned_at"), "返回单位时间"),
+                       device_no=meta.get("device_no", ""), method=meta.get("method", ""),
+                       proves=meta.get("proves", ""))
+
+
+# --- resumable uploads (tus) ----------------------------------------------------
+
+
+def upload_create(*, actor, length, metadata) -> Upload:
+    """Open a resumable upload after checking its case, officer and size."""
+    if length is None or length < 0:
+        raise InvalidInput("请注明文件大小（Upload-Length）")
+    if length == 0:
+        raise InvalidInput("文件为空")
+    if length > max_upload_bytes():
+        raise TooLarge(f"文件超过系统允许的上限 {max_upload_bytes() // 2**30} GiB")
+    filename = os.path.basename((metadata.get("filename") or "").strip())
+    if not filename:
+        raise InvalidInput("请注明文件名（filename）", field="filename")
+    description = describe(actor, metadata)
+    upload = Upload.objects.create(
+        id=secrets.token_hex(16), created_by=actor, case=description.case, officer=description.officer,
+        length=length, metadata={**description.as_metadata(), "filename": filename[:255]},
+        expires_at=timezone.now() + UPLOAD_TTL)
+    _part(upload).touch()
+    return upload
+
+
+def _part(upload):
+    return upload_dir() / f"{upload.id}.part"
+
+
+def upload_for(actor, upload_id) -> Upload:
+    """An upload of this user that can still take bytes or be asked about."""
+    upload = Upload.objects.filter(pk=upload_id, created_by=actor).first()
+    if upload is None or upload.status == UploadStatus.TERMINATED:
+        raise NotFound("上传不存在或已取消")
+    if upload.status == UploadStatus.ACTIVE and upload.expires_at < timezone.now():
+        raise Gone("上传已过期，请重新上传")
+    return upload
+
+
+@contextmanager
+def _locked(upload):
+    """One writer per upload at a time, across processes (the partial file's lock)."""
+    with open(_part(upload), "ab") as part:
+        fcntl.flock(part, fcntl.LOCK_EX)
+        try:
+            yield part
+        finally:
+            fcntl.flock(part, fcntl.LOCK_UN)
+
+
+# Running SHA-256 of the bytes received so far, per upload, in this process. Only a shortcut:
+# when another process took the previous chunk, the digest is rebuilt from the partial file.
+_digests = {}
+_digests_lock = threading.Lock()
+
+
+def _digest_at(upload, offset):
+    with _digests_lock:
+        known = _digests.get(upload.id)
+    if known and known[0] == offset:
+        return known[1]
+    digest = hashlib.sha256()
+    with open(_part(upload), "rb") as f:
+        remaining = offset
+        while remaining:
+            chunk = f.read(min(CHUNK * 8, remaining))
+            if not chunk:
+                break
+            digest.update(chunk)
+            remaining -= len(chunk)
+    return digest
+
+
+CHECKSUMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
+
+
+def upload_append(*, actor, upload_id, offset, stream, length=None, checksum=None) -> Upload:
+    """Append one chunk at `offset`. Bytes that arrive before a dropped connection are kept;
+    a chunk whose checksum does not match is dropped whole. The last chunk makes the recording."""
+    upload = upload_for(actor, upload_id)
+    if upload.status == UploadStatus.COMPLETED:
+        raise Conflict("该文件已上传完成")
+    if checksum is not None:
+        algorithm, expected = checksum
+        if algorithm not in CHECKSUMS:
+            raise InvalidInput(f"不支持的校验算法：{algorithm}（支持 sha1、sha256）")
+    with _locked(upload) as part:
+        upload.refresh_from_db()
+        if offset != upload.offset:
+            raise Conflict(f"上传位置不一致：服务器已收到 {upload.offset} 字节，请求从 {offset} 字节续传")
+        room = upload.length - upload.offset
+        if length is not None and length > room:
+            raise TooLarge(f"数据超出声明的文件大小：还可接收 {room} 字节，本次发送 {length} 字节")
+        part.truncate(upload.offset)  # drop bytes a crashed writer left beyond the recorded offset
+        digest = _digest_at(upload, upload.offset).copy()
+        chunk_sum = CHECKSUMS[checksum[0]]() if checksum else None
+        received, failure = 0, None
+        try:
+            while received < room:
+                data = stream.read(min(CHUNK, room - received))
+                if not data:
+                    break
+                part.write(data)
+                digest.update(data)
+                if chunk_sum:
+                    chunk_sum.update(data)
+                received += len(data)
+            if length is None and stream.read(1):
+                failure = TooLarge("数据超出声明的文件大小")
+        except OSError as exc:  # the client went away: keep what arrived
+            failure = exc
+        if chunk_sum is not None and (failure or chunk_sum.digest() != expected):
+            part.truncate(upload.offset)
+            raise ChecksumMismatch("数据块校验值不一致，已丢弃该数据块，请重新发送")
+        if isinstance(failure, TooLarge):
+            part.truncate(upload.offset)
+            raise failure
+        part.flush()
+        os.fsync(part.fileno())
+        new_offset = upload.offset + received
+        Upload.objects.filter(pk=upload.pk, offset=upload.offset).update(offset=new_offset)
+        upload.offset = new_offset
+        with _digests_lock:
+            _digests[upload.id] = (new_offset, digest)
+        if upload.offset == upload.length:
+            with _digests_lock:
+                _digests.pop(upload.id, None)
+            recording, _ = recording_ingest(actor=actor, path=_part(upload), sha256=digest.hexdigest(),
+                                            description=_description_from(upload),
+                                            filename=upload.metadata["filename"], source="upload")
+            Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.COMPLETED, recording=recording)
+            upload.status, upload.recording = UploadStatus.COMPLETED, recording
+    return upload
+
+
+def upload_terminate(*, actor, upload_id):
+    """Cancel an unfinished upload and drop its bytes (tus termination)."""
+    upload = upload_for(actor, upload_id)
+    if upload.status == UploadStatus.COMPLETED:
+        raise Conflict("已完成的上传是原始记录，不能删除")
+    with _locked(upload):
+        Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.TERMINATED)
+        _part(upload).unlink(missing_ok=True)
+    with _digests_lock:
+        _digests.pop(upload.id, None)
+
+
+def uploads_expire(now=None):
+    """Drop the partial files of uploads that expired unfinished. Returns how many."""
+    expired = Upload.objects.filter(status=UploadStatus.ACTIVE, expires_at__lt=now or timezone.now())
+    count = 0
+    for upload in expired:
+        Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.TERMINATED)
+        _part(upload).unlink(missing_ok=True)
+        count += 1
+    return count
+
+
+# --- recordings -----------------------------------------------------------------
+
+
+def recording_ingest(*, actor, path, description, filename, sha256=None, source="dock"):
+    """Store a file and make its recording. With `sha256` (computed while it streamed in)
+    the file is taken over by the store; without, it is copied and hashed on the way.
+    Returns (recording, created): the same file twice in a case is one recording."""
+    check_case_writer(actor, description.case, WHAT)
+    found = probe(path)  # may flag, never refuses
+    store = blob_store()
+    if sha256 is None:
+        with open(path, "rb") as f:
+            sha256, size, _ = store.put(f)
+    else:
+        size, _ = store.adopt(path, sha256)
+    existing = Recording.objects.filter(case=description.case, sha256=sha256).first()
+    if existing is not None:
+        return existing, False
+    thumbnail = store.put(found.thumbnail)[0] if found.thumbnail else ""
+    received = timezone.now()
+    started = found.device_time or description.recorded_at
+    ended = started + datetime.timedelta(seconds=found.duration) if started and found.duration else started
+    profile = get_profile(description.case.agency.profile)
+    due = av_upload_deadline(profile, made_at=ended or received, returned_at=description.returned_at)
+    try:
+        with transaction.atomic():
+            recording = Recording.objects.create(
+                case=description.case, sha256=sha256, size=size, filename=filename[:255], kind=found.kind,
+                content_type=found.content_type, activity=description.activity, officer=description.officer,
+                device_no=description.device_no, method=description.method or DEFAULT_METHOD[found.kind],
+                proves=description.proves, started_at=started, ended_at=ended, device_time=found.device_time,
+                officer_time=description.recorded_at, returned_at=description.returned_at, received_at=received,
+                duration_ms=round(found.duration * 1000) if found.duration is not None else None, media_info=found.info, flagged=found.flagged,
+                flag_reason=found.flag_reason, thumbnail_sha256=thumbnail, upload_due=due.due,
+                upload_due_basis=due.describe(), uploaded_by=actor, source=source)
+            notes = [f"SHA-256 {sha256}"] + (["逾期上传"] if recording.late else []) + (
+                [found.flag_reason] if found.flagged else [])
+            ledger_append(actor=actor, action="recording.create", obj=recording, scope=description.case.scope,
+                          reason=f"{filename}（{'；'.join(notes)}）")
+    except IntegrityError:  # the same file arrived twice at once: the other one won
+        return Recording.objects.get(case=description.case, sha256=sha256), False
+    return recording, True
+
+
+@transaction.atomic
+def gap_explain(*, actor, before, after, reason_kind, reason) -> GapExplanation:
+    """Explain why recording stopped between two consecutive recordings of one activity."""
+    check_case_writer(actor, before.case, "说明音像记录中断")
+    if before.case_id != after.case_id or before.activity != after.activity:
+        raise InvalidInput("只能说明同一案件同一执法环节前后相邻两段录像之间的中断")
+    if reason_kind not in GapReason.values:
+        raise InvalidInput("请选择说明方式", field="reason_kind")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写中止原因", field="reason")
+    explanation = GapExplanation.objects.create(case=before.case, before=before, after=after,
+                                                reason_kind=reason_kind, reason=reason, explained_by=actor)
+    ledger_append(actor=actor, action="recording.gap_explain", obj=explanation, scope=before.case.scope,
+                  reason=f"{before.filename} → {after.filename}：{reason}")
+    return explanation
+
+
+@transaction.atomic
+def recording_accessed(*, actor, recording, how):
+    """Playing or downloading a recording is an access, and accesses are in the ledger."""
+    labels = {"play": "播放", "download": "下载", "thumbnail": "查看缩略图"}
+    ledger_append(actor=actor, action=f"recording.{how}", obj=recording, scope=recording.case.scope,
+                  reason=f"{labels[how]}音像记录 {recording.filename}")

@@ -1,0 +1,226 @@
+"""The tus 1.0.0 endpoint with a standard client (tuspy) and raw HTTP for every error path."""
+
+import base64
+import datetime
+import hashlib
+import socket
+import subprocess
+import sys
+import textwrap
+from urllib.parse import urlparse
+
+import pytest
+import requests
+from django.utils import timezone
+from tusclient import client as tus
+
+from lawtrail.ledger.models import Entry
+from lawtrail.media.models import Recording, Upload, UploadStatus
+from lawtrail.media.services import upload_dir
+from lawtrail.media.storage import blob_store
+from lawtrail.org.services import token_create
+from lawtrail.testing import Org, make_video
+
+TUS = {"Tus-Resumable": "1.0.0"}
+
+
+@pytest.fixture
+def av(transactional_db, tmp_path):
+    org = Org("tus", profile="004")
+    case = org.open_case()
+    token = token_create(actor=None, username=org.officer_users[0].username)
+    video = make_video(tmp_path / "现场检查.mp4", seconds=4)
+    return org, case, token, video
+
+
+def meta(org, case, **extra):
+    return {"filename": "现场检查.mp4", "case_no": case.case_no, "officer_cert": org.officers[0].cert_no,
+            "activity": "site_inspection", **extra}
+
+
+def encoded(metadata):
+    return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in metadata.items())
+
+
+def create(live_server, token, metadata, length, **headers):
+    return requests.post(f"{live_server.url}/api/uploads/", headers={
+        **TUS, "Authorization": f"Bearer {token}", "Upload-Length": str(length),
+        "Upload-Metadata": encoded(metadata), **headers})
+
+
+def patch(url, token, offset, body, **headers):
+    return requests.patch(url, data=body, headers={
+        **TUS, "Authorization": f"Bearer {token}", "Upload-Offset": str(offset),
+        "Content-Type": "application/offset+octet-stream", **headers})
+
+
+def head(url, token):
+    return requests.head(url, headers={**TUS, "Authorization": f"Bearer {token}"})
+
+
+def test_tuspy_uploads_a_video_in_checksummed_chunks(live_server, av):
+    org, case, token, video = av
+    client = tus.TusClient(f"{live_server.url}/api/uploads/", headers={"Authorization": f"Bearer {token}"})
+    uploader = client.uploader(str(video), chunk_size=4096, metadata=meta(org, case), upload_checksum=True)
+    uploader.upload()
+    content = video.read_bytes()
+    recording = Recording.objects.get(case=case)
+    assert recording.sha256 == hashlib.sha256(content).hexdigest() and recording.size == len(content)
+    assert recording.kind == "video" and recording.duration == pytest.approx(4, abs=0.2)
+    assert recording.activity == "site_inspection" and recording.officer == org.officers[0]
+    assert recording.thumbnail_sha256 and not recording.flagged
+    with blob_store().open(recording.sha256) as f:
+        assert f.read() == content
+    upload = Upload.objects.get(case=case)
+    assert upload.status == UploadStatus.COMPLETED and upload.recording == recording
+    assert not (upload_dir() / f"{upload.id}.part").exists()
+    assert Entry.objects.filter(action="recording.create", object_id=str(recording.pk)).exists()
+    response = head(uploader.url, token)
+    assert response.headers["Upload-Offset"] == str(len(content)) == response.headers["Upload-Length"]
+    assert response.headers["X-Content-SHA256"] == recording.sha256
+
+
+RESUMABLE = textwrap.dedent("""
+    import sys
+    from tusclient import client
+    from tusclient.storage.filestorage import FileStorage
+
+    url, token, path, storage, mode = sys.argv[1:6]
+    tus = client.TusClient(url, headers={"Authorization": "Bearer " + token})
+    uploader = tus.uploader(path, chunk_size=3000, metadata=%r, store_url=True,
+                            url_storage=FileStorage(storage))
+    if mode == "half":
+        for _ in range(2):
+            uploader.upload_chunk()
+        print(uploader.offset, flush=True)
+        import os
+        os._exit(9)  # cut off: the process dies without saying goodbye
+    uploader.upload()
+    print(uploader.offset)
+""")
+
+
+def test_an_upload_cut_off_half_way_is_resumed_by_another_process(live_server, av, tmp_path):
+    org, case, token, video = av
+    script = tmp_path / "client.py"
+    script.write_text(RESUMABLE % meta(org, case))
+    args = [sys.executable, str(script), f"{live_server.url}/api/uploads/", token, str(video), str(tmp_path / "urls")]
+    first = subprocess.run(args + ["half"], capture_output=True, text=True, timeout=60)
+    assert first.returncode == 9 and first.stdout.strip() == "6000", first.stderr
+    upload = Upload.objects.get(case=case)
+    assert upload.offset == 6000 and upload.status == UploadStatus.ACTIVE
+    assert not Recording.objects.filter(case=case).exists()
+    second = subprocess.run(args + ["rest"], capture_output=True, text=True, timeout=60)
+    assert second.returncode == 0, second.stderr
+    assert Upload.objects.count() == 1  # resumed, not started again
+    recording = Recording.objects.get(case=case)
+    assert recording.sha256 == hashlib.sha256(video.read_bytes()).hexdigest()
+
+
+def test_bytes_received_before_a_dropped_connection_are_kept(live_server, av):
+    org, case, token, video = av
+    content = video.read_bytes()
+    url = create(live_server, token, meta(org, case), len(content)).headers["Location"]
+    target = urlparse(url)
+    with socket.create_connection((target.hostname, target.port)) as sock:
+        request = (f"PATCH {target.path} HTTP/1.1\r\nHost: {target.netloc}\r\nTus-Resumable: 1.0.0\r\n"
+                   f"Authorization: Bearer {token}\r\nUpload-Offset: 0\r\n"
+                   f"Content-Type: application/offset+octet-stream\r\nContent-Length: {len(content)}\r\n\r\n")
+        sock.sendall(request.encode() + content[:5000])
+        sock.shutdown(socket.SHUT_WR)  # the connection drops with most of the chunk unsent
+        sock.recv(4096)
+    offset = int(head(url, token).headers["Upload-Offset"])
+    assert offset == 5000
+    assert patch(url, token, offset, content[offset:]).status_code == 204
+    assert Recording.objects.get(case=case).sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_a_chunk_with_a_wrong_checksum_is_dropped_with_460(live_server, av):
+    org, case, token, video = av
+    content = video.read_bytes()
+    url = create(live_server, token, meta(org, case), len(content)).headers["Location"]
+    assert patch(url, token, 0, content[:1000]).status_code == 204
+    wrong = base64.b64encode(hashlib.sha1(b"something else").digest()).decode()
+    response = patch(url, token, 1000, content[1000:2000], **{"Upload-Checksum": f"sha1 {wrong}"})
+    assert response.status_code == 460 and "校验值不一致" in response.json()["detail"]
+    assert head(url, token).headers["Upload-Offset"] == "1000"
+    right = base64.b64encode(hashlib.sha256(content[1000:]).digest()).decode()
+    response = patch(url, token, 1000, content[1000:], **{"Upload-Checksum": f"sha256 {right}"})
+    assert response.status_code == 204 and response.headers["X-Content-SHA256"] == hashlib.sha256(content).hexdigest()
+    response = patch(url, token, 0, b"x", **{"Upload-Checksum": "md5 AAAA"})
+    assert response.status_code in (400, 409, 422)
+
+
+def test_protocol_errors_answer_with_the_tus_status_and_a_chinese_message(live_server, av):
+    org, case, token, video = av
+    base = f"{live_server.url}/api/uploads/"
+    options = requests.options(base)
+    assert options.status_code == 204 and options.headers["Tus-Version"] == "1.0.0"
+    assert set(options.headers["Tus-Extension"].split(",")) >= {"creation", "checksum", "termination", "expiration"}
+    assert options.headers["Tus-Checksum-Algorithm"] == "sha1,sha256"
+    response = requests.post(base, headers={"Upload-Length": "10", "Authorization": f"Bearer {token}"})
+    assert response.status_code == 412 and response.headers["Tus-Version"] == "1.0.0"
+    assert requests.post(base, headers={**TUS, "Upload-Length": "10"}).status_code == 401
+    assert create(live_server, "wrong-token", meta(org, case), 10).status_code == 401
+    response = create(live_server, token, meta(org, case, case_no="不存在〔2026〕1号"), 10)
+    assert response.status_code == 404 and "不存在" in response.json()["detail"]
+    response = create(live_server, token, meta(org, case, officer_cert=""), 10)
+    assert response.status_code == 422 and "执法证号" in response.json()["detail"]
+    response = create(live_server, token, meta(org, case, activity="dancing"), 10)
+    assert response.status_code == 422 and "执法环节无效" in response.json()["detail"]
+    response = create(live_server, token, meta(org, case, recorded_at="昨天"), 10)
+    assert response.status_code == 422 and "不是有效的时间" in response.json()["detail"]
+    response = create(live_server, token, meta(org, case), 0)
+    assert response.status_code == 422 and "文件为空" in response.json()["detail"]
+    response = create(live_server, token, meta(org, case), 2**50)
+    assert response.status_code == 413
+    response = requests.post(base, headers={**TUS, "Authorization": f"Bearer {token}", "Upload-Length": "10",
+                                            "Upload-Metadata": "filename !!!"})
+    assert response.status_code == 422 and "base64" in response.json()["detail"]
+
+    url = create(live_server, token, meta(org, case), 100).headers["Location"]
+    response = requests.patch(url, data=b"abc", headers={**TUS, "Authorization": f"Bearer {token}",
+                                                         "Upload-Offset": "0", "Content-Type": "text/plain"})
+    assert response.status_code == 415
+    response = patch(url, token, 50, b"abc")
+    assert response.status_code == 409 and "已收到 0 字节" in response.json()["detail"]
+    response = patch(url, token, 0, b"x" * 101)
+    assert response.status_code == 413 and head(url, token).headers["Upload-Offset"] == "0"
+    stranger = token_create(actor=None, username=org.officer_users[1].username)
+    assert head(url, stranger).status_code == 404  # another user's upload does not exist for them
+    assert Upload.objects.count() == 1 and not Recording.objects.exists()
+
+
+def test_termination_drops_the_partial_upload_but_never_a_finished_one(live_server, av):
+    org, case, token, video = av
+    content = video.read_bytes()
+    url = create(live_server, token, meta(org, case), len(content)).headers["Location"]
+    patch(url, token, 0, content[:100])
+    upload = Upload.objects.get()
+    auth = {**TUS, "Authorization": f"Bearer {token}"}
+    assert requests.delete(url, headers=auth).status_code == 204
+    assert head(url, token).status_code == 404 and not (upload_dir() / f"{upload.id}.part").exists()
+    url = create(live_server, token, meta(org, case), len(content)).headers["Location"]
+    patch(url, token, 0, content)
+    response = requests.delete(url, headers=auth)
+    assert response.status_code == 409 and "不能删除" in response.json()["detail"]
+    assert Recording.objects.filter(case=case).count() == 1
+
+
+def test_an_expired_upload_is_gone(live_server, av):
+    org, case, token, video = av
+    response = create(live_server, token, meta(org, case), 100)
+    assert "GMT" in response.headers["Upload-Expires"]
+    Upload.objects.update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    response = patch(response.headers["Location"], token, 0, b"abc")
+    assert response.status_code == 410 and "已过期" in response.json()["detail"]
+
+
+def test_creation_with_upload_takes_the_whole_file_in_one_request(live_server, av):
+    org, case, token, video = av
+    content = video.read_bytes()
+    response = requests.post(f"{live_server.url}/api/uploads/", data=content, headers={
+        **TUS, "Authorization": f"Bearer {token}", "Upload-Length": str(len(content)),
+        "Upload-Metadata": encoded(meta(org, case)), "Content-Type": "application/offset+octet-stream"})
+    assert response.status_code == 201 and response.headers["Upload-Offset"] == str(len(content))
+    assert Recording.objects.get(pk=response.headers["X-Recording-Id"]).size == len(content)
