@@ -84,6 +84,68 @@ def cmd_token(args):
     return 0
 
 
+def cmd_ingest(args):
+    """Bulk import from a camera dock: each file hashed and stored once, with a progress bar."""
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from lawtrail.core.errors import LawTrailError
+    from lawtrail.media.services import describe, recording_ingest
+    from lawtrail.org.models import Officer, User
+
+    officer = Officer.objects.filter(cert_no=args.officer).select_related("user").first()
+    if officer is None:
+        print(f"错误：没有执法证号为 {args.officer} 的执法人员", file=sys.stderr)
+        return 2
+    actor = User.objects.filter(username=args.user).first() if args.user else officer.user
+    if actor is None:
+        print("错误：该执法人员没有系统账号，请用 --user 指定导入人", file=sys.stderr)
+        return 2
+    metadata = {"case_no": args.case, "officer_cert": args.officer, "activity": args.activity,
+                "recorded_at": args.recorded_at, "returned_at": args.returned_at, "device_no": args.device}
+    description = describe(actor, metadata)
+    files = [Path(f) for f in args.files]
+    results, failed = [], 0
+    total = sum(f.stat().st_size for f in files if f.is_file())
+    with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc="导入", file=sys.stderr,
+              disable=args.quiet) as bar:
+        for path in files:
+            if not path.is_file():
+                results.append({"file": str(path), "status": "error", "message": "文件不存在"})
+                failed += 1
+                continue
+            try:
+                recording, created = recording_ingest(
+                    actor=actor, path=path, description=description, filename=path.name, progress=bar.update)
+            except LawTrailError as exc:
+                results.append({"file": str(path), "status": "error", "message": exc.message})
+                failed += 1
+                continue
+            results.append({"file": str(path), "status": "stored" if created else "duplicate",
+                            "recording": recording.pk, "sha256": recording.sha256, "flagged": recording.flagged,
+                            "flag_reason": recording.flag_reason, "late": recording.late})
+    if args.json:
+        _print_json(results)
+    else:
+        labels = {"stored": "已保存", "duplicate": "重复，已存在（未重复保存）", "error": "失败"}
+        for r in results:
+            line = f"{labels[r['status']]}  {r['file']}"
+            if r["status"] != "error":
+                line += f"  SHA-256 {r['sha256']}"
+                if r["flagged"]:
+                    line += f"  ⚠ {r['flag_reason']}"
+                if r["late"]:
+                    line += "  ⚠ 逾期上传"
+            else:
+                line += f"：{r['message']}"
+            print(line)
+        stored = sum(r["status"] == "stored" for r in results)
+        duplicates = sum(r["status"] == "duplicate" for r in results)
+        print(f"共 {len(results)} 个文件：新保存 {stored}，重复 {duplicates}，失败 {failed}")
+    return 1 if failed else 0
+
+
 def cmd_verify(args):
     from lawtrail.ledger.verify import verify_ledger
 
@@ -143,6 +205,19 @@ def build_parser():
     p.add_argument("username")
     p.add_argument("--label", default="")
     p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("ingest", help="从执法记录仪采集站批量导入音像记录")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--case", required=True, metavar="CASE_NO", help="案号")
+    p.add_argument("--officer", required=True, metavar="CERT_NO", help="执法人员的执法证号")
+    p.add_argument("--user", help="导入人账号（默认为该执法人员本人）")
+    p.add_argument("--activity", default="other", help="执法环节，如 site_inspection、service_lodged")
+    p.add_argument("--device", default="", help="执法记录设备编号")
+    p.add_argument("--recorded-at", default="", help="记录时间（设备时间缺失时使用，ISO 8601）")
+    p.add_argument("--returned-at", default="", help="外勤返回单位时间（ISO 8601）")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("verify", help="校验账本、检查点签名和对象哈希")
     p.add_argument("--json", action="store_true")

@@ -290,7 +290,19 @@ def uploads_expire(now=None):
 # --- recordings -----------------------------------------------------------------
 
 
-def recording_ingest(*, actor, path, description, filename, sha256=None, source="dock"):
+class _Counted:
+    """A file whose reads report their size (for a progress bar)."""
+
+    def __init__(self, f, progress):
+        self.f, self.progress = f, progress
+
+    def read(self, size=-1):
+        data = self.f.read(size)
+        self.progress(len(data))
+        return data
+
+
+def recording_ingest(*, actor, path, description, filename, sha256=None, source="dock", progress=None):
     """Store a file and make its recording. With `sha256` (computed while it streamed in)
     the file is taken over by the store; without, it is copied and hashed on the way.
     Returns (recording, created): the same file twice in a case is one recording."""
@@ -299,7 +311,7 @@ def recording_ingest(*, actor, path, description, filename, sha256=None, source=
     store = blob_store()
     if sha256 is None:
         with open(path, "rb") as f:
-            sha256, size, _ = store.put(f)
+            sha256, size, _ = store.put(_Counted(f, progress) if progress else f)
     else:
         size, _ = store.adopt(path, sha256)
     existing = Recording.objects.filter(case=description.case, sha256=sha256).first()

@@ -1,0 +1,121 @@
+"""Reading audio/video records: the case's recordings, their coverage of each activity on a
+time line, and the gaps that the profile says must not be there unexplained."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from lawtrail.core.errors import NotFound
+from lawtrail.media.models import Activity, GapExplanation, Recording
+from lawtrail.rules.profiles import get_profile
+
+# Body cameras split long recordings into files; a pause shorter than this is the split.
+GAP_TOLERANCE = datetime.timedelta(seconds=2)
+
+
+def case_recordings(case):
+    return case.recordings.select_related("officer", "uploaded_by")
+
+
+def recording_for(case, recording_id):
+    recording = case_recordings(case).filter(pk=recording_id).first()
+    if recording is None:
+        raise NotFound("音像记录不存在或您无权查看")
+    return recording
+
+
+def must_be_continuous(profile, activity):
+    """(required?, citation) of uninterrupted recording of an activity under a profile."""
+    rule = profile.get("av.continuous")
+    listed = rule["activities"]
+    required = listed == "all" or activity in listed
+    return required, profile.cite("av.continuous") if required else ""
+
+
+@dataclass
+class Gap:
+    before: Recording
+    after: Recording
+    explanation: GapExplanation | None
+    required: bool
+    cite: str
+
+    @property
+    def length(self):
+        return self.after.started_at - self.before.ended_at
+
+    @property
+    def violation(self):
+        return self.required and self.explanation is None
+
+    def message(self):
+        text = (f"{Activity(self.before.activity).label}录像在 {self.before.filename} 与 {self.after.filename} 之间"
+                f"中断 {_duration(self.length)}")
+        if self.explanation:
+            return f"{text}，已说明：{self.explanation.reason}"
+        if self.required:
+            return f"{text}，未说明中止原因（{self.cite} 要求不间断记录）"
+        return text
+
+
+@dataclass
+class Coverage:
+    activity: str
+    segments: list = field(default_factory=list)
+    gaps: list = field(default_factory=list)
+    untimed: list = field(default_factory=list)
+    required: bool = False
+    cite: str = ""
+
+    @property
+    def label(self):
+        return Activity(self.activity).label
+
+    @property
+    def start(self):
+        return self.segments[0].started_at if self.segments else None
+
+    @property
+    def end(self):
+        return max(r.ended_at for r in self.segments) if self.segments else None
+
+    def layout(self):
+        """Each segment's position on a 0-100 scale, for drawing the time line."""
+        if not self.segments:
+            return []
+        span = max((self.end - self.start).total_seconds(), 1)
+        return [(r, 100 * (r.started_at - self.start).total_seconds() / span,
+                 max(100 * (r.ended_at - r.started_at).total_seconds() / span, 0.5)) for r in self.segments]
+
+
+def case_coverage(case):
+    """Per activity: the timed audio/video segments in order, the gaps between them with
+    their explanations, and whether the profile wants the activity recorded without a break."""
+    profile = get_profile(case.agency.profile)
+    explanations = {(g.before_id, g.after_id): g for g in GapExplanation.objects.filter(case=case)}
+    result = {}
+    for recording in case_recordings(case).filter(kind__in=("video", "audio")).order_by("started_at", "id"):
+        coverage = result.get(recording.activity)
+        if coverage is None:
+            required, cite = must_be_continuous(profile, recording.activity)
+            coverage = result[recording.activity] = Coverage(recording.activity, required=required, cite=cite)
+        if recording.started_at is None or recording.ended_at is None:
+            coverage.untimed.append(recording)
+            continue
+        if coverage.segments:
+            previous = max(coverage.segments, key=lambda r: r.ended_at)
+            if recording.started_at - previous.ended_at > GAP_TOLERANCE:
+                coverage.gaps.append(Gap(previous, recording, explanations.get((previous.pk, recording.pk)),
+                                         coverage.required, coverage.cite))
+        coverage.segments.append(recording)
+    return list(result.values())
+
+
+def unexplained_gaps(case):
+    return [gap for coverage in case_coverage(case) for gap in coverage.gaps if gap.violation]
+
+
+def _duration(delta):
+    seconds = int(delta.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return "".join(f"{v}{u}" for v, u in ((hours, "小时"), (minutes, "分"), (seconds, "秒")) if v) or "0秒"

@@ -1,0 +1,155 @@
+"""Dock import, odd files, metadata, deadlines and gaps, through the services and the CLI."""
+
+import datetime
+import hashlib
+import json
+import os
+
+import pytest
+from django.utils import timezone
+
+from lawtrail.cli import main
+from lawtrail.core.errors import InvalidInput, NotAllowed
+from lawtrail.ledger.models import Entry
+from lawtrail.ledger.verify import verify_ledger
+from lawtrail.media.models import Recording
+from lawtrail.media.selectors import case_coverage, unexplained_gaps
+from lawtrail.media.services import describe, gap_explain, recording_ingest
+from lawtrail.media.storage import blob_store
+from lawtrail.org.enums import Role
+from lawtrail.testing import Org, make_audio, make_photo, make_video
+
+CST = datetime.timezone(datetime.timedelta(hours=8))
+
+
+def ingest(org, case, path, **meta):
+    description = describe(org.officer_users[0], {"case_no": case.case_no, "officer_cert": org.officers[0].cert_no,
+                                                  **meta})
+    return recording_ingest(actor=org.officer_users[0], path=path, description=description, filename=path.name)
+
+
+def test_the_dock_import_is_idempotent_and_reports_duplicates(org, tmp_path, capsys):
+    case = org.open_case()
+    first = make_video(tmp_path / "DCIM_0001.MP4", seconds=2)
+    second = make_video(tmp_path / "DCIM_0002.MP4", seconds=3)
+    args = ["ingest", str(first), str(second), "--case", case.case_no, "--officer", org.officers[0].cert_no,
+            "--activity", "site_inspection", "--device", "DSJ-001", "--json", "--quiet"]
+    assert main(args) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert [r["status"] for r in results] == ["stored", "stored"]
+    assert main(args) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert [r["status"] for r in again] == ["duplicate", "duplicate"]
+    assert [r["sha256"] for r in again] == [r["sha256"] for r in results]
+    assert Recording.objects.filter(case=case).count() == 2
+    assert Entry.objects.filter(action="recording.create").count() == 2
+    recording = Recording.objects.get(sha256=results[0]["sha256"])
+    assert recording.device_no == "DSJ-001" and recording.source == "dock"
+    assert recording.sha256 == hashlib.sha256(first.read_bytes()).hexdigest()
+    assert first.exists()  # the dock's copy is left where it was
+
+
+def test_the_dock_import_prints_a_summary_and_fails_on_a_missing_file(org, tmp_path, capsys):
+    case = org.open_case()
+    video = make_video(tmp_path / "a.mp4", seconds=1)
+    code = main(["ingest", str(video), str(tmp_path / "missing.mp4"), "--case", case.case_no,
+                 "--officer", org.officers[0].cert_no, "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 1 and "已保存" in out and "文件不存在" in out and "新保存 1，重复 0，失败 1" in out
+    assert main(["ingest", str(video), "--case", case.case_no, "--officer", "000", "--quiet"]) == 2
+
+
+def test_a_truncated_mp4_and_random_bytes_are_stored_and_flagged_not_lost(org, tmp_path):
+    case = org.open_case()
+    whole = make_video(tmp_path / "whole.mp4", seconds=6, faststart=True).read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole[: len(whole) * 6 // 10])
+    noise = tmp_path / "noise.bin"
+    noise.write_bytes(os.urandom(50_000))
+    for path, reason in ((cut, "文件不完整"), (noise, "无法识别")):
+        recording, created = ingest(org, case, path)
+        assert created and recording.flagged and reason in recording.flag_reason
+        with blob_store().open(recording.sha256) as f:
+            assert f.read() == path.read_bytes()
+    assert verify_ledger().ok
+
+
+def test_metadata_device_time_and_receipt_time_are_kept(org, tmp_path):
+    case = org.open_case()
+    shot = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=3)
+    recording, _ = ingest(org, case, make_video(tmp_path / "v.mp4", seconds=5, creation_time=shot),
+                          activity="site_inspection")
+    assert recording.device_time == shot and recording.started_at == shot
+    assert recording.ended_at == shot + datetime.timedelta(seconds=5)
+    assert recording.receipt_gap >= datetime.timedelta(hours=3)
+    assert recording.media_info["width"] == 320 and recording.media_info["streams"][0]["codec"] == "h264"
+    with blob_store().open(recording.thumbnail_sha256) as f:
+        assert f.read(3) == b"\xff\xd8\xff"  # a JPEG poster frame
+    audio, _ = ingest(org, case, make_audio(tmp_path / "询问录音.m4a", seconds=2))
+    assert audio.kind == "audio" and audio.duration == pytest.approx(2, abs=0.2) and not audio.flagged
+    photo, _ = ingest(org, case, make_photo(tmp_path / "现场.jpg", datetime.datetime(2026, 10, 9, 9, 31)))
+    assert photo.kind == "photo" and photo.device_time == datetime.datetime(2026, 10, 9, 9, 31, tzinfo=CST)
+    assert photo.thumbnail_sha256
+
+
+def test_a_late_upload_is_marked_with_its_article(db, tmp_path):
+    org = Org("late", profile="001")  # 24 hours
+    case = org.open_case()
+    shot = timezone.now() - datetime.timedelta(days=3)
+    recording, _ = ingest(org, case, make_video(tmp_path / "v.mp4", seconds=1, creation_time=shot))
+    assert recording.late and "001 第二十三条" in recording.upload_due_basis
+    fresh, _ = ingest(org, case, make_video(tmp_path / "w.mp4", seconds=2, creation_time=timezone.now()))
+    assert not fresh.late
+    assert "逾期上传" in Entry.objects.get(action="recording.create", object_id=str(recording.pk)).reason
+
+
+def test_the_officer_stated_time_is_used_when_the_device_says_nothing(org, tmp_path):
+    case = org.open_case()
+    stated = datetime.datetime(2026, 11, 20, 9, 30, tzinfo=CST)
+    recording, _ = ingest(org, case, make_video(tmp_path / "v.mp4", seconds=2), recorded_at=stated.isoformat())
+    assert recording.device_time is None and recording.started_at == stated == recording.officer_time
+
+
+def test_who_may_ingest(org, tmp_path):
+    case = org.open_case()
+    with pytest.raises(NotAllowed):
+        describe(org.users[Role.ARCHIVIST], {"case_no": case.case_no, "officer_cert": org.officers[0].cert_no})
+    with pytest.raises(InvalidInput, match="执法环节无效"):
+        describe(org.officer_users[0], {"case_no": case.case_no, "officer_cert": org.officers[0].cert_no,
+                                        "activity": "x"})
+
+
+def segments(org, case, tmp_path, activity, starts, seconds=4):
+    made = []
+    for i, start in enumerate(starts):
+        path = make_video(tmp_path / f"{activity}{i}.mp4", seconds=seconds + i * 0.1, creation_time=start)
+        made.append(ingest(org, case, path, activity=activity)[0])
+    return made
+
+
+def test_a_gap_in_a_recording_that_must_be_continuous_is_flagged_until_explained(db, tmp_path):
+    org = Org("gap", profile="004")  # 现场检查 must be recorded without interruption (第十五条)
+    case = org.open_case()
+    t0 = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=CST)
+    first, second, third = segments(org, case, tmp_path, "site_inspection",
+                                    [t0, t0 + datetime.timedelta(seconds=5), t0 + datetime.timedelta(minutes=10)])
+    [coverage] = case_coverage(case)
+    assert coverage.required and coverage.cite == "004 第十五、二十三、二十八条"
+    [gap] = coverage.gaps  # the 1-second split between first and second is not a gap
+    assert (gap.before, gap.after) == (second, third)
+    assert "未说明中止原因" in gap.message() and unexplained_gaps(case) == [gap]
+    with pytest.raises(InvalidInput, match="请填写中止原因"):
+        gap_explain(actor=org.officer_users[0], before=second, after=third, reason_kind="spoken", reason=" ")
+    gap_explain(actor=org.officer_users[0], before=second, after=third, reason_kind="spoken",
+                reason="设备电量耗尽，更换电池后继续记录")
+    assert unexplained_gaps(case) == []
+    assert "已说明：设备电量耗尽" in case_coverage(case)[0].gaps[0].message()
+
+
+def test_a_gap_where_the_profile_does_not_require_continuity_is_shown_not_flagged(db, tmp_path):
+    org = Org("gap2", profile="001")
+    case = org.open_case()
+    t0 = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=CST)
+    segments(org, case, tmp_path, "site_inspection", [t0, t0 + datetime.timedelta(minutes=10)])
+    [coverage] = case_coverage(case)
+    assert not coverage.required and len(coverage.gaps) == 1 and unexplained_gaps(case) == []
