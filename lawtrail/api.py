@@ -48,5 +48,6 @@ def invalid_request(request, exc):
 
 api.add_router("/", "lawtrail.cases.api.router")
 api.add_router("/ledger/", "lawtrail.ledger.api.router")
+api.add_router("/", "lawtrail.media.api.router")
 api.add_router("/", "lawtrail.org.api.router")
 api.add_router("/", "lawtrail.records.api.router")

@@ -47,7 +47,7 @@ def _error(status, message):
     return _response(status, {"detail": message})
 
 
-def _user(request):
+def request_user(request):
     """The authenticated user, or None. A session user must also pass the CSRF check."""
     auth = request.headers.get("Authorization", "")
     if auth.startswith("Bearer "):
@@ -112,7 +112,7 @@ def uploads(request, upload_id=None):
                          Access_Control_Allow_Methods="POST, HEAD, PATCH, DELETE, OPTIONS")
     if request.headers.get("Tus-Resumable") != VERSION:
         return _response(412, {"detail": "仅支持 tus 1.0.0（请求须带 Tus-Resumable: 1.0.0）"}, Tus_Version=VERSION)
-    user = _user(request)
+    user = request_user(request)
     if user is None:
         return _error(401, "未登录或令牌无效")
     try:
