@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from lawtrail.core.errors import NotFound
+from lawtrail.core.text import duration_zh
 from lawtrail.media.models import Activity, GapExplanation, Recording
 from lawtrail.rules.profiles import get_profile
 
@@ -49,7 +50,7 @@ class Gap:
 
     def message(self):
         text = (f"{Activity(self.before.activity).label}录像在 {self.before.filename} 与 {self.after.filename} 之间"
-                f"中断 {_duration(self.length)}")
+                f"中断 {duration_zh(self.length)}")
         if self.explanation:
             return f"{text}，已说明：{self.explanation.reason}"
         if self.required:
@@ -113,9 +114,3 @@ def case_coverage(case):
 def unexplained_gaps(case):
     return [gap for coverage in case_coverage(case) for gap in coverage.gaps if gap.violation]
 
-
-def _duration(delta):
-    seconds = int(delta.total_seconds())
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return "".join(f"{v}{u}" for v, u in ((hours, "小时"), (minutes, "分"), (seconds, "秒")) if v) or "0秒"

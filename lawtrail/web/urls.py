@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from lawtrail.web import views
+from lawtrail.web import media_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -23,6 +23,12 @@ urlpatterns = [
     path("cases/<int:pk>/records/<int:record_id>/attachments/", views.record_attach_view, name="record_attach"),
     path("cases/<int:pk>/records/<int:record_id>/attachments/<int:attachment_id>/", views.record_attachment,
          name="record_attachment"),
+    path("cases/<int:pk>/recordings/<int:recording_id>/", media_views.recording_detail, name="recording_detail"),
+    path("cases/<int:pk>/recordings/<int:recording_id>/download/", media_views.recording_download,
+         name="recording_download"),
+    path("cases/<int:pk>/recordings/<int:recording_id>/explanation/", media_views.recording_explanation_view,
+         name="recording_explanation"),
+    path("cases/<int:pk>/gaps/", media_views.gap_explain_view, name="gap_explain"),
     path("ledger/", views.ledger, name="ledger"),
     path("ledger/checkpoint/", views.ledger_sign, name="ledger_sign"),
 ]

@@ -1,12 +1,9 @@
 """The Chinese web UI: thin views over the services and selectors."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -14,7 +11,7 @@ from lawtrail.access.policy import case_for
 from lawtrail.cases import selectors, workflow
 from lawtrail.cases.enums import STAGE_ORDER, MatterType, Procedure, Source, Stage
 from lawtrail.cases.services import case_open, case_transition
-from lawtrail.core.errors import InvalidInput, LawTrailError, NotFound
+from lawtrail.core.errors import InvalidInput, LawTrailError
 from lawtrail.ledger.selectors import latest_checkpoint
 from lawtrail.ledger.services import ledger_checkpoint
 from lawtrail.ledger.models import Checkpoint, Entry
@@ -27,23 +24,14 @@ from lawtrail.records.catalog import catalog, doc_type
 from lawtrail.records.models import SignMethod
 from lawtrail.rules.profiles import get_profile
 from lawtrail.web.forms import CaseForm
+from lawtrail.web.decorators import not_found_as_404
+from lawtrail.web.media_views import media_context
 from lawtrail.web.record_forms import RecordForm, SignForm
 
 
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
-
-
-def not_found_as_404(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message)
-
-    return wrapper
 
 
 @login_required
@@ -101,6 +89,7 @@ def case_detail(request, pk):
         "records": record_selectors.case_records(case),
         "doc_types": [(Stage(stage).label, [t for t in catalog().values() if t.stage == stage])
                       for stage in (Stage.INITIATION, Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION)],
+        **media_context(request, case),
     })
 
 

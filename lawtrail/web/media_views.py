@@ -1,0 +1,96 @@
+"""音像记录 pages: the case's recordings, coverage and gaps, upload, player, download and
+the 文字说明 of a recording used as evidence."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from lawtrail.access.policy import CASE_WRITERS, CLOSED_STAGES, case_for
+from lawtrail.core.errors import LawTrailError
+from lawtrail.media import selectors, services
+from lawtrail.media.api import download_response
+from lawtrail.media.models import Activity, GapReason
+from lawtrail.records.services import record_create
+from lawtrail.web.decorators import not_found_as_404
+
+
+def media_context(request, case):
+    """What the case page shows of its recordings, and the upload form when allowed."""
+    can_upload = request.user.role in CASE_WRITERS and case.stage not in CLOSED_STAGES
+    return {
+        "recordings": selectors.case_recordings(case),
+        "coverage": selectors.case_coverage(case),
+        "activities": Activity.choices,
+        "gap_reasons": GapReason.choices,
+        "can_upload": can_upload,
+        "upload_officers": [a.officer for a in case.assignments.select_related("officer")] if can_upload else [],
+    }
+
+
+@login_required
+@not_found_as_404
+def recording_detail(request, pk, recording_id):
+    case = case_for(request.user, pk)
+    recording = selectors.recording_for(case, recording_id)
+    token = services.recording_play(actor=request.user, recording=recording)  # opening the player is a play
+    return render(request, "web/recording.html", {
+        "case": case, "recording": recording, "stream_url": reverse("media_stream", args=[token]),
+        "can_write": request.user.role in CASE_WRITERS and case.stage not in CLOSED_STAGES,
+    })
+
+
+@login_required
+@not_found_as_404
+def recording_download(request, pk, recording_id):
+    return download_response(request, selectors.recording_for(case_for(request.user, pk), recording_id))
+
+
+@login_required
+@require_POST
+@not_found_as_404
+def gap_explain_view(request, pk):
+    case = case_for(request.user, pk)
+    try:
+        services.gap_explain(
+            actor=request.user, before=selectors.recording_for(case, int(request.POST.get("before", 0))),
+            after=selectors.recording_for(case, int(request.POST.get("after", 0))),
+            reason_kind=request.POST.get("reason_kind", ""), reason=request.POST.get("reason", ""))
+    except LawTrailError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已记录中断说明")
+    return redirect(reverse("web:case_detail", args=[pk]) + "#recordings")
+
+
+@login_required
+@require_POST
+@not_found_as_404
+def recording_explanation_view(request, pk, recording_id):
+    """Start the 文字说明 of a recording used as evidence, filled in from the recording."""
+    case = case_for(request.user, pk)
+    recording = selectors.recording_for(case, recording_id)
+    try:
+        record = record_create(actor=request.user, case=case, doc_type_code="av_evidence_note",
+                               data=evidence_note_data(request.user, recording))
+    except LawTrailError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:recording_detail", pk=pk, recording_id=recording_id)
+    return redirect("web:record_detail", pk=pk, record_id=record.pk)
+
+
+def evidence_note_data(user, recording):
+    made = recording.started_at or recording.received_at
+    return {
+        "recording": f"{recording.filename}（{recording.get_kind_display()}，{recording.get_activity_display()}）",
+        "sha256": recording.sha256,
+        "storage_location": f"执法信息系统音像记录库 sha256:{recording.sha256}（记录编号 {recording.pk}）",
+        "maker": f"{recording.officer.name}（执法证号 {recording.officer.cert_no}）",
+        "method": recording.method,
+        "made_at": timezone.localtime(made).strftime("%Y-%m-%dT%H:%M"),
+        "extractor": user.display_name,
+        "extracted_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "proves": recording.proves or None,
+    }

@@ -1,0 +1,78 @@
+// Chunked, resumable upload of audio/video with tus-js-client to /api/uploads/ (tus 1.0.0).
+// A dropped connection is retried; after a page reload the same file resumes where it stopped.
+(function () {
+  var form = document.getElementById("upload-form");
+  if (!form || !window.tus) return;
+  var bar = document.getElementById("upload-progress");
+  var status = document.getElementById("upload-status");
+  var pause = document.getElementById("upload-pause");
+  var csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+  var current = null;
+
+  function say(text) { status.textContent = text; }
+  function localIso(value) {
+    if (!value) return "";
+    var d = new Date(value); // datetime-local is local time; send it with its offset
+    var off = -d.getTimezoneOffset(), sign = off >= 0 ? "+" : "-";
+    off = Math.abs(off);
+    return value + ":00" + sign + String(Math.floor(off / 60)).padStart(2, "0") + ":" + String(off % 60).padStart(2, "0");
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var file = form.elements.file.files[0];
+    if (!file) { say("请选择文件"); return; }
+    var metadata = {
+      filename: file.name, filetype: file.type || "application/octet-stream",
+      case_no: form.dataset.caseNo, officer_cert: form.elements.officer_cert.value,
+      activity: form.elements.activity.value, device_no: form.elements.device_no.value,
+      recorded_at: localIso(form.elements.recorded_at.value), returned_at: localIso(form.elements.returned_at.value),
+      proves: form.elements.proves.value
+    };
+    current = new tus.Upload(file, {
+      endpoint: form.dataset.endpoint,
+      chunkSize: 8 * 1024 * 1024,
+      retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
+      metadata: metadata,
+      headers: { "X-CSRFToken": decodeURIComponent(csrf) },
+      removeFingerprintOnSuccess: true,
+      onProgress: function (sent, total) {
+        bar.hidden = false;
+        bar.value = total ? Math.floor(sent * 100 / total) : 0;
+        say("已上传 " + (sent / 1048576).toFixed(1) + " MB / " + (total / 1048576).toFixed(1) + " MB（" + bar.value + "%）");
+      },
+      onShouldRetry: function (err) {
+        var code = err.originalResponse ? err.originalResponse.getStatus() : 0;
+        return code === 0 || code === 409 || code === 423 || code >= 500;
+      },
+      onError: function (err) {
+        var body = err.originalResponse ? err.originalResponse.getBody() : "";
+        var detail = "";
+        try { detail = JSON.parse(body).detail; } catch (e) { detail = ""; }
+        pause.hidden = true;
+        say("上传失败：" + (detail || "网络中断，请稍后重新选择同一文件继续上传"));
+        form.dataset.state = "error";
+      },
+      onSuccess: function () {
+        bar.value = 100;
+        pause.hidden = true;
+        form.dataset.state = "done";
+        say("上传完成，已计算校验值并保存。正在刷新…");
+        window.setTimeout(function () { window.location.hash = "recordings"; window.location.reload(); }, 800);
+      }
+    });
+    pause.hidden = false;
+    pause.textContent = "暂停";
+    form.dataset.state = "uploading";
+    current.findPreviousUploads().then(function (previous) {
+      if (previous.length) { current.resumeFromPreviousUpload(previous[0]); say("发现未完成的上传，继续上传…"); }
+      current.start();
+    });
+  });
+
+  pause.addEventListener("click", function () {
+    if (!current) return;
+    if (pause.textContent === "暂停") { current.abort(); pause.textContent = "继续"; say("已暂停"); }
+    else { current.start(); pause.textContent = "暂停"; }
+  });
+})();
