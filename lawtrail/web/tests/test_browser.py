@@ -1,5 +1,6 @@
 """A real browser (Debian's Chromium, driven by Playwright) carries a case through its stages."""
 
+import hashlib
 import subprocess
 
 import pytest
@@ -182,3 +183,57 @@ def test_a_head_approves_and_officers_sign_a_filing_approval_then_download_its_p
     record.refresh_from_db()
     signatures = record.signatures.filter(refused=False)
     assert signatures.count() == 3 and all(s.image_sha256 for s in signatures)
+
+
+@pytest.fixture
+def upload_case(browser_org, tmp_path_factory):
+    from lawtrail.testing import make_video
+
+    case = browser_org.open_case()
+    video = make_video(tmp_path_factory.mktemp("dock") / "执法记录仪_0001.mp4", seconds=20, fps=10, size=(640, 360))
+    return case, video
+
+
+def test_an_officer_uploads_a_video_in_chunks_and_seeks_in_playback(live_server, browser_org, upload_case, page):
+    from lawtrail.media.models import Recording
+
+    case, video = upload_case
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    patches = []
+    page.on("request", lambda r: patches.append(r) if r.method == "PATCH" and "/api/uploads/" in r.url else None)
+    dropped = []
+
+    def drop_one_chunk(route):  # the connection drops once in the middle of the upload
+        if route.request.method == "PATCH" and not dropped and route.request.headers.get("upload-offset") != "0":
+            dropped.append(route.request.headers["upload-offset"])
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/uploads/**", drop_one_chunk)
+    form = page.locator("#upload-form")
+    form.evaluate("f => f.dataset.chunkSize = String(8 * 1024)")  # small chunks, to see several
+    form.locator("input[name=file]").set_input_files(str(video))
+    form.locator("select[name=activity]").select_option("site_inspection")
+    form.locator("input[name=device_no]").fill("DSJ-2026-07")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#upload-progress")).to_be_visible()
+    expect(page.locator("#recordings")).to_contain_text("执法记录仪_0001.mp4", timeout=30000)
+    assert len(patches) > video.stat().st_size // (8 * 1024) >= 3  # every chunk, and the one sent again
+    recording = Recording.objects.get(case=case)
+    assert recording.device_no == "DSJ-2026-07" and recording.activity == "site_inspection"
+    assert dropped and recording.sha256 == hashlib.sha256(video.read_bytes()).hexdigest()  # resumed, intact
+
+    ranges = []
+    page.on("response", lambda r: ranges.append(r.status) if "/media/stream/" in r.url else None)
+    page.click("text=执法记录仪_0001.mp4")
+    player = page.get_by_test_id("player")
+    player.evaluate("v => new Promise(ok => v.readyState >= 1 ? ok() : v.addEventListener('loadedmetadata', ok))")
+    assert player.evaluate("v => v.duration") == pytest.approx(20, abs=0.5)
+    seeked = player.evaluate("""v => new Promise(ok => {
+        v.addEventListener('seeked', () => ok(v.currentTime), {once: true});
+        v.currentTime = 15;
+    })""")
+    assert seeked == pytest.approx(15, abs=1)
+    assert ranges and set(ranges) == {206}  # the player reads byte ranges, never the whole file at once

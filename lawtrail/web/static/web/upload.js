@@ -31,7 +31,7 @@
     };
     current = new tus.Upload(file, {
       endpoint: form.dataset.endpoint,
-      chunkSize: 8 * 1024 * 1024,
+      chunkSize: Number(form.dataset.chunkSize) || 8 * 1024 * 1024,
       retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
       metadata: metadata,
       headers: { "X-CSRFToken": decodeURIComponent(csrf) },
