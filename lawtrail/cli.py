@@ -153,7 +153,8 @@ def cmd_verify(args):
     if args.json:
         _print_json(report.as_dict())
     else:
-        print(f"账本条目 {report.entries} 条，检查点 {report.checkpoints} 个，对象 {report.objects} 个")
+        print(f"账本条目 {report.entries} 条，检查点 {report.checkpoints} 个，对象 {report.objects} 个，"
+              f"文件 {report.blobs} 个（{report.blob_bytes / 2**20:.1f} MB）")
         for p in report.problems:
             print(f"  ✗ [{p.kind}] {p.ref}: {p.message}")
         print("校验通过：记录完整，未被篡改" if report.ok else f"校验失败：发现 {len(report.problems)} 处问题")

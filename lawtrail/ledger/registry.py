@@ -9,9 +9,12 @@ from lawtrail.core.canonical import content_hash
 _MODELS = {}
 
 
-def ledgered(exclude=()):
+def ledgered(exclude=(), blobs=()):
+    """`blobs` names the fields that hold the SHA-256 of a stored file; `verify` re-hashes them."""
+
     def register(model):
         model.ledger_exclude = frozenset(exclude)
+        model.ledger_blobs = tuple(blobs)
         _MODELS[model._meta.label_lower] = model
         return model
 

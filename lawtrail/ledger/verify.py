@@ -1,11 +1,13 @@
-"""`lawtrail verify`: recompute the chain, every checkpoint and every object hash.
+"""`lawtrail verify`: recompute the chain, every checkpoint, every object hash and every blob.
 
 One streaming pass over the ledger checks sequence numbers, the hash chain and each
 entry's own hash, feeds the Merkle tree and compares its root at every checkpoint
 size with the signed root, and remembers the last entry of every object. Then every
-ledgered object's current content is re-hashed against that last entry.
+ledgered object's current content is re-hashed against that last entry, and every
+stored file an object names (recordings, PDFs, signature images) is re-hashed too.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -14,13 +16,14 @@ from lawtrail.ledger import keys, merkle, registry
 from lawtrail.ledger.models import Checkpoint
 from lawtrail.ledger.selectors import iter_entry_values
 from lawtrail.ledger.services import GENESIS_HASH, checkpoint_note, entry_bytes
+from lawtrail.media.storage import CHUNK, blob_store
 
 DELETE_ACTIONS = ("delete", "dispose")
 
 
 @dataclass
 class Problem:
-    kind: str  # entry | checkpoint | object
+    kind: str  # entry | checkpoint | object | blob
     ref: str
     message: str
 
@@ -33,6 +36,8 @@ class Report:
     entries: int = 0
     checkpoints: int = 0
     objects: int = 0
+    blobs: int = 0
+    blob_bytes: int = 0
     problems: list = field(default_factory=list)
 
     @property
@@ -48,6 +53,7 @@ class Report:
             "entries": self.entries,
             "checkpoints": self.checkpoints,
             "objects": self.objects,
+            "blobs": self.blobs,
             "problems": [p.as_dict() for p in self.problems],
         }
 
@@ -121,7 +127,28 @@ def _check_objects(report, last_by_object):
                 report.add("object", ref, f"账本记载对象已于条目 {last['seq']} 删除，但对象仍存在")
             elif registry.object_hash(obj) != last["object_hash"]:
                 report.add("object", ref, f"对象当前内容与账本条目 {last['seq']} 的哈希不符（被绕过账本修改）")
+            for name in model.ledger_blobs:
+                _check_blob(report, ref, name, getattr(obj, name))
         for object_id, last in lasts.items():
             if object_id not in seen and not _is_removal(last):
                 report.add("object", f"{type_name}:{object_id}",
                            f"对象已不存在，但账本未记载删除（最后条目 {last['seq']}）")
+
+
+def _check_blob(report, ref, name, sha256):
+    """A stored file must still be there and still hash to the name it is stored under."""
+    if not sha256:
+        return
+    store = blob_store()
+    if not store.exists(sha256):
+        report.add("blob", f"{ref}.{name}", f"存储的文件 {sha256} 已丢失")
+        return
+    digest, size = hashlib.sha256(), 0
+    with store.open(sha256) as f:
+        while chunk := f.read(CHUNK * 4):
+            digest.update(chunk)
+            size += len(chunk)
+    report.blobs += 1
+    report.blob_bytes += size
+    if digest.hexdigest() != sha256:
+        report.add("blob", f"{ref}.{name}", f"存储的文件内容与其 SHA-256 {sha256} 不符（文件被篡改或损坏）")

@@ -58,7 +58,7 @@ class Upload(models.Model):
 
 
 @append_only
-@ledgered()
+@ledgered(blobs=("sha256", "thumbnail_sha256"))
 class Recording(models.Model):
     """One audio/video recording or photo, stored byte-for-byte under its SHA-256.
 

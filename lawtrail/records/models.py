@@ -25,7 +25,7 @@ IMAGE_REQUIRED = {SignMethod.HANDWRITTEN, SignMethod.SCAN}
 
 
 @append_only(mutable_while="OLD.status = 'draft'")
-@ledgered()
+@ledgered(blobs=("pdf_sha256",))
 class Record(models.Model):
     """One 执法文书. A draft may be edited; once finalised it is an original and the
     database refuses any change. A correction is a new version pointing at it."""
@@ -61,7 +61,7 @@ class Record(models.Model):
 
 
 @append_only
-@ledgered()
+@ledgered(blobs=("image_sha256",))
 class Signature(models.Model):
     """A signature, fingerprint or seal on a record, or a refusal to give one.
 
@@ -90,7 +90,7 @@ class Signature(models.Model):
 
 
 @append_only
-@ledgered()
+@ledgered(blobs=("sha256",))
 class Attachment(models.Model):
     """A scan or photo attached to a record, stored byte-for-byte under its SHA-256."""
 

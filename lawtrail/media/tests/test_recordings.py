@@ -153,3 +153,22 @@ def test_a_gap_where_the_profile_does_not_require_continuity_is_shown_not_flagge
     segments(org, case, tmp_path, "site_inspection", [t0, t0 + datetime.timedelta(minutes=10)])
     [coverage] = case_coverage(case)
     assert not coverage.required and len(coverage.gaps) == 1 and unexplained_gaps(case) == []
+
+
+def test_verify_rehashes_stored_files_and_names_a_damaged_or_missing_one(org, tmp_path, capsys):
+    case = org.open_case()
+    recording, _ = ingest(org, case, make_video(tmp_path / "v.mp4", seconds=1))
+    report = verify_ledger()
+    assert report.ok and report.blobs >= 2 and report.blob_bytes >= recording.size
+    path = blob_store().path(recording.sha256)
+    original = path.read_bytes()
+    path.chmod(0o644)
+    path.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))  # one bit flipped on disk
+    problems = verify_ledger().problems
+    assert [(p.kind, p.ref) for p in problems] == [("blob", f"media.recording:{recording.pk}.sha256")]
+    assert "不符" in problems[0].message
+    assert main(["verify"]) == 1 and "文件被篡改或损坏" in capsys.readouterr().out
+    path.unlink()
+    assert "已丢失" in verify_ledger().problems[0].message
+    path.write_bytes(original)
+    assert verify_ledger().ok
