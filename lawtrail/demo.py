@@ -18,7 +18,7 @@ from lawtrail.org.enums import DepartmentKind, Role
 from lawtrail.org.models import Agency
 from lawtrail.org.services import agency_create, department_create, officer_create, user_create
 from lawtrail.records.services import record_create, record_finalise, record_sign
-from lawtrail.testing import png_bytes
+from lawtrail.testing import make_audio, make_photo, make_video, png_bytes
 
 PASSWORD = "Demo@2026"
 ADMIN = "admin"
@@ -198,6 +198,32 @@ def _records(case, users, steps):
     if len(steps) == 1 and approval:
         record_create(actor=officer, case=case, doc_type_code="inquiry_record", data={
             "place": "本机关询问室", "rights_told": "已告知被询问人有申请回避、陈述和申辩的权利"})
+        _recordings(case, officer, officers[0])
+
+
+def _recordings(case, actor, officer):
+    """Real media for the case under investigation: a site inspection filmed in two parts
+    with a break that still has to be explained, an interview recording and a photo."""
+    import tempfile
+    from pathlib import Path
+
+    from lawtrail.media.services import describe, recording_ingest
+
+    start = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=5)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        files = [
+            (make_video(tmp / "DSJ0001_现场检查_1.mp4", seconds=8, creation_time=start), "site_inspection"),
+            (make_video(tmp / "DSJ0001_现场检查_2.mp4", seconds=6,
+                        creation_time=start + datetime.timedelta(minutes=12)), "site_inspection"),
+            (make_audio(tmp / "询问录音.m4a", seconds=5), "inquiry"),
+            (make_photo(tmp / "现场照片.jpg", timezone.localtime(start).replace(tzinfo=None)), "site_inspection"),
+        ]
+        description = describe(actor, {"case_no": case.case_no, "officer_cert": officer.cert_no,
+                                        "device_no": "DSJ-0001", "recorded_at": start.isoformat()})
+        for path, activity in files:
+            description.activity = activity
+            recording_ingest(actor=actor, path=path, description=description, filename=path.name)
 
 
 def _accounts(accounts):

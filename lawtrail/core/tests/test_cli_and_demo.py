@@ -13,6 +13,7 @@ from lawtrail.cli import main
 from lawtrail.demo import AGENCIES, load_demo
 from lawtrail.ledger.models import Checkpoint
 from lawtrail.ledger.verify import verify_ledger
+from lawtrail.media.models import Recording
 from lawtrail.org.models import Agency, ApiToken, Officer
 from lawtrail.org.services import token_user
 from lawtrail.rules.profiles import profiles
@@ -30,6 +31,8 @@ def test_demo_creates_the_five_agencies_with_cases_in_every_stage(db):
             approval = case.records.get(doc_type="filing_approval")
             assert approval.is_final and approval.number and approval.pdf_sha256, case
         assert agency.cases.filter(records__doc_type="inquiry_record", records__status="draft").exists()
+        kinds = set(Recording.objects.filter(case__agency=agency).values_list("kind", flat=True))
+        assert kinds == {"video", "audio", "photo"}, agency
     assert Officer.objects.filter(cert_valid_until__lt=timezone.localdate()).count() == len(AGENCIES)
     assert Checkpoint.objects.count() == 1
     assert verify_ledger().ok
