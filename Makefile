@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-postgres system-deps clean
+.PHONY: run test test-postgres bench system-deps clean
 
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory system-deps
@@ -42,6 +42,12 @@ test: $(STAMP)
 # The same suite on the local PostgreSQL server.
 test-postgres: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(BIN)/pytest
+
+# Benchmarks: ratios against baselines measured in the same run; results in bench/results/.
+# LAWTRAIL_BENCH_UPLOAD_MB sets the upload size (default 1024). The Node tus server peer
+# needs node and npm; it is skipped with a note when they are missing.
+bench: $(STAMP)
+	$(BIN)/python bench/upload.py
 
 clean:
 	rm -rf $(VENV) var

@@ -203,6 +203,7 @@ def _digest_at(upload, offset):
 
 
 CHECKSUMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
+READ_SIZE = 8 * 2**20  # large reads from the request: fewer system calls and Python turns per GiB
 
 
 def upload_append(*, actor, upload_id, offset, stream, length=None, checksum=None) -> Upload:
@@ -228,7 +229,7 @@ def upload_append(*, actor, upload_id, offset, stream, length=None, checksum=Non
         received, failure = 0, None
         try:
             while received < room:
-                data = stream.read(min(CHUNK, room - received))
+                data = stream.read(min(READ_SIZE, room - received))
                 if not data:
                     break
                 part.write(data)
