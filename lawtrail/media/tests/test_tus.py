@@ -224,3 +224,17 @@ def test_creation_with_upload_takes_the_whole_file_in_one_request(live_server, a
         "Upload-Metadata": encoded(meta(org, case)), "Content-Type": "application/offset+octet-stream"})
     assert response.status_code == 201 and response.headers["Upload-Offset"] == str(len(content))
     assert Recording.objects.get(pk=response.headers["X-Recording-Id"]).size == len(content)
+
+
+def test_bytes_lost_in_a_server_crash_are_asked_for_again(live_server, av):
+    org, case, token, video = av
+    content = video.read_bytes()
+    url = create(live_server, token, meta(org, case), len(content)).headers["Location"]
+    assert patch(url, token, 0, content[:3000]).status_code == 204
+    upload = Upload.objects.get()
+    with open(upload_dir() / f"{upload.id}.part", "r+b") as part:
+        part.truncate(1200)  # the machine went down before the page cache reached the disk
+    assert head(url, token).headers["Upload-Offset"] == "1200"
+    assert patch(url, token, 3000, content[3000:]).status_code == 409
+    assert patch(url, token, 1200, content[1200:]).status_code == 204
+    assert Recording.objects.get(case=case).sha256 == hashlib.sha256(content).hexdigest()
