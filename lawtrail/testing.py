@@ -1,5 +1,6 @@
 """Factories for tests: real objects made through the real services."""
 
+import contextlib
 import datetime
 import itertools
 
@@ -197,3 +198,79 @@ def make_photo(path, taken_at=None):
         exif.get_ifd(0x8769)[0x9003] = taken_at.strftime("%Y:%m:%d %H:%M:%S")
     image.save(path, format="JPEG", exif=exif)
     return path
+
+
+@contextlib.contextmanager
+def seaweedfs(directory, bucket="lawtrail-test"):
+    """A real S3 server for the tests: SeaweedFS `weed mini` on 127.0.0.1:8333 with one
+    identity, and a bucket. Yields the LAWTRAIL_STORAGE URL to use."""
+    import json
+    import os
+    import shutil
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import boto3
+
+    weed = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
+    directory = Path(directory)
+    (directory / "data").mkdir(parents=True, exist_ok=True)
+    config = directory / "s3.json"
+    config.write_text(json.dumps({"identities": [{
+        "name": "lawtrail", "credentials": [{"accessKey": "lawtrail", "secretKey": "lawtrail-secret"}],
+        "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}))
+    env = {"AWS_ACCESS_KEY_ID": "lawtrail", "AWS_SECRET_ACCESS_KEY": "lawtrail-secret",
+           "AWS_ENDPOINT_URL": "http://127.0.0.1:8333", "AWS_DEFAULT_REGION": "us-east-1"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    log = open(directory / "weed.log", "w")
+    process = subprocess.Popen([weed, "mini", f"-dir={directory / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+                                f"-s3.config={config}"], stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        client = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"])
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", 8333), timeout=1):
+                    pass
+                client.create_bucket(Bucket=bucket)
+                break
+            except Exception:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"SeaweedFS did not start; see {directory / 'weed.log'}")
+                time.sleep(0.5)
+        yield f"s3://{bucket}/blobs"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        log.close()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def replace_blob(sha256, content):
+    """Overwrite (or with None, delete) a stored file behind the system's back, on whatever
+    store is configured: how a tests proves that `lawtrail verify` notices."""
+    from lawtrail.media.storage import LocalBlobStore, blob_store
+
+    store = blob_store()
+    if isinstance(store, LocalBlobStore):
+        path = store.path(sha256)
+        if path.exists():
+            path.chmod(0o644)
+        if content is None:
+            path.unlink()
+        else:
+            path.write_bytes(content)
+    elif content is None:
+        store.client.delete_object(Bucket=store.bucket, Key=store.key(sha256))
+    else:
+        store.client.put_object(Bucket=store.bucket, Key=store.key(sha256), Body=content)

@@ -4,30 +4,22 @@ multi-gigabyte recording without fetching it all."""
 import re
 from urllib.parse import quote
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 
-from lawtrail.media.storage import CHUNK, blob_store
+from lawtrail.media.storage import blob_store
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 def blob_download(sha256, filename, content_type):
     """A streamed download of a stored blob, naming its SHA-256 so the receiver can check it."""
-    response = FileResponse(blob_store().open(sha256), content_type=content_type)
+    store = blob_store()
+    size = store.size(sha256)
+    response = StreamingHttpResponse(store.iter_range(sha256, 0, size), content_type=content_type)
+    response["Content-Length"] = str(size)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response["X-Content-SHA256"] = sha256
     return response
-
-
-def _stream(f, start, length):
-    with f:
-        f.seek(start)
-        while length > 0:
-            data = f.read(min(CHUNK, length))
-            if not data:
-                return
-            length -= len(data)
-            yield data
 
 
 def ranged_blob(request, sha256, content_type, filename=None):
@@ -52,7 +44,7 @@ def ranged_blob(request, sha256, content_type, filename=None):
             return _unsatisfiable(size)
         status = 206
     length = end - start + 1
-    response = StreamingHttpResponse(_stream(store.open(sha256), start, length), status=status,
+    response = StreamingHttpResponse(store.iter_range(sha256, start, length), status=status,
                                      content_type=content_type)
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"

@@ -1,8 +1,10 @@
 """Content-addressed blob storage: every file is kept under its SHA-256, written once.
 
-One small interface (`put`, `adopt`, `open`, `exists`, `size`) so that the local disk of the
-embedded run and an S3-compatible store in a larger deployment are interchangeable.
-A blob is hashed while it streams in, and an existing blob is never overwritten.
+One small interface (`put`, `adopt`, `open`, `iter_range`, `exists`, `size`) so that the
+local disk of the embedded run and an S3-compatible store in a larger deployment
+(`LAWTRAIL_STORAGE=s3://bucket/prefix`, with the usual `AWS_*` variables and
+`AWS_ENDPOINT_URL`) are interchangeable. A blob is hashed while it streams in, and an
+existing blob is never overwritten.
 """
 
 import hashlib
@@ -34,6 +36,17 @@ class LocalBlobStore:
 
     def open(self, sha256):
         return open(self.path(sha256), "rb")
+
+    def iter_range(self, sha256, start, length):
+        """The bytes [start, start+length) of a blob, in pieces."""
+        with self.open(sha256) as f:
+            f.seek(start)
+            while length > 0:
+                data = f.read(min(CHUNK, length))
+                if not data:
+                    return
+                length -= len(data)
+                yield data
 
     def adopt(self, path, sha256):
         """Take a complete local file whose SHA-256 was computed while it streamed in
@@ -92,12 +105,96 @@ class LocalBlobStore:
             os.unlink(tmp)
 
 
+class S3BlobStore:
+    """The same interface on any S3-compatible object store (AWS, MinIO, Ceph RGW, SeaweedFS).
+
+    A blob is spooled to a local temporary file while it is hashed, then sent under its
+    SHA-256 key (as a multipart upload when large); a key that exists is never written again."""
+
+    MULTIPART = 64 * 2**20
+
+    def __init__(self, bucket, prefix, spool):
+        import boto3
+        from boto3.s3.transfer import TransferConfig
+
+        self.bucket, self.prefix = bucket, prefix.strip("/")
+        self.client = boto3.client("s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None)
+        self.transfer = TransferConfig(multipart_threshold=self.MULTIPART, multipart_chunksize=self.MULTIPART)
+        self.spool = Path(spool)
+        self.spool.mkdir(parents=True, exist_ok=True)
+
+    def key(self, sha256):
+        return "/".join(filter(None, [self.prefix, sha256[:2], sha256[2:4], sha256]))
+
+    def _head(self, sha256):
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+
+    def exists(self, sha256):
+        return self._head(sha256) is not None
+
+    def size(self, sha256):
+        head = self._head(sha256)
+        if head is None:
+            raise FileNotFoundError(sha256)
+        return head["ContentLength"]
+
+    def open(self, sha256):
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))["Body"]
+        except ClientError as exc:
+            raise FileNotFoundError(sha256) from exc
+
+    def iter_range(self, sha256, start, length):
+        if length <= 0:
+            return
+        body = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256),
+                                      Range=f"bytes={start}-{start + length - 1}")["Body"]
+        yield from body.iter_chunks(CHUNK)
+
+    def adopt(self, path, sha256):
+        path = Path(path)
+        size = path.stat().st_size
+        try:
+            if self.exists(sha256):
+                return size, False
+            self.client.upload_file(str(path), self.bucket, self.key(sha256), Config=self.transfer,
+                                    ExtraArgs={"Metadata": {"sha256": sha256}})
+            return size, True
+        finally:
+            path.unlink(missing_ok=True)
+
+    def put(self, stream):
+        chunks = [bytes(stream)] if isinstance(stream, (bytes, bytearray)) else iter(lambda: stream.read(CHUNK), b"")
+        digest, size = hashlib.sha256(), 0
+        fd, tmp = tempfile.mkstemp(dir=self.spool)
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                digest.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+        sha256 = digest.hexdigest()
+        return (sha256, *self.adopt(tmp, sha256))
+
+
 @cache
 def _store(url):
     parsed = urlparse(url)
     if parsed.scheme == "file":
         return LocalBlobStore(parsed.path)
-    raise ImproperlyConfigured(f"LAWTRAIL_STORAGE={url}: only file:// storage is available in this version")
+    if parsed.scheme == "s3":
+        if not parsed.netloc:
+            raise ImproperlyConfigured(f"LAWTRAIL_STORAGE={url}: the bucket is missing (s3://bucket/prefix)")
+        return S3BlobStore(parsed.netloc, parsed.path, Path(settings.LAWTRAIL_HOME) / "spool")
+    raise ImproperlyConfigured(f"LAWTRAIL_STORAGE={url}: use file://DIRECTORY or s3://BUCKET[/PREFIX]")
 
 
 def blob_store():

@@ -17,7 +17,7 @@ from lawtrail.media.selectors import case_coverage, unexplained_gaps
 from lawtrail.media.services import describe, gap_explain, recording_ingest
 from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
-from lawtrail.testing import Org, make_audio, make_photo, make_video
+from lawtrail.testing import Org, make_audio, make_photo, make_video, replace_blob
 
 CST = datetime.timezone(datetime.timedelta(hours=8))
 
@@ -160,15 +160,14 @@ def test_verify_rehashes_stored_files_and_names_a_damaged_or_missing_one(org, tm
     recording, _ = ingest(org, case, make_video(tmp_path / "v.mp4", seconds=1))
     report = verify_ledger()
     assert report.ok and report.blobs >= 2 and report.blob_bytes >= recording.size
-    path = blob_store().path(recording.sha256)
-    original = path.read_bytes()
-    path.chmod(0o644)
-    path.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))  # one bit flipped on disk
+    with blob_store().open(recording.sha256) as f:
+        original = f.read()
+    replace_blob(recording.sha256, original[:-1] + bytes([original[-1] ^ 1]))  # one bit flipped
     problems = verify_ledger().problems
     assert [(p.kind, p.ref) for p in problems] == [("blob", f"media.recording:{recording.pk}.sha256")]
     assert "不符" in problems[0].message
     assert main(["verify"]) == 1 and "文件被篡改或损坏" in capsys.readouterr().out
-    path.unlink()
+    replace_blob(recording.sha256, None)
     assert "已丢失" in verify_ledger().problems[0].message
-    path.write_bytes(original)
+    replace_blob(recording.sha256, original)
     assert verify_ledger().ok
