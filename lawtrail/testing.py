@@ -3,6 +3,8 @@
 import contextlib
 import datetime
 import itertools
+import os
+from pathlib import Path
 
 from django.db import connection
 from django.utils import timezone
@@ -15,6 +17,8 @@ from lawtrail.org.enums import DepartmentKind, Role
 from lawtrail.org.services import agency_create, department_create, officer_create, user_create
 
 PASSWORD = "Test@2026-pass"
+# The project's shared specification (regulations, test vectors) sits beside the repository.
+SHARED = Path(os.environ.get("LAWTRAIL_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 _serial = itertools.count(1)
 
 

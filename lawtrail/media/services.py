@@ -147,6 +147,7 @@ def upload_create(*, actor, length, metadata) -> Upload:
     if not filename:
         raise InvalidInput("请注明文件名（filename）", field="filename")
     description = describe(actor, metadata)
+    uploads_expire()  # abandoned partial uploads go when new ones come
     upload = Upload.objects.create(
         id=secrets.token_hex(16), created_by=actor, case=description.case, officer=description.officer,
         length=length, metadata={**description.as_metadata(), "filename": filename[:255]},

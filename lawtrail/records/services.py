@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from lawtrail.access.policy import check_case_writer
 from lawtrail.core.counters import next_number
-from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed
 from lawtrail.ledger.services import ledger_append, lock_chain
 from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role

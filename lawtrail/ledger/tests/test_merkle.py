@@ -2,14 +2,12 @@
 
 import base64
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from lawtrail.ledger import merkle
+from lawtrail.testing import SHARED
 
-SHARED = Path(os.environ.get("LAWTRAIL_SHARED", Path(__file__).resolve().parents[3].parent / "shared"))
 VECTORS = SHARED / "testdata" / "merkle"
 TD = VECTORS / "transparency-dev-merkle"
 CCTV = VECTORS / "c2sp-cctv-merkle" / "merkle" / "testdata"

@@ -214,6 +214,10 @@ def test_an_expired_upload_is_gone(live_server, av):
     Upload.objects.update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
     response = patch(response.headers["Location"], token, 0, b"abc")
     assert response.status_code == 410 and "已过期" in response.json()["detail"]
+    expired = Upload.objects.get()
+    create(live_server, token, meta(org, case), 100)  # a new upload clears abandoned ones
+    expired.refresh_from_db()
+    assert expired.status == UploadStatus.TERMINATED and not (upload_dir() / f"{expired.id}.part").exists()
 
 
 def test_creation_with_upload_takes_the_whole_file_in_one_request(live_server, av):
