@@ -213,6 +213,7 @@ def test_an_officer_uploads_a_video_in_chunks_and_seeks_in_playback(live_server,
 
     page.route("**/api/uploads/**", drop_one_chunk)
     form = page.locator("#upload-form")
+    expect(page.locator("#upload-pause")).to_be_hidden()
     form.evaluate("f => f.dataset.chunkSize = String(8 * 1024)")  # small chunks, to see several
     form.locator("input[name=file]").set_input_files(str(video))
     form.locator("select[name=activity]").select_option("site_inspection")
