@@ -55,6 +55,7 @@ def cmd_serve(args):
 
 def cmd_cases(args):
     from lawtrail.cases.selectors import stage_overview
+    from lawtrail.rules.selectors import open_violations
 
     rows = [
         {
@@ -64,7 +65,7 @@ def cmd_cases(args):
             "stage": c.stage,
             "stage_label": c.get_stage_display(),
             "parties": c.party_count,
-            "open_findings": None,  # the compliance engine (rules) fills this in
+            "open_findings": len(open_violations(c)),
         }
         for c in stage_overview()
     ]
@@ -72,8 +73,61 @@ def cmd_cases(args):
         _print_json(rows)
     else:
         for r in rows:
-            print(f"{r['case_no']:<28}\t{r['agency']}\t{r['profile']}\t{r['stage_label']}\t当事人 {r['parties']}")
+            print(f"{r['case_no']:<28}\t{r['agency']}\t{r['profile']}\t{r['stage_label']}\t当事人 {r['parties']}"
+                  f"\t待纠正 {r['open_findings']}")
         print(f"共 {len(rows)} 件")
+    return 0
+
+
+def cmd_profiles(args):
+    from lawtrail.rules.engine import SEVERITY_LABELS, catalog
+    from lawtrail.rules.profiles import profiles
+
+    rules = [{"id": r.id, "title": r.title, "severity": r.severity,
+              "profiles": {p.id: cite for p, cite in used}} for r, used in catalog()]
+    if args.json:
+        _print_json({"profiles": [{"id": p.id, "agency": p.agency, "title": p.title, "source": p.source}
+                                  for p in profiles().values()], "rules": rules})
+        return 0
+    for p in profiles().values():
+        print(f"{p.id}  {p.agency}《{p.title}》（{p.source}）")
+    print()
+    for r in rules:
+        print(f"{r['id']:<22} [{SEVERITY_LABELS[r['severity']]}] {r['title']}")
+        for profile_id, cite in r["profiles"].items():
+            print(f"    {profile_id}: {cite}")
+    return 0
+
+
+def cmd_check(args):
+    from lawtrail.cases.models import Case
+    from lawtrail.rules.engine import SEVERITY_LABELS, STATUS_LABELS, evaluate
+    from lawtrail.rules.services import findings_refresh
+
+    cases = Case.objects.select_related("agency").order_by("id")
+    if args.case_no:
+        cases = cases.filter(case_no=args.case_no)
+        if not cases.exists():
+            print(f"错误：案件 {args.case_no} 不存在", file=sys.stderr)
+            return 2
+    rows = []
+    for case in cases:
+        if args.record:
+            findings_refresh(case)
+        for f in evaluate(case):
+            if args.case_no or f.status in ("violated", "pending"):
+                rows.append({"case_no": case.case_no, "rule": f.rule.id, "title": f.rule.title, "cite": f.cite,
+                             "severity": f.rule.severity, "status": f.status, "due": f.result.due,
+                             "message": f.result.message})
+    if args.json:
+        _print_json(rows)
+        return 0
+    for r in rows:
+        due = f"（期限 {r['due']:%Y-%m-%d %H:%M}）" if r["due"] else ""
+        print(f"{r['case_no']}  {STATUS_LABELS[r['status']]:<3} [{SEVERITY_LABELS[r['severity']]}] {r['rule']} "
+              f"{r['title']}（{r['cite']}）{due}\n    {r['message']}")
+    violated = sum(r["status"] == "violated" for r in rows)
+    print(f"共 {len(rows)} 条：违反 {violated}，待办 {sum(r['status'] == 'pending' for r in rows)}")
     return 0
 
 
@@ -206,6 +260,16 @@ def build_parser():
     p.add_argument("username")
     p.add_argument("--label", default="")
     p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("profiles", help="列出规定配置和合规规则（含条款依据）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_profiles)
+
+    p = sub.add_parser("check", help="合规检查：一个案件的全部结论，或所有案件的违反和待办事项")
+    p.add_argument("case_no", nargs="?", metavar="CASE_NO")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--record", action="store_true", help="同时保存结论的变化（定时任务使用）")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("ingest", help="从执法记录仪采集站批量导入音像记录")
     p.add_argument("files", nargs="+", metavar="FILE")

@@ -4,6 +4,7 @@ import base64
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from lawtrail.core.canonical import canonical_bytes, sha256_hex
@@ -39,6 +40,11 @@ def lock_chain():
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPEND_LOCK])
 
 
+# Sent inside the writing transaction after each entry: other parts react to changes
+# (the compliance rules re-evaluate the case once the transaction commits).
+entry_appended = Signal()
+
+
 def ledger_append(*, actor, action, obj=None, object_type="", object_id="", object_hash="",
                   scope="", reason="") -> Entry:
     """Append one entry. Must run inside the writing service's transaction, so the
@@ -67,9 +73,9 @@ def ledger_append(*, actor, action, obj=None, object_type="", object_id="", obje
         "prev_hash": prev_hash,
     }
     values["entry_hash"] = sha256_hex(entry_bytes(values))
-    return Entry.objects.create(
-        actor_id=getattr(actor, "pk", None), **values
-    )
+    entry = Entry.objects.create(actor_id=getattr(actor, "pk", None), **values)
+    entry_appended.send(sender=Entry, entry=entry)
+    return entry
 
 
 def checkpoint_note(tree_size, root_hex) -> bytes:

@@ -22,7 +22,11 @@ from lawtrail.records import services as record_services
 from lawtrail.records.api import attachment_response, decode_image, pdf_response
 from lawtrail.records.catalog import catalog, doc_type
 from lawtrail.records.models import SignMethod
+from lawtrail.rules.engine import SEVERITY_LABELS, STATUS_LABELS, evaluate
 from lawtrail.rules.profiles import get_profile
+from lawtrail.rules.selectors import finding_history
+
+CHECKLIST_ORDER = {"violated": 0, "pending": 1, "satisfied": 2, "na": 3}
 from lawtrail.web.forms import CaseForm
 from lawtrail.web.decorators import not_found_as_404
 from lawtrail.web.media_views import media_context
@@ -90,6 +94,10 @@ def case_detail(request, pk):
         "doc_types": [(Stage(stage).label, [t for t in catalog().values() if t.stage == stage])
                       for stage in (Stage.INITIATION, Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION)],
         **media_context(request, case),
+        "checklist": sorted(evaluate(case), key=lambda f: CHECKLIST_ORDER[f.status]),
+        "finding_history": finding_history(case).order_by("-evaluated_at", "-id")[:50],
+        "status_labels": STATUS_LABELS,
+        "severity_labels": SEVERITY_LABELS,
     })
 
 

@@ -50,7 +50,7 @@ def test_cases_lists_every_case_as_json(org, capsys):
     assert main(["cases", "--json"]) == 0
     [row] = json.loads(capsys.readouterr().out)
     assert row == {"case_no": case.case_no, "agency": org.agency.name, "profile": "003", "stage": "initiation",
-                   "stage_label": "程序启动", "parties": 1, "open_findings": None}
+                   "stage_label": "程序启动", "parties": 1, "open_findings": 0}
 
 
 def test_token_prints_a_working_token(org, capsys):

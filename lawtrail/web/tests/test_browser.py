@@ -238,3 +238,18 @@ def test_an_officer_uploads_a_video_in_chunks_and_seeks_in_playback(live_server,
     })""")
     assert seeked == pytest.approx(15, abs=1)
     assert ranges and set(ranges) == {206}  # the player reads byte ranges, never the whole file at once
+
+
+def test_the_checklist_shows_a_violation_the_moment_it_appears(live_server, browser_org, page):
+    case = browser_org.open_case(title="未制作立案审批表的案件")
+    login(page, live_server.url, browser_org.head)
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    row = page.locator("[data-testid=checklist] tr[data-rule='start.approval']")
+    expect(row).to_contain_text("待办")
+    expect(row).to_contain_text("004 第十条")
+    take_step(page, "approve_start", "同意立案")
+    expect(page.get_by_test_id("stage")).to_have_text("调查取证")
+    expect(row).to_contain_text("违反")
+    expect(row).to_contain_text("没有已定稿的立案（程序启动）审批表")
+    page.locator("#checklist summary").click()
+    expect(page.locator("#checklist .history")).to_contain_text("start.approval：违反")

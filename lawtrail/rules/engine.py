@@ -1,0 +1,242 @@
+"""The rule catalog and its evaluation.
+
+A rule has a stable id, a Chinese title, a severity, the profile parameter it reads (which
+gives each profile's citation, and whether the profile uses the rule at all) and an
+evaluator. Evaluated against a case it says: satisfied, violated, pending (with the due
+time) or not applicable, with a message naming exactly what is missing and where.
+"""
+
+import datetime
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.utils import timezone
+
+from lawtrail.cases.enums import Procedure, Source, Stage
+from lawtrail.media.models import Activity
+from lawtrail.media.selectors import case_coverage
+from lawtrail.records.catalog import doc_type
+from lawtrail.rules.profiles import get_profile, profiles
+
+SATISFIED, VIOLATED, PENDING, NOT_APPLICABLE = "satisfied", "violated", "pending", "na"
+STATUS_LABELS = {SATISFIED: "已满足", VIOLATED: "违反", PENDING: "待办", NOT_APPLICABLE: "不适用"}
+SEVERITY_LABELS = {"high": "严重", "medium": "一般", "low": "提示"}
+PAST_INITIATION = (Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION, Stage.ARCHIVING, Stage.ARCHIVED)
+PAST_DECISION = (Stage.EXECUTION, Stage.ARCHIVING, Stage.ARCHIVED)
+SERVICE_TYPES = ("service_direct", "service_lodged", "service_mail", "service_entrusted", "service_public")
+
+
+@dataclass(frozen=True)
+class Result:
+    status: str
+    message: str
+    due: datetime.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    severity: str
+    param: str  # the profile block the rule reads; its `cite` is the rule's citation
+    evaluate: object
+
+    def uses(self, profile):
+        try:
+            block = profile.get(self.param)
+        except KeyError:
+            return False
+        return block.get("enabled", True) is not False
+
+    def cite(self, profile):
+        return profile.cite(self.param)
+
+
+class Facts:
+    """What the rules read about one case, loaded once."""
+
+    def __init__(self, case, now=None):
+        self.case = case
+        self.profile = get_profile(case.agency.profile)
+        self.now = now or timezone.now()
+
+    @cached_property
+    def final_records(self):
+        return list(self.case.records.filter(status="final").order_by("finalised_at", "id"))
+
+    def finals(self, *doc_types):
+        return [r for r in self.final_records if r.doc_type in doc_types]
+
+    @cached_property
+    def recordings(self):
+        return list(self.case.recordings.select_related("officer"))
+
+    @cached_property
+    def coverage(self):
+        return case_coverage(self.case)
+
+
+RULES = []
+
+
+def rule(id, title, severity, param):
+    def register(evaluate):
+        RULES.append(Rule(id, title, severity, param, evaluate))
+        return evaluate
+
+    return register
+
+
+def rules_for(profile):
+    return [r for r in RULES if r.uses(profile)]
+
+
+def _at(value):
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+@rule("start.approval", "依职权启动须经负责人批准并制作立案（程序启动）审批表", "high", "start.ex_officio_approval")
+def _start_approval(f):
+    case = f.case
+    if case.source == Source.APPLICATION or case.procedure == Procedure.SIMPLE or case.stage == Stage.CLOSED:
+        return Result(NOT_APPLICABLE, "依申请或简易程序的案件不需要程序启动审批表")
+    approvals = f.finals("filing_approval")
+    if approvals:
+        return Result(SATISFIED, f"立案审批表 {approvals[0].number} 已定稿")
+    if case.stage in PAST_INITIATION:
+        return Result(VIOLATED, "案件已进入调查取证，但没有已定稿的立案（程序启动）审批表")
+    return Result(PENDING, "立案前须制作立案（程序启动）审批表，经负责人批准")
+
+
+@rule("start.emergency", "紧急先行启动后限时补办批准", "high", "start.emergency")
+def _emergency(f):
+    case = f.case
+    if not case.emergency:
+        return Result(NOT_APPLICABLE, "未紧急先行启动")
+    due = case.approval_due_at
+    if case.start_approved_at:
+        if due and case.start_approved_at > due:
+            return Result(VIOLATED, f"紧急启动后于 {_at(case.start_approved_at)} 补办批准，已超过期限 {_at(due)}")
+        return Result(SATISFIED, f"已于 {_at(case.start_approved_at)} 补办批准")
+    if due and f.now > due:
+        return Result(VIOLATED, f"紧急启动后应于 {_at(due)} 前补办批准，至今未补办", due)
+    return Result(PENDING, f"须于 {_at(due)} 前补办批准", due)
+
+
+@rule("av.upload_deadline", "音像记录按期存储至执法信息系统", "medium", "av.upload_deadline")
+def _upload_deadline(f):
+    if not f.recordings:
+        return Result(NOT_APPLICABLE, "本案没有音像记录")
+    late = [r for r in f.recordings if r.late]
+    if late:
+        names = "、".join(f"{r.filename}（期限 {_at(r.upload_due)}，{_at(r.received_at)} 接收）" for r in late)
+        return Result(VIOLATED, f"{len(late)} 个音像记录逾期上传：{names}")
+    return Result(SATISFIED, f"{len(f.recordings)} 个音像记录均在期限内上传")
+
+
+@rule("av.continuous", "须不间断记录的执法环节，中断须说明原因", "medium", "av.continuous")
+def _continuous(f):
+    required = [c for c in f.coverage if c.required]
+    if not required:
+        return Result(NOT_APPLICABLE, "没有须不间断记录的音像记录")
+    gaps = [g for c in required for g in c.gaps if g.violation]
+    if gaps:
+        return Result(VIOLATED, "；".join(g.message() for g in gaps))
+    return Result(SATISFIED, "须不间断记录的环节没有未说明的中断")
+
+
+@rule("av.mandatory", "法定须同时音像记录的执法环节有音像记录", "high", "av_mandatory")
+def _mandatory(f):
+    items = f.profile.get("av_mandatory.items")
+    recorded = {r.activity for r in f.recordings}
+    missing, checked = [], 0
+    for item in items:
+        documents = f.finals(item["document"])
+        if not documents:
+            continue
+        checked += 1
+        if item["activity"] not in recorded:
+            missing.append(f"已制作《{doc_type(item['document']).title}》{documents[0].number}，"
+                           f"但没有“{Activity(item['activity']).label}”的音像记录")
+    if not checked:
+        return Result(NOT_APPLICABLE, "本案尚无须同时音像记录的执法环节")
+    if missing:
+        return Result(VIOLATED, "；".join(missing))
+    return Result(SATISFIED, "须同时音像记录的执法环节均有音像记录")
+
+
+@rule("service.mail_method", "邮寄送达只能采用规定的邮寄方式", "medium", "service.mail_methods")
+def _mail_method(f):
+    mailed = f.finals("service_mail")
+    if not mailed:
+        return Result(NOT_APPLICABLE, "本案没有邮寄送达")
+    allowed = f.profile.get("service.mail_methods.allowed")
+    wrong = [r for r in mailed if r.data.get("mail_method") not in allowed]
+    if wrong:
+        return Result(VIOLATED, "；".join(f"送达回证 {r.number} 采用“{r.data.get('mail_method')}”，"
+                                          f"只能采用{'或'.join(allowed)}" for r in wrong))
+    return Result(SATISFIED, f"{len(mailed)} 次邮寄送达均采用规定方式")
+
+
+@rule("decision.document", "作出决定须有行政执法决定书", "high", "decision_document")
+def _decision(f):
+    case = f.case
+    if case.procedure == Procedure.SIMPLE or case.stage == Stage.CLOSED:
+        return Result(NOT_APPLICABLE, "简易程序或不予启动的案件")
+    if case.stage not in PAST_DECISION:
+        return Result(NOT_APPLICABLE, "尚未作出决定")
+    decisions = f.finals("decision")
+    if decisions:
+        return Result(SATISFIED, f"行政执法决定书 {decisions[0].number} 已定稿")
+    return Result(VIOLATED, "案件已进入送达执行，但没有已定稿的行政执法决定书")
+
+
+@rule("service.proof", "送达须有送达回证", "high", "service_proof")
+def _service(f):
+    case = f.case
+    if case.stage not in (Stage.ARCHIVING, Stage.ARCHIVED) or case.procedure == Procedure.SIMPLE:
+        return Result(NOT_APPLICABLE, "尚未执行完毕或为简易程序")
+    served = f.finals(*SERVICE_TYPES)
+    if served:
+        return Result(SATISFIED, f"送达回证 {served[0].number} 已定稿")
+    return Result(VIOLATED, "案件已执行完毕，但没有已定稿的送达回证")
+
+
+@rule("archive.deadline", "行政执法行为终结后按期立卷归档", "medium", "archive")
+def _archive(f):
+    case = f.case
+    days = f.profile.get("archive.deadline_days")
+    if days is None:
+        return Result(NOT_APPLICABLE, f"{f.profile.get('archive.note')}")
+    if case.ended_at is None:
+        return Result(NOT_APPLICABLE, "执法行为尚未终结")
+    due = case.ended_at + datetime.timedelta(days=days)
+    if case.archived_at:
+        if case.archived_at > due:
+            return Result(VIOLATED, f"于 {_at(case.archived_at)} 归档，超过期限 {_at(due)}")
+        return Result(SATISFIED, f"已于 {_at(case.archived_at)} 归档")
+    if f.now > due:
+        return Result(VIOLATED, f"应于 {_at(due)} 前立卷归档，至今未归档", due)
+    return Result(PENDING, f"须于 {_at(due)} 前立卷归档", due)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    cite: str
+    result: Result
+
+    @property
+    def status(self):
+        return self.result.status
+
+
+def evaluate(case, now=None):
+    """Every rule the case's profile uses, evaluated now."""
+    facts = Facts(case, now)
+    return [Finding(r, r.cite(facts.profile), r.evaluate(facts)) for r in rules_for(facts.profile)]
+
+
+def catalog():
+    """Each rule with the profiles that use it and their citations."""
+    return [(r, [(p, r.cite(p)) for p in profiles().values() if r.uses(p)]) for r in RULES]

@@ -1,0 +1,64 @@
+"""Compliance findings: evaluate a case's rules and keep each change of verdict.
+
+Re-evaluation runs after every committed change of a case (the ledger announces each
+write) and on a schedule for deadlines passing (`lawtrail check --record`)."""
+
+import logging
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from lawtrail.cases.models import Case
+from lawtrail.rules.engine import evaluate
+from lawtrail.rules.models import Finding
+from lawtrail.rules.selectors import latest_findings
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def findings_refresh(case, now=None):
+    """Evaluate the case and store the verdicts that changed. Returns the new Finding rows."""
+    now = now or timezone.now()
+    latest = latest_findings(case)
+    added = []
+    for found in evaluate(case, now):
+        previous = latest.get(found.rule.id)
+        if previous is not None and (previous.status, previous.message) == (found.status, found.result.message):
+            continue
+        added.append(Finding.objects.create(
+            case=case, rule_id=found.rule.id, status=found.status, severity=found.rule.severity, cite=found.cite,
+            message=found.result.message, due=found.result.due, evaluated_at=now))
+    return added
+
+
+def findings_refresh_all(now=None):
+    """The scheduled pass: every case not yet archived or closed, for deadlines that passed."""
+    changed = 0
+    for case in Case.objects.exclude(stage__in=("archived", "closed")).select_related("agency").iterator():
+        changed += len(findings_refresh(case, now))
+    return changed
+
+
+def on_entry_appended(sender, entry, **kwargs):
+    """Re-evaluate a case once the transaction that changed it commits. Every entry asks;
+    the first callback to run takes all pending cases, the others find nothing left (and a
+    transaction that rolls back leaves its cases for the next commit to check, harmlessly)."""
+    if not entry.scope.startswith("case:"):
+        return
+    pending = connection.__dict__.setdefault("_lawtrail_cases_to_check", set())
+    pending.add(int(entry.scope.split(":", 1)[1]))
+    transaction.on_commit(_refresh_pending)
+
+
+def _refresh_pending():
+    pending = connection.__dict__.get("_lawtrail_cases_to_check")
+    if not pending:
+        return
+    case_ids = set(pending)
+    pending.clear()
+    for case in Case.objects.filter(pk__in=case_ids).select_related("agency"):
+        try:
+            findings_refresh(case)
+        except Exception:  # a broken rule must not turn a committed write into an error page
+            logger.exception("compliance re-evaluation of case %s failed", case.pk)

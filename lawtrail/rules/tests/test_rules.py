@@ -1,0 +1,172 @@
+"""Every rule, satisfied and violated, on case histories made through the real services."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from lawtrail.cases.enums import Procedure
+from lawtrail.cases.services import case_transition
+from lawtrail.media.services import gap_explain
+from lawtrail.media.tests.test_recordings import CST, ingest, segments
+from lawtrail.org.enums import Role
+from lawtrail.org.models import Agency
+from lawtrail.records.catalog import doc_type
+from lawtrail.records.services import record_create, record_finalise
+from lawtrail.rules.engine import evaluate
+from lawtrail.rules.models import Finding
+from lawtrail.rules.services import findings_refresh
+from lawtrail.testing import Org, complete_data, make_video, sign_all
+
+
+def final(org, case, code, **data):
+    record = record_create(actor=org.officer_users[0], case=case, doc_type_code=code,
+                           data={**complete_data(doc_type(code)), **data})
+    sign_all(org, record)
+    return record_finalise(actor=org.officer_users[0], record=record)
+
+
+def step(org, case, name, who=None):
+    actor = who or (org.head if name in ("approve_start", "decide", "approve_emergency") else
+                    org.users[Role.ARCHIVIST] if name == "archive" else org.officer_users[0])
+    case_transition(actor=actor, case=case, name=name, reason="依法办理")
+    case.refresh_from_db()
+    return case
+
+
+def verdict(case, rule_id, now=None):
+    [found] = [f for f in evaluate(case, now) if f.rule.id == rule_id]
+    return found
+
+
+@pytest.fixture
+def org004(db):
+    return Org("r4", profile="004")
+
+
+def test_start_approval(org004):
+    org = org004
+    case = org.open_case()
+    assert verdict(case, "start.approval").status == "pending"
+    bare = step(org, org.open_case(), "approve_start")
+    found = verdict(bare, "start.approval")
+    assert found.status == "violated" and "没有已定稿的立案（程序启动）审批表" in found.result.message
+    assert found.cite == "004 第十条"
+    final(org, case, "filing_approval")
+    assert verdict(step(org, case, "approve_start"), "start.approval").status == "satisfied"
+    simple = org.open_case(procedure=Procedure.SIMPLE)
+    assert verdict(simple, "start.approval").status == "na"
+
+
+def test_emergency_approval_deadline(org004):
+    org = org004
+    case = org.open_case()
+    case_transition(actor=org.officer_users[0], case=case, name="emergency_start", reason="涉案林木正被转运")
+    case.refresh_from_db()
+    found = verdict(case, "start.emergency")
+    assert found.status == "pending" and found.result.due == case.approval_due_at
+    late = verdict(case, "start.emergency", now=case.approval_due_at + datetime.timedelta(hours=1))
+    assert late.status == "violated" and "至今未补办" in late.result.message and late.cite == "004 第十一条"
+    step(org, case, "approve_emergency")
+    assert verdict(case, "start.emergency").status == "satisfied"
+    assert verdict(org.open_case(), "start.emergency").status == "na"
+
+
+def test_av_upload_deadline(db, tmp_path):
+    org = Org("r1", profile="001")
+    case = org.open_case()
+    assert verdict(case, "av.upload_deadline").status == "na"
+    ingest(org, case, make_video(tmp_path / "ok.mp4", seconds=1, creation_time=timezone.now()))
+    assert verdict(case, "av.upload_deadline").status == "satisfied"
+    ingest(org, case, make_video(tmp_path / "late.mp4", seconds=2,
+                                 creation_time=timezone.now() - datetime.timedelta(days=2)))
+    found = verdict(case, "av.upload_deadline")
+    assert found.status == "violated" and "late.mp4" in found.result.message and found.cite == "001 第二十三条"
+
+
+def test_av_continuous(org004, tmp_path):
+    org = org004
+    case = org.open_case()
+    t0 = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=CST)
+    first, second = segments(org, case, tmp_path, "enforcement", [t0, t0 + datetime.timedelta(minutes=3)])
+    found = verdict(case, "av.continuous")
+    assert found.status == "violated" and "未说明中止原因" in found.result.message
+    gap_explain(actor=org.officer_users[0], before=first, after=second, reason_kind="written", reason="设备故障")
+    assert verdict(case, "av.continuous").status == "satisfied"
+
+
+def test_av_mandatory(org004, tmp_path):
+    org = org004
+    case = org.open_case()
+    assert verdict(case, "av.mandatory").status == "na"
+    inspection = final(org, case, "site_inspection_record")
+    found = verdict(case, "av.mandatory")
+    assert found.status == "violated" and inspection.number in found.result.message
+    assert "现场检查（勘验）" in found.result.message and found.cite == "004 第十五、二十三、二十八条"
+    ingest(org, case, make_video(tmp_path / "检查.mp4", seconds=1), activity="site_inspection")
+    assert verdict(case, "av.mandatory").status == "satisfied"
+
+
+def test_mail_method(db):
+    org = Org("rm", profile="004")  # 004 第二十四条 allows any courier
+    case = org.open_case()
+    assert verdict(case, "service.mail_method").status == "na"
+    final(org, case, "service_mail", mail_method="其他快递")
+    assert verdict(case, "service.mail_method").status == "satisfied"
+    Agency.objects.filter(pk=org.agency.pk).update(profile="003")  # rebound to 003: registered mail or EMS only
+    case.refresh_from_db()
+    found = verdict(case, "service.mail_method")
+    assert found.status == "violated" and "其他快递" in found.result.message and found.cite == "003 第二十条"
+
+
+def test_decision_document_and_service_proof(org004):
+    org = org004
+    bare = org.open_case()
+    final(org, bare, "filing_approval")
+    for name in ("approve_start", "submit_review", "decide"):
+        step(org, bare, name)
+    assert verdict(bare, "decision.document").status == "violated"
+    assert verdict(bare, "service.proof").status == "na"
+    step(org, bare, "conclude")
+    found = verdict(bare, "service.proof")
+    assert found.status == "violated" and found.cite == "004 第二十一条"
+
+    done = org.open_case()
+    final(org, done, "filing_approval")
+    step(org, done, "approve_start")
+    step(org, done, "submit_review")
+    final(org, done, "decision")
+    step(org, done, "decide")
+    final(org, done, "service_direct")
+    step(org, done, "conclude")
+    assert verdict(done, "decision.document").status == "satisfied"
+    assert verdict(done, "service.proof").status == "satisfied"
+
+
+def test_archive_deadline(org004):
+    org = org004
+    case = org.open_case()
+    assert verdict(case, "archive.deadline").status == "na"
+    for name in ("approve_start", "submit_review", "decide", "conclude"):
+        step(org, case, name)
+    found = verdict(case, "archive.deadline")
+    assert found.status == "pending" and found.result.due == case.ended_at + datetime.timedelta(days=20)
+    late = verdict(case, "archive.deadline", now=case.ended_at + datetime.timedelta(days=21))
+    assert late.status == "violated" and late.cite == "004 第三十二条"
+    step(org, case, "archive")
+    assert verdict(case, "archive.deadline").status == "satisfied"
+    assert verdict(Org("r2", profile="002").open_case(), "archive.deadline").status == "na"
+
+
+def test_findings_keep_their_history_and_follow_each_change(org004, tmp_path, django_capture_on_commit_callbacks):
+    org = org004
+    with django_capture_on_commit_callbacks(execute=True):
+        case = org.open_case()
+    assert Finding.objects.filter(case=case, rule_id="start.approval").get().status == "pending"
+    with django_capture_on_commit_callbacks(execute=True):
+        step(org, case, "approve_start")  # without the form: a violation appears
+    with django_capture_on_commit_callbacks(execute=True):
+        final(org, case, "filing_approval")  # the form comes late: cured
+    history = list(Finding.objects.filter(case=case, rule_id="start.approval").values_list("status", flat=True))
+    assert history == ["pending", "violated", "satisfied"]
+    assert findings_refresh(case) == []  # nothing changed, nothing stored
