@@ -86,3 +86,25 @@ def test_models_and_migrations_agree(db):
     result = subprocess.run([sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
                             capture_output=True, text=True, env={**os.environ, "DJANGO_SETTINGS_MODULE": "lawtrail.settings_test"})
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_profiles_lists_every_rule_with_each_profiles_citation(capsys):
+    assert main(["profiles", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [p["id"] for p in data["profiles"]] == ["000", "001", "002", "003", "004"]
+    rules = {r["id"]: r for r in data["rules"]}
+    assert rules["av.upload_deadline"]["profiles"]["004"] == "004 第三十条"
+    assert rules["archive.deadline"]["profiles"]["000"] == "000 第二十五条"
+    assert main(["profiles"]) == 0 and "start.approval" in capsys.readouterr().out
+
+
+def test_check_gives_the_findings_of_one_case_and_records_them(org, capsys):
+    from lawtrail.rules.models import Finding
+
+    case = org.open_case()
+    assert main(["check", case.case_no, "--json", "--record"]) == 0
+    rows = {r["rule"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["start.approval"]["status"] == "pending" and rows["start.approval"]["cite"] == "003 第九条"
+    assert Finding.objects.filter(case=case, rule_id="start.approval", status="pending").exists()
+    assert main(["check"]) == 0 and "待办" in capsys.readouterr().out
+    assert main(["check", "没有这个案号"]) == 2
