@@ -44,10 +44,12 @@ test-postgres: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(BIN)/pytest
 
 # Benchmarks: ratios against baselines measured in the same run; results in bench/results/.
-# LAWTRAIL_BENCH_UPLOAD_MB sets the upload size (default 1024). The Node tus server peer
+# LAWTRAIL_BENCH_UPLOAD_MB sets the upload size (default 1024), LAWTRAIL_BENCH_CASES the
+# number of cases of the compliance run (default 100000). The Node tus server peer
 # needs node and npm; it is skipped with a note when they are missing.
 bench: $(STAMP)
 	$(BIN)/python bench/upload.py
+	$(BIN)/python bench/compliance.py
 
 clean:
 	rm -rf $(VENV) var

@@ -91,10 +91,17 @@ class Coverage:
 def case_coverage(case):
     """Per activity: the timed audio/video segments in order, the gaps between them with
     their explanations, and whether the profile wants the activity recorded without a break."""
-    profile = get_profile(case.agency.profile)
-    explanations = {(g.before_id, g.after_id): g for g in GapExplanation.objects.filter(case=case)}
+    return coverage_of(get_profile(case.agency.profile), case_recordings(case),
+                       GapExplanation.objects.filter(case=case))
+
+
+def coverage_of(profile, recordings, explanations):
+    """`case_coverage` on recordings and explanations already at hand (for bulk evaluation)."""
+    explained = {(g.before_id, g.after_id): g for g in explanations}
+    timeline = sorted((r for r in recordings if r.kind in ("video", "audio")),
+                      key=lambda r: (r.started_at is None, r.started_at or r.received_at, r.pk))
     result = {}
-    for recording in case_recordings(case).filter(kind__in=("video", "audio")).order_by("started_at", "id"):
+    for recording in timeline:
         coverage = result.get(recording.activity)
         if coverage is None:
             required, cite = must_be_continuous(profile, recording.activity)
@@ -105,7 +112,7 @@ def case_coverage(case):
         if coverage.segments:
             previous = max(coverage.segments, key=lambda r: r.ended_at)
             if recording.started_at - previous.ended_at > GAP_TOLERANCE:
-                coverage.gaps.append(Gap(previous, recording, explanations.get((previous.pk, recording.pk)),
+                coverage.gaps.append(Gap(previous, recording, explained.get((previous.pk, recording.pk)),
                                          coverage.required, coverage.cite))
         coverage.segments.append(recording)
     return list(result.values())

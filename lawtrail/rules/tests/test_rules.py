@@ -170,3 +170,26 @@ def test_findings_keep_their_history_and_follow_each_change(org004, tmp_path, dj
     history = list(Finding.objects.filter(case=case, rule_id="start.approval").values_list("status", flat=True))
     assert history == ["pending", "violated", "satisfied"]
     assert findings_refresh(case) == []  # nothing changed, nothing stored
+
+
+def test_bulk_evaluation_agrees_with_one_case_at_a_time(org004, tmp_path, django_assert_max_num_queries):
+    from lawtrail.cases.models import Case
+    from lawtrail.rules.engine import evaluate_many
+
+    org = org004
+    t0 = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=CST)
+    gappy = org.open_case()
+    segments(org, gappy, tmp_path, "hearing", [t0, t0 + datetime.timedelta(minutes=3)])
+    mailed = org.open_case()
+    final(org, mailed, "filing_approval")
+    final(org, mailed, "service_mail", mail_method="挂号信")
+    final(org, mailed, "site_inspection_record")
+    step(org, mailed, "approve_start")
+    cases = list(Case.objects.filter(agency=org.agency).select_related("agency"))
+    with django_assert_max_num_queries(5):
+        bulk = {case.pk: [(f.rule.id, f.status, f.result.message) for f in findings]
+                for case, findings in evaluate_many(cases)}
+    for case in cases:
+        assert bulk[case.pk] == [(f.rule.id, f.status, f.result.message) for f in evaluate(case)]
+    statuses = {rule: status for rule, status, _ in bulk[gappy.pk]}
+    assert statuses["av.continuous"] == "violated"
