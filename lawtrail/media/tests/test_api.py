@@ -74,7 +74,7 @@ def test_coverage_and_gap_explanations_through_the_api(db, tmp_path):
     first, second = segments(org, case, tmp_path, "coercive_measure", [t0, t0 + datetime.timedelta(minutes=30)])
     officer = client(org.officer_users[0])
     [coverage] = officer.get(f"/api/cases/{case.pk}/coverage").json()
-    assert coverage["required"] and coverage["cite"] == "000 第十六条"
+    assert coverage["required"] and coverage["cite"] == "000 第十六、十七条"
     [gap] = coverage["gaps"]
     assert gap["before_id"] == first.pk and not gap["explained"] and "未说明中止原因" in gap["message"]
     body = {"before_id": first.pk, "after_id": second.pk, "reason_kind": "written", "reason": ""}
