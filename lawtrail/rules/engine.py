@@ -18,7 +18,7 @@ from lawtrail.media.models import Activity
 from lawtrail.media.models import GapExplanation, Recording
 from lawtrail.media.selectors import case_coverage, coverage_of
 from lawtrail.records.models import Record
-from lawtrail.records.catalog import doc_type
+from lawtrail.records.catalog import catalog as document_catalog, doc_type
 from lawtrail.rules.profiles import get_profile, profiles
 
 SATISFIED, VIOLATED, PENDING, NOT_APPLICABLE = "satisfied", "violated", "pending", "na"
@@ -215,6 +215,82 @@ def _service(f):
     if served:
         return Result(SATISFIED, f"送达回证 {served[0].number} 已定稿")
     return Result(VIOLATED, "案件已执行完毕，但没有已定稿的送达回证")
+
+
+INVESTIGATION_TYPES = tuple(code for code, spec in document_catalog().items()
+                            if spec.stage == "investigation" and code != "av_evidence_note")
+
+
+def _general(case):
+    return case.procedure != Procedure.SIMPLE and case.stage != Stage.CLOSED
+
+
+@rule("investigation.record", "调查终结前有调查取证的文字记录", "high", "investigation_record")
+def _investigation(f):
+    case = f.case
+    if not _general(case) or case.source == Source.APPLICATION:
+        return Result(NOT_APPLICABLE, "简易程序、依申请或不予启动的案件")
+    found = f.finals(*INVESTIGATION_TYPES)
+    if found:
+        return Result(SATISFIED, f"已有 {len(found)} 份调查取证文书，如《{doc_type(found[0].doc_type).title}》{found[0].number}")
+    if case.stage in (Stage.DECISION,) + PAST_DECISION:
+        return Result(VIOLATED, "案件已调查终结，但没有已定稿的调查取证文书（询问笔录、现场检查笔录、证据登记保存清单等）")
+    if case.stage == Stage.INVESTIGATION:
+        return Result(PENDING, "调查终结前须制作调查取证文书（询问笔录、现场检查笔录等）")
+    return Result(NOT_APPLICABLE, "尚未进入调查取证")
+
+
+@rule("decision.rights_notice", "作出处罚决定前告知陈述、申辩等权利", "high", "rights_notice")
+def _rights_notice(f):
+    case = f.case
+    if not _general(case) or case.matter_type != "penalty":
+        return Result(NOT_APPLICABLE, "仅适用一般程序的行政处罚案件")
+    notices = f.finals("rights_notice")
+    if notices:
+        return Result(SATISFIED, f"权利告知书 {notices[0].number} 已定稿")
+    if case.stage in PAST_DECISION:
+        return Result(VIOLATED, "已作出处罚决定，但没有已定稿的权利告知书（陈述、申辩、听证等权利）")
+    if case.stage == Stage.DECISION:
+        return Result(PENDING, "作出处罚决定前须制作并送达权利告知书")
+    return Result(NOT_APPLICABLE, "尚未进入审查决定")
+
+
+@rule("decision.head_approval", "负责人审批（或集体讨论）有书面记录", "high", "head_approval")
+def _head_approval(f):
+    case = f.case
+    if not _general(case):
+        return Result(NOT_APPLICABLE, "简易程序或不予启动的案件")
+    approvals = f.finals("head_approval", "collective_discussion")
+    if approvals:
+        return Result(SATISFIED, f"《{doc_type(approvals[0].doc_type).title}》{approvals[0].number} 已定稿")
+    if case.stage in PAST_DECISION:
+        return Result(VIOLATED, "已作出决定，但没有已定稿的负责人审批表或集体讨论记录")
+    if case.stage == Stage.DECISION:
+        return Result(PENDING, "作出决定前须有负责人审批（重大案件集体讨论）的书面记录")
+    return Result(NOT_APPLICABLE, "尚未进入审查决定")
+
+
+@rule("simple.record", "简易程序当场决定有记录", "high", "simple_procedure")
+def _simple(f):
+    case = f.case
+    if case.procedure != Procedure.SIMPLE:
+        return Result(NOT_APPLICABLE, "不是简易程序")
+    records = f.finals("simple_procedure_record")
+    if records:
+        return Result(SATISFIED, f"简易程序记录 {records[0].number} 已定稿")
+    if case.stage in PAST_DECISION:
+        return Result(VIOLATED, "已适用简易程序当场作出决定，但没有已定稿的简易程序记录")
+    return Result(PENDING, "当场作出决定须制作简易程序记录")
+
+
+@rule("enforcement.demand", "强制执行或申请法院强制执行前催告", "high", "enforcement_demand")
+def _demand(f):
+    enforced = f.finals("enforcement_record", "court_enforcement_application")
+    if not enforced:
+        return Result(NOT_APPLICABLE, "本案没有强制执行")
+    if f.finals("demand_notice"):
+        return Result(SATISFIED, "已制作催告书")
+    return Result(VIOLATED, f"已有《{doc_type(enforced[0].doc_type).title}》{enforced[0].number}，但没有已定稿的催告书")
 
 
 @rule("archive.deadline", "行政执法行为终结后按期立卷归档", "medium", "archive")

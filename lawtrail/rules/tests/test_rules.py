@@ -193,3 +193,74 @@ def test_bulk_evaluation_agrees_with_one_case_at_a_time(org004, tmp_path, django
         assert bulk[case.pk] == [(f.rule.id, f.status, f.result.message) for f in evaluate(case)]
     statuses = {rule: status for rule, status, _ in bulk[gappy.pk]}
     assert statuses["av.continuous"] == "violated"
+
+
+def test_investigation_record(org004):
+    org = org004
+    bare = step(org, org.open_case(), "approve_start")
+    assert verdict(bare, "investigation.record").status == "pending"
+    step(org, bare, "submit_review")
+    found = verdict(bare, "investigation.record")
+    assert found.status == "violated" and found.cite == "004 第十二条"
+    done = step(org, org.open_case(), "approve_start")
+    inquiry = final(org, done, "inquiry_record")
+    step(org, done, "submit_review")
+    found = verdict(done, "investigation.record")
+    assert found.status == "satisfied" and inquiry.number in found.result.message
+
+
+def test_rights_notice_before_a_penalty(org004):
+    org = org004
+    bare = org.open_case()  # a penalty case (the factory's default matter type)
+    for name in ("approve_start", "submit_review"):
+        step(org, bare, name)
+    assert verdict(bare, "decision.rights_notice").status == "pending"
+    step(org, bare, "decide")
+    found = verdict(bare, "decision.rights_notice")
+    assert found.status == "violated" and found.cite == "004 第十九条"
+    done = org.open_case()
+    step(org, done, "approve_start")
+    final(org, done, "rights_notice")
+    assert verdict(done, "decision.rights_notice").status == "satisfied"
+    assert verdict(org.open_case(matter_type="inspection"), "decision.rights_notice").status == "na"
+
+
+def test_head_approval_record(org004):
+    org = org004
+    bare = org.open_case()
+    for name in ("approve_start", "submit_review", "decide"):
+        step(org, bare, name)
+    found = verdict(bare, "decision.head_approval")
+    assert found.status == "violated" and found.cite == "004 第二十条"
+    done = org.open_case()
+    for name in ("approve_start", "submit_review"):
+        step(org, done, name)
+    final(org, done, "collective_discussion")
+    step(org, done, "decide")
+    assert verdict(done, "decision.head_approval").status == "satisfied"
+
+
+def test_simple_procedure_record(db):
+    org = Org("rs", profile="000")
+    bare = org.open_case(procedure=Procedure.SIMPLE)
+    assert verdict(bare, "simple.record").status == "pending"
+    step(org, bare, "simple_decide")
+    found = verdict(bare, "simple.record")
+    assert found.status == "violated" and found.cite == "000 第二十一条"
+    done = org.open_case(procedure=Procedure.SIMPLE)
+    final(org, done, "simple_procedure_record")
+    step(org, done, "simple_decide")
+    assert verdict(done, "simple.record").status == "satisfied"
+    assert verdict(org.open_case(), "simple.record").status == "na"  # general procedure
+
+
+def test_demand_before_enforcement(org004):
+    org = org004
+    case = org.open_case()
+    assert verdict(case, "enforcement.demand").status == "na"
+    enforcement = final(org, case, "enforcement_record")
+    found = verdict(case, "enforcement.demand")
+    assert found.status == "violated" and enforcement.number in found.result.message
+    assert found.cite == "004 第二十八、二十九条"
+    final(org, case, "demand_notice")
+    assert verdict(case, "enforcement.demand").status == "satisfied"
