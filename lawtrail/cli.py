@@ -41,6 +41,7 @@ def cmd_serve(args):
     if settings.PRODUCTION:
         call_command("collectstatic", interactive=False, verbosity=0)
     print(f"LawTrail 执法全过程记录系统: http://{args.host}:{args.port}/", flush=True)
+    _start_task_worker()
     argv = [
         "gunicorn", "lawtrail.wsgi:application",
         "--bind", f"{args.host}:{args.port}",
@@ -51,6 +52,27 @@ def cmd_serve(args):
 
     sys.argv = argv
     return run()
+
+
+def _start_task_worker():
+    """The embedded run's background worker (compliance re-evaluation), stopped with the server."""
+    import atexit
+    import subprocess
+
+    from django.conf import settings
+
+    if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
+        return
+    worker = subprocess.Popen([sys.executable, "-m", "lawtrail.cli", "manage", "db_worker", "--queue-name", "*"])
+
+    def stop():
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+    atexit.register(stop)
 
 
 def cmd_cases(args):

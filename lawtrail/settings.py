@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "lawtrail.core",
     "lawtrail.org",
     "lawtrail.ledger",
@@ -147,6 +149,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LAWTRAIL_STORAGE = os.environ.get("LAWTRAIL_STORAGE", f"file://{LAWTRAIL_HOME / 'blobs'}")
 LAWTRAIL_KEY_DIR = LAWTRAIL_HOME / "keys"
+
+# Background jobs (compliance re-evaluation) go through django-tasks with its database
+# backend: `lawtrail serve` starts one worker beside the web server; larger deployments run
+# `lawtrail manage db_worker` on as many machines as they like, all on the same database.
+TASKS = {"default": {"BACKEND": os.environ.get("LAWTRAIL_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # Origin line of signed ledger checkpoints (C2SP signed-note style).
 LAWTRAIL_LEDGER_ORIGIN = os.environ.get("LAWTRAIL_LEDGER_ORIGIN", "lawtrail.local/ledger")
 # `flush` wipes the append-only tables; only the test suite may do that.

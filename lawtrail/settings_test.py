@@ -9,3 +9,7 @@ os.environ.setdefault("LAWTRAIL_ALLOW_FLUSH", "true")
 from lawtrail.settings import *  # noqa: E402,F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Jobs run as soon as they are enqueued (after the commit that enqueues them); the test of
+# the database queue switches back to the real backend and runs a worker.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -1,12 +1,14 @@
 """Compliance findings: evaluate a case's rules and keep each change of verdict.
 
-Re-evaluation runs after every committed change of a case (the ledger announces each
-write) and on a schedule for deadlines passing (`lawtrail check --record`)."""
+Re-evaluation runs as a background job (django-tasks) after every committed change of a
+case (the ledger announces each write), and on a schedule for deadlines passing
+(`lawtrail check --record`)."""
 
 import logging
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from lawtrail.cases.models import Case
 from lawtrail.rules.engine import evaluate
@@ -41,24 +43,32 @@ def findings_refresh_all(now=None):
 
 
 def on_entry_appended(sender, entry, **kwargs):
-    """Re-evaluate a case once the transaction that changed it commits. Every entry asks;
-    the first callback to run takes all pending cases, the others find nothing left (and a
-    transaction that rolls back leaves its cases for the next commit to check, harmlessly)."""
+    """Re-evaluate a case in the background once the transaction that changed it commits.
+    Every entry asks; the first callback to run takes all pending cases, the others find
+    nothing left (a transaction that rolls back leaves its cases to the next commit)."""
     if not entry.scope.startswith("case:"):
         return
     pending = connection.__dict__.setdefault("_lawtrail_cases_to_check", set())
     pending.add(int(entry.scope.split(":", 1)[1]))
-    transaction.on_commit(_refresh_pending)
+    transaction.on_commit(_enqueue_pending)
 
 
-def _refresh_pending():
+def _enqueue_pending():
     pending = connection.__dict__.get("_lawtrail_cases_to_check")
     if not pending:
         return
-    case_ids = set(pending)
+    case_ids = sorted(pending)
     pending.clear()
+    try:
+        refresh_findings_task.enqueue(case_ids)
+    except Exception:  # the queue being down must not turn a committed write into an error page
+        logger.exception("could not queue the compliance re-evaluation of cases %s", case_ids)
+
+
+@task()
+def refresh_findings_task(case_ids):
+    """The background job: re-evaluate these cases and store what changed."""
+    changed = 0
     for case in Case.objects.filter(pk__in=case_ids).select_related("agency"):
-        try:
-            findings_refresh(case)
-        except Exception:  # a broken rule must not turn a committed write into an error page
-            logger.exception("compliance re-evaluation of case %s failed", case.pk)
+        changed += len(findings_refresh(case))
+    return changed

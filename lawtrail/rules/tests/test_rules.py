@@ -264,3 +264,18 @@ def test_demand_before_enforcement(org004):
     assert found.cite == "004 第二十八、二十九条"
     final(org, case, "demand_notice")
     assert verdict(case, "enforcement.demand").status == "satisfied"
+
+
+def test_re_evaluation_runs_as_a_background_job_on_the_database_queue(
+        org004, settings, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        case = org004.open_case()
+    assert DBTaskResult.objects.filter(status="READY").count() == 1  # queued, not yet run
+    assert not Finding.objects.filter(case=case).exists()
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    assert Finding.objects.get(case=case, rule_id="start.approval").status == "pending"
