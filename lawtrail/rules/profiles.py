@@ -5,6 +5,7 @@ it comes from; `cite: null` marks a parameter the regulation leaves open, with a
 note that says which default LawTrail applies.
 """
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -39,16 +40,54 @@ class Profile:
         return f"{self.id} {self.agency}《{self.title}》"
 
 
+# Every profile sets these parameter blocks; each block carries `cite` (an article of its own
+# regulation, "NNN 第X条") or `cite: null` with a `note` saying which default applies.
+REQUIRED_BLOCKS = (
+    "scope", "start.ex_officio_approval", "start.emergency", "start.complaint_decline_notice", "signature.refusal",
+    "service.mail_methods", "av.upload_deadline", "av.metadata", "av.continuous", "av_mandatory", "archive",
+    "decision_document", "service_proof", "investigation_record", "rights_notice", "head_approval",
+    "simple_procedure", "enforcement_demand",
+)
+CITE_FORM = re.compile(r"^(\d{3}) 第[一二三四五六七八九十、]+条$")
+
+
+class ProfileError(ValueError):
+    pass
+
+
+def validate(profile_id, data, name):
+    """Refuse a profile that misses a block, cites badly, or leaves a default unexplained."""
+    if str(data.get("id")) != profile_id:
+        raise ProfileError(f"{name}: declares id {data.get('id')}, expected {profile_id}")
+    for key in ("source", "agency", "title"):
+        if not data.get(key):
+            raise ProfileError(f"{name}: missing {key}")
+    for path in REQUIRED_BLOCKS:
+        node = data
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise ProfileError(f"{name}: missing parameter block {path}")
+            node = node[part]
+        if "cite" not in node:
+            raise ProfileError(f"{name}: {path} has no cite (use cite: null with a note)")
+        cite = node["cite"]
+        if cite is None and not node.get("note"):
+            raise ProfileError(f"{name}: {path} has cite: null but no note saying which default applies")
+        if cite is not None:
+            match = CITE_FORM.match(str(cite))
+            if match is None or match.group(1) != profile_id:
+                raise ProfileError(f"{name}: {path} cites {cite!r}, not an article of {profile_id}")
+
+
 @cache
 def profiles():
     loaded = {}
     for path in sorted(PROFILE_DIR.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        validate(path.stem, data, path.name)
         profile = Profile(
             id=str(data["id"]), source=data["source"], agency=data["agency"], title=data["title"], data=data
         )
-        if path.stem != profile.id:
-            raise ValueError(f"profile file {path.name} declares id {profile.id}")
         loaded[profile.id] = profile
     return loaded
 

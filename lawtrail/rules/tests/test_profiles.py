@@ -63,3 +63,27 @@ def test_the_committed_coverage_table_is_up_to_date():
     committed = Path(__file__).resolve().parents[3] / "docs" / "coverage.md"
     assert committed.read_text(encoding="utf-8").strip() == markdown(SHARED / "regulations").strip(), \
         "run: lawtrail profiles --coverage > docs/coverage.md"
+
+
+def test_the_five_profiles_load_and_validate():
+    assert sorted(profiles()) == ["000", "001", "002", "003", "004"]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d.pop("archive"), "missing parameter block archive"),
+    (lambda d: d["av"]["upload_deadline"].pop("cite"), "has no cite"),
+    (lambda d: d["archive"].update(cite=None, note=""), "no note saying which default applies"),
+    (lambda d: d["archive"].update(cite="003 第二十三条"), "not an article of 004"),
+    (lambda d: d["archive"].update(cite="第二十三条"), "not an article of 004"),
+    (lambda d: d.update(id="005"), "declares id 005"),
+])
+def test_a_broken_profile_is_refused_saying_what_is_wrong(change, message):
+    import copy
+
+    from lawtrail.rules.profiles import ProfileError, validate
+
+    data = copy.deepcopy(get_profile("004").data)
+    validate("004", data, "004.yaml")
+    change(data)
+    with pytest.raises(ProfileError, match=message):
+        validate("004", data, "004.yaml")
