@@ -216,28 +216,6 @@ def _digest_at(upload, offset):
     return digest
 
 
-def _load_sync_file_range():
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        call = libc.sync_file_range
-        call.argtypes = (ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint)
-        return call
-    except (OSError, AttributeError):
-        return None
-
-
-_sync_file_range = _load_sync_file_range()
-
-
-def _start_writeback(fd, offset, length):
-    """Ask Linux to start writing these bytes to disk now, without waiting (sync_file_range
-    with SYNC_FILE_RANGE_WRITE), so the fsync at the end of an upload has little left to do."""
-    if _sync_file_range is not None:
-        _sync_file_range(fd, offset, length, 2)
-
-
 class _Sink:
     """Writes and hashes received blocks in a second thread, so that the next block is read
     from the network while this one goes to disk (hashlib and file writes release the GIL)."""
@@ -252,10 +230,7 @@ class _Sink:
         while (data := self.queue.get()) is not None:
             if self.error is None:
                 try:
-                    start = self.part.tell()
                     self.part.write(data)
-                    self.part.flush()
-                    _start_writeback(self.part.fileno(), start, len(data))
                     for s in self.sums:
                         s.update(data)
                 except OSError as exc:
