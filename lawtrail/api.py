@@ -41,6 +41,12 @@ def unauthenticated(request, exc):
     return api.create_response(request, {"detail": "未登录或令牌无效"}, status=401)
 
 
+@api.exception_handler(OverflowError)
+def out_of_range(request, exc):
+    # A number larger than the database can hold (a guessed id, an absurd offset) names nothing.
+    return api.create_response(request, {"detail": "请求参数超出允许的范围"}, status=422)
+
+
 @api.exception_handler(ValidationError)
 def invalid_request(request, exc):
     return api.create_response(request, {"detail": "请求格式不正确", "errors": exc.errors}, status=422)

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from lawtrail.access.policy import case_for
@@ -144,8 +144,16 @@ def _officer(user, cert_no):
     return officer
 
 
+class Pages(LimitOffsetPagination):
+    """limit/offset within what a database can hold: an absurd number is a 422, not a crash."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=1000)
+        offset: int = Field(0, ge=0, le=2**62)
+
+
 @router.get("/cases", response=list[CaseOut], summary="案件列表")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_cases(request, q: str = "", stage: str = "", matter_type: str = "", source: str = "",
                procedure: str = "", department: int | None = None):
     return selectors.case_list(

@@ -1,7 +1,21 @@
 from django.contrib.auth.views import LogoutView
-from django.urls import path
+from django.urls import path, register_converter
 
 from lawtrail.web import media_views, views
+
+class IdConverter:
+    """A database id: at most 18 digits, so a guessed huge number is a 404, not a crash."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(IdConverter, "id")
 
 app_name = "web"
 urlpatterns = [
@@ -10,25 +24,25 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(), name="logout"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_create, name="case_create"),
-    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
-    path("cases/<int:pk>/steps/<slug:name>/", views.case_step, name="case_step"),
-    path("cases/<int:pk>/records/new/", views.record_create_view, name="record_create"),
-    path("cases/<int:pk>/records/<int:record_id>/", views.record_detail, name="record_detail"),
-    path("cases/<int:pk>/records/<int:record_id>/sign/<slug:slot>/", views.record_sign_view, name="record_sign"),
-    path("cases/<int:pk>/records/<int:record_id>/refuse/<slug:slot>/", views.record_refuse_view,
+    path("cases/<id:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<id:pk>/steps/<slug:name>/", views.case_step, name="case_step"),
+    path("cases/<id:pk>/records/new/", views.record_create_view, name="record_create"),
+    path("cases/<id:pk>/records/<id:record_id>/", views.record_detail, name="record_detail"),
+    path("cases/<id:pk>/records/<id:record_id>/sign/<slug:slot>/", views.record_sign_view, name="record_sign"),
+    path("cases/<id:pk>/records/<id:record_id>/refuse/<slug:slot>/", views.record_refuse_view,
          name="record_refuse"),
-    path("cases/<int:pk>/records/<int:record_id>/finalise/", views.record_finalise_view, name="record_finalise"),
-    path("cases/<int:pk>/records/<int:record_id>/correct/", views.record_correct_view, name="record_correct"),
-    path("cases/<int:pk>/records/<int:record_id>/pdf/", views.record_pdf, name="record_pdf"),
-    path("cases/<int:pk>/records/<int:record_id>/attachments/", views.record_attach_view, name="record_attach"),
-    path("cases/<int:pk>/records/<int:record_id>/attachments/<int:attachment_id>/", views.record_attachment,
+    path("cases/<id:pk>/records/<id:record_id>/finalise/", views.record_finalise_view, name="record_finalise"),
+    path("cases/<id:pk>/records/<id:record_id>/correct/", views.record_correct_view, name="record_correct"),
+    path("cases/<id:pk>/records/<id:record_id>/pdf/", views.record_pdf, name="record_pdf"),
+    path("cases/<id:pk>/records/<id:record_id>/attachments/", views.record_attach_view, name="record_attach"),
+    path("cases/<id:pk>/records/<id:record_id>/attachments/<id:attachment_id>/", views.record_attachment,
          name="record_attachment"),
-    path("cases/<int:pk>/recordings/<int:recording_id>/", media_views.recording_detail, name="recording_detail"),
-    path("cases/<int:pk>/recordings/<int:recording_id>/download/", media_views.recording_download,
+    path("cases/<id:pk>/recordings/<id:recording_id>/", media_views.recording_detail, name="recording_detail"),
+    path("cases/<id:pk>/recordings/<id:recording_id>/download/", media_views.recording_download,
          name="recording_download"),
-    path("cases/<int:pk>/recordings/<int:recording_id>/explanation/", media_views.recording_explanation_view,
+    path("cases/<id:pk>/recordings/<id:recording_id>/explanation/", media_views.recording_explanation_view,
          name="recording_explanation"),
-    path("cases/<int:pk>/gaps/", media_views.gap_explain_view, name="gap_explain"),
+    path("cases/<id:pk>/gaps/", media_views.gap_explain_view, name="gap_explain"),
     path("ledger/", views.ledger, name="ledger"),
     path("ledger/checkpoint/", views.ledger_sign, name="ledger_sign"),
 ]

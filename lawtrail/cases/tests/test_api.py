@@ -109,3 +109,14 @@ def test_inclusion_proofs_are_scoped_like_their_case(org, other_org, head_client
     their_entry = Entry.objects.filter(scope=theirs.scope).first().seq
     assert head_client.get(f"/api/ledger/proof/{their_entry}").status_code == 404
     assert head_client.get("/api/ledger/checkpoint").status_code == 200
+
+
+def test_numbers_beyond_the_database_are_refused_with_a_message(org):
+    from django.test import Client
+
+    from lawtrail.org.services import token_create
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_create(actor=None, username=org.head.username)}")
+    response = client.get("/api/cases", {"offset": 10**30, "limit": 10})
+    assert response.status_code == 422 and response.json()["detail"] == "请求格式不正确"
+    assert client.get(f"/api/cases/{10**30}").status_code in (404, 422)

@@ -145,3 +145,9 @@ def test_the_form_offers_only_officers_who_may_act_today(org):
     lapsed = org.officer("证件过期者", valid_until=timezone.localdate() - datetime.timedelta(days=1))
     page = client_for(org.officer_users[0]).get(reverse("web:case_create")).content.decode()
     assert org.officers[0].name in page and lapsed.name not in page
+
+
+def test_a_guessed_huge_id_is_a_404_not_a_crash(org):
+    client = client_for(org.head)
+    assert client.get("/cases/99999999999999999999999999/").status_code == 404
+    assert client.get("/cases/1/records/99999999999999999999999999/").status_code == 404
