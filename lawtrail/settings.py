@@ -6,6 +6,7 @@ Production mode (LAWTRAIL_PRODUCTION=true) turns on the HTTPS-only settings that
 `manage.py check --deploy` asks for.
 """
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "django_tasks",
+    "axes",
+    "csp",
     "django_tasks_db",
     "lawtrail.core",
     "lawtrail.org",
@@ -80,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lawtrail.urls"
@@ -116,6 +121,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 AUTH_USER_MODEL = "org.User"
+# Passwords are hashed with Argon2; repeated failures lock the account for a while (django-axes).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+# Locked by account, whatever the address: a government office often reaches the server
+# through one NAT address, so locking by IP would lock the whole office out (hence axes.W006
+# is silenced on purpose).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_TEMPLATE = "web/locked.html"
+AXES_RESET_ON_SUCCESS = True
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -160,12 +180,31 @@ LAWTRAIL_LEDGER_ORIGIN = os.environ.get("LAWTRAIL_LEDGER_ORIGIN", "lawtrail.loca
 # `flush` wipes the append-only tables; only the test suite may do that.
 LAWTRAIL_ALLOW_FLUSH = envbool("LAWTRAIL_ALLOW_FLUSH", False)
 
-SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
+# Idle timeout: a session unused for 30 minutes ends (every request renews it).
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content Security Policy: scripts only from this server (no inline scripts anywhere);
+# inline style attributes are allowed for the time line's positions.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/docs"],  # the OpenAPI explorer loads its assets from a CDN
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)

@@ -90,3 +90,30 @@ def token_user(token):
     if found is None or not found.user.is_active:
         return None
     return found.user
+
+
+def _client(request):
+    if request is None:
+        return "未知来源"
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
+    return forwarded or request.META.get("REMOTE_ADDR", "未知来源")
+
+
+@transaction.atomic
+def login_recorded(sender, request, user, **kwargs):
+    """Login history: every sign-in is a ledger entry, with where it came from."""
+    ledger_append(actor=user, action="user.login", obj=user, reason=f"登录（来自 {_client(request)}）")
+
+
+@transaction.atomic
+def logout_recorded(sender, request, user, **kwargs):
+    if user is not None:
+        ledger_append(actor=user, action="user.logout", obj=user, reason=f"退出（来自 {_client(request)}）")
+
+
+@transaction.atomic
+def login_failure_recorded(sender, credentials, request=None, **kwargs):
+    """A failed sign-in is recorded too (the password never is)."""
+    username = str(credentials.get("username", ""))[:150]
+    ledger_append(actor=None, action="user.login_failed",
+                  reason=f"登录失败：{username}（来自 {_client(request)}）")

@@ -151,3 +151,34 @@ def test_a_guessed_huge_id_is_a_404_not_a_crash(org):
     client = client_for(org.head)
     assert client.get("/cases/99999999999999999999999999/").status_code == 404
     assert client.get("/cases/1/records/99999999999999999999999999/").status_code == 404
+
+
+def test_repeated_wrong_passwords_lock_the_account_and_every_attempt_is_recorded(org):
+    from lawtrail.ledger.models import Entry
+
+    client = Client()
+    for _ in range(5):
+        response = client.post(reverse("web:login"), {"username": org.head.username, "password": "wrong"})
+    assert Entry.objects.filter(action="user.login_failed", reason__contains=org.head.username).count() == 5
+    response = client.post(reverse("web:login"), {"username": org.head.username, "password": PASSWORD})
+    assert response.status_code == 429 and "账号已暂时锁定" in response.content.decode()
+    assert "15分后再试" in response.content.decode()
+    other = Client().post(reverse("web:login"), {"username": org.officer_users[0].username, "password": PASSWORD})
+    assert other.status_code == 302  # only that account is locked
+    assert Entry.objects.filter(action="user.login", object_id=str(org.officer_users[0].pk)).exists()
+
+
+def test_pages_carry_a_content_security_policy_and_the_session_times_out_when_idle(org, settings):
+    response = client_for(org.head).get(reverse("web:home"))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "unsafe-eval" not in policy
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def test_passwords_are_hashed_with_argon2(db, settings):
+    from lawtrail.settings import PASSWORD_HASHERS
+
+    settings.PASSWORD_HASHERS = PASSWORD_HASHERS  # the suite itself uses a fast hasher
+    user = user_create(actor=None, username="argon.user", password="Strong@Pass-2026", full_name="测试",
+                       role=Role.ADMIN, reason="测试")
+    assert user.password.startswith("argon2$") and user.check_password("Strong@Pass-2026")
