@@ -4,6 +4,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from lawtrail.access.policy import case_for
+from lawtrail.access.services import access_logged
 from lawtrail.cases import selectors, services
 from lawtrail.cases.enums import Confidentiality, OfficerRole, Procedure
 from lawtrail.core.errors import InvalidInput
@@ -164,7 +165,10 @@ def list_cases(request, q: str = "", stage: str = "", matter_type: str = "", sou
 
 @router.get("/cases/{case_id}", response=CaseDetailOut, summary="案件详情")
 def get_case(request, case_id: int):
-    return case_for(request.user, case_id)
+    case = case_for(request.user, case_id)
+    access_logged(actor=request.user, action="case.view", obj=case, scope=case.scope,
+                  what=f"查看案件 {case.case_no}", request=request)
+    return case
 
 
 @router.post("/cases", response={201: CaseDetailOut}, summary="登记案件")

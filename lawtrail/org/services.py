@@ -6,6 +6,7 @@ import secrets
 from django.db import transaction
 
 from lawtrail.core.errors import Conflict, InvalidInput, NotFound
+from lawtrail.access.services import client_address
 from lawtrail.ledger.services import ledger_append
 from lawtrail.org.enums import DepartmentKind, Role
 from lawtrail.org.models import Agency, ApiToken, Department, Officer, User
@@ -92,23 +93,16 @@ def token_user(token):
     return found.user
 
 
-def _client(request):
-    if request is None:
-        return "未知来源"
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
-    return forwarded or request.META.get("REMOTE_ADDR", "未知来源")
-
-
 @transaction.atomic
 def login_recorded(sender, request, user, **kwargs):
     """Login history: every sign-in is a ledger entry, with where it came from."""
-    ledger_append(actor=user, action="user.login", obj=user, reason=f"登录（来自 {_client(request)}）")
+    ledger_append(actor=user, action="user.login", obj=user, reason=f"登录（来自 {client_address(request)}）")
 
 
 @transaction.atomic
 def logout_recorded(sender, request, user, **kwargs):
     if user is not None:
-        ledger_append(actor=user, action="user.logout", obj=user, reason=f"退出（来自 {_client(request)}）")
+        ledger_append(actor=user, action="user.logout", obj=user, reason=f"退出（来自 {client_address(request)}）")
 
 
 @transaction.atomic
@@ -116,4 +110,4 @@ def login_failure_recorded(sender, credentials, request=None, **kwargs):
     """A failed sign-in is recorded too (the password never is)."""
     username = str(credentials.get("username", ""))[:150]
     ledger_append(actor=None, action="user.login_failed",
-                  reason=f"登录失败：{username}（来自 {_client(request)}）")
+                  reason=f"登录失败：{username}（来自 {client_address(request)}）")

@@ -6,6 +6,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from lawtrail.access.policy import case_for
+from lawtrail.access.services import access_logged
 from lawtrail.core.errors import InvalidInput, NotFound
 from lawtrail.media.http import blob_download
 from lawtrail.org.models import Officer
@@ -167,7 +168,10 @@ def create_record(request, case_id: int, payload: RecordIn):
 
 @router.get("/cases/{case_id}/records/{record_id}", response=RecordDetailOut, summary="文书详情")
 def get_record(request, case_id: int, record_id: int):
-    return _record(request, case_id, record_id)
+    record = _record(request, case_id, record_id)
+    access_logged(actor=request.user, action="record.view", obj=record, scope=record.case.scope,
+                  what=f"查看《{record.title}》{record.number}", request=request)
+    return record
 
 
 @router.put("/cases/{case_id}/records/{record_id}", response=RecordDetailOut, summary="修改草稿")

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks import task
 
+from lawtrail.access.services import is_access
 from lawtrail.cases.models import Case
 from lawtrail.rules.engine import evaluate
 from lawtrail.rules.models import Finding
@@ -46,7 +47,7 @@ def on_entry_appended(sender, entry, **kwargs):
     """Re-evaluate a case in the background once the transaction that changed it commits.
     Every entry asks; the first callback to run takes all pending cases, the others find
     nothing left (a transaction that rolls back leaves its cases to the next commit)."""
-    if not entry.scope.startswith("case:"):
+    if not entry.scope.startswith("case:") or is_access(entry.action):
         return
     pending = connection.__dict__.setdefault("_lawtrail_cases_to_check", set())
     pending.add(int(entry.scope.split(":", 1)[1]))

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path, register_converter
 
-from lawtrail.web import media_views, views
+from lawtrail.web import audit_views, media_views, views
 
 class IdConverter:
     """A database id: at most 18 digits, so a guessed huge number is a 404, not a crash."""
@@ -43,6 +43,7 @@ urlpatterns = [
     path("cases/<id:pk>/recordings/<id:recording_id>/explanation/", media_views.recording_explanation_view,
          name="recording_explanation"),
     path("cases/<id:pk>/gaps/", media_views.gap_explain_view, name="gap_explain"),
+    path("audit/", audit_views.audit, name="audit"),
     path("ledger/", views.ledger, name="ledger"),
     path("ledger/checkpoint/", views.ledger_sign, name="ledger_sign"),
 ]

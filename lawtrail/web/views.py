@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from lawtrail.access.policy import case_for
+from lawtrail.access.services import access_logged
 from lawtrail.cases import selectors, workflow
 from lawtrail.cases.enums import STAGE_ORDER, MatterType, Procedure, Source, Stage
 from lawtrail.cases.services import case_open, case_transition
@@ -70,6 +71,9 @@ def case_list(request):
 @not_found_as_404
 def case_detail(request, pk):
     case = case_for(request.user, pk)
+    if request.method == "GET":
+        access_logged(actor=request.user, action="case.view", obj=case, scope=case.scope,
+                      what=f"查看案件 {case.case_no}", request=request)
     profile = get_profile(case.agency.profile)
     steps = selectors.available_transitions(case, request.user)
     reached = {t.to_stage: t for t in case.transitions.all()}
@@ -185,6 +189,9 @@ def record_create_view(request, pk):
 @not_found_as_404
 def record_detail(request, pk, record_id):
     record = _record(request, pk, record_id)
+    if request.method == "GET":
+        access_logged(actor=request.user, action="record.view", obj=record, scope=record.case.scope,
+                      what=f"查看《{record.title}》{record.number}", request=request)
     spec = doc_type(record.doc_type)
     form = RecordForm(request.POST or None, doc_type=spec, record_data=record.data)
     if request.method == "POST" and not record.is_final:

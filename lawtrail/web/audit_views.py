@@ -1,0 +1,65 @@
+"""调阅记录: who has seen this, and what did this user look at — on screen and as CSV."""
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from lawtrail.access.selectors import accessed_by, access_entries, who_accessed
+from lawtrail.org.enums import Role
+from lawtrail.org.models import User
+
+AUDITORS = (Role.HEAD, Role.SUPERVISOR)
+OBJECT_TYPES = {"case": ("cases.case", "案件"), "record": ("records.record", "执法文书"),
+                "recording": ("media.recording", "音像记录")}
+ACTION_LABELS = {"view": "查看", "play": "播放", "download": "下载", "attachment_download": "下载附件",
+                 "export": "导出"}
+
+
+@login_required
+def audit(request):
+    if request.user.role not in AUDITORS:
+        return render(request, "web/forbidden.html", {"message": "只有负责人和法制监督人员可以查询调阅记录"}, status=403)
+    kind = request.GET.get("kind", "")
+    object_id = request.GET.get("object_id", "").strip()
+    username = request.GET.get("username", "").strip()
+    question, entries, error = "", None, ""
+    if kind in OBJECT_TYPES and object_id:
+        if not object_id.isdigit():
+            error = "编号须为数字"
+        else:
+            entries = who_accessed(request.user, OBJECT_TYPES[kind][0], object_id)
+            question = f"谁调阅过{OBJECT_TYPES[kind][1]} {object_id}"
+    elif username:
+        user = User.objects.filter(username=username, agency_id=request.user.agency_id).first()
+        if user is None:
+            error = f"本机关没有用户 {username}"
+        else:
+            entries = accessed_by(request.user, user)
+            question = f"{user.display_name}（{user.username}）调阅过什么"
+    else:
+        entries = access_entries(request.user)[:200]
+        question = "最近的调阅记录"
+    rows = [] if entries is None else [
+        {"seq": e.seq, "time": timezone.localtime(e.time), "actor": e.actor,
+         "action": ACTION_LABELS.get(e.action.rsplit(".", 1)[-1], e.action), "object": f"{e.object_type}:{e.object_id}",
+         "reason": e.reason} for e in entries[:5000]]
+    if request.GET.get("format") == "csv" and not error:
+        return _csv(rows, question)
+    return render(request, "web/audit.html", {"rows": rows, "question": question, "error": error,
+                                              "kinds": [(k, v[1]) for k, v in OBJECT_TYPES.items()]})
+
+
+def _csv(rows, question):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''access-log.csv"
+    response.write("\ufeff")  # so that Excel opens the Chinese text correctly
+    writer = csv.writer(response)
+    writer.writerow([question])
+    writer.writerow(["账本序号", "时间", "调阅人", "方式", "对象", "说明"])
+    for r in rows:
+        writer.writerow([r["seq"], r["time"].strftime("%Y-%m-%d %H:%M:%S"), r["actor"], r["action"], r["object"],
+                         r["reason"]])
+    return response
