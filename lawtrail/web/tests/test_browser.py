@@ -4,6 +4,7 @@ import hashlib
 import subprocess
 
 import pytest
+from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 
 from lawtrail.org.enums import Role
@@ -29,6 +30,9 @@ def browser(monkeypatch):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
+        # ORM calls made by the test while Playwright's event loop runs get their own
+        # database connections; close them here, or PostgreSQL cannot drop the test database.
+        connections.close_all()
         browser.close()
 
 
