@@ -25,7 +25,7 @@ from lawtrail.records.catalog import catalog, doc_type
 from lawtrail.records.models import SignMethod
 from lawtrail.rules.engine import SEVERITY_LABELS, STATUS_LABELS, evaluate
 from lawtrail.rules.profiles import get_profile
-from lawtrail.rules.selectors import finding_history
+from lawtrail.rules.selectors import finding_history, open_violations_in
 
 CHECKLIST_ORDER = {"violated": 0, "pending": 1, "satisfied": 2, "na": 3}
 from lawtrail.web.forms import CaseForm
@@ -49,6 +49,9 @@ def home(request):
     cases = selectors.case_list(user)
     context["stage_counts"] = [(stage, cases.filter(stage=stage).count()) for stage in STAGE_ORDER]
     context["overdue"] = [c for c in cases.filter(emergency=True) if c.emergency_overdue]
+    if user.role in (Role.HEAD, Role.SUPERVISOR, Role.OFFICER):
+        context["violations"] = open_violations_in(cases)
+        context["severity_labels"] = SEVERITY_LABELS
     return render(request, "web/home.html", context)
 
 

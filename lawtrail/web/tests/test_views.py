@@ -182,3 +182,14 @@ def test_passwords_are_hashed_with_argon2(db, settings):
     user = user_create(actor=None, username="argon.user", password="Strong@Pass-2026", full_name="测试",
                        role=Role.ADMIN, reason="测试")
     assert user.password.startswith("argon2$") and user.check_password("Strong@Pass-2026")
+
+
+def test_the_home_page_shows_open_violations_across_the_agency(org, django_capture_on_commit_callbacks):
+    from lawtrail.cases.services import case_transition
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case = org.open_case()
+        case_transition(actor=org.head, case=case, name="approve_start", reason="同意")  # without the form
+    page = client_for(org.users[Role.SUPERVISOR]).get(reverse("web:home")).content.decode()
+    assert "待纠正的违规事项（1）" in page and case.case_no in page and "没有已定稿的立案" in page
+    assert "003 第九条" in page
