@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import ric, uscc
 
+from lawtrail.archive.services import casefile_assemble
 from lawtrail.cases.enums import Confidentiality, IdType, MatterType, OfficerRole, PartyKind, Procedure, Source
 from lawtrail.cases.services import case_open, case_transition
 from lawtrail.ledger.services import ledger_checkpoint
@@ -170,6 +171,8 @@ def load_demo(stdout=None):
             case = case_open(actor=users["officer1"], department=depts[0], officers=team, title=title, **plan)
             _records(case, users, steps)
             for who, step, reason, *data in steps:
+                if step == "archive":
+                    casefile_assemble(actor=users[who], case=case, notes="文书齐全，音像记录以存储位置载明")
                 case_transition(actor=users[who], case=case, name=step, reason=reason,
                                 data=data[0] if data else None)
         accounts["agencies"][name] = [(u.username, u.get_role_display(), u.full_name) for u in users.values()]

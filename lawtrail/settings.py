@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "lawtrail.cases",
     "lawtrail.records",
     "lawtrail.media",
+    "lawtrail.archive",
     "lawtrail.web",
 ]
 
@@ -170,6 +171,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LAWTRAIL_STORAGE = os.environ.get("LAWTRAIL_STORAGE", f"file://{LAWTRAIL_HOME / 'blobs'}")
 LAWTRAIL_KEY_DIR = LAWTRAIL_HOME / "keys"
+# 国密: agencies (by code, comma-separated, or *) whose packages also carry SM3 digests.
+LAWTRAIL_SM3_AGENCIES = frozenset(filter(None, os.environ.get("LAWTRAIL_SM3_AGENCIES", "").replace(" ", "").split(",")))
 
 # Background jobs (compliance re-evaluation) go through django-tasks with its database
 # backend: `lawtrail serve` starts one worker beside the web server; larger deployments run

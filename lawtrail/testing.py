@@ -74,6 +74,39 @@ class Org:
         return case_open(actor=actor or self.officer_users[0], department=self.department, officers=team,
                          parties=[person_party() for _ in range(parties)], **{**defaults, **fields})
 
+    def final_record(self, case, code, **data):
+        """A finalised record of that type, filled in and signed by the right people."""
+        from lawtrail.records.catalog import doc_type
+        from lawtrail.records.services import record_create, record_finalise
+
+        record = record_create(actor=self.officer_users[0], case=case, doc_type_code=code,
+                               data={**complete_data(doc_type(code)), **data})
+        sign_all(self, record)
+        return record_finalise(actor=self.officer_users[0], record=record)
+
+    def step(self, case, name, reason="依法办理"):
+        from lawtrail.cases.services import case_transition
+
+        actor = (self.head if name in ("approve_start", "decide", "approve_emergency") else
+                 self.users[Role.ARCHIVIST] if name == "archive" else self.officer_users[0])
+        case_transition(actor=actor, case=case, name=name, reason=reason)
+        case.refresh_from_db()
+        return case
+
+    def conclude(self, case):
+        """Carry a general-procedure case from its start to 待归档."""
+        for name in ("approve_start", "submit_review", "decide", "conclude"):
+            self.step(case, name)
+        return case
+
+    def archive(self, case, notes=""):
+        """Assemble the case file and accept it into the archive (the case must be 待归档
+        and have at least one finalised record)."""
+        from lawtrail.archive.services import casefile_assemble
+
+        casefile_assemble(actor=self.users[Role.ARCHIVIST], case=case, notes=notes)
+        return self.step(case, "archive")
+
 
 def behind_the_ledger(sql, params=(), tables=("ledger_entry",)):
     """Run raw SQL with the append-only triggers lifted: how an attacker with database

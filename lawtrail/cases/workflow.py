@@ -118,6 +118,12 @@ def start_emergency(case, actor, now, reason):
     case.approval_due_at = now + timedelta(hours=hours)
 
 
+def case_file_assembled(case, data):
+    from lawtrail.archive.selectors import case_file_problem
+
+    return case_file_problem(case)
+
+
 def decide(case, actor, now, reason):
     case.decided_at = now
 
@@ -181,8 +187,8 @@ TRANSITIONS = {
                    guards=(start_approved,), effects=(decide,), reason_label="负责人意见"),
         Transition("conclude", "执行完毕，结案", (Stage.EXECUTION,), Stage.ARCHIVING, OFFICERS | HEADS,
                    effects=(end,), reason_label="结案说明"),
-        Transition("archive", "立卷归档", (Stage.ARCHIVING,), Stage.ARCHIVED, frozenset({Role.ARCHIVIST}),
-                   effects=(archive,), reason_label="归档说明", reason_required=False),
+        Transition("archive", "接收归档", (Stage.ARCHIVING,), Stage.ARCHIVED, frozenset({Role.ARCHIVIST}),
+                   guards=(case_file_assembled,), effects=(archive,), reason_label="归档说明", reason_required=False),
     )
 }
 

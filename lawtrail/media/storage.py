@@ -1,6 +1,7 @@
 """Content-addressed blob storage: every file is kept under its SHA-256, written once.
 
-One small interface (`put`, `adopt`, `open`, `iter_range`, `exists`, `size`) so that the
+One small interface (`put`, `adopt`, `open`, `iter_range`, `exists`, `size`, `location`,
+and `delete`, which only an approved retention disposal calls) so that the
 local disk of the embedded run and an S3-compatible store in a larger deployment
 (`LAWTRAIL_STORAGE=s3://bucket/prefix`, with the usual `AWS_*` variables and
 `AWS_ENDPOINT_URL`) are interchangeable. A blob is hashed while it streams in, and an
@@ -30,6 +31,14 @@ class LocalBlobStore:
 
     def exists(self, sha256):
         return self.path(sha256).exists()
+
+    def location(self, sha256):
+        """Where the file lives, as written into a case file's catalog."""
+        return self.path(sha256).as_uri()
+
+    def delete(self, sha256):
+        """Remove a blob. Only retention disposal, after a head's approval, calls this."""
+        self.path(sha256).unlink(missing_ok=True)
 
     def size(self, sha256):
         return self.path(sha256).stat().st_size
@@ -138,6 +147,12 @@ class S3BlobStore:
 
     def exists(self, sha256):
         return self._head(sha256) is not None
+
+    def location(self, sha256):
+        return f"s3://{self.bucket}/{self.key(sha256)}"
+
+    def delete(self, sha256):
+        self.client.delete_object(Bucket=self.bucket, Key=self.key(sha256))
 
     def size(self, sha256):
         head = self._head(sha256)

@@ -35,6 +35,9 @@ def _cites(node, path=()):
                 yield ".".join(path), value
             else:
                 yield from _cites(value, path + (key,))
+    elif isinstance(node, list):
+        for value in node:
+            yield from _cites(value, path)
 
 
 def coverage(regulations_dir):

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from lawtrail.archive.services import casefile_assemble
 from lawtrail.cases import workflow
 from lawtrail.cases.enums import Procedure, Source, Stage
 from lawtrail.cases.models import Case
@@ -36,6 +37,10 @@ def test_a_general_case_walks_every_stage_to_the_archive(org):
     assert case.stage == Stage.EXECUTION and case.decided_at
     case = step(case, officer, "conclude")
     assert case.stage == Stage.ARCHIVING and case.ended_at
+    with pytest.raises(InvalidInput, match="尚未组卷"):
+        step(case, archivist, "archive", "")
+    org.final_record(case, "closing_report")
+    casefile_assemble(actor=archivist, case=case)
     case = step(case, archivist, "archive", "")
     assert case.stage == Stage.ARCHIVED and case.archived_at
     names = list(case.transitions.values_list("name", flat=True))

@@ -157,6 +157,10 @@ def test_a_case_is_carried_from_start_to_archive_with_its_documents_through_the_
             r = post(officer, f"{base}/{record['id']}/finalise")
             assert r.status_code == 200, (code, r.content)
             made.append((code, r.json()["number"]))
+        if step == "archive":
+            r = post(clients["archivist"], f"/api/cases/{case.pk}/case-file", {"notes": "案卷齐全"})
+            assert r.status_code == 201, r.content
+            assert [x["number"] for x in r.json()["catalog"]] == [number for _, number in made]
         r = post(clients[who], f"/api/cases/{case.pk}/transitions", {"name": step, "reason": "依法办理"})
         assert r.status_code == 201, (step, r.content)
     assert officer.get(f"/api/cases/{case.pk}").json()["stage"] == "archived"

@@ -153,7 +153,8 @@ def test_archive_deadline(org004):
     assert found.status == "pending" and found.result.due == case.ended_at + datetime.timedelta(days=20)
     late = verdict(case, "archive.deadline", now=case.ended_at + datetime.timedelta(days=21))
     assert late.status == "violated" and late.cite == "004 第三十二条"
-    step(org, case, "archive")
+    org.final_record(case, "closing_report")
+    org.archive(case)
     assert verdict(case, "archive.deadline").status == "satisfied"
     assert verdict(Org("r2", profile="002").open_case(), "archive.deadline").status == "na"
 

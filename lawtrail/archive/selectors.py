@@ -1,0 +1,73 @@
+"""Reads for the archive: the case file's catalog, retention of a case's items, holds."""
+
+import io
+
+from pypdf import PdfReader
+
+from lawtrail.archive.models import CaseFile, DecisionStatus, DisposalRequest, LegalHold
+from lawtrail.archive.retention import case_facts, record_retention, recording_retention
+from lawtrail.media.storage import blob_store
+from lawtrail.records.models import RecordStatus
+
+
+def disposed_hashes(case):
+    """The stored files of this case whose content was disposed of (approved requests)."""
+    return set(DisposalRequest.objects.filter(case=case, status=DecisionStatus.APPROVED)
+               .values_list("sha256", flat=True))
+
+
+def active_holds(case):
+    return LegalHold.objects.filter(case=case, released_at__isnull=True)
+
+
+def latest_case_file(case):
+    return CaseFile.objects.filter(case=case).order_by("-version").first()
+
+
+def file_records(case):
+    """The documents that go into the case file: finalised, current versions, in time order
+    (a corrected version replaces the one it corrects; the old one stays in the system)."""
+    return list(case.records.filter(status=RecordStatus.FINAL, correction__isnull=True)
+                .order_by("finalised_at", "id"))
+
+
+def case_file_problem(case):
+    """Why the case cannot be accepted into the archive as assembled, or None."""
+    case_file = latest_case_file(case)
+    if case_file is None:
+        return "尚未组卷，请先生成案卷（卷内目录和备考表）"
+    if case_file.record_ids != [r.pk for r in file_records(case)]:
+        return f"组卷（第 {case_file.version} 版）后文书有变化，请重新组卷"
+    return None
+
+
+def pdf_pages(sha256):
+    with blob_store().open(sha256) as f:
+        return len(PdfReader(io.BytesIO(f.read())).pages)
+
+
+def evidence_notes(case):
+    """sha256 of a recording -> the 视听资料文字说明 that describes it."""
+    notes = {}
+    for record in case.records.filter(doc_type="av_evidence_note", status=RecordStatus.FINAL):
+        sha256 = (record.data or {}).get("sha256", "").strip().lower()
+        if sha256:
+            notes[sha256] = record
+    return notes
+
+
+def retention_rows(case):
+    """Every record and recording of the case with its retention, for the archive page."""
+    facts = case_facts(case)
+    disposed = disposed_hashes(case)
+    pending = set(DisposalRequest.objects.filter(case=case, status=DecisionStatus.PENDING)
+                  .values_list("sha256", flat=True))
+    rows = []
+    for record in file_records(case):
+        rows.append({"kind": "文书", "label": f"《{record.title}》{record.number}", "object": record,
+                     "retention": record_retention(record, facts), "disposed": False, "requested": False})
+    for recording in case.recordings.select_related("case__agency"):
+        rows.append({"kind": recording.get_kind_display(), "label": recording.filename, "object": recording,
+                     "retention": recording_retention(recording, facts),
+                     "disposed": recording.sha256 in disposed, "requested": recording.sha256 in pending})
+    return rows

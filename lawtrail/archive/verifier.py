@@ -1,0 +1,396 @@
+#!/usr/bin/env python3
+"""LawTrail 证据包校验程序 (package verifier).
+
+Runs on any Python 3.8 or later with the standard library only, offline, so that a
+court, a review body or an archive can check an exported package without LawTrail:
+
+    python3 verify.py [PACKAGE_DIRECTORY] [--json]
+
+It checks, and names every item that fails:
+1. the BagIt bag (RFC 8493): every payload file is listed in the manifests with the
+   right SHA-256 (and SM3 where present and this Python supports it), nothing is
+   missing or extra, Payload-Oxum and the tag manifest agree;
+2. the checkpoint: its Ed25519 signature over the signed note, with the public key
+   shipped in the package, and that the note names the tree size and root;
+3. every ledger entry: its canonical bytes hash to its entry hash, and its RFC 9162
+   Merkle inclusion proof leads to the signed root;
+4. every object and file: the object's content hashes to the object hash that its
+   ledger entry recorded, and each file hashes to the SHA-256 the object names.
+
+Exit status 0 when everything verifies, 1 otherwise. This file is shipped verbatim
+inside every package; LawTrail's own tests run it on packages they tamper with.
+"""
+
+import base64
+import hashlib
+import json
+import os
+import sys
+
+CHUNK = 4 * 1024 * 1024
+ENTRY_FIELDS = ("seq", "time", "actor", "action", "object_type", "object_id",
+                "object_hash", "scope", "reason", "prev_hash")
+
+
+# --- canonical JSON (the form LawTrail hashes; RFC 8785 for these value types) -----
+
+def canonical(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def sha256_hex(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- RFC 9162 Merkle tree ------------------------------------------------------------
+
+def leaf_hash(data):
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def root_from_inclusion_proof(index, size, leaf, proof):
+    """RFC 9162 section 2.1.3.2: the root that an inclusion proof leads to."""
+    if index >= size:
+        raise ValueError("leaf index beyond tree size")
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            raise ValueError("inclusion proof too long")
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise ValueError("inclusion proof too short")
+    return r
+
+
+# --- Ed25519 signature verification (RFC 8032 section 5.1.7) ---------------------------
+
+_P = 2 ** 255 - 19
+_L = 2 ** 252 + 27742317777372353535851937790883648493
+_D = -121665 * pow(121666, _P - 2, _P) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+
+
+def _recover_x(y, sign):
+    if y >= _P:
+        return None
+    x2 = (y * y - 1) * pow(_D * y * y + 1, _P - 2, _P) % _P
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (_P + 3) // 8, _P)
+    if (x * x - x2) % _P:
+        x = x * _SQRT_M1 % _P
+    if (x * x - x2) % _P:
+        return None
+    if x & 1 != sign:
+        x = _P - x
+    return x
+
+
+def _point_add(p, q):
+    # Extended twisted Edwards coordinates (X, Y, Z, T) with a = -1.
+    a = (p[1] - p[0]) * (q[1] - q[0]) % _P
+    b = (p[1] + p[0]) * (q[1] + q[0]) % _P
+    c = 2 * p[3] * q[3] * _D % _P
+    d = 2 * p[2] * q[2] % _P
+    e, f, g, h = b - a, d - c, d + c, b + a
+    return (e * f % _P, g * h % _P, f * g % _P, e * h % _P)
+
+
+def _scalar_mult(s, p):
+    q = (0, 1, 1, 0)
+    while s:
+        if s & 1:
+            q = _point_add(q, p)
+        p = _point_add(p, p)
+        s >>= 1
+    return q
+
+
+def _point_equal(p, q):
+    return (p[0] * q[2] - q[0] * p[2]) % _P == 0 and (p[1] * q[2] - q[1] * p[2]) % _P == 0
+
+
+def _decode_point(data):
+    if len(data) != 32:
+        return None
+    y = int.from_bytes(data, "little")
+    sign, y = y >> 255, y & ((1 << 255) - 1)
+    x = _recover_x(y, sign)
+    return None if x is None else (x, y, 1, x * y % _P)
+
+
+_BASE_Y = 4 * pow(5, _P - 2, _P) % _P
+_BASE = (_recover_x(_BASE_Y, 0), _BASE_Y, 1, _recover_x(_BASE_Y, 0) * _BASE_Y % _P)
+
+
+def ed25519_verify(public_key, message, signature):
+    if len(public_key) != 32 or len(signature) != 64:
+        return False
+    a, r = _decode_point(public_key), _decode_point(signature[:32])
+    if a is None or r is None:
+        return False
+    s = int.from_bytes(signature[32:], "little")
+    if s >= _L:
+        return False
+    h = int.from_bytes(hashlib.sha512(signature[:32] + public_key + message).digest(), "little") % _L
+    return _point_equal(_scalar_mult(s, _BASE), _point_add(r, _scalar_mult(h, a)))
+
+
+# --- the checks ------------------------------------------------------------------------
+
+class Result:
+    def __init__(self):
+        self.problems = []
+        self.checked = {"files": 0, "bytes": 0, "entries": 0, "objects": 0}
+        self.notes = []
+
+    def fail(self, ref, message):
+        self.problems.append({"ref": ref, "message": message})
+
+
+def file_digests(path, algorithms):
+    digests = {name: hashlib.new(name) for name in algorithms}
+    size = 0
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            for d in digests.values():
+                d.update(chunk)
+    return {name: d.hexdigest() for name, d in digests.items()}, size
+
+
+def read_manifest(path):
+    entries = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            if line:
+                digest, name = line.split(None, 1)
+                name = name.strip().replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+                entries[name] = digest.lower()
+    return entries
+
+
+def supported(algorithm):
+    try:
+        hashlib.new(algorithm)
+    except ValueError:
+        return False
+    return True
+
+
+def check_bag(root, result):
+    manifests = {}
+    for name in sorted(os.listdir(root)):
+        if name.startswith("manifest-") and name.endswith(".txt"):
+            algorithm = name[len("manifest-"):-len(".txt")]
+            if supported(algorithm):
+                manifests[algorithm] = read_manifest(os.path.join(root, name))
+            else:
+                result.notes.append("本机 Python 不支持 %s 算法，未核对 %s" % (algorithm, name))
+    if "sha256" not in manifests:
+        result.fail("manifest-sha256.txt", "缺少 SHA-256 清单")
+        return {}
+    listed = set().union(*manifests.values())
+    present = set()
+    for directory, _, files in os.walk(os.path.join(root, "data")):
+        for name in files:
+            present.add(os.path.relpath(os.path.join(directory, name), root).replace(os.sep, "/"))
+    for name in sorted(present - listed):
+        result.fail(name, "文件不在清单中（被添加）")
+    for name in sorted(listed - present):
+        result.fail(name, "清单中的文件缺失（被删除）")
+    digests_by_file = {}
+    total = 0
+    for name in sorted(listed & present):
+        wanted = [a for a in manifests if name in manifests[a]]
+        digests, size = file_digests(os.path.join(root, name), wanted)
+        total += size
+        digests_by_file[name] = digests
+        result.checked["files"] += 1
+        result.checked["bytes"] += size
+        for algorithm in wanted:
+            if digests[algorithm] != manifests[algorithm][name]:
+                result.fail(name, "文件内容与 %s 清单不符（被修改）" % algorithm.upper())
+    info = read_bag_info(root)
+    oxum = info.get("Payload-Oxum")
+    if oxum and oxum != "%d.%d" % (total, len(present)):
+        result.fail("bag-info.txt", "Payload-Oxum %s 与实际内容 %d.%d 不符" % (oxum, total, len(present)))
+    tag_path = os.path.join(root, "tagmanifest-sha256.txt")
+    if os.path.exists(tag_path):
+        for name, digest in read_manifest(tag_path).items():
+            path = os.path.join(root, name)
+            if not os.path.exists(path):
+                result.fail(name, "标签文件缺失")
+            elif file_digests(path, ["sha256"])[0]["sha256"] != digest:
+                result.fail(name, "标签文件与标签清单不符（被修改）")
+    return digests_by_file
+
+
+def read_bag_info(root):
+    info = {}
+    path = os.path.join(root, "bag-info.txt")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if ":" in line and not line[0].isspace():
+                    key, value = line.split(":", 1)
+                    info[key.strip()] = value.strip()
+    return info
+
+
+def load_json(root, name, result):
+    try:
+        with open(os.path.join(root, name), encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError) as exc:
+        result.fail(name, "无法读取：%s" % exc)
+        return None
+
+
+def check_checkpoint(root, result):
+    cp = load_json(root, "data/ledger/checkpoint.json", result)
+    if cp is None:
+        return None
+    try:
+        public_key = base64.b64decode(cp["public_key"])
+        signature = base64.b64decode(cp["signature"])
+        root_hash = base64.b64decode(cp["root_hash"])
+        note = cp["note"].encode("utf-8")
+    except (KeyError, ValueError):
+        result.fail("data/ledger/checkpoint.json", "检查点格式不正确")
+        return None
+    lines = cp["note"].split("\n")
+    if len(lines) < 3 or lines[1] != str(cp["tree_size"]) or lines[2] != cp["root_hash"]:
+        result.fail("data/ledger/checkpoint.json", "签名文本与检查点的树大小或根哈希不符")
+    if hashlib.sha256(public_key).hexdigest()[:16] != cp.get("key_id"):
+        result.fail("data/ledger/checkpoint.json", "公钥与密钥标识不符")
+    if not ed25519_verify(public_key, note, signature):
+        result.fail("data/ledger/checkpoint.json", "检查点签名无效")
+    return {"tree_size": int(cp["tree_size"]), "root": root_hash}
+
+
+def check_entries(root, checkpoint, result):
+    """Every entry hashes to its hash and is included in the signed tree. Returns seq -> entry."""
+    proofs = load_json(root, "data/ledger/proofs.json", result) or {}
+    entries = {}
+    path = os.path.join(root, "data/ledger/entries.jsonl")
+    try:
+        with open(path, "rb") as f:
+            lines = [line.rstrip(b"\n") for line in f if line.strip()]
+    except OSError as exc:
+        result.fail("data/ledger/entries.jsonl", "无法读取：%s" % exc)
+        return entries
+    for number, line in enumerate(lines, 1):
+        ref = "data/ledger/entries.jsonl 第 %d 行" % number
+        try:
+            values = json.loads(line.decode("utf-8"))
+        except ValueError:
+            result.fail(ref, "不是有效的 JSON")
+            continue
+        seq = values.get("seq")
+        ref = "账本条目 %s" % seq
+        if canonical(values) != line or values.get("v") != 1:
+            result.fail(ref, "条目不是规范格式（被改写）")
+        proof = proofs.get("entries", {}).get(str(seq))
+        result.checked["entries"] += 1
+        entries[seq] = dict(values, entry_hash=sha256_hex(line))
+        if proof is None:
+            result.fail(ref, "缺少包含证明")
+            continue
+        if proof.get("entry_hash") != sha256_hex(line):
+            result.fail(ref, "条目内容与其哈希不符（条目被篡改）")
+            continue
+        if checkpoint is None:
+            continue
+        try:
+            got = root_from_inclusion_proof(seq - 1, checkpoint["tree_size"], leaf_hash(line),
+                                            [bytes.fromhex(h) for h in proof["path"]])
+        except (ValueError, KeyError, TypeError) as exc:
+            result.fail(ref, "包含证明无效：%s" % exc)
+            continue
+        if got != checkpoint["root"]:
+            result.fail(ref, "包含证明不能导出已签名的默克尔根（条目被篡改或不在账本中）")
+    return entries
+
+
+def check_objects(root, entries, digests_by_file, result):
+    metadata = load_json(root, "data/metadata.json", result)
+    if metadata is None:
+        return
+    for obj in metadata.get("objects", []):
+        ref = "%s:%s" % (obj.get("object_type"), obj.get("object_id"))
+        label = obj.get("label") or ref
+        result.checked["objects"] += 1
+        entry = entries.get(obj.get("entry"))
+        if entry is None:
+            result.fail(label, "缺少记载该对象的账本条目")
+        elif (entry["object_type"], entry["object_id"]) != (obj.get("object_type"), str(obj.get("object_id"))):
+            result.fail(label, "账本条目 %s 记载的不是该对象" % obj.get("entry"))
+        elif sha256_hex(canonical(obj.get("content"))) != entry["object_hash"]:
+            result.fail(label, "对象内容与账本条目 %s 记载的哈希不符（被篡改）" % obj.get("entry"))
+        for item in obj.get("files", []):
+            path, field = item.get("path"), item.get("field")
+            if path is None:  # listed but not carried: disposed of or kept by reference
+                continue
+            declared = (obj.get("content") or {}).get(field)
+            digest = digests_by_file.get(path, {}).get("sha256")
+            if declared != item.get("sha256"):
+                result.fail(label, "文件 %s 的 SHA-256 与对象记载的不符" % path)
+            elif digest is not None and digest != declared:
+                result.fail(path, "%s 的内容与账本记载的 SHA-256 不符（被修改）" % label)
+
+
+def verify(root):
+    result = Result()
+    if not os.path.exists(os.path.join(root, "bagit.txt")):
+        result.fail("bagit.txt", "这不是一个 BagIt 证据包")
+        return result
+    digests = check_bag(root, result)
+    checkpoint = check_checkpoint(root, result)
+    entries = check_entries(root, checkpoint, result)
+    check_objects(root, entries, digests, result)
+    return result
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    as_json = "--json" in argv
+    paths = [a for a in argv if a != "--json"]
+    root = paths[0] if paths else os.path.dirname(os.path.abspath(__file__))
+    result = verify(root)
+    ok = not result.problems
+    if as_json:
+        print(json.dumps({"ok": ok, "checked": result.checked, "problems": result.problems,
+                          "notes": result.notes}, ensure_ascii=False, indent=2))
+    else:
+        c = result.checked
+        print("已核对文件 %d 个（%.1f MB）、账本条目 %d 条、对象 %d 个"
+              % (c["files"], c["bytes"] / 1048576, c["entries"], c["objects"]))
+        for note in result.notes:
+            print("  注意：" + note)
+        for p in result.problems:
+            print("  ✗ %s：%s" % (p["ref"], p["message"]))
+        print("校验通过：证据包完整，与签名账本一致，未被篡改" if ok
+              else "校验失败：发现 %d 处问题" % len(result.problems))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
