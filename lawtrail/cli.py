@@ -243,6 +243,70 @@ def cmd_verify(args):
     return 0 if report.ok else 1
 
 
+def _actor(username):
+    from lawtrail.org.models import User
+
+    if not username:
+        return None
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise SystemExit(f"错误：没有用户 {username}")
+    return user
+
+
+def cmd_export(args):
+    from lawtrail.archive.package import package_export
+    from lawtrail.cases.models import Case
+
+    case = Case.objects.filter(case_no=args.case_no).select_related("agency").first()
+    if case is None:
+        print(f"错误：没有案号为 {args.case_no} 的案件", file=sys.stderr)
+        return 2
+    summary = package_export(actor=_actor(args.user), case=case, out_dir=args.out, purpose=args.purpose)
+    result = {"path": str(summary.path), "files": summary.files, "bytes": summary.bytes,
+              "entries": summary.entries, "objects": summary.objects, "checkpoint": summary.checkpoint_size,
+              "sm3": summary.sm3, "disposed": summary.disposed}
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"已导出证据包 {summary.path}")
+        print(f"  文件 {summary.files} 个（{summary.bytes / 2**20:.1f} MB），对象 {summary.objects} 个，"
+              f"账本条目 {summary.entries} 条，检查点大小 {summary.checkpoint_size}"
+              + ("，含 SM3 清单" if summary.sm3 else ""))
+        for label in summary.disposed:
+            print(f"  已销毁（仅保留登记信息）：{label}")
+        print(f"  离线校验：python3 {summary.path / 'verify.py'}")
+    return 0
+
+
+def cmd_backup(args):
+    from tqdm import tqdm
+
+    from lawtrail.archive.backup import backup
+
+    with tqdm(unit="B", unit_scale=True, unit_divisor=1024, desc="备份文件", file=sys.stderr,
+              disable=args.quiet) as bar:
+        description = backup(args.out, progress=bar.update)
+    print(f"已备份到 {args.out}：账本条目 {description['ledger_entries']} 条，文件 {description['blobs']} 个"
+          f"（{description['blob_bytes'] / 2**20:.1f} MB）")
+    return 0
+
+
+def cmd_restore(args):
+    from tqdm import tqdm
+
+    from lawtrail.archive.backup import restore
+
+    with tqdm(unit="B", unit_scale=True, unit_divisor=1024, desc="恢复文件", file=sys.stderr,
+              disable=args.quiet) as bar:
+        description, report = restore(args.directory, progress=bar.update)
+    print(f"已从 {args.directory} 恢复（备份于 {description['created_at']}）")
+    for p in report.problems:
+        print(f"  ✗ [{p.kind}] {p.ref}: {p.message}")
+    print("恢复后校验通过：账本、检查点和全部文件完整" if report.ok else f"恢复后校验失败：{len(report.problems)} 处问题")
+    return 0 if report.ok else 1
+
+
 def cmd_ledger(args):
     from lawtrail.ledger import selectors
     from lawtrail.ledger.services import ledger_checkpoint
@@ -318,6 +382,24 @@ def build_parser():
     p = sub.add_parser("verify", help="校验账本、检查点签名和对象哈希")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("export", help="导出案件证据包（BagIt，附离线校验程序）")
+    p.add_argument("case_no", metavar="CASE_NO")
+    p.add_argument("--out", required=True, help="输出目录（新目录或空目录）")
+    p.add_argument("--user", help="以该用户身份导出（记入账本）；缺省为 system")
+    p.add_argument("--purpose", default="命令行导出证据包", help="导出用途，记入账本和包信息")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("backup", help="备份数据库、密钥和全部文件")
+    p.add_argument("--out", required=True, help="备份目录（新目录或空目录）")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="把备份恢复到全新的实例并校验")
+    p.add_argument("directory", metavar="DIR")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("ledger", help="账本检查点与证明")
     lsub = p.add_subparsers(dest="ledger_command", required=True)

@@ -18,7 +18,9 @@ from lawtrail.ledger.selectors import iter_entry_values
 from lawtrail.ledger.services import GENESIS_HASH, checkpoint_note, entry_bytes
 from lawtrail.media.storage import CHUNK, blob_store
 
-DELETE_ACTIONS = ("delete", "dispose")
+DELETE_ACTIONS = ("delete",)
+# Retention disposal removes an object's stored files but keeps the object as its tombstone.
+DISPOSE_ACTION = "dispose"
 
 
 @dataclass
@@ -64,7 +66,7 @@ def verify_ledger() -> Report:
     report.checkpoints = len(checkpoints)
     roots_at = {}
     wanted_sizes = {cp.tree_size for cp in checkpoints}
-    last_by_object = {}
+    last_by_object, disposed = {}, set()
     tree = merkle.CompactTree()
     expected_seq, prev_hash = 1, GENESIS_HASH
 
@@ -82,13 +84,16 @@ def verify_ledger() -> Report:
         if tree.size in wanted_sizes:
             roots_at[tree.size] = tree.root().hex()
         if values["object_type"]:
-            last_by_object[(values["object_type"], values["object_id"])] = values
+            key = (values["object_type"], values["object_id"])
+            last_by_object[key] = values
+            if values["action"].rsplit(".", 1)[-1] == DISPOSE_ACTION:
+                disposed.add(key)
         prev_hash = values["entry_hash"]
         expected_seq = seq + 1
         report.entries += 1
 
     _check_checkpoints(report, checkpoints, roots_at)
-    _check_objects(report, last_by_object)
+    _check_objects(report, last_by_object, disposed)
     return report
 
 
@@ -108,7 +113,7 @@ def _is_removal(entry):
     return entry["action"].rsplit(".", 1)[-1] in DELETE_ACTIONS
 
 
-def _check_objects(report, last_by_object):
+def _check_objects(report, last_by_object, disposed):
     by_type = defaultdict(dict)
     for (type_name, object_id), last in last_by_object.items():
         by_type[type_name][object_id] = last
@@ -127,6 +132,8 @@ def _check_objects(report, last_by_object):
                 report.add("object", ref, f"账本记载对象已于条目 {last['seq']} 删除，但对象仍存在")
             elif registry.object_hash(obj) != last["object_hash"]:
                 report.add("object", ref, f"对象当前内容与账本条目 {last['seq']} 的哈希不符（被绕过账本修改）")
+            if (type_name, object_id) in disposed:
+                continue  # its files were removed on an approved disposal, which the ledger records
             for name in model.ledger_blobs:
                 _check_blob(report, ref, name, getattr(obj, name))
         for object_id, last in lasts.items():

@@ -409,9 +409,18 @@ def gap_explain(*, actor, before, after, reason_kind, reason) -> GapExplanation:
     return explanation
 
 
+def check_present(recording):
+    """A recording whose content was disposed of at the end of its retention is gone (410)."""
+    from lawtrail.archive.selectors import disposed_hashes
+
+    if recording.sha256 in disposed_hashes(recording.case):
+        raise Gone(f"音像记录 {recording.filename} 已于保存期满后经批准销毁，仅保留其登记信息和销毁记录")
+
+
 @transaction.atomic
 def recording_accessed(*, actor, recording, how):
     """Playing or downloading a recording is an access, and accesses are in the ledger."""
+    check_present(recording)
     labels = {"play": "播放", "download": "下载", "thumbnail": "查看缩略图"}
     ledger_append(actor=actor, action=f"recording.{how}", obj=recording, scope=recording.case.scope,
                   reason=f"{labels[how]}音像记录 {recording.filename}")

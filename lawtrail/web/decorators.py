@@ -1,12 +1,16 @@
 from functools import wraps
 
 from django.http import Http404
+from django.shortcuts import render
 
-from lawtrail.core.errors import NotFound
+from lawtrail.core.errors import LawTrailError, NotFound
+
+GONE = 410
 
 
 def not_found_as_404(view):
-    """A service's NotFound (another agency's object, a guessed id) becomes a 404 page."""
+    """A service's NotFound (another agency's object, a guessed id) becomes a 404 page;
+    content removed at the end of its retention says so with 410."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -14,5 +18,10 @@ def not_found_as_404(view):
             return view(request, *args, **kwargs)
         except NotFound as exc:
             raise Http404(exc.message)
+        except LawTrailError as exc:
+            if exc.status != GONE:
+                raise
+            return render(request, "web/forbidden.html", {"title": "内容已销毁", "message": exc.message},
+                          status=GONE)
 
     return wrapper
