@@ -340,7 +340,8 @@ def _build(case, root, actor, purpose, checkpoint):
             item = {"field": field_name, "sha256": sha256, "path": relpath}
             if gone:
                 item["disposed"] = True
-                disposed.append(label)
+                if label not in disposed:
+                    disposed.append(label)
             elif relpath is not None:
                 target = root / relpath
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -83,8 +83,9 @@ class Retention:
         return bool(self.holds)
 
     def expired(self, today=None):
+        """Past its expiry date and not held: only then may it be disposed of."""
         today = today or timezone.localdate()
-        return not self.permanent and not self.pending and self.expires_on is not None and self.expires_on < today
+        return not self.held and not self.permanent and not self.pending and self.expires_on is not None and self.expires_on < today
 
     @property
     def summary(self):

@@ -233,16 +233,24 @@ def disposal_request(*, actor, case, reason, recording=None, attachment=None) ->
     return request
 
 
-def _still_referenced(sha256, request):
+def _still_referenced(sha256):
     """Content-addressed: the same bytes may belong to another item that is not disposed of."""
+    from django.db.models import Q
+
+    from lawtrail.ledger import registry
     from lawtrail.media.models import Recording
     from lawtrail.records.models import Attachment
 
-    others = (Recording.objects.filter(sha256=sha256).exclude(pk=request.recording_id).values_list("case_id", "sha256")
-              .union(Attachment.objects.filter(sha256=sha256).exclude(pk=request.attachment_id)
-                     .values_list("record__case_id", "sha256")))
-    for case_id, _ in others:
-        if not DisposalRequest.objects.filter(case_id=case_id, sha256=sha256, status=DecisionStatus.APPROVED).exists():
+    approved = DisposalRequest.objects.filter(status=DecisionStatus.APPROVED)
+    gone = {Recording: set(approved.values_list("recording_id", flat=True)),
+            Attachment: set(approved.values_list("attachment_id", flat=True))}
+    for model in registry.ledgered_models().values():
+        if not model.ledger_blobs:
+            continue
+        match = Q()
+        for name in model.ledger_blobs:
+            match |= Q(**{name: sha256})
+        if model._default_manager.filter(match).exclude(pk__in=gone.get(model, ())).exists():
             return True
     return False
 
@@ -284,7 +292,7 @@ def disposal_decide(*, actor, request, approve, reason) -> DisposalRequest:
     if request.recording and request.recording.thumbnail_sha256:
         hashes.append(request.recording.thumbnail_sha256)
     # The bytes go only once the decision is committed, and only if nothing else still needs them.
-    transaction.on_commit(lambda: [store.delete(h) for h in hashes if not _still_referenced(h, request)])
+    transaction.on_commit(lambda: [store.delete(h) for h in hashes if not _still_referenced(h)])
     return request
 
 

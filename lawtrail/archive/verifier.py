@@ -54,8 +54,10 @@ def node_hash(left, right):
 
 def root_from_inclusion_proof(index, size, leaf, proof):
     """RFC 9162 section 2.1.3.2: the root that an inclusion proof leads to."""
-    if index >= size:
+    if size <= 0 or index < 0 or index >= size:
         raise ValueError("leaf index beyond tree size")
+    if any(len(h) != 32 for h in [leaf, *proof]):
+        raise ValueError("every hash must be 32 bytes")
     fn, sn, r = index, size - 1, leaf
     for p in proof:
         if sn == 0:
