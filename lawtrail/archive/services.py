@@ -24,6 +24,9 @@ from lawtrail.org.enums import Role
 
 ARCHIVISTS = (Role.ARCHIVIST,)
 HOLD_SETTERS = (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR)
+PROVISION_REQUESTERS = (Role.OFFICER, Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR)
+# 002 第十四条: provided to outside bodies only through the designated office.
+PROVISION_DELIVERERS = (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR)
 
 
 def _require(value, label):
@@ -307,7 +310,7 @@ def provision_needs_approval(case):
 
 @transaction.atomic
 def provision_request(*, actor, case, purpose, recipient, reason) -> Provision:
-    if actor.role not in (Role.OFFICER, Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR):
+    if actor.role not in PROVISION_REQUESTERS:
         raise NotAllowed("只有执法人员、档案管理员、负责人或监督人员可以申请对外提供")
     case = case_for(actor, case.pk)
     if purpose not in ProvisionPurpose.values:
@@ -343,7 +346,7 @@ def provision_deliver(*, actor, provision, received_by, request=None) -> Provisi
     the blob store), and record who received it and when."""
     from lawtrail.archive.package import package_zip
 
-    if actor.role not in (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR):
+    if actor.role not in PROVISION_DELIVERERS:
         raise NotAllowed("对外提供须由档案管理员、负责人或监督人员统一办理")
     case = case_for(actor, provision.case_id)
     if provision.status != ProvisionStatus.APPROVED:

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path, register_converter
 
-from lawtrail.web import audit_views, media_views, views
+from lawtrail.web import archive_views, audit_views, media_views, views
 
 class IdConverter:
     """A database id: at most 18 digits, so a guessed huge number is a 404, not a crash."""
@@ -43,6 +43,13 @@ urlpatterns = [
     path("cases/<id:pk>/recordings/<id:recording_id>/explanation/", media_views.recording_explanation_view,
          name="recording_explanation"),
     path("cases/<id:pk>/gaps/", media_views.gap_explain_view, name="gap_explain"),
+    path("cases/<id:pk>/archive/", archive_views.case_archive, name="case_archive"),
+    path("cases/<id:pk>/archive/<slug:action>/", archive_views.case_archive_action, name="case_archive_action"),
+    path("cases/<id:pk>/case-file.pdf", archive_views.case_file_pdf, name="case_file_pdf"),
+    path("cases/<id:pk>/package.zip", archive_views.package_download, name="package_download"),
+    path("cases/<id:pk>/provisions/<id:provision_id>/copy.zip", archive_views.provision_copy, name="provision_copy"),
+    path("archive/", archive_views.archive_home, name="archive"),
+    path("archive/disposals/<id:request_id>/decide/", archive_views.disposal_decide_view, name="disposal_decide"),
     path("audit/", audit_views.audit, name="audit"),
     path("ledger/", views.ledger, name="ledger"),
     path("ledger/checkpoint/", views.ledger_sign, name="ledger_sign"),

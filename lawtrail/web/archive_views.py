@@ -1,0 +1,231 @@
+"""归档与保存 pages: a case's file, retention, holds, disposal and provision; and the
+archive worklist (cases to file, expired items, requests waiting for the head)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from lawtrail.access.policy import case_for, visible_cases
+from lawtrail.archive import selectors, services
+from lawtrail.archive.models import (
+    Circumstance, DecisionStatus, DisposalRequest, HoldKind, LegalHold, Provision, ProvisionPurpose, ProvisionStatus,
+)
+from lawtrail.archive.package import package_zip
+from lawtrail.cases.enums import Stage
+from lawtrail.core.errors import LawTrailError, NotFound
+from lawtrail.media.http import blob_download
+from lawtrail.org.enums import Role
+from lawtrail.rules.engine import evaluate
+from lawtrail.web.decorators import not_found_as_404
+
+
+@login_required
+@not_found_as_404
+def case_archive(request, pk):
+    case = case_for(request.user, pk)
+    case_file = selectors.latest_case_file(case)
+    role = request.user.role
+    return render(request, "web/case_archive.html", {
+        "case": case,
+        "case_file": case_file,
+        "case_file_problem": selectors.case_file_problem(case) if case.stage == Stage.ARCHIVING else None,
+        "can_assemble": role == Role.ARCHIVIST and case.stage == Stage.ARCHIVING,
+        "rows": selectors.retention_rows(case),
+        "holds": LegalHold.objects.filter(case=case).select_related("placed_by", "released_by"),
+        "can_hold": role in services.HOLD_SETTERS,
+        "can_request_disposal": role == Role.ARCHIVIST,
+        "disposals": DisposalRequest.objects.filter(case=case).select_related("requested_by", "decided_by"),
+        "provisions": Provision.objects.filter(case=case).select_related("requested_by", "decided_by"),
+        "can_export": _may_export(request.user, case),
+        "can_request_provision": role in services.PROVISION_REQUESTERS,
+        "can_deliver": role in services.PROVISION_DELIVERERS,
+        "circumstances": Circumstance.choices,
+        "hold_kinds": HoldKind.choices,
+        "purposes": ProvisionPurpose.choices,
+        "recordings": case.recordings.all(),
+        "archive_finding": next((f for f in evaluate(case) if f.rule.id == "archive.deadline"), None),
+    })
+
+
+def _may_export(user, case):
+    try:
+        services.check_exporter(user, case)
+    except LawTrailError:
+        return False
+    return True
+
+
+def _item(model, case, pk, label):
+    obj = model.objects.filter(pk=pk, **({"case": case} if hasattr(model, "case") else {})).first() if pk else None
+    if pk and obj is None:
+        raise NotFound(f"{label}不存在")
+    return obj
+
+
+def _assemble(request, case):
+    case_file = services.casefile_assemble(actor=request.user, case=case, notes=request.POST.get("notes", ""))
+    return f"已组卷（第 {case_file.version} 版，共 {case_file.page_count} 页）"
+
+
+def _hold(request, case):
+    hold = services.hold_place(actor=request.user, case=case, kind=request.POST.get("kind", ""),
+                               reason=request.POST.get("reason", ""))
+    return f"已设置{hold.get_kind_display()}保全，期间本案记录暂停到期"
+
+
+def _release(request, case):
+    hold = _item(LegalHold, case, _int(request.POST.get("hold")), "保全")
+    services.hold_release(actor=request.user, hold=hold, reason=request.POST.get("reason", ""))
+    return "已解除保全"
+
+
+def _mark(request, case):
+    from lawtrail.media.selectors import recording_for
+
+    recording_id = _int(request.POST.get("recording"))
+    recording = recording_for(case, recording_id) if recording_id else None
+    mark = services.retention_mark(actor=request.user, case=case, circumstance=request.POST.get("circumstance", ""),
+                                   reason=request.POST.get("reason", ""), recording=recording)
+    return f"已登记保存情形：{mark.get_circumstance_display()}"
+
+
+def _dispose(request, case):
+    from lawtrail.media.selectors import recording_for
+
+    request_ = services.disposal_request(
+        actor=request.user, case=case, reason=request.POST.get("reason", ""),
+        recording=recording_for(case, _int(request.POST.get("recording"))))
+    return f"已提交销毁申请：{request_.item_label}，待负责人审批"
+
+
+def _provide(request, case):
+    provision = services.provision_request(actor=request.user, case=case, purpose=request.POST.get("purpose", ""),
+                                           recipient=request.POST.get("recipient", ""),
+                                           reason=request.POST.get("reason", ""))
+    return f"已登记对外提供申请（{provision.get_status_display()}）"
+
+
+def _provision_decide(request, case):
+    provision = _item(Provision, case, _int(request.POST.get("provision")), "对外提供申请")
+    services.provision_decide(actor=request.user, provision=provision, approve=request.POST.get("approve") == "1",
+                              reason=request.POST.get("reason", ""))
+    return f"已审批：{provision.get_status_display()}"
+
+
+def _deliver(request, case):
+    provision = _item(Provision, case, _int(request.POST.get("provision")), "对外提供申请")
+    provision = services.provision_deliver(actor=request.user, provision=provision,
+                                           received_by=request.POST.get("received_by", ""), request=request)
+    return f"已提供证据包并留存副本（SHA-256 {provision.package_sha256[:16]}…）"
+
+
+ACTIONS = {"assemble": _assemble, "hold": _hold, "release": _release, "mark": _mark, "dispose": _dispose,
+           "provide": _provide, "provision_decide": _provision_decide, "deliver": _deliver}
+
+
+def _int(value):
+    return int(value) if value and str(value).isdigit() and len(str(value)) <= 18 else None
+
+
+@login_required
+@require_POST
+@not_found_as_404
+def case_archive_action(request, pk, action):
+    case = case_for(request.user, pk)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise NotFound("没有这项操作")
+    try:
+        messages.success(request, handler(request, case))
+    except LawTrailError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, exc.message)
+    return redirect("web:case_archive", pk=case.pk)
+
+
+@login_required
+@not_found_as_404
+def case_file_pdf(request, pk):
+    case = case_for(request.user, pk)
+    case_file = selectors.latest_case_file(case)
+    if case_file is None:
+        raise NotFound("尚未组卷")
+    services.casefile_downloaded(actor=request.user, case_file=case_file, request=request)
+    return blob_download(case_file.pdf_sha256, f"{case.case_no}_案卷_v{case_file.version}.pdf", "application/pdf")
+
+
+@login_required
+@not_found_as_404
+def package_download(request, pk):
+    case = case_for(request.user, pk)
+    try:
+        services.check_exporter(request.user, case)
+    except LawTrailError as exc:
+        return render(request, "web/forbidden.html", {"message": exc.message}, status=exc.status)
+    with package_zip(actor=request.user, case=case, purpose="网页下载证据包", request=request) as path:
+        handle = open(path, "rb")
+    return FileResponse(handle, as_attachment=True, filename=path.name, content_type="application/zip")
+
+
+@login_required
+@not_found_as_404
+def provision_copy(request, pk, provision_id):
+    case = case_for(request.user, pk)
+    provision = _item(Provision, case, provision_id, "对外提供记录")
+    if not provision.package_sha256:
+        raise NotFound("尚未提供，没有留存副本")
+    services.provision_copy_downloaded(actor=request.user, provision=provision, request=request)
+    return blob_download(provision.package_sha256, f"{case.case_no}_提供副本_{provision.pk}.zip", "application/zip")
+
+
+ARCHIVE_ROLES = (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR)
+
+
+@login_required
+def archive_home(request):
+    """The archive worklist: cases waiting to be filed, expired items, requests to decide."""
+    if request.user.role not in ARCHIVE_ROLES:
+        return render(request, "web/forbidden.html", {"message": "只有档案管理员、负责人和监督人员可以进入档案管理"},
+                      status=403)
+    cases = visible_cases(request.user)
+    waiting = []
+    for case in cases.filter(stage=Stage.ARCHIVING).select_related("agency").order_by("ended_at"):
+        finding = next((f for f in evaluate(case) if f.rule.id == "archive.deadline"), None)
+        waiting.append((case, finding, selectors.latest_case_file(case)))
+    expired = []
+    if request.user.role == Role.ARCHIVIST:
+        for case in cases.filter(stage__in=[Stage.ARCHIVED, Stage.CLOSED]).select_related("agency"):
+            expired += [(case, row) for row in selectors.retention_rows(case)
+                        if row["retention"].expired() and not row["disposed"] and not row["requested"]
+                        and row["kind"] != "文书"]
+    return render(request, "web/archive.html", {
+        "waiting": waiting,
+        "expired": expired,
+        "disposals": DisposalRequest.objects.filter(case__in=cases, status=DecisionStatus.PENDING)
+        .select_related("case", "requested_by"),
+        "provisions": Provision.objects.filter(case__in=cases, status__in=[ProvisionStatus.PENDING,
+                                                                          ProvisionStatus.APPROVED])
+        .select_related("case", "requested_by"),
+        "can_decide": request.user.role == Role.HEAD,
+    })
+
+
+@login_required
+@require_POST
+def disposal_decide_view(request, request_id):
+    disposal = DisposalRequest.objects.filter(pk=request_id, case__in=visible_cases(request.user)).first()
+    if disposal is None:
+        return render(request, "web/forbidden.html", {"message": "销毁申请不存在"}, status=404)
+    try:
+        decided = services.disposal_decide(actor=request.user, request=disposal,
+                                           approve=request.POST.get("approve") == "1",
+                                           reason=request.POST.get("reason", ""))
+    except LawTrailError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{decided.item_label}：{decided.get_status_display()}"
+                         + ("，内容已销毁，销毁记录已留存" if decided.status == DecisionStatus.APPROVED else ""))
+    return redirect("web:archive")

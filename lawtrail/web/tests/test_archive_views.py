@@ -1,0 +1,126 @@
+"""归档与保存 pages through Django's test client: assemble, retention, holds, disposal,
+provision, the package download and the archive worklist."""
+
+import datetime
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from lawtrail.archive.models import DecisionStatus, DisposalRequest, LegalHold, Provision
+from lawtrail.archive.tests.conftest import ingest
+from lawtrail.cases.enums import MatterType
+from lawtrail.media.storage import blob_store
+from lawtrail.org.enums import Role
+from lawtrail.testing import Org, make_video
+from lawtrail.web.tests.test_views import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def action(client, case, name, data):
+    return client.post(reverse("web:case_archive_action", args=[case.pk, name]), data, follow=True)
+
+
+def ended(org):
+    case = org.open_case()
+    org.final_record(case, "filing_approval")
+    org.conclude(case)
+    org.final_record(case, "closing_report")
+    return case
+
+
+def test_the_archivist_assembles_and_accepts_the_case_file_from_the_pages():
+    org = Org("av", profile="004")
+    case = ended(org)
+    archivist = client_for(org.users[Role.ARCHIVIST])
+    page = archivist.get(reverse("web:case_archive", args=[case.pk])).content.decode()
+    assert "尚未组卷" in page and "须于" in page and "004 第三十二条" in page
+    page = action(archivist, case, "assemble", {"notes": "文书齐全"}).content.decode()
+    assert "已组卷（第 1 版" in page and "卷内目录" in page and "结案报告" in page
+    pdf = archivist.get(reverse("web:case_file_pdf", args=[case.pk]))
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+    response = archivist.post(reverse("web:case_step", args=[case.pk, "archive"]), {"reason": "案卷齐全"}, follow=True)
+    assert "已办理：接收归档" in response.content.decode()
+    case.refresh_from_db()
+    assert case.stage == "archived"
+    head_page = client_for(org.head).get(reverse("web:case_archive", args=[case.pk])).content.decode()
+    assert "重新组卷" not in head_page and "5 年" in head_page
+
+
+def test_holds_marks_and_errors_are_shown_in_chinese():
+    org = Org("av", profile="003")
+    case = ended(org)
+    head = client_for(org.head)
+    page = action(head, case, "hold", {"kind": "litigation", "reason": "当事人已起诉"}).content.decode()
+    assert "已设置行政诉讼保全" in page and "当事人已起诉" in page
+    hold = LegalHold.objects.get()
+    page = action(head, case, "release", {"hold": hold.pk, "reason": ""}).content.decode()
+    assert "请填写解除理由" in page
+    page = action(head, case, "release", {"hold": hold.pk, "reason": "判决生效"}).content.decode()
+    assert "已解除保全" in page
+    page = action(head, case, "mark", {"circumstance": "major", "reason": "重大复杂案件"}).content.decode()
+    assert "已登记保存情形：重大、疑难、复杂的执法活动" in page
+    officer = client_for(org.officer_users[0])
+    page = action(officer, case, "hold", {"kind": "review", "reason": "复议"}).content.decode()
+    assert "设置保全须由" in page
+    assert action(officer, case, "teleport", {}).status_code == 404
+    assert action(client_for(Org("zz").head), case, "hold", {"kind": "review", "reason": "x"}).status_code == 404
+
+
+def test_an_expired_recording_is_disposed_of_from_the_pages(tmp_path, django_capture_on_commit_callbacks):
+    org = Org("av", profile="002")
+    case = org.open_case(matter_type=MatterType.PATROL)
+    org.final_record(case, "filing_approval")
+    long_ago = timezone.now() - datetime.timedelta(days=200)
+    recording = ingest(org, case, make_video(tmp_path / "巡查录像.mp4", seconds=1, creation_time=long_ago),
+                       activity="patrol")
+    org.conclude(case)
+    org.archive(case)
+    archivist = client_for(org.users[Role.ARCHIVIST])
+    worklist = archivist.get(reverse("web:archive")).content.decode()
+    assert "保存期满、可申请销毁" in worklist and "巡查录像.mp4" in worklist
+    page = action(archivist, case, "dispose", {"recording": recording.pk, "reason": "巡查录像保存已满 6 个月"})
+    assert "已提交销毁申请" in page.content.decode()
+    request = DisposalRequest.objects.get()
+    head = client_for(org.head)
+    assert "巡查录像.mp4" in head.get(reverse("web:archive")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = head.post(reverse("web:disposal_decide", args=[request.pk]), {"approve": "1", "reason": "同意"},
+                         follow=True).content.decode()
+    assert "内容已销毁，销毁记录已留存" in page
+    assert DisposalRequest.objects.get().status == DecisionStatus.APPROVED
+    assert not blob_store().exists(recording.sha256)
+    assert "已销毁" in archivist.get(reverse("web:case_archive", args=[case.pk])).content.decode()
+
+
+def test_provision_and_package_download_from_the_pages():
+    org = Org("av", profile="002")
+    case = ended(org)
+    officer, head, archivist = client_for(org.officer_users[0]), client_for(org.head), client_for(org.users[Role.ARCHIVIST])
+    page = action(officer, case, "provide", {"purpose": "litigation", "recipient": "西岗区人民法院",
+                                             "reason": "行政诉讼举证"}).content.decode()
+    assert "已登记对外提供申请（待审批）" in page and "002 第十四条" in page
+    provision = Provision.objects.get()
+    page = action(head, case, "provision_decide", {"provision": provision.pk, "approve": "1", "reason": "同意"})
+    assert "已审批：已批准，待提供" in page.content.decode()
+    page = action(officer, case, "deliver", {"provision": provision.pk, "received_by": "王法官"}).content.decode()
+    assert "统一办理" in page
+    page = action(archivist, case, "deliver", {"provision": provision.pk, "received_by": "王法官"}).content.decode()
+    assert "已提供证据包并留存副本" in page and "接收人 王法官" in page
+    copy = head.get(reverse("web:provision_copy", args=[case.pk, provision.pk]))
+    assert zipfile.is_zipfile(io.BytesIO(b"".join(copy.streaming_content)))
+    package = officer.get(reverse("web:package_download", args=[case.pk]))
+    assert package.status_code == 200 and package["Content-Type"] == "application/zip"
+    colleague = client_for(org.user(Role.OFFICER))
+    assert colleague.get(reverse("web:package_download", args=[case.pk])).status_code == 403
+
+
+def test_the_worklist_is_for_the_archive_heads_and_supervisors():
+    org = Org("av", profile="000")
+    case = ended(org)
+    page = client_for(org.users[Role.ARCHIVIST]).get(reverse("web:archive")).content.decode()
+    assert case.case_no in page and "未组卷" in page
+    assert client_for(org.officer_users[0]).get(reverse("web:archive")).status_code == 403
