@@ -50,6 +50,7 @@ test-postgres: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/compliance.py
+	$(BIN)/python bench/export.py
 
 clean:
 	rm -rf $(VENV) var
