@@ -34,7 +34,7 @@ from lawtrail.core.errors import Conflict, InvalidInput
 from lawtrail.ledger import registry
 from lawtrail.ledger.models import Entry
 from lawtrail.ledger.selectors import latest_checkpoint
-from lawtrail.media.storage import blob_store
+from lawtrail.media.storage import blob_store, hash_file
 
 FORMAT = "LawTrail 备份 1"
 # Derived or transient state that a restored instance rebuilds by itself.
@@ -106,9 +106,7 @@ def referenced_blobs():
 
 def _file_sha256(path):
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(4 * 2**20):
-            digest.update(chunk)
+    hash_file(path, digest.update)
     return digest.hexdigest()
 
 

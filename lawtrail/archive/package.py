@@ -40,7 +40,7 @@ from lawtrail.ledger import keys, merkle, registry
 from lawtrail.ledger.models import Entry
 from lawtrail.ledger.selectors import leaf_hashes
 from lawtrail.ledger.services import entry_bytes, ledger_checkpoint
-from lawtrail.media.storage import CHUNK, LocalBlobStore, blob_store
+from lawtrail.media.storage import CHUNK, LocalBlobStore, blob_store, hash_file
 
 VERIFIER = Path(__file__).with_name("verifier.py")
 README = """LawTrail 执法全过程记录证据包
@@ -180,12 +180,6 @@ class _Hasher:
         return {name: d.hexdigest() for name, d in self.digests.items()}
 
 
-def _hash_file(path, hasher):
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK * 4):
-            hasher.update(chunk)
-
-
 def copy_blob(store, sha256, target, sm3=False):
     """Copy a stored file into the bag, hashing it on the way; returns (digests, size).
 
@@ -204,7 +198,7 @@ def copy_blob(store, sha256, target, sm3=False):
 
         worker = threading.Thread(target=copy)
         worker.start()
-        _hash_file(source, hasher)
+        hash_file(source, hasher.update)
         worker.join()
         if failure:
             raise failure[0]

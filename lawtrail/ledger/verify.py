@@ -7,7 +7,6 @@ ledgered object's current content is re-hashed against that last entry, and ever
 stored file an object names (recordings, PDFs, signature images) is re-hashed too.
 """
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -16,7 +15,7 @@ from lawtrail.ledger import keys, merkle, registry
 from lawtrail.ledger.models import Checkpoint
 from lawtrail.ledger.selectors import iter_entry_values
 from lawtrail.ledger.services import GENESIS_HASH, checkpoint_note, entry_bytes
-from lawtrail.media.storage import CHUNK, blob_store
+from lawtrail.media.storage import blob_store
 
 DELETE_ACTIONS = ("delete",)
 # Retention disposal removes an object's stored files but keeps the object as its tombstone.
@@ -150,12 +149,8 @@ def _check_blob(report, ref, name, sha256):
     if not store.exists(sha256):
         report.add("blob", f"{ref}.{name}", f"存储的文件 {sha256} 已丢失")
         return
-    digest, size = hashlib.sha256(), 0
-    with store.open(sha256) as f:
-        while chunk := f.read(CHUNK * 4):
-            digest.update(chunk)
-            size += len(chunk)
+    actual, size = store.digest(sha256)
     report.blobs += 1
     report.blob_bytes += size
-    if digest.hexdigest() != sha256:
+    if actual != sha256:
         report.add("blob", f"{ref}.{name}", f"存储的文件内容与其 SHA-256 {sha256} 不符（文件被篡改或损坏）")
