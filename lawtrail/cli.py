@@ -30,6 +30,8 @@ def cmd_demo(args):
         for username, role, name in users:
             print(f"    {username:<22} {role:<8} {name}")
     print(f"  系统管理员: {accounts['admin']}")
+    print("负责人、法制监督人员和系统管理员须两步验证：首次登录时用手机验证器应用扫描页面上的二维码，"
+          "以后每次登录输入应用显示的 6 位动态验证码。")
     return 0
 
 

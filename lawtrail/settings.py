@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "lawtrail.core",
     "lawtrail.org",
     "lawtrail.ledger",
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "lawtrail.access.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -171,6 +175,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LAWTRAIL_STORAGE = os.environ.get("LAWTRAIL_STORAGE", f"file://{LAWTRAIL_HOME / 'blobs'}")
 LAWTRAIL_KEY_DIR = LAWTRAIL_HOME / "keys"
+# The issuer shown in authenticator apps for two-factor sign-in.
+OTP_TOTP_ISSUER = "LawTrail 执法全过程记录系统"
 # 国密: agencies (by code, comma-separated, or *) whose packages also carry SM3 digests.
 LAWTRAIL_SM3_AGENCIES = frozenset(filter(None, os.environ.get("LAWTRAIL_SM3_AGENCIES", "").replace(" ", "").split(",")))
 

@@ -311,3 +311,35 @@ def replace_blob(sha256, content):
         store.client.delete_object(Bucket=store.bucket, Key=store.key(sha256))
     else:
         store.client.put_object(Bucket=store.bucket, Key=store.key(sha256), Body=content)
+
+
+def totp_device(user):
+    """The user's confirmed authenticator, made once (the tests' stand-in for a phone app)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="测试验证器", confirmed=True)
+
+
+def totp_code(device):
+    """The code the authenticator app would show now. A code is accepted once per 30-second
+    step; tests that sign in twice within one step are let into the next one, as if they
+    had waited."""
+    from django_otp.oath import totp
+
+    type(device).objects.filter(pk=device.pk).update(last_t=-1)
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+
+def sign_in(client, user):
+    """Log a test client in as `user`, with the second factor verified where the role needs one."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from lawtrail.access.policy import needs_two_factor
+
+    client.force_login(user)
+    if needs_two_factor(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+        session.save()
+    return client

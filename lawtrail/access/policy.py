@@ -60,3 +60,11 @@ def entry_for(user, seq):
         if user.is_authenticated and user.role == Role.ADMIN:
             return entry
     raise NotFound("账本条目不存在或您无权查看")
+
+
+# Roles that hold approvals, supervision or administration sign in with a second factor.
+TWO_FACTOR_ROLES = (Role.HEAD, Role.SUPERVISOR, Role.ADMIN)
+
+
+def needs_two_factor(user):
+    return user.is_authenticated and user.role in TWO_FACTOR_ROLES

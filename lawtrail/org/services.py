@@ -111,3 +111,65 @@ def login_failure_recorded(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
     ledger_append(actor=None, action="user.login_failed",
                   reason=f"登录失败：{username}（来自 {client_address(request)}）")
+
+
+# --- two-factor sign-in (TOTP, django-otp) -------------------------------------------
+
+TOTP_DEVICE_NAME = "动态验证码"
+
+
+def two_factor_device(user, *, confirmed=True):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("-id").first()
+
+
+@transaction.atomic
+def two_factor_begin(*, actor):
+    """A fresh, unconfirmed authenticator key for the user to scan; replaces an earlier
+    unconfirmed one. Nothing changes for sign-in until a code from it is confirmed."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=actor, name=TOTP_DEVICE_NAME, confirmed=False)
+
+
+@transaction.atomic
+def _two_factor_recorded(actor, action, reason, request):
+    ledger_append(actor=actor, action=action, obj=actor, reason=f"{reason}（来自 {client_address(request)}）")
+
+
+# verify_token() keeps django-otp's throttling state (failures, last step used) in its own
+# write; it runs outside our transactions so that a refused code still counts.
+
+def _check_not_throttled(device):
+    allowed, data = device.verify_is_allowed()
+    if not allowed:
+        raise InvalidInput("动态验证码错误次数过多，请稍候几秒再试", field="token")
+
+
+def two_factor_confirm(*, actor, device, token, request=None):
+    """The first code proves the authenticator works; the device becomes the user's."""
+    if device.user_id != actor.pk or device.confirmed:
+        raise InvalidInput("验证器无效，请重新开始设置")
+    _check_not_throttled(device)
+    if not device.verify_token((token or "").strip()):
+        raise InvalidInput("动态验证码不正确，请核对手机上的时间和验证码后重试", field="token")
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        _two_factor_recorded(actor, "user.2fa_enrol", "启用两步验证", request)
+    return device
+
+
+def two_factor_verified(*, actor, token, request=None):
+    """Check a sign-in's second factor; returns the device that matched."""
+    device = two_factor_device(actor)
+    if device is None:
+        raise InvalidInput("尚未设置两步验证")
+    _check_not_throttled(device)
+    if not device.verify_token((token or "").strip()):
+        _two_factor_recorded(actor, "user.2fa_failed", "动态验证码错误", request)
+        raise InvalidInput("动态验证码不正确", field="token")
+    _two_factor_recorded(actor, "user.2fa", "两步验证通过", request)
+    return device

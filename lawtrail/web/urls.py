@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path, register_converter
 
-from lawtrail.web import archive_views, audit_views, media_views, views
+from lawtrail.web import archive_views, audit_views, media_views, two_factor_views, views
 
 class IdConverter:
     """A database id: at most 18 digits, so a guessed huge number is a 404, not a crash."""
@@ -22,6 +22,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
+    path("2fa/", two_factor_views.two_factor, name="two_factor"),
+    path("2fa/setup/", two_factor_views.two_factor_setup, name="two_factor_setup"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_create, name="case_create"),
     path("cases/<id:pk>/", views.case_detail, name="case_detail"),

@@ -15,7 +15,7 @@ from lawtrail.ledger.models import Entry
 from lawtrail.ledger.verify import verify_ledger
 from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
-from lawtrail.testing import make_video
+from lawtrail.testing import make_video, sign_in
 
 from .conftest import evidence_note, ingest
 
@@ -108,7 +108,7 @@ def test_the_case_file_pdf_downloads_through_the_api_and_is_logged(ended_case, o
 
     casefile_assemble(actor=org.users[Role.ARCHIVIST], case=ended_case)
     client = Client()
-    client.force_login(org.users[Role.SUPERVISOR])
+    sign_in(client, org.users[Role.SUPERVISOR])
     response = client.get(f"/api/cases/{ended_case.pk}/case-file")
     assert response.status_code == 200 and response.json()["current"] is True
     response = client.get(f"/api/cases/{ended_case.pk}/case-file/pdf")

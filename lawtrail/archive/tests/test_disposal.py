@@ -19,7 +19,7 @@ from lawtrail.ledger.models import Entry
 from lawtrail.ledger.verify import verify_ledger
 from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
-from lawtrail.testing import Org, make_video
+from lawtrail.testing import Org, make_video, sign_in
 
 from .conftest import attached_record, ingest
 
@@ -71,7 +71,7 @@ def test_an_approved_disposal_removes_the_content_and_keeps_a_tombstone(patrol, 
     assert json.loads(result.stdout)["ok"], result.stdout
 
     client = Client()
-    client.force_login(org.head)
+    sign_in(client, org.head)
     response = client.get(f"/api/cases/{case.pk}/recordings/{recording.pk}/download")
     assert response.status_code == 410 and "销毁" in response.json()["detail"]
     assert client.get(f"/cases/{case.pk}/recordings/{recording.pk}/").status_code == 410
@@ -131,8 +131,8 @@ def test_disposal_needs_the_archivist_to_ask_and_the_head_to_approve(patrol):
 def test_the_disposal_flow_through_the_api(patrol, django_capture_on_commit_callbacks):
     org, case, recording, _ = patrol
     archivist, head = Client(), Client()
-    archivist.force_login(org.users[Role.ARCHIVIST])
-    head.force_login(org.head)
+    sign_in(archivist, org.users[Role.ARCHIVIST])
+    sign_in(head, org.head)
     rows = archivist.get(f"/api/cases/{case.pk}/retention").json()
     row = next(r for r in rows if r["object_type"] == "media.recording")
     assert row["retention"]["class"] == "6 个月" and not row["disposed"]
@@ -148,6 +148,6 @@ def test_the_disposal_flow_through_the_api(patrol, django_capture_on_commit_call
                if r["object_type"] == "media.recording")
     assert row["disposed"]
     other = Client()
-    other.force_login(Org("x").head)
+    sign_in(other, Org("x").head)
     assert other.post(f"/api/disposals/{pending['id']}/decide", {"approve": True, "reason": "x"},
                       content_type="application/json").status_code == 404

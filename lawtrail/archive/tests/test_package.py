@@ -17,7 +17,7 @@ from lawtrail.archive.package import package_export
 from lawtrail.core.errors import Conflict, InvalidInput
 from lawtrail.ledger.models import Entry
 from lawtrail.media.storage import blob_store
-from lawtrail.testing import replace_blob
+from lawtrail.testing import replace_blob, sign_in
 
 
 def run_verifier(bag, *args):
@@ -230,7 +230,7 @@ def test_only_people_with_a_part_in_the_case_may_take_a_package(full_case, org, 
     elsewhere = org.user(Role.OFFICER, department=org.legal)
     for user, status in ((colleague, 403), (elsewhere, 404), (other_org.head, 404), (org.users[Role.ARCHIVIST], 200)):
         client = Client()
-        client.force_login(user)
+        sign_in(client, user)
         response = client.get(f"/api/cases/{full_case.pk}/package")
         assert response.status_code == status
         if status == 403:

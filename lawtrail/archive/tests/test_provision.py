@@ -14,7 +14,7 @@ from lawtrail.core.errors import Conflict, NotAllowed
 from lawtrail.ledger.models import Entry
 from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
-from lawtrail.testing import Org
+from lawtrail.testing import Org, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -74,8 +74,8 @@ def test_the_provision_flow_through_the_api_and_the_kept_copy_download():
     org = Org("p", profile="002")
     case = ended(org)
     archivist, head = Client(), Client()
-    archivist.force_login(org.users[Role.ARCHIVIST])
-    head.force_login(org.head)
+    sign_in(archivist, org.users[Role.ARCHIVIST])
+    sign_in(head, org.head)
     base = f"/api/cases/{case.pk}/provisions"
     response = archivist.post(base, {"purpose": "review", "recipient": "西岗区人民政府", "reason": "复议举证"},
                               content_type="application/json")

@@ -7,7 +7,7 @@ from lawtrail.ledger.models import Entry
 from lawtrail.ledger.services import ledger_checkpoint
 from lawtrail.org.enums import Role
 from lawtrail.org.services import token_create
-from lawtrail.testing import person_party
+from lawtrail.testing import person_party, sign_in
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_requests_without_credentials_are_refused_in_chinese(db):
 
 def test_session_authentication_works_too(org):
     client = Client()
-    client.force_login(org.head)
+    sign_in(client, org.head)
     assert client.get("/api/me").json()["role"] == Role.HEAD
 
 

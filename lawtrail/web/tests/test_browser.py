@@ -7,8 +7,9 @@ import pytest
 from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 
+from lawtrail.access.policy import needs_two_factor
 from lawtrail.org.enums import Role
-from lawtrail.testing import PASSWORD, Org, complete_data, resident_id
+from lawtrail.testing import PASSWORD, Org, complete_data, resident_id, totp_code, totp_device
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -48,6 +49,10 @@ def login(page, base, user):
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    if needs_two_factor(user):
+        expect(page.locator("h1")).to_have_text("两步验证")
+        page.fill("#id_token", totp_code(totp_device(user)))
+        page.click("button[type=submit]")
     expect(page.locator("h1")).to_have_text("工作台")
 
 

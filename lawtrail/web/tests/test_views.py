@@ -12,12 +12,12 @@ from lawtrail.cases.models import Case
 from lawtrail.ledger.models import Checkpoint
 from lawtrail.org.enums import Role
 from lawtrail.org.services import user_create
-from lawtrail.testing import PASSWORD, resident_id
+from lawtrail.testing import PASSWORD, resident_id, sign_in
 
 
 def client_for(user):
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 
@@ -28,7 +28,7 @@ def test_pages_need_a_login(db):
 
 def test_login_with_the_right_password_lands_on_the_home_page(org):
     client = Client()
-    response = client.post(reverse("web:login"), {"username": org.head.username, "password": PASSWORD})
+    response = client.post(reverse("web:login"), {"username": org.officer_users[0].username, "password": PASSWORD})
     assert response.status_code == 302
     assert "工作台" in client.get(reverse("web:home")).content.decode()
 
