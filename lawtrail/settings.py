@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "lawtrail.records",
     "lawtrail.media",
     "lawtrail.archive",
+    "lawtrail.access",
     "lawtrail.web",
 ]
 

@@ -3,25 +3,72 @@
 Objects of another agency do not exist for a user (404, not 403). Officers see the
 cases of their department and those they handle; heads, reviewers, archivists and
 supervisors see their agency; admins manage people and never read records.
+
+Confidentiality: a case marked 个人隐私, 商业秘密 or 国家秘密 (and every record and recording
+in it) is seen only by its handling officers, the agency's heads, and whoever holds an
+approved, unexpired grant for it; for everyone else it is absent from every list and
+search. Copying (downloading originals, PDFs, packages) of such a case needs a `copy`
+grant, and where the profile demands it (002 第十五条) playing or downloading recordings
+needs an `av_view` grant too.
 """
 
 from django.db.models import Q
+from django.utils import timezone
 
-from lawtrail.cases.enums import Stage
+from lawtrail.cases.enums import Confidentiality, Stage
 from lawtrail.cases.models import Case
 from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound
 from lawtrail.ledger.models import Entry
 from lawtrail.org.enums import Role
 
 
+CONFIDENTIAL = (Confidentiality.PRIVACY, Confidentiality.COMMERCIAL, Confidentiality.STATE_SECRET)
+
+
+def granted_cases(user, kind):
+    """Ids of the cases this user holds an approved, unexpired grant of this kind for."""
+    from lawtrail.access.models import AccessGrant, GrantStatus
+
+    return AccessGrant.objects.filter(user=user, kind=kind, status=GrantStatus.APPROVED,
+                                      expires_at__gt=timezone.now()).values("case_id")
+
+
 def visible_cases(user):
     if not user.is_authenticated or user.role == Role.ADMIN or user.agency_id is None:
         return Case.objects.none()
     cases = Case.objects.filter(agency_id=user.agency_id)
+    handled = Case.objects.filter(assignments__officer__user=user).values("pk")
     if user.role == Role.OFFICER:
-        handled = Case.objects.filter(assignments__officer__user=user).values("pk")
         cases = cases.filter(Q(department_id=user.department_id) | Q(pk__in=handled))
+    if user.role != Role.HEAD:
+        cases = cases.filter(~Q(confidentiality__in=CONFIDENTIAL) | Q(pk__in=handled)
+                             | Q(pk__in=granted_cases(user, "view")))
     return cases
+
+
+def _handles(user, case):
+    return case.assignments.filter(officer__user=user).exists()
+
+
+def _holds(user, case, kind):
+    return granted_cases(user, kind).filter(case_id=case.pk).exists()
+
+
+def check_copy(user, case, what="复制、下载"):
+    """Downloading originals, PDFs or packages of a confidential case needs a grant."""
+    if case.confidentiality in CONFIDENTIAL and user.role != Role.HEAD and not _handles(user, case) \
+            and not _holds(user, case, "copy"):
+        raise NotAllowed(f"本案为{case.get_confidentiality_display()}案件，{what}须经负责人批准（请申请复制许可）")
+
+
+def check_av_view(user, case):
+    """Where the profile demands it, playing a recording needs the head's approval."""
+    from lawtrail.rules.profiles import get_profile
+
+    profile = get_profile(case.agency.profile)
+    if profile.get("access.av_view_approval") and user.role != Role.HEAD and not _handles(user, case) \
+            and not _holds(user, case, "av_view"):
+        raise NotAllowed(f"查阅声像资料须经负责人批准（{profile.cite('access')}），请先申请查阅许可")
 
 
 def case_for(user, pk):

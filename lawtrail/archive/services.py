@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
-from lawtrail.access.policy import case_for
-from lawtrail.access.services import access_logged
+from lawtrail.access.policy import case_for, check_copy
+from lawtrail.access.services import access_logged, guarded
 from lawtrail.archive import selectors
 from lawtrail.archive.models import (
     CaseFile, Circumstance, DecisionStatus, DisposalRequest, HoldKind, LegalHold, Provision, ProvisionPurpose,
@@ -130,19 +130,20 @@ def casefile_assemble(*, actor, case, notes="") -> CaseFile:
 def check_exporter(actor, case):
     """Who may take a package out of the system: the archive, heads and supervisors, and
     the officers handling the case. Handing it to anyone outside goes through provision."""
-    if actor.role in (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR, Role.REVIEWER):
-        return
-    if actor.role == Role.OFFICER and case.assignments.filter(officer__user=actor).exists():
-        return
-    raise NotAllowed("只有本案承办人、审核人员、负责人、档案管理员或监督人员可以导出证据包")
+    if not (actor.role in (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR, Role.REVIEWER)
+            or (actor.role == Role.OFFICER and case.assignments.filter(officer__user=actor).exists())):
+        raise NotAllowed("只有本案承办人、审核人员、负责人、档案管理员或监督人员可以导出证据包")
+    guarded(check_copy, actor=actor, case=case, what="导出证据包")
 
 
 def casefile_downloaded(*, actor, case_file, request=None):
+    guarded(check_copy, actor=actor, case=case_file.case, what="下载案卷 PDF", request=request)
     access_logged(actor=actor, action="casefile.download", obj=case_file, scope=case_file.case.scope,
                   what=f"下载案卷第 {case_file.version} 版 PDF", request=request)
 
 
 def provision_copy_downloaded(*, actor, provision, request=None):
+    guarded(check_copy, actor=actor, case=provision.case, what="下载对外提供的留存副本", request=request)
     access_logged(actor=actor, action="provision.download", obj=provision, scope=provision.case.scope,
                   what=f"下载向{provision.recipient}提供的留存副本", request=request)
 

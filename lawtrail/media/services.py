@@ -417,11 +417,23 @@ def check_present(recording):
         raise Gone(f"音像记录 {recording.filename} 已于保存期满后经批准销毁，仅保留其登记信息和销毁记录")
 
 
-@transaction.atomic
 def recording_accessed(*, actor, recording, how):
-    """Playing or downloading a recording is an access, and accesses are in the ledger."""
+    """Playing or downloading a recording is an access, and accesses are in the ledger;
+    where the policy refuses it, the refusal is."""
+    from lawtrail.access.policy import check_av_view, check_copy
+    from lawtrail.access.services import guarded
+
     check_present(recording)
     labels = {"play": "播放", "download": "下载", "thumbnail": "查看缩略图"}
+    what = f"{labels[how]}音像记录 {recording.filename}"
+    guarded(check_av_view, actor=actor, case=recording.case, what=what)
+    if how == "download":
+        guarded(check_copy, actor=actor, case=recording.case, what=what)
+    _recording_access_logged(actor, recording, how, labels)
+
+
+@transaction.atomic
+def _recording_access_logged(actor, recording, how, labels):
     ledger_append(actor=actor, action=f"recording.{how}", obj=recording, scope=recording.case.scope,
                   reason=f"{labels[how]}音像记录 {recording.filename}")
 

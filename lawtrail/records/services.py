@@ -3,7 +3,8 @@
 from django.db import transaction
 from django.utils import timezone
 
-from lawtrail.access.policy import check_case_writer
+from lawtrail.access.policy import check_case_writer, check_copy
+from lawtrail.access.services import guarded
 from lawtrail.core.counters import next_number
 from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed
 from lawtrail.ledger.services import ledger_append, lock_chain
@@ -249,16 +250,18 @@ def record_discard(*, actor, record, reason) -> Record:
     return _save(actor, record, "record.discard", reason)
 
 
-@transaction.atomic
 def attachment_downloaded(*, actor, attachment):
     """A download of an attachment is an access, and accesses are in the ledger."""
     record = attachment.record
-    ledger_append(actor=actor, action="record.attachment_download", obj=attachment, scope=record.case.scope,
-                  reason=f"下载《{record.title}》附件 {attachment.filename}")
+    guarded(check_copy, actor=actor, case=record.case, what=f"下载附件 {attachment.filename}")
+    with transaction.atomic():
+        ledger_append(actor=actor, action="record.attachment_download", obj=attachment, scope=record.case.scope,
+                      reason=f"下载《{record.title}》附件 {attachment.filename}")
 
 
-@transaction.atomic
 def record_downloaded(*, actor, record):
     """A download of a record's PDF is an access, and accesses are in the ledger."""
-    ledger_append(actor=actor, action="record.download", obj=record, scope=record.case.scope,
-                  reason=f"下载《{record.title}》{record.number} PDF")
+    guarded(check_copy, actor=actor, case=record.case, what=f"下载《{record.title}》PDF")
+    with transaction.atomic():
+        ledger_append(actor=actor, action="record.download", obj=record, scope=record.case.scope,
+                      reason=f"下载《{record.title}》{record.number} PDF")
