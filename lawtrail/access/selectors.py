@@ -21,3 +21,29 @@ def who_accessed(viewer, object_type, object_id):
 def accessed_by(viewer, user):
     """What did this user look at?"""
     return access_entries(viewer).filter(actor_id=user.pk)
+
+
+def my_grants(user):
+    from lawtrail.access.models import AccessGrant
+
+    return AccessGrant.objects.filter(user=user).select_related("case", "decided_by")
+
+
+def grants_to_decide(head):
+    """Pending requests in the head's agency (never their own)."""
+    from lawtrail.access.models import AccessGrant, GrantStatus
+
+    return (AccessGrant.objects.filter(case__agency_id=head.agency_id, status=GrantStatus.PENDING)
+            .exclude(user=head).select_related("case", "user"))
+
+
+def case_by_number(user, case_no):
+    """A case of the user's own agency by its number, for a grant request: the number is
+    not secret, what the case holds is (the request form shows nothing of it)."""
+    from lawtrail.cases.models import Case
+    from lawtrail.core.errors import NotFound
+
+    case = Case.objects.filter(agency_id=user.agency_id, case_no=(case_no or "").strip()).first()
+    if case is None or user.agency_id is None:
+        raise NotFound("本机关没有该案号的案件")
+    return case

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path, register_converter
 
-from lawtrail.web import archive_views, audit_views, media_views, two_factor_views, views
+from lawtrail.web import access_views, archive_views, audit_views, media_views, two_factor_views, views
 
 class IdConverter:
     """A database id: at most 18 digits, so a guessed huge number is a 404, not a crash."""
@@ -52,6 +52,9 @@ urlpatterns = [
     path("cases/<id:pk>/provisions/<id:provision_id>/copy.zip", archive_views.provision_copy, name="provision_copy"),
     path("archive/", archive_views.archive_home, name="archive"),
     path("archive/disposals/<id:request_id>/decide/", archive_views.disposal_decide_view, name="disposal_decide"),
+    path("grants/", access_views.grants, name="grants"),
+    path("grants/request/", access_views.grant_request_view, name="grant_request"),
+    path("grants/<id:grant_id>/decide/", access_views.grant_decide_view, name="grant_decide"),
     path("audit/", audit_views.audit, name="audit"),
     path("ledger/", views.ledger, name="ledger"),
     path("ledger/checkpoint/", views.ledger_sign, name="ledger_sign"),

@@ -1,0 +1,142 @@
+"""Confidentiality and grants: who sees a confidential case, the request → approve/deny
+flow with its time limit, copy grants, and 002 第十五条's approval to view recordings."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from lawtrail.access.models import GrantStatus
+from lawtrail.access.policy import visible_cases
+from lawtrail.access.services import grant_decide, grant_request
+from lawtrail.cases.enums import Confidentiality
+from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from lawtrail.ledger.models import Entry
+from lawtrail.org.enums import Role
+from lawtrail.testing import Org, make_video, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def web(user):
+    return sign_in(Client(), user)
+
+
+@pytest.fixture
+def secret(org):
+    case = org.open_case(title="某科技公司商业秘密案", confidentiality=Confidentiality.COMMERCIAL)
+    org.final_record(case, "filing_approval")
+    return case
+
+
+def test_a_confidential_case_is_absent_for_everyone_without_a_part_in_it(org, secret):
+    insiders = [org.officer_users[0], org.officer_users[1], org.head]
+    outsiders = [org.users[Role.SUPERVISOR], org.users[Role.ARCHIVIST], org.users[Role.REVIEWER],
+                 org.user(Role.OFFICER)]  # a colleague in the same department
+    for user in insiders:
+        assert visible_cases(user).filter(pk=secret.pk).exists(), user.role
+        assert web(user).get(reverse("web:case_detail", args=[secret.pk])).status_code == 200
+    for user in outsiders:
+        assert not visible_cases(user).filter(pk=secret.pk).exists(), user.role
+        client = web(user)
+        assert client.get(reverse("web:case_detail", args=[secret.pk])).status_code == 404
+        listing = client.get(reverse("web:case_list"), {"q": "商业秘密"}).content.decode()
+        assert "某科技公司" not in listing
+        api = client.get("/api/cases").json()
+        assert secret.case_no not in str(api)
+        assert client.get(f"/api/cases/{secret.pk}/records").status_code == 404
+
+
+def test_a_grant_opens_the_case_for_its_time_only(org, secret, monkeypatch):
+    supervisor = org.users[Role.SUPERVISOR]
+    grant = grant_request(actor=supervisor, case=secret, kind="view", reason="案件质量评查")
+    assert not visible_cases(supervisor).filter(pk=secret.pk).exists()
+    with pytest.raises(NotAllowed, match="负责人"):
+        grant_decide(actor=org.users[Role.ARCHIVIST], grant=grant, approve=True, reason="同意")
+    with pytest.raises(InvalidInput, match="1 至 90 天"):
+        grant_decide(actor=org.head, grant=grant, approve=True, reason="同意", days=365)
+    grant_decide(actor=org.head, grant=grant, approve=True, reason="同意查阅", days=3)
+    grant.refresh_from_db()
+    assert grant.status == GrantStatus.APPROVED
+    assert grant.expires_at - grant.decided_at == datetime.timedelta(days=3)
+    assert visible_cases(supervisor).filter(pk=secret.pk).exists()
+    later = timezone.now() + datetime.timedelta(days=4)
+    monkeypatch.setattr("lawtrail.access.policy.timezone.now", lambda: later)
+    assert not visible_cases(supervisor).filter(pk=secret.pk).exists()
+    with pytest.raises(Conflict, match="已批准"):
+        grant_decide(actor=org.head, grant=grant, approve=False, reason="撤回")
+
+
+def test_a_denied_grant_keeps_the_case_closed_and_a_head_never_approves_their_own(org, secret, other_org):
+    archivist = org.users[Role.ARCHIVIST]
+    grant = grant_request(actor=archivist, case=secret, kind="view", reason="整理")
+    grant_decide(actor=org.head, grant=grant, approve=False, reason="无须查阅")
+    assert not visible_cases(archivist).filter(pk=secret.pk).exists()
+    with pytest.raises(NotFound):
+        grant_request(actor=other_org.head, case=secret, kind="view", reason="跨机关")
+    with pytest.raises(Conflict, match="审批中"):
+        grant_request(actor=archivist, case=secret, kind="copy", reason="一")
+        grant_request(actor=archivist, case=secret, kind="copy", reason="二")
+    second_head = org.user(Role.HEAD)
+    own = grant_request(actor=second_head, case=secret, kind="copy", reason="自用")
+    with pytest.raises(NotAllowed, match="自己的申请"):
+        grant_decide(actor=second_head, grant=own, approve=True, reason="同意")
+
+
+def test_copying_a_confidential_case_needs_a_copy_grant_and_refusals_are_logged(org, secret):
+    supervisor = org.users[Role.SUPERVISOR]
+    grant_decide(actor=org.head, grant=grant_request(actor=supervisor, case=secret, kind="view", reason="评查"),
+                 approve=True, reason="同意")
+    record = secret.records.get()
+    client = web(supervisor)
+    assert client.get(reverse("web:case_detail", args=[secret.pk])).status_code == 200
+    response = client.get(f"/api/cases/{secret.pk}/records/{record.pk}/pdf")
+    assert response.status_code == 403 and "复制许可" in response.json()["detail"]
+    denied = Entry.objects.get(action="case.denied", actor=supervisor.username)
+    assert "被拒绝" in denied.reason and denied.scope == secret.scope
+    grant_decide(actor=org.head, grant=grant_request(actor=supervisor, case=secret, kind="copy", reason="复核"),
+                 approve=True, reason="同意复制")
+    assert client.get(f"/api/cases/{secret.pk}/records/{record.pk}/pdf").status_code == 200
+
+
+def test_002_recordings_need_the_heads_approval_to_be_viewed(tmp_path):
+    from lawtrail.media.services import describe, recording_ingest
+
+    org = Org("g", profile="002")
+    case = org.open_case()
+    description = describe(org.officer_users[0], {"case_no": case.case_no, "officer_cert": org.officers[0].cert_no})
+    recording, _ = recording_ingest(actor=org.officer_users[0], path=make_video(tmp_path / "v.mp4"),
+                                    description=description, filename="v.mp4")
+    archivist = org.users[Role.ARCHIVIST]
+    play = f"/api/cases/{case.pk}/recordings/{recording.pk}/play"
+    response = web(archivist).post(play)
+    assert response.status_code == 403 and "002 第十五条" in response.json()["detail"]
+    page = web(archivist).get(reverse("web:recording_detail", args=[case.pk, recording.pk]))
+    assert page.status_code == 403 and "申请调阅许可" in page.content.decode()
+    assert web(org.officer_users[0]).post(play).status_code == 200  # the officer who recorded it
+    grant_decide(actor=org.head, grant=grant_request(actor=archivist, case=case, kind="av_view", reason="归档核对"),
+                 approve=True, reason="同意")
+    assert web(archivist).post(play).status_code == 200
+
+
+def test_the_grant_pages_and_api(org, secret):
+    supervisor, head = web(org.users[Role.SUPERVISOR]), web(org.head)
+    page = supervisor.post(reverse("web:grant_request"), {"case_no": secret.case_no, "kind": "view",
+                                                          "reason": "质量评查"}, follow=True).content.decode()
+    assert "已提交查阅涉密案件申请" in page and "待审批" in page
+    page = supervisor.post(reverse("web:grant_request"), {"case_no": "不存在", "kind": "view", "reason": "x"},
+                           follow=True).content.decode()
+    assert "本机关没有该案号的案件" in page
+    [pending] = head.get("/api/grants").json()
+    page = head.post(reverse("web:grant_decide", args=[pending["id"]]), {"approve": "1", "reason": "同意",
+                                                                         "days": "5"}, follow=True).content.decode()
+    assert "已审批：已批准，有效期至" in page
+    assert supervisor.get(reverse("web:case_detail", args=[secret.pk])).status_code == 200
+    response = supervisor.post("/api/grants", {"case_no": secret.case_no, "kind": "copy", "reason": "复核"},
+                               content_type="application/json")
+    assert response.status_code == 201 and response.json()["status"] == "pending"
+    response = supervisor.post(f"/api/grants/{response.json()['id']}/decide",
+                               {"approve": True, "reason": "自批"}, content_type="application/json")
+    assert response.status_code == 403

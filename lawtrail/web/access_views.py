@@ -1,0 +1,54 @@
+"""调阅许可: ask for a grant on a case (by its number), see one's requests, and for heads
+decide the requests of their agency with a time limit."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from lawtrail.access import selectors, services
+from lawtrail.access.models import AccessGrant, GrantKind
+from lawtrail.core.errors import LawTrailError
+from lawtrail.org.enums import Role
+
+
+@login_required
+def grants(request):
+    return render(request, "web/grants.html", {
+        "mine": selectors.my_grants(request.user)[:50],
+        "to_decide": selectors.grants_to_decide(request.user) if request.user.role == Role.HEAD else [],
+        "kinds": GrantKind.choices,
+        "initial": {"case_no": request.GET.get("case_no", ""), "kind": request.GET.get("kind", "")},
+    })
+
+
+@login_required
+@require_POST
+def grant_request_view(request):
+    try:
+        case = selectors.case_by_number(request.user, request.POST.get("case_no"))
+        grant = services.grant_request(actor=request.user, case=case, kind=request.POST.get("kind", ""),
+                                       reason=request.POST.get("reason", ""))
+    except LawTrailError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已提交{grant.get_kind_display()}申请（{grant.case.case_no}），待负责人审批")
+    return redirect("web:grants")
+
+
+@login_required
+@require_POST
+def grant_decide_view(request, grant_id):
+    grant = AccessGrant.objects.filter(pk=grant_id, case__agency_id=request.user.agency_id).first()
+    try:
+        if grant is None:
+            raise LawTrailError("申请不存在")
+        days = request.POST.get("days", "7")
+        services.grant_decide(actor=request.user, grant=grant, approve=request.POST.get("approve") == "1",
+                              reason=request.POST.get("reason", ""), days=int(days) if days.isdigit() else 0)
+    except LawTrailError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已审批：{grant.get_status_display()}"
+                         + (f"，有效期至 {grant.expires_at:%Y-%m-%d %H:%M}" if grant.expires_at else ""))
+    return redirect("web:grants")
