@@ -274,3 +274,39 @@ def test_the_checklist_shows_a_violation_the_moment_it_appears(live_server, brow
     expect(row).to_contain_text("没有已定稿的立案（程序启动）审批表")
     page.locator("#checklist summary").click()
     expect(page.locator("#checklist .history")).to_contain_text("start.approval：违反")
+
+
+def test_access_to_a_confidential_case_is_asked_for_and_approved_in_the_browser(live_server, browser_org, page):
+    from lawtrail.cases.enums import Confidentiality
+
+    org = browser_org
+    case = org.open_case(title="某公司商业秘密案", confidentiality=Confidentiality.COMMERCIAL)
+    supervisor, base = org.users[Role.SUPERVISOR], live_server.url
+
+    login(page, base, supervisor)
+    page.goto(f"{base}/cases/?q=商业秘密")
+    expect(page.locator("main")).not_to_contain_text("某公司商业秘密案")
+    page.click("text=调阅许可")
+    form = page.get_by_test_id("grant-request")
+    form.locator("input[name=case_no]").fill(case.case_no)
+    form.locator("select[name=kind]").select_option("view")
+    form.locator("input[name=reason]").fill("年度案卷评查")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_contain_text("待负责人审批")
+    expect(page.get_by_test_id("my-grants")).to_contain_text("待审批")
+    logout(page)
+
+    login(page, base, org.head)
+    page.click("text=调阅许可")
+    row = page.get_by_test_id("grants-to-decide").locator("tr", has_text=case.case_no)
+    row.locator("input[name=reason]").fill("同意查阅，限三天")
+    row.locator("input[name=days]").fill("3")
+    row.get_by_role("button", name="批准", exact=True).click()
+    expect(page.locator(".alert-success")).to_contain_text("已审批：已批准，有效期至")
+    logout(page)
+
+    login(page, base, supervisor)
+    page.click("text=调阅许可")
+    expect(page.get_by_test_id("my-grants")).to_contain_text("已批准")
+    page.get_by_test_id("my-grants").locator(f"text={case.case_no}").click()
+    expect(page.locator("h1")).to_have_text("某公司商业秘密案")
