@@ -107,3 +107,93 @@ def grant_decide(*, actor, grant, approve, reason, days=7):
     ledger_append(actor=actor, action="grant.approve" if approve else "grant.deny", obj=grant,
                   scope=grant.case.scope, reason=reason)
     return grant
+
+
+# --- party requests (政府信息公开) -------------------------------------------------------
+
+PARTY_REQUEST_HANDLERS = (Role.ARCHIVIST, Role.HEAD)
+
+
+def _party_request_basis(case):
+    from lawtrail.rules.profiles import get_profile
+
+    profile = get_profile(case.agency.profile)
+    block = profile.get("party_request")
+    return f"《中华人民共和国政府信息公开条例》；{block['cite']}" if block.get("cite") else \
+        "《中华人民共和国政府信息公开条例》"
+
+
+@transaction.atomic
+def party_request_register(*, actor, case, party, requester_role, requester_name, requester_id_type,
+                           requester_id_number, kind, items, authorization="", received_at=None):
+    """Register a request after checking who asks: the party itself (its identity must match
+    the party recorded in the case) or an agent with a written authorisation."""
+    from django.utils import timezone
+
+    from lawtrail.access.models import PartyRequest, PartyRequestKind, RequesterRole
+    from lawtrail.cases.services import validate_identity
+    from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound
+
+    if actor.role not in PARTY_REQUEST_HANDLERS:
+        raise NotAllowed("当事人查阅、复制申请由档案管理员或负责人登记办理")
+    if party is None or party.case_id != case.pk:
+        raise NotFound("当事人不存在")
+    if requester_role not in RequesterRole.values:
+        raise InvalidInput("请选择申请人身份", field="requester_role")
+    if kind not in PartyRequestKind.values:
+        raise InvalidInput("请选择申请事项（查阅或复制）", field="kind")
+    name = (requester_name or "").strip()
+    items = (items or "").strip()
+    if not name or not items:
+        raise InvalidInput("请填写申请人姓名和申请查阅、复制的记录")
+    from lawtrail.cases.enums import IdType
+
+    if requester_id_type not in IdType.values:
+        raise InvalidInput("请选择申请人的证件类型", field="requester_id_type")
+    kind_of_person = party.kind if requester_role == RequesterRole.PARTY else "person"
+    number = validate_identity(kind_of_person, requester_id_type, (requester_id_number or "").strip())
+    if requester_role == RequesterRole.PARTY:
+        if number != party.id_number:
+            raise InvalidInput(f"申请人证件号码与本案当事人“{party.name}”登记的不符，不能作为当事人本人申请",
+                               field="requester_id_number")
+        check = f"核对证件：{name} 的证件号码与本案当事人 {party.name} 登记的一致"
+    else:
+        if not (authorization or "").strip():
+            raise InvalidInput("委托代理人申请须提交当事人签署的授权委托书", field="authorization")
+        check = f"核对代理人 {name} 的身份证件及当事人 {party.name} 的授权委托书"
+    request = PartyRequest.objects.create(
+        case=case, party=party, requester_role=requester_role, requester_name=name,
+        requester_id_type=requester_id_type, requester_id_number=number,
+        authorization=(authorization or "").strip(), identity_check=check, kind=kind, items=items,
+        received_at=received_at or timezone.now(), registered_by=actor)
+    ledger_append(actor=actor, action="party_request.register", obj=request, scope=case.scope,
+                  reason=f"{request.get_requester_role_display()} {name} 申请{request.get_kind_display()}：{items}")
+    return request
+
+
+@transaction.atomic
+def party_request_decide(*, actor, request, status, reason, provided=""):
+    """Record the decision, its legal basis (from the profile) and what was provided."""
+    from django.utils import timezone
+
+    from lawtrail.access.models import PartyRequestStatus
+    from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed
+
+    if actor.role not in PARTY_REQUEST_HANDLERS:
+        raise NotAllowed("当事人查阅、复制申请由档案管理员或负责人办理")
+    if request.status != PartyRequestStatus.PENDING:
+        raise Conflict(f"该申请已作出决定：{request.get_status_display()}")
+    if status not in (PartyRequestStatus.GRANTED, PartyRequestStatus.PARTLY, PartyRequestStatus.REFUSED):
+        raise InvalidInput("请选择决定（准予、部分准予或不予）", field="status")
+    reason, provided = (reason or "").strip(), (provided or "").strip()
+    if not reason:
+        raise InvalidInput("请填写决定理由", field="reason")
+    if status != PartyRequestStatus.REFUSED and not provided:
+        raise InvalidInput("请写明向申请人提供了哪些记录", field="provided")
+    request.status, request.decision_reason, request.provided = status, reason, provided
+    request.legal_basis = _party_request_basis(request.case)
+    request.decided_by, request.decided_at = actor, timezone.now()
+    request.save()
+    ledger_append(actor=actor, action="party_request.decide", obj=request, scope=request.case.scope,
+                  reason=f"{request.get_status_display()}：{reason}（依据 {request.legal_basis}）")
+    return request

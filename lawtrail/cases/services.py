@@ -88,7 +88,7 @@ def case_open(*, actor, department, title, matter_type, source, start_reason, of
     return case
 
 
-def _validate_identity(kind, id_type, id_number):
+def validate_identity(kind, id_type, id_number):
     allowed = PERSON_ID_TYPES if kind == PartyKind.PERSON else ORGANISATION_ID_TYPES
     if id_type not in allowed:
         raise InvalidInput(f"{PartyKind(kind).label}不能使用{IdType(id_type).label}", field="证件类型")
@@ -110,7 +110,7 @@ def party_add(*, actor, case, kind, name, id_type, id_number, legal_representati
         raise InvalidInput(f"案件已处于“{case.get_stage_display()}”阶段，不能再增加当事人")
     kind = _choice(PartyKind, kind, "当事人类型")
     id_type = _choice(IdType, id_type, "证件类型")
-    id_number = _validate_identity(kind, id_type, _require(id_number, "证件号码"))
+    id_number = validate_identity(kind, id_type, _require(id_number, "证件号码"))
     if kind == PartyKind.ORGANISATION and not (legal_representative or "").strip():
         raise InvalidInput("单位当事人须填写法定代表人或负责人", field="法定代表人")
     party = Party.objects.create(

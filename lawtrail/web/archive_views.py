@@ -8,12 +8,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from lawtrail.access.policy import case_for, visible_cases
+from lawtrail.access.models import PartyRequestKind, PartyRequestStatus, RequesterRole
+from lawtrail.access.services import PARTY_REQUEST_HANDLERS
 from lawtrail.archive import selectors, services
 from lawtrail.archive.models import (
     Circumstance, DecisionStatus, DisposalRequest, HoldKind, LegalHold, Provision, ProvisionPurpose, ProvisionStatus,
 )
 from lawtrail.archive.package import package_zip
-from lawtrail.cases.enums import Stage
+from lawtrail.cases.enums import IdType, Stage
 from lawtrail.core.errors import LawTrailError, NotFound
 from lawtrail.media.http import blob_download
 from lawtrail.org.enums import Role
@@ -45,6 +47,12 @@ def case_archive(request, pk):
         "hold_kinds": HoldKind.choices,
         "purposes": ProvisionPurpose.choices,
         "recordings": case.recordings.all(),
+        "party_requests": case.party_requests.select_related("party", "registered_by", "decided_by"),
+        "can_handle_party_requests": role in PARTY_REQUEST_HANDLERS,
+        "parties": case.parties.all(),
+        "requester_roles": RequesterRole.choices, "request_kinds": PartyRequestKind.choices,
+        "request_decisions": [c for c in PartyRequestStatus.choices if c[0] != PartyRequestStatus.PENDING],
+        "id_types": IdType.choices,
         "archive_finding": next((f for f in evaluate(case) if f.rule.id == "archive.deadline"), None),
     })
 
@@ -121,7 +129,30 @@ def _deliver(request, case):
     return f"已提供证据包并留存副本（SHA-256 {provision.package_sha256[:16]}…）"
 
 
-ACTIONS = {"assemble": _assemble, "hold": _hold, "release": _release, "mark": _mark, "dispose": _dispose,
+def _party_request(request, case):
+    from lawtrail.access.services import party_request_register
+
+    party = case.parties.filter(pk=_int(request.POST.get("party"))).first()
+    created = party_request_register(
+        actor=request.user, case=case, party=party, requester_role=request.POST.get("requester_role", ""),
+        requester_name=request.POST.get("requester_name", ""), requester_id_type=request.POST.get("id_type", ""),
+        requester_id_number=request.POST.get("id_number", ""), kind=request.POST.get("kind", ""),
+        items=request.POST.get("items", ""), authorization=request.POST.get("authorization", ""))
+    return f"已登记 {created.requester_name} 的{created.get_kind_display()}申请（{created.identity_check}）"
+
+
+def _party_request_decide(request, case):
+    from lawtrail.access.models import PartyRequest
+    from lawtrail.access.services import party_request_decide
+
+    decided = party_request_decide(actor=request.user, request=_item(PartyRequest, case, _int(request.POST.get("request")),
+                                                                     "申请"),
+                                   status=request.POST.get("status", ""), reason=request.POST.get("reason", ""),
+                                   provided=request.POST.get("provided", ""))
+    return f"已决定：{decided.get_status_display()}（依据 {decided.legal_basis}）"
+
+
+ACTIONS = {"party_request": _party_request, "party_request_decide": _party_request_decide, "assemble": _assemble, "hold": _hold, "release": _release, "mark": _mark, "dispose": _dispose,
            "provide": _provide, "provision_decide": _provision_decide, "deliver": _deliver}
 
 
