@@ -26,7 +26,21 @@ def access_logged(*, actor, action, obj, scope, what, request=None):
     """One read of one object, with the address it came from."""
     if not is_access(action):
         raise ValueError(f"{action} is not an access action")
-    ledger_append(actor=actor, action=action, obj=obj, scope=scope, reason=f"{what}（来自 {client_address(request)}）")
+    ledger_append(actor=actor, action=action, obj=obj, scope=scope,
+                  reason=f"{what}（来自 {client_address(request)}{_under_grant(actor, scope)}）")
+
+
+def _under_grant(actor, scope):
+    """Name the grant an access relied on, when the user holds one for the case."""
+    from django.utils import timezone
+
+    from lawtrail.access.models import AccessGrant, GrantStatus
+
+    if actor is None or not scope.startswith("case:"):
+        return ""
+    grants = AccessGrant.objects.filter(user=actor, case_id=int(scope.split(":", 1)[1]), status=GrantStatus.APPROVED,
+                                        expires_at__gt=timezone.now()).values_list("pk", flat=True)
+    return "，依据调阅许可 " + "、".join(f"#{pk}" for pk in grants) if grants else ""
 
 
 def access_refused(*, actor, case, what, message, request=None):

@@ -99,6 +99,8 @@ def test_copying_a_confidential_case_needs_a_copy_grant_and_refusals_are_logged(
     grant_decide(actor=org.head, grant=grant_request(actor=supervisor, case=secret, kind="copy", reason="复核"),
                  approve=True, reason="同意复制")
     assert client.get(f"/api/cases/{secret.pk}/records/{record.pk}/pdf").status_code == 200
+    viewed = Entry.objects.filter(action="case.view", actor=supervisor.username).latest("seq")
+    assert "依据调阅许可 #" in viewed.reason  # the access log says under which grant
 
 
 def test_002_recordings_need_the_heads_approval_to_be_viewed(tmp_path):
