@@ -10,6 +10,7 @@ from lawtrail.archive import selectors, services
 from lawtrail.archive.models import DecisionStatus, DisposalRequest, LegalHold, Provision
 from lawtrail.archive.package import package_zip
 from lawtrail.core.errors import NotFound
+from lawtrail.access.watermark import pdf_download
 from lawtrail.media.http import blob_download
 
 router = Router(tags=["归档与保存"])
@@ -139,7 +140,7 @@ def case_file_pdf(request, case_id: int):
     if case_file is None:
         raise NotFound("尚未组卷")
     services.casefile_downloaded(actor=request.user, case_file=case_file, request=request)
-    return blob_download(case_file.pdf_sha256, f"{case.case_no}_案卷_v{case_file.version}.pdf", "application/pdf")
+    return pdf_download(request.user, case, case_file.pdf_sha256, f"{case.case_no}_案卷_v{case_file.version}.pdf")
 
 
 @router.get("/cases/{case_id}/retention", response=list[RetentionOut], summary="案件各项记录的保存期限")

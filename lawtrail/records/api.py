@@ -8,6 +8,7 @@ from ninja.files import UploadedFile
 from lawtrail.access.policy import case_for
 from lawtrail.access.services import access_logged
 from lawtrail.core.errors import InvalidInput, NotFound
+from lawtrail.access.watermark import pdf_download
 from lawtrail.media.http import blob_download
 from lawtrail.org.models import Officer
 from lawtrail.records import selectors, services
@@ -214,8 +215,7 @@ def pdf_response(user, record):
     if not record.is_final:
         raise InvalidInput("草稿没有 PDF，请先定稿")
     services.record_downloaded(actor=user, record=record)
-    return blob_download(record.pdf_sha256, f"{record.title}-{record.number}-v{record.version}.pdf",
-                         "application/pdf")
+    return pdf_download(user, record.case, record.pdf_sha256, f"{record.title}-{record.number}-v{record.version}.pdf")
 
 
 def attachment_response(user, record, attachment_id):

@@ -17,6 +17,7 @@ from lawtrail.archive.models import (
 from lawtrail.archive.package import package_zip
 from lawtrail.cases.enums import IdType, Stage
 from lawtrail.core.errors import LawTrailError, NotFound
+from lawtrail.access.watermark import pdf_download
 from lawtrail.media.http import blob_download
 from lawtrail.org.enums import Role
 from lawtrail.rules.engine import evaluate
@@ -185,7 +186,7 @@ def case_file_pdf(request, pk):
     if case_file is None:
         raise NotFound("尚未组卷")
     services.casefile_downloaded(actor=request.user, case_file=case_file, request=request)
-    return blob_download(case_file.pdf_sha256, f"{case.case_no}_案卷_v{case_file.version}.pdf", "application/pdf")
+    return pdf_download(request.user, case, case_file.pdf_sha256, f"{case.case_no}_案卷_v{case_file.version}.pdf")
 
 
 @login_required

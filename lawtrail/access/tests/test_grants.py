@@ -142,3 +142,28 @@ def test_the_grant_pages_and_api(org, secret):
     response = supervisor.post(f"/api/grants/{response.json()['id']}/decide",
                                {"approve": True, "reason": "自批"}, content_type="application/json")
     assert response.status_code == 403
+
+
+def test_pdfs_of_a_confidential_case_leave_watermarked_with_who_and_when(org, secret):
+    import hashlib
+    import io
+    import subprocess
+
+    from pypdf import PdfReader
+
+    from lawtrail.media.storage import blob_store
+
+    record = secret.records.get()
+    officer = org.officer_users[0]
+    response = web(officer).get(f"/api/cases/{secret.pk}/records/{record.pk}/pdf")
+    assert response.status_code == 200 and response["X-Original-SHA256"] == record.pdf_sha256
+    body = response.content
+    assert hashlib.sha256(body).hexdigest() != record.pdf_sha256  # a stamped copy, the original untouched
+    text = subprocess.run(["pdftotext", "-", "-"], input=body, capture_output=True).stdout.decode()
+    assert f"商业秘密 · {officer.display_name} {officer.username} · " in text
+    original = PdfReader(io.BytesIO(blob_store().open(record.pdf_sha256).read()))
+    assert len(PdfReader(io.BytesIO(body)).pages) == len(original.pages)
+    plain = org.open_case()
+    plain_record = org.final_record(plain, "filing_approval")
+    response = web(officer).get(f"/api/cases/{plain.pk}/records/{plain_record.pk}/pdf")
+    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == plain_record.pdf_sha256
