@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "lawtrail.media",
     "lawtrail.archive",
     "lawtrail.access",
+    "lawtrail.supervision",
     "lawtrail.web",
 ]
 

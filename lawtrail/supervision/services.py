@@ -1,0 +1,206 @@
+"""The only writers of supervision: devices and their events, sample draws, playback
+checks and corrective actions. Each write is one transaction with its ledger entry."""
+
+import datetime
+import random
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from lawtrail.access.policy import visible_cases
+from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from lawtrail.ledger.services import ledger_append
+from lawtrail.media.models import Recording
+from lawtrail.org.enums import Role
+from lawtrail.supervision.models import (
+    ActionKind, CorrectiveAction, Device, DeviceEvent, DeviceEventKind, DeviceStatus, PlaybackCheck, SampleDraw,
+)
+
+SUPERVISORS = (Role.SUPERVISOR, Role.HEAD)
+DEVICE_MANAGERS = (Role.HEAD, Role.SUPERVISOR)
+# The checklist of a playback check (000 第十六条 for the opening statement; 002 第二十二条).
+CHECK_ITEMS = (
+    ("opening", "开始记录时语音说明时间、地点、执法人员、事由和对象（000 第十六条）"),
+    ("continuous", "全程连续记录，中断有说明（000 第十七条）"),
+    ("conduct", "队容风纪、文明规范执法"),
+    ("documents", "相应文书齐全、与音像记录一致"),
+)
+RESULTS = {"pass": "合格", "fail": "不合格", "na": "不适用"}
+
+
+def _role(actor, roles, what):
+    if actor.role not in roles:
+        raise NotAllowed(f"{what}须由" + "、".join(Role(r).label for r in roles) + "办理")
+
+
+def _require(value, label):
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(f"请填写{label}", field=label)
+    return value
+
+
+# --- devices (执法记录仪) ------------------------------------------------------------------
+
+@transaction.atomic
+def device_register(*, actor, department, device_no, model) -> Device:
+    _role(actor, DEVICE_MANAGERS, "登记执法记录仪")
+    if department.agency_id != actor.agency_id:
+        raise NotFound("部门不存在")
+    device_no = _require(device_no, "设备编号")
+    if Device.objects.filter(agency_id=actor.agency_id, device_no=device_no).exists():
+        raise Conflict(f"设备编号 {device_no} 已登记")
+    device = Device.objects.create(agency_id=actor.agency_id, department=department, device_no=device_no,
+                                   model=_require(model, "型号"))
+    ledger_append(actor=actor, action="device.register", obj=device, reason=f"登记执法记录仪 {device_no}")
+    return device
+
+
+def _event(actor, device, kind, *, officer=None, ok=None, notes="", at=None):
+    event = DeviceEvent.objects.create(device=device, kind=kind, officer=officer, ok=ok, notes=(notes or "").strip(),
+                                       at=at or timezone.now(), by=actor)
+    ledger_append(actor=actor, action=f"device.{kind}", obj=event,
+                  reason=f"{device.device_no} {event.get_kind_display()}"
+                         + (f"：{officer.name}" if officer else "") + (f"（{event.notes}）" if event.notes else ""))
+    device.save()
+    ledger_append(actor=actor, action="device.update", obj=device, reason=event.get_kind_display())
+    return event
+
+
+@transaction.atomic
+def device_event(*, actor, device, kind, officer=None, ok=None, notes="", at=None) -> DeviceEvent:
+    """Check-out and return, maintenance, battery and storage checks (002 第十九条), fault
+    reports and repairs (002 第二十条), retirement. The device's status follows."""
+    if device.agency_id != actor.agency_id:
+        raise NotFound("设备不存在")
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    if kind not in DeviceEventKind.values:
+        raise InvalidInput(f"事项无效：{kind}", field="kind")
+    holder_may = kind in (DeviceEventKind.BATTERY, DeviceEventKind.STORAGE, DeviceEventKind.FAULT) and \
+        device.holder is not None and device.holder.user_id == actor.pk
+    if actor.role not in DEVICE_MANAGERS and not holder_may:
+        raise NotAllowed("设备领用、归还、维修和报废由负责人或监督人员办理；领用人可做电池、存储检查和报告故障")
+    if device.status == DeviceStatus.RETIRED:
+        raise Conflict(f"设备 {device.device_no} 已报废")
+    if kind == DeviceEventKind.CHECKOUT:
+        if device.status != DeviceStatus.IN_STOCK:
+            raise Conflict(f"设备 {device.device_no} 当前{device.get_status_display()}，不能领用")
+        if officer is None or officer.agency_id != actor.agency_id:
+            raise InvalidInput("请选择领用的执法人员", field="officer")
+        device.status, device.holder = DeviceStatus.ISSUED, officer
+    elif kind == DeviceEventKind.RETURN:
+        if device.status != DeviceStatus.ISSUED:
+            raise Conflict(f"设备 {device.device_no} 未被领用")
+        officer, device.status, device.holder = device.holder, DeviceStatus.IN_STOCK, None
+    elif kind == DeviceEventKind.FAULT:
+        _require(notes, "故障情况")
+        device.status = DeviceStatus.FAULTY
+    elif kind == DeviceEventKind.REPAIR:
+        if device.status != DeviceStatus.FAULTY:
+            raise Conflict("设备没有待修的故障")
+        device.status = DeviceStatus.ISSUED if device.holder else DeviceStatus.IN_STOCK
+    elif kind == DeviceEventKind.RETIRE:
+        device.status, device.holder = DeviceStatus.RETIRED, None
+    elif kind in (DeviceEventKind.BATTERY, DeviceEventKind.STORAGE) and ok is None:
+        raise InvalidInput("请选择检查是否合格", field="ok")
+    return _event(actor, device, kind, officer=officer, ok=ok, notes=notes, at=at)
+
+
+# --- sampling and playback checks -------------------------------------------------------
+
+def population(actor, period_from, period_to, department=None, officer=None):
+    """The recordings a draw chooses from, in a fixed order (their ids)."""
+    recordings = Recording.objects.filter(case__in=visible_cases(actor), received_at__date__gte=period_from,
+                                          received_at__date__lte=period_to)
+    if department is not None:
+        recordings = recordings.filter(case__department=department)
+    if officer is not None:
+        recordings = recordings.filter(officer=officer)
+    return sorted(recordings.values_list("pk", flat=True))
+
+
+def draw_ids(ids, seed, size):
+    """The same seed over the same population always draws the same recordings."""
+    return sorted(random.Random(seed).sample(list(ids), min(size, len(ids))))
+
+
+@transaction.atomic
+def sample_draw(*, actor, period_from, period_to, size, department=None, officer=None, seed=None) -> SampleDraw:
+    _role(actor, SUPERVISORS, "抽检")
+    if not isinstance(period_from, datetime.date) or not isinstance(period_to, datetime.date) or \
+            period_from > period_to:
+        raise InvalidInput("请填写正确的抽检期间", field="period")
+    if not isinstance(size, int) or not 1 <= size <= 500:
+        raise InvalidInput("抽取数量须为 1 至 500", field="size")
+    ids = population(actor, period_from, period_to, department, officer)
+    if not ids:
+        raise InvalidInput("该期间、范围内没有音像记录可供抽检")
+    seed = (seed or "").strip() or secrets.token_hex(8)
+    chosen = draw_ids(ids, seed, size)
+    cases = sorted(set(Recording.objects.filter(pk__in=chosen).values_list("case_id", flat=True)))
+    draw = SampleDraw.objects.create(
+        agency_id=actor.agency_id, seed=seed, period_from=period_from, period_to=period_to, department=department,
+        officer=officer, size=size, population=ids, recording_ids=chosen, case_ids=cases, drawn_by=actor,
+        drawn_at=timezone.now())
+    ledger_append(actor=actor, action="sample.draw", obj=draw,
+                  reason=f"随机抽检：种子 {seed}，总体 {len(ids)} 个音像记录，抽取 {len(chosen)} 个")
+    return draw
+
+
+@transaction.atomic
+def playback_check(*, actor, draw, recording, results, findings="", follow_up="") -> PlaybackCheck:
+    _role(actor, SUPERVISORS, "回放检查")
+    if draw.agency_id != actor.agency_id or recording.pk not in draw.recording_ids:
+        raise NotFound("该音像记录不在本次抽检中")
+    unknown = set(results) - {key for key, _ in CHECK_ITEMS}
+    missing = [label for key, label in CHECK_ITEMS if results.get(key) not in RESULTS]
+    if unknown or missing:
+        raise InvalidInput("请逐项填写检查结果：" + "；".join(missing or sorted(unknown)), field="results")
+    passed = "fail" not in results.values()
+    findings = (findings or "").strip()
+    if not passed and not findings:
+        raise InvalidInput("检查不合格的，请写明发现的问题", field="findings")
+    check = PlaybackCheck.objects.create(
+        draw=draw, recording=recording, case=recording.case, results=dict(results), passed=passed,
+        findings=findings, follow_up=(follow_up or "").strip(), checked_by=actor, checked_at=timezone.now())
+    ledger_append(actor=actor, action="sample.check", obj=check, scope=recording.case.scope,
+                  reason=f"回放检查 {recording.filename}：{'合格' if passed else '不合格'}"
+                         + (f"；{findings}" if findings else ""))
+    return check
+
+
+# --- corrective actions (001 第二十七条, 004 第三十六条) --------------------------------------
+
+@transaction.atomic
+def corrective_action_order(*, actor, kind, description, deadline=None, check=None, case=None,
+                            officer=None) -> CorrectiveAction:
+    _role(actor, SUPERVISORS, "责令整改")
+    if kind not in ActionKind.values:
+        raise InvalidInput(f"措施无效：{kind}", field="kind")
+    if kind == ActionKind.CORRECT and deadline is None:
+        raise InvalidInput("责令限期改正须定整改期限", field="deadline")
+    if check is not None:
+        case, officer = check.case, officer or check.recording.officer
+    action = CorrectiveAction.objects.create(
+        agency_id=actor.agency_id, playback_check=check, case=case, officer=officer, kind=kind,
+        description=_require(description, "整改内容"), deadline=deadline, ordered_by=actor,
+        ordered_at=timezone.now())
+    ledger_append(actor=actor, action="corrective.order", obj=action, scope=case.scope if case else "",
+                  reason=f"{action.get_kind_display()}：{action.description}"
+                         + (f"（期限 {deadline:%Y-%m-%d}）" if deadline else ""))
+    return action
+
+
+@transaction.atomic
+def corrective_action_close(*, actor, action, closure) -> CorrectiveAction:
+    _role(actor, SUPERVISORS, "整改销号")
+    if action.agency_id != actor.agency_id:
+        raise NotFound("整改措施不存在")
+    if action.closed_at is not None:
+        raise Conflict("该整改措施已完成")
+    action.closed_by, action.closed_at, action.closure = actor, timezone.now(), _require(closure, "整改情况")
+    action.save()
+    ledger_append(actor=actor, action="corrective.close", obj=action, scope=action.case.scope if action.case else "",
+                  reason=action.closure)
+    return action
