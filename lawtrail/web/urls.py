@@ -1,7 +1,9 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path, register_converter
 
-from lawtrail.web import access_views, archive_views, audit_views, media_views, two_factor_views, views
+from lawtrail.web import (
+    access_views, archive_views, audit_views, media_views, supervision_views, two_factor_views, views,
+)
 
 class IdConverter:
     """A database id: at most 18 digits, so a guessed huge number is a 404, not a crash."""
@@ -52,6 +54,17 @@ urlpatterns = [
     path("cases/<id:pk>/provisions/<id:provision_id>/copy.zip", archive_views.provision_copy, name="provision_copy"),
     path("archive/", archive_views.archive_home, name="archive"),
     path("archive/disposals/<id:request_id>/decide/", archive_views.disposal_decide_view, name="disposal_decide"),
+    path("supervision/", supervision_views.supervision, name="supervision"),
+    path("supervision/draws/", supervision_views.draw_create, name="draw_create"),
+    path("supervision/draws/<id:pk>/", supervision_views.draw_detail, name="draw_detail"),
+    path("supervision/draws/<id:pk>/checks/", supervision_views.check_create, name="check_create"),
+    path("supervision/actions/", supervision_views.action_create, name="action_create"),
+    path("supervision/actions/<id:pk>/close/", supervision_views.action_close, name="action_close"),
+    path("supervision/ledger.<slug:fmt>", supervision_views.ledger_export, name="ledger_export"),
+    path("devices/", supervision_views.devices, name="devices"),
+    path("devices/new/", supervision_views.device_create, name="device_create"),
+    path("devices/<id:pk>/", supervision_views.device_detail, name="device_detail"),
+    path("devices/<id:pk>/events/", supervision_views.device_event_create, name="device_event"),
     path("grants/", access_views.grants, name="grants"),
     path("grants/request/", access_views.grant_request_view, name="grant_request"),
     path("grants/<id:grant_id>/decide/", access_views.grant_decide_view, name="grant_decide"),

@@ -310,3 +310,36 @@ def test_access_to_a_confidential_case_is_asked_for_and_approved_in_the_browser(
     expect(page.get_by_test_id("my-grants")).to_contain_text("已批准")
     page.get_by_test_id("my-grants").locator(f"text={case.case_no}").click()
     expect(page.locator("h1")).to_have_text("某公司商业秘密案")
+
+
+def test_a_supervisor_draws_a_sample_checks_a_recording_and_exports_the_ledger(live_server, browser_org, page,
+                                                                              tmp_path):
+    from lawtrail.supervision.tests.test_supervision import record
+
+    org = browser_org
+    case = org.open_case()
+    for i in range(3):
+        record(org, case, tmp_path, f"抽检{i}.m4a", seconds=i + 1)
+    login(page, live_server.url, org.users[Role.SUPERVISOR])
+    page.click("text=监督检查")
+    form = page.get_by_test_id("draw-form")
+    form.locator("input[name=size]").fill("2")
+    form.locator("input[name=seed]").fill("浏览器抽检")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_contain_text("已抽取 2 个音像记录（随机种子 浏览器抽检）")
+    first = page.get_by_test_id("check-form").first
+    for name, value in (("opening", "pass"), ("continuous", "pass"), ("conduct", "fail"), ("documents", "na")):
+        first.locator(f"select[name={name}]").select_option(value)
+    first.locator("textarea[name=findings]").fill("执法人员未佩戴执法证件")
+    first.locator("button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_contain_text("已记入检查台帐")
+    page.get_by_role("link", name="检查台帐").click()
+    expect(page.get_by_test_id("check-ledger")).to_contain_text("执法人员未佩戴执法证件")
+    with page.expect_download() as download:
+        page.get_by_test_id("ledger-xlsx").click()
+    saved = tmp_path / "ledger.xlsx"
+    download.value.save_as(saved)
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(saved).active.iter_rows(min_row=3, values_only=True))
+    assert len(rows) == 1 and "执法人员未佩戴执法证件" in rows[0]
