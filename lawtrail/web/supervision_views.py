@@ -238,3 +238,61 @@ def device_event_create(request, pk):
     else:
         messages.success(request, f"已记录：{event.get_kind_display()}")
     return redirect("web:device_detail", pk=device.pk)
+
+
+def _filters(request):
+    from lawtrail.supervision.statistics import Filters
+
+    today = timezone.localdate()
+    return Filters(period_from=_date(request.GET.get("from"), today - datetime.timedelta(days=56)),
+                   period_to=_date(request.GET.get("to"), today),
+                   department=_pick(Department, request.user, request.GET.get("department")),
+                   matter_type=request.GET.get("matter_type", ""), rule_id=request.GET.get("rule", ""))
+
+
+@login_required
+@not_found_as_404
+def dashboard(request):
+    """实时调阅: open violations and pending deadlines across the agency, with their trend."""
+    from lawtrail.cases.enums import MatterType
+    from lawtrail.supervision.statistics import RULE_TITLES, SEVERITY_LABELS, chart
+    from lawtrail.supervision.statistics import dashboard as figures_for
+
+    if request.user.role not in services.SUPERVISORS:
+        return _forbidden(request, "只有法制监督人员和负责人可以查看监督看板")
+    try:
+        filters = _filters(request)
+    except LawTrailError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:dashboard")
+    figures = figures_for(request.user, filters)
+    return render(request, "web/dashboard.html", {
+        "filters": filters, "figures": figures, "chart": chart(figures.weeks), "query": request.GET.urlencode(),
+        "departments": Department.objects.filter(agency_id=request.user.agency_id),
+        "matter_types": MatterType.choices, "rules": sorted(RULE_TITLES.items()), "rule_titles": RULE_TITLES,
+        "severity_labels": SEVERITY_LABELS,
+    })
+
+
+@login_required
+@not_found_as_404
+def report_export(request, fmt):
+    from urllib.parse import quote
+
+    from lawtrail.supervision.statistics import report, report_pdf, report_xlsx
+
+    if request.user.role not in services.SUPERVISORS:
+        return _forbidden(request, "只有法制监督人员和负责人可以导出统计报表")
+    if fmt not in ("xlsx", "pdf"):
+        raise NotFound("只能导出 Excel 或 PDF")
+    filters = _filters(request)
+    figures = report(request.user, filters)
+    agency = request.user.agency
+    if fmt == "xlsx":
+        response = HttpResponse(report_xlsx(agency, filters, figures),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    else:
+        response = HttpResponse(report_pdf(agency, filters, figures), content_type="application/pdf")
+    name = f"{agency.short_name}统计报表_{filters.period_from:%Y%m%d}-{filters.period_to:%Y%m%d}.{fmt}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response

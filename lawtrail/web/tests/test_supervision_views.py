@@ -66,3 +66,20 @@ def test_device_pages_show_who_held_the_device(org, tmp_path):
                                                                     "officer": org.officers[1].pk},
                      follow=True).content.decode()
     assert "不能领用" in page
+
+
+def test_the_dashboard_page_and_report_downloads(org):
+    from lawtrail.supervision.tests.test_statistics import D1, finding
+
+    case = org.open_case(title="看板案")
+    finding(case, "start.approval", "violated", "high", D1)
+    client = sign_in(Client(), org.users[Role.SUPERVISOR])
+    page = client.get(reverse("web:dashboard"), {"from": D1.isoformat()}).content.decode()
+    assert case.case_no in page and "启动" in page and "<svg" in page and 'data-testid="open-violations">1<' in page
+    page = client.get(reverse("web:dashboard"), {"from": D1.isoformat(), "department": org.legal.pk}).content.decode()
+    assert 'data-testid="open-violations">0<' in page
+    assert "日期格式不正确" in client.get(reverse("web:dashboard"), {"from": "昨天"}, follow=True).content.decode()
+    workbook = client.get(reverse("web:report_export", args=["xlsx"]))
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
+    assert client.get(reverse("web:report_export", args=["pdf"])).content.startswith(b"%PDF")
+    assert sign_in(Client(), org.users[Role.ARCHIVIST]).get(reverse("web:dashboard")).status_code == 403
