@@ -88,3 +88,23 @@ class PartyRequest(models.Model):
     class Meta:
         verbose_name = "当事人查阅复制申请"
         ordering = ["-received_at", "-id"]
+
+
+@append_only
+@ledgered()
+class ItemConfidentiality(models.Model):
+    """A record or recording more confidential than its case (a minor's face in a routine
+    inspection, a company's formula in one document). Marks only ever raise the level."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="item_marks")
+    record = models.ForeignKey("records.Record", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recording = models.ForeignKey("media.Recording", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+    level = models.CharField("密级", max_length=16)
+    reason = models.TextField("理由")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "记录密级"
+        ordering = ["set_at", "id"]

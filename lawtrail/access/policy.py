@@ -55,10 +55,16 @@ def _holds(user, case, kind):
 
 
 def check_copy(user, case, what="复制、下载"):
-    """Downloading originals, PDFs or packages of a confidential case needs a grant."""
-    if case.confidentiality in CONFIDENTIAL and user.role != Role.HEAD and not _handles(user, case) \
-            and not _holds(user, case, "copy"):
+    """Downloading originals, PDFs or packages of a confidential case (or of a case holding
+    confidential records) needs a grant."""
+    from lawtrail.access.models import ItemConfidentiality
+
+    if user.role == Role.HEAD or _handles(user, case) or _holds(user, case, "copy"):
+        return
+    if case.confidentiality in CONFIDENTIAL:
         raise NotAllowed(f"本案为{case.get_confidentiality_display()}案件，{what}须经负责人批准（请申请复制许可）")
+    if ItemConfidentiality.objects.filter(case=case, level__in=CONFIDENTIAL).exists():
+        raise NotAllowed(f"本案含有涉密记录，{what}须经负责人批准（请申请复制许可）")
 
 
 def check_av_view(user, case):
@@ -72,10 +78,44 @@ def check_av_view(user, case):
 
 
 def case_for(user, pk):
+    """The case, if this user may see it. The case remembers who asked (`viewer`), so that
+    the selectors listing its records and recordings leave out the items marked more
+    confidential than the case that this user may not see."""
     case = visible_cases(user).filter(pk=pk).select_related("agency", "department").first()
     if case is None:
         raise NotFound("案件不存在或您无权查看")
+    case.viewer = user
     return case
+
+
+def _sees_confidential(user, case):
+    return user.role == Role.HEAD or _handles(user, case) or _holds(user, case, "view")
+
+
+def hidden_items(case):
+    """(record ids, recording ids) of the case that its viewer may not see."""
+    from lawtrail.access.models import ItemConfidentiality
+
+    user = getattr(case, "viewer", None)
+    if user is None:
+        return set(), set()
+    if not hasattr(case, "_hidden_items"):
+        marks = ItemConfidentiality.objects.filter(case=case, level__in=CONFIDENTIAL)
+        if not marks.exists() or _sees_confidential(user, case):
+            case._hidden_items = (set(), set())
+        else:
+            case._hidden_items = ({m.record_id for m in marks if m.record_id},
+                                  {m.recording_id for m in marks if m.recording_id})
+    return case._hidden_items
+
+
+def item_level(case, record=None, recording=None):
+    """The confidentiality of a record or recording: its case's, or higher if marked."""
+    from lawtrail.access.models import ItemConfidentiality
+
+    order = [level.value for level in Confidentiality]
+    marks = ItemConfidentiality.objects.filter(case=case, record=record, recording=recording)
+    return max([case.confidentiality, *marks.values_list("level", flat=True)], key=order.index)
 
 
 # Who makes a case's records (documents, recordings) while it is open.

@@ -4,6 +4,7 @@ when, from where). Reads are logged like writes, so "who has seen this" always h
 from django.db import transaction
 
 from lawtrail.ledger.services import ledger_append
+from lawtrail.cases.enums import Confidentiality
 from lawtrail.org.enums import Role
 
 # The last part of an action that marks a read, not a change (e.g. `recording.play`).
@@ -211,3 +212,31 @@ def party_request_decide(*, actor, request, status, reason, provided=""):
     ledger_append(actor=actor, action="party_request.decide", obj=request, scope=request.case.scope,
                   reason=f"{request.get_status_display()}：{reason}（依据 {request.legal_basis}）")
     return request
+
+
+@transaction.atomic
+def item_confidentiality_set(*, actor, case, level, reason, record=None, recording=None):
+    """Mark one record or recording more confidential than its case (handling officers or heads)."""
+    from django.utils import timezone
+
+    from lawtrail.access.models import ItemConfidentiality
+    from lawtrail.access.policy import CONFIDENTIAL
+    from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound
+
+    if actor.agency_id != case.agency_id:
+        raise NotFound("案件不存在或您无权查看")
+    if not (actor.role == Role.HEAD or case.assignments.filter(officer__user=actor).exists()):
+        raise NotAllowed("只有本案承办人或负责人可以设定记录密级")
+    if (record is None) == (recording is None) or (record or recording).case_id != case.pk:
+        raise NotFound("记录不存在")
+    if level not in CONFIDENTIAL:
+        raise InvalidInput("请选择个人隐私、商业秘密或国家秘密", field="level")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写定密理由", field="reason")
+    mark = ItemConfidentiality.objects.create(case=case, record=record, recording=recording, level=level,
+                                              reason=reason, set_by=actor, set_at=timezone.now())
+    item = f"《{record.title}》" if record else f"音像记录 {recording.filename}"
+    ledger_append(actor=actor, action="confidentiality.set", obj=mark, scope=case.scope,
+                  reason=f"{item}定为{dict(Confidentiality.choices)[level]}：{reason}")
+    return mark

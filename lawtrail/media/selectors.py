@@ -4,6 +4,7 @@ time line, and the gaps that the profile says must not be there unexplained."""
 import datetime
 from dataclasses import dataclass, field
 
+from lawtrail.access.policy import hidden_items
 from lawtrail.core.errors import NotFound
 from lawtrail.core.text import duration_zh
 from lawtrail.media.models import Activity, GapExplanation, Recording
@@ -14,7 +15,9 @@ GAP_TOLERANCE = datetime.timedelta(seconds=2)
 
 
 def case_recordings(case):
-    return case.recordings.select_related("officer", "uploaded_by")
+    """The case's recordings, less those marked more confidential than the viewer may see."""
+    _, hidden = hidden_items(case)
+    return case.recordings.exclude(pk__in=hidden).select_related("officer", "uploaded_by")
 
 
 def recording_for(case, recording_id):

@@ -1,5 +1,6 @@
 """Reads of 执法文书."""
 
+from lawtrail.access.policy import hidden_items
 from lawtrail.core.canonical import content_hash
 from lawtrail.core.errors import NotFound
 from lawtrail.records.models import Record, RecordStatus
@@ -23,13 +24,15 @@ def valid_signatures(record):
 
 
 def case_records(case):
-    """The case's records in time order, discarded drafts left out."""
-    return (case.records.exclude(status=RecordStatus.DISCARDED)
+    """The case's records in time order, discarded drafts and what the viewer may not see left out."""
+    hidden, _ = hidden_items(case)
+    return (case.records.exclude(status=RecordStatus.DISCARDED).exclude(pk__in=hidden)
             .select_related("created_by", "finalised_by").order_by("created_at", "id"))
 
 
 def record_for(case, pk):
-    record = Record.objects.filter(case=case, pk=pk).select_related("case__agency").first()
+    hidden, _ = hidden_items(case)
+    record = Record.objects.filter(case=case, pk=pk).exclude(pk__in=hidden).select_related("case__agency").first()
     if record is None:
         raise NotFound("文书不存在")
     return record

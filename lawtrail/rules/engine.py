@@ -16,7 +16,7 @@ from django.utils import timezone
 from lawtrail.cases.enums import Procedure, Source, Stage
 from lawtrail.media.models import Activity
 from lawtrail.media.models import GapExplanation, Recording
-from lawtrail.media.selectors import case_coverage, coverage_of
+from lawtrail.media.selectors import coverage_of
 from lawtrail.records.models import Record
 from lawtrail.records.catalog import catalog as document_catalog, doc_type
 from lawtrail.rules.profiles import get_profile, profiles
@@ -88,7 +88,11 @@ class Facts:
 
     @cached_property
     def coverage(self):
-        return case_coverage(self.case)
+        # Every recording counts, whoever looks at the checklist (case_coverage would leave out
+        # those its viewer may not see).
+        from lawtrail.media.models import GapExplanation
+
+        return coverage_of(self.profile, self.recordings, GapExplanation.objects.filter(case=self.case))
 
 
 RULES = []

@@ -10,6 +10,7 @@ from lawtrail.access import selectors, services
 from lawtrail.access.models import AccessGrant, GrantKind
 from lawtrail.core.errors import LawTrailError
 from lawtrail.org.enums import Role
+from lawtrail.web.decorators import not_found_as_404
 
 
 @login_required
@@ -52,3 +53,46 @@ def grant_decide_view(request, grant_id):
         messages.success(request, f"已审批：{grant.get_status_display()}"
                          + (f"，有效期至 {grant.expires_at:%Y-%m-%d %H:%M}" if grant.expires_at else ""))
     return redirect("web:grants")
+
+
+def item_confidentiality_context(case, *, record=None, recording=None):
+    """What a record or recording page shows of its level, and the form to raise it."""
+    from lawtrail.access.policy import CONFIDENTIAL, item_level
+    from lawtrail.cases.enums import Confidentiality
+
+    return {
+        "item_level": Confidentiality(item_level(case, record=record, recording=recording)).label,
+        "item_noun": "文书" if record else "音像记录", "item_field": "record" if record else "recording",
+        "item_id": (record or recording).pk,
+        "confidential_levels": [(v, label) for v, label in Confidentiality.choices if v in CONFIDENTIAL],
+    }
+
+
+@login_required
+@require_POST
+@not_found_as_404
+def item_confidentiality_view(request, pk):
+    from lawtrail.access.policy import case_for
+    from lawtrail.cases.enums import Confidentiality
+    from lawtrail.media.selectors import recording_for
+    from lawtrail.records.selectors import record_for
+
+    case = case_for(request.user, pk)
+    record = record_for(case, request.POST["record"]) if request.POST.get("record", "").isdigit() else None
+    recording = recording_for(case, request.POST["recording"]) if request.POST.get("recording", "").isdigit() \
+        else None
+    try:
+        mark = services.item_confidentiality_set(actor=request.user, case=case, level=request.POST.get("level", ""),
+                                                 reason=request.POST.get("reason", ""), record=record,
+                                                 recording=recording)
+    except LawTrailError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已设定密级：{Confidentiality(mark.level).label}")
+    if recording is not None:
+        return redirect("web:recording_detail", pk=case.pk, recording_id=recording.pk)
+    if record is not None:
+        return redirect("web:record_detail", pk=case.pk, record_id=record.pk)
+    return redirect("web:case_detail", pk=case.pk)

@@ -14,6 +14,7 @@ from lawtrail.media import selectors, services
 from lawtrail.media.api import download_response
 from lawtrail.media.models import Activity, GapReason
 from lawtrail.records.services import record_create
+from lawtrail.web.access_views import item_confidentiality_context
 from lawtrail.web.decorators import not_found_as_404
 
 
@@ -39,6 +40,7 @@ def recording_detail(request, pk, recording_id):
     return render(request, "web/recording.html", {
         "case": case, "recording": recording, "stream_url": reverse("media_stream", args=[token]),
         "can_write": request.user.role in CASE_WRITERS and case.stage not in CLOSED_STAGES,
+        **item_confidentiality_context(case, recording=recording),
     })
 
 

@@ -68,6 +68,7 @@ urlpatterns = [
     path("devices/<id:pk>/", supervision_views.device_detail, name="device_detail"),
     path("devices/<id:pk>/events/", supervision_views.device_event_create, name="device_event"),
     path("grants/", access_views.grants, name="grants"),
+    path("cases/<id:pk>/confidentiality/", access_views.item_confidentiality_view, name="item_confidentiality"),
     path("grants/request/", access_views.grant_request_view, name="grant_request"),
     path("grants/<id:grant_id>/decide/", access_views.grant_decide_view, name="grant_decide"),
     path("audit/", audit_views.audit, name="audit"),

@@ -29,6 +29,7 @@ from lawtrail.rules.selectors import finding_history, open_violations_in
 
 CHECKLIST_ORDER = {"violated": 0, "pending": 1, "satisfied": 2, "na": 3}
 from lawtrail.web.forms import CaseForm
+from lawtrail.web.access_views import item_confidentiality_context
 from lawtrail.web.decorators import not_found_as_404
 from lawtrail.web.media_views import media_context
 from lawtrail.web.record_forms import RecordForm, SignForm
@@ -213,6 +214,7 @@ def record_detail(request, pk, record_id):
     return render(request, "web/record.html", {
         "case": record.case,
         "record": record,
+        **item_confidentiality_context(record.case, record=record),
         "spec": spec,
         "form": form,
         "values": [(f, f.as_text(record.data.get(f.key)), record.data.get(f.key)) for f in spec.fields],

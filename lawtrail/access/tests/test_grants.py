@@ -167,3 +167,29 @@ def test_pdfs_of_a_confidential_case_leave_watermarked_with_who_and_when(org, se
     plain_record = org.final_record(plain, "filing_approval")
     response = web(officer).get(f"/api/cases/{plain.pk}/records/{plain_record.pk}/pdf")
     assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == plain_record.pdf_sha256
+
+
+def test_a_record_marked_more_confidential_than_its_case_is_hidden_from_outsiders(org, tmp_path):
+    case = org.open_case(title="普通检查案")
+    plain = org.final_record(case, "filing_approval")
+    private = org.final_record(case, "inquiry_record")
+    officer, supervisor = web(org.officer_users[0]), web(org.users[Role.SUPERVISOR])
+    page = officer.post(reverse("web:item_confidentiality", args=[case.pk]),
+                        {"record": private.pk, "level": "privacy", "reason": "涉及未成年人"}, follow=True)
+    assert "已设定密级：个人隐私" in page.content.decode()
+    assert "个人隐私" in officer.get(reverse("web:record_detail", args=[case.pk, private.pk])).content.decode()
+    listed = [r["id"] for r in supervisor.get(f"/api/cases/{case.pk}/records").json()]
+    assert plain.pk in listed and private.pk not in listed
+    assert supervisor.get(f"/api/cases/{case.pk}/records/{private.pk}").status_code == 404
+    assert supervisor.get(reverse("web:record_detail", args=[case.pk, private.pk])).status_code == 404
+    case_page = supervisor.get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    assert reverse("web:record_detail", args=[case.pk, private.pk]) not in case_page
+    assert reverse("web:record_detail", args=[case.pk, plain.pk]) in case_page
+    assert supervisor.get(f"/api/cases/{case.pk}/records/{plain.pk}/pdf").status_code == 403  # copying needs a grant
+    page = supervisor.post(reverse("web:item_confidentiality", args=[case.pk]),
+                           {"record": plain.pk, "level": "privacy", "reason": "越权"}, follow=True)
+    assert "只有本案承办人或负责人可以设定记录密级" in page.content.decode()
+    grant_decide(actor=org.head, grant=grant_request(actor=org.users[Role.SUPERVISOR], case=case, kind="view",
+                                                     reason="评查"), approve=True, reason="同意")
+    assert private.pk in [r["id"] for r in supervisor.get(f"/api/cases/{case.pk}/records").json()]
+    assert Entry.objects.filter(scope=case.scope, action="confidentiality.set").exists()
