@@ -64,19 +64,25 @@ class DeviceEvent(models.Model):
         ordering = ["at", "id"]
 
 
+class DrawTarget(models.TextChoices):
+    RECORDINGS = "recordings", "音像记录"
+    CASE_FILES = "case_files", "案卷"
+
+
 @append_only
 @ledgered()
 class SampleDraw(models.Model):
     """A reproducible random draw: the same seed over the same population gives the same sample."""
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="sample_draws")
+    target = models.CharField("抽检对象", max_length=12, choices=DrawTarget.choices, default=DrawTarget.RECORDINGS)
     seed = models.CharField("随机种子", max_length=64)
     period_from = models.DateField("期间起")
     period_to = models.DateField("期间止")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     officer = models.ForeignKey(Officer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     size = models.PositiveIntegerField("抽取数量")
-    population = models.JSONField("抽样总体（音像记录）", default=list)
+    population = models.JSONField("抽样总体", default=list)
     recording_ids = models.JSONField("抽中的音像记录", default=list)
     case_ids = models.JSONField("涉及的案件", default=list)
     drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -90,10 +96,11 @@ class SampleDraw(models.Model):
 @append_only
 @ledgered()
 class PlaybackCheck(models.Model):
-    """One line of the 检查台帐: a drawn recording played back and checked item by item."""
+    """One line of the 检查台帐: a drawn recording played back, or a drawn case file read,
+    and checked item by item."""
 
     draw = models.ForeignKey(SampleDraw, on_delete=models.PROTECT, related_name="checks")
-    recording = models.ForeignKey(Recording, on_delete=models.PROTECT, related_name="+")
+    recording = models.ForeignKey(Recording, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
     results = models.JSONField("检查结果", default=dict)
     passed = models.BooleanField("合格")

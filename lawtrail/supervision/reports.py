@@ -22,7 +22,7 @@ def ledger_xlsx(agency, checks) -> bytes:
         cell.font = Font(bold=True)
     for row in ledger_rows(checks):
         sheet.append(row)
-    for column, width in zip("ABCDEFGHIJKLMNO", (6, 17, 20, 22, 24, 10, 10, 10, 10, 10, 8, 30, 24, 12)):
+    for column, width in zip("ABCDEFGHIJK", (6, 17, 20, 22, 24, 12, 60, 8, 30, 24, 12)):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=3):
         for cell in row:

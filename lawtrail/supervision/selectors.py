@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from lawtrail.supervision.models import Device, DeviceEventKind, PlaybackCheck
-from lawtrail.supervision.services import CHECK_ITEMS, RESULTS
+from lawtrail.supervision.services import CASE_FILE_ITEMS, CHECK_ITEMS, RESULTS
 
 
 def device_holder_at(agency_id, device_no, when):
@@ -27,13 +27,17 @@ def check_ledger(agency_id, period_from=None, period_to=None):
     return checks
 
 
-LEDGER_COLUMNS = ["序号", "检查时间", "抽检批次（种子）", "案号", "音像记录", "执法人员",
-                  *[label.split("（")[0] for _, label in CHECK_ITEMS], "结论", "发现的问题", "整改要求", "检查人"]
+LEDGER_COLUMNS = ["序号", "检查时间", "抽检批次（种子）", "案号", "检查对象", "执法人员", "检查项目及结果",
+                  "结论", "发现的问题", "整改要求", "检查人"]
 
 
 def ledger_rows(checks):
     for n, check in enumerate(checks, 1):
+        items = CHECK_ITEMS if check.recording_id else CASE_FILE_ITEMS
+        results = "；".join(f"{label.split('（')[0]}：{RESULTS[check.results.get(key, 'na')]}" for key, label in items)
+        officer = check.recording.officer.name if check.recording_id else "、".join(
+            a.officer.name for a in check.case.assignments.select_related("officer"))
         yield [n, timezone.localtime(check.checked_at).strftime("%Y-%m-%d %H:%M"),
-               f"第 {check.draw_id} 批（{check.draw.seed}）", check.case.case_no, check.recording.filename,
-               check.recording.officer.name, *[RESULTS[check.results.get(key, "na")] for key, _ in CHECK_ITEMS],
+               f"第 {check.draw_id} 批（{check.draw.seed}）", check.case.case_no,
+               check.recording.filename if check.recording_id else "案卷", officer, results,
                "合格" if check.passed else "不合格", check.findings, check.follow_up, check.checked_by.display_name]

@@ -14,7 +14,8 @@ from lawtrail.ledger.services import ledger_append
 from lawtrail.media.models import Recording
 from lawtrail.org.enums import Role
 from lawtrail.supervision.models import (
-    ActionKind, CorrectiveAction, Device, DeviceEvent, DeviceEventKind, DeviceStatus, PlaybackCheck, SampleDraw,
+    ActionKind, CorrectiveAction, Device, DeviceEvent, DeviceEventKind, DeviceStatus, DrawTarget, PlaybackCheck,
+    SampleDraw,
 )
 
 SUPERVISORS = (Role.SUPERVISOR, Role.HEAD)
@@ -26,7 +27,18 @@ CHECK_ITEMS = (
     ("conduct", "队容风纪、文明规范执法"),
     ("documents", "相应文书齐全、与音像记录一致"),
 )
+# The checklist of a case file drawn for review.
+CASE_FILE_ITEMS = (
+    ("complete", "文书齐全，按时间顺序编排并有卷内目录（004 第三十二条）"),
+    ("signed", "签名、签章、拒签记录完整"),
+    ("deadlines", "各环节期限符合规定"),
+    ("av", "应当录音录像的环节有音像记录及文字说明"),
+)
 RESULTS = {"pass": "合格", "fail": "不合格", "na": "不适用"}
+
+
+def check_items(draw):
+    return CASE_FILE_ITEMS if draw.target == DrawTarget.CASE_FILES else CHECK_ITEMS
 
 
 def _role(actor, roles, what):
@@ -109,8 +121,16 @@ def device_event(*, actor, device, kind, officer=None, ok=None, notes="", at=Non
 
 # --- sampling and playback checks -------------------------------------------------------
 
-def population(actor, period_from, period_to, department=None, officer=None):
-    """The recordings a draw chooses from, in a fixed order (their ids)."""
+def population(actor, period_from, period_to, department=None, officer=None, target=DrawTarget.RECORDINGS):
+    """What a draw chooses from, in a fixed order (ids): recordings received in the period,
+    or the case files of cases that ended in it."""
+    if target == DrawTarget.CASE_FILES:
+        cases = visible_cases(actor).filter(ended_at__date__gte=period_from, ended_at__date__lte=period_to)
+        if department is not None:
+            cases = cases.filter(department=department)
+        if officer is not None:
+            cases = cases.filter(assignments__officer=officer)
+        return sorted(set(cases.values_list("pk", flat=True)))
     recordings = Recording.objects.filter(case__in=visible_cases(actor), received_at__date__gte=period_from,
                                           received_at__date__lte=period_to)
     if department is not None:
@@ -126,35 +146,52 @@ def draw_ids(ids, seed, size):
 
 
 @transaction.atomic
-def sample_draw(*, actor, period_from, period_to, size, department=None, officer=None, seed=None) -> SampleDraw:
+def sample_draw(*, actor, period_from, period_to, size, department=None, officer=None, seed=None,
+                target=DrawTarget.RECORDINGS) -> SampleDraw:
     _role(actor, SUPERVISORS, "抽检")
+    if target not in DrawTarget.values:
+        raise InvalidInput(f"抽检对象无效：{target}", field="target")
     if not isinstance(period_from, datetime.date) or not isinstance(period_to, datetime.date) or \
             period_from > period_to:
         raise InvalidInput("请填写正确的抽检期间", field="period")
     if not isinstance(size, int) or not 1 <= size <= 500:
         raise InvalidInput("抽取数量须为 1 至 500", field="size")
-    ids = population(actor, period_from, period_to, department, officer)
+    ids = population(actor, period_from, period_to, department, officer, target)
     if not ids:
-        raise InvalidInput("该期间、范围内没有音像记录可供抽检")
+        raise InvalidInput(f"该期间、范围内没有{DrawTarget(target).label}可供抽检")
     seed = (seed or "").strip() or secrets.token_hex(8)
     chosen = draw_ids(ids, seed, size)
-    cases = sorted(set(Recording.objects.filter(pk__in=chosen).values_list("case_id", flat=True)))
+    if target == DrawTarget.CASE_FILES:
+        cases, chosen = chosen, []
+    else:
+        cases = sorted(set(Recording.objects.filter(pk__in=chosen).values_list("case_id", flat=True)))
     draw = SampleDraw.objects.create(
-        agency_id=actor.agency_id, seed=seed, period_from=period_from, period_to=period_to, department=department,
+        agency_id=actor.agency_id, target=target, seed=seed, period_from=period_from, period_to=period_to, department=department,
         officer=officer, size=size, population=ids, recording_ids=chosen, case_ids=cases, drawn_by=actor,
         drawn_at=timezone.now())
     ledger_append(actor=actor, action="sample.draw", obj=draw,
-                  reason=f"随机抽检：种子 {seed}，总体 {len(ids)} 个音像记录，抽取 {len(chosen)} 个")
+                  reason=f"随机抽检{draw.get_target_display()}：种子 {seed}，总体 {len(ids)} 个，"
+                         f"抽取 {len(chosen or cases)} 个")
     return draw
 
 
 @transaction.atomic
-def playback_check(*, actor, draw, recording, results, findings="", follow_up="") -> PlaybackCheck:
+def playback_check(*, actor, draw, results, recording=None, case=None, findings="", follow_up="") -> PlaybackCheck:
+    """Check one drawn recording (played back) or one drawn case file, item by item."""
     _role(actor, SUPERVISORS, "回放检查")
-    if draw.agency_id != actor.agency_id or recording.pk not in draw.recording_ids:
-        raise NotFound("该音像记录不在本次抽检中")
-    unknown = set(results) - {key for key, _ in CHECK_ITEMS}
-    missing = [label for key, label in CHECK_ITEMS if results.get(key) not in RESULTS]
+    if draw.agency_id != actor.agency_id:
+        raise NotFound("抽检不存在")
+    if draw.target == DrawTarget.CASE_FILES:
+        if case is None or case.pk not in draw.case_ids:
+            raise NotFound("该案卷不在本次抽检中")
+        recording, label = None, f"案卷 {case.case_no}"
+    else:
+        if recording is None or recording.pk not in draw.recording_ids:
+            raise NotFound("该音像记录不在本次抽检中")
+        case, label = recording.case, recording.filename
+    items = check_items(draw)
+    unknown = set(results) - {key for key, _ in items}
+    missing = [label for key, label in items if results.get(key) not in RESULTS]
     if unknown or missing:
         raise InvalidInput("请逐项填写检查结果：" + "；".join(missing or sorted(unknown)), field="results")
     passed = "fail" not in results.values()
@@ -162,10 +199,10 @@ def playback_check(*, actor, draw, recording, results, findings="", follow_up=""
     if not passed and not findings:
         raise InvalidInput("检查不合格的，请写明发现的问题", field="findings")
     check = PlaybackCheck.objects.create(
-        draw=draw, recording=recording, case=recording.case, results=dict(results), passed=passed,
+        draw=draw, recording=recording, case=case, results=dict(results), passed=passed,
         findings=findings, follow_up=(follow_up or "").strip(), checked_by=actor, checked_at=timezone.now())
-    ledger_append(actor=actor, action="sample.check", obj=check, scope=recording.case.scope,
-                  reason=f"回放检查 {recording.filename}：{'合格' if passed else '不合格'}"
+    ledger_append(actor=actor, action="sample.check", obj=check, scope=case.scope,
+                  reason=f"抽检 {label}：{'合格' if passed else '不合格'}"
                          + (f"；{findings}" if findings else ""))
     return check
 
@@ -181,7 +218,8 @@ def corrective_action_order(*, actor, kind, description, deadline=None, check=No
     if kind == ActionKind.CORRECT and deadline is None:
         raise InvalidInput("责令限期改正须定整改期限", field="deadline")
     if check is not None:
-        case, officer = check.case, officer or check.recording.officer
+        case = check.case
+        officer = officer or (check.recording.officer if check.recording else None)
     action = CorrectiveAction.objects.create(
         agency_id=actor.agency_id, playback_check=check, case=case, officer=officer, kind=kind,
         description=_require(description, "整改内容"), deadline=deadline, ordered_by=actor,

@@ -15,12 +15,16 @@ from lawtrail.media.models import Recording
 from lawtrail.org.enums import Role
 from lawtrail.org.models import Department, Officer
 from lawtrail.supervision import reports, selectors, services
-from lawtrail.supervision.models import ActionKind, CorrectiveAction, Device, DeviceEventKind, SampleDraw
+from lawtrail.supervision.models import ActionKind, CorrectiveAction, Device, DeviceEventKind, DrawTarget, SampleDraw
 from lawtrail.web.decorators import not_found_as_404
 
 
 def _forbidden(request, message):
     return render(request, "web/forbidden.html", {"message": message}, status=403)
+
+
+def _int(value):
+    return int(value) if value and str(value).isdigit() and len(str(value)) <= 18 else 0
 
 
 def _date(value, default):
@@ -54,6 +58,7 @@ def supervision(request):
         "actions": CorrectiveAction.objects.filter(agency_id=agency_id).select_related("case", "officer"),
         "action_kinds": ActionKind.choices,
         "default_from": (today - datetime.timedelta(days=30)).isoformat(), "default_to": today.isoformat(),
+        "targets": DrawTarget.choices,
     })
 
 
@@ -67,11 +72,13 @@ def draw_create(request):
             actor=request.user, period_from=_date(request.POST.get("period_from"), today),
             period_to=_date(request.POST.get("period_to"), today), size=int(size) if size.isdigit() else 0,
             department=_pick(Department, request.user, request.POST.get("department")),
-            officer=_pick(Officer, request.user, request.POST.get("officer")), seed=request.POST.get("seed", ""))
+            officer=_pick(Officer, request.user, request.POST.get("officer")), seed=request.POST.get("seed", ""),
+            target=request.POST.get("target", "recordings"))
     except LawTrailError as exc:
         messages.error(request, exc.message)
         return redirect("web:supervision")
-    messages.success(request, f"已抽取 {len(draw.recording_ids)} 个音像记录（随机种子 {draw.seed}）")
+    count = len(draw.recording_ids or draw.case_ids)
+    messages.success(request, f"已抽取 {count} 个{draw.get_target_display()}（随机种子 {draw.seed}）")
     return redirect("web:draw_detail", pk=draw.pk)
 
 
@@ -83,10 +90,17 @@ def draw_detail(request, pk):
     draw = SampleDraw.objects.filter(pk=pk, agency_id=request.user.agency_id).first()
     if draw is None:
         raise NotFound("抽检不存在")
-    checks = {c.recording_id: c for c in draw.checks.all()}
-    recordings = Recording.objects.filter(pk__in=draw.recording_ids).select_related("case", "officer")
+    from lawtrail.cases.models import Case
+
+    if draw.recording_ids:
+        checks = {c.recording_id: c for c in draw.checks.all()}
+        rows = [(r, r.case, checks.get(r.pk)) for r in
+                Recording.objects.filter(pk__in=draw.recording_ids).select_related("case", "officer")]
+    else:
+        checks = {c.case_id: c for c in draw.checks.all()}
+        rows = [(None, c, checks.get(c.pk)) for c in Case.objects.filter(pk__in=draw.case_ids)]
     return render(request, "web/draw.html", {
-        "draw": draw, "rows": [(r, checks.get(r.pk)) for r in recordings], "items": services.CHECK_ITEMS,
+        "draw": draw, "rows": rows, "items": services.check_items(draw),
         "results": services.RESULTS.items(), "action_kinds": ActionKind.choices,
     })
 
@@ -95,21 +109,25 @@ def draw_detail(request, pk):
 @require_POST
 @not_found_as_404
 def check_create(request, pk):
+    from lawtrail.cases.models import Case
+
     draw = SampleDraw.objects.filter(pk=pk, agency_id=request.user.agency_id).first()
-    recording = Recording.objects.filter(pk=request.POST.get("recording") or 0).select_related("case").first()
-    if draw is None or recording is None:
-        raise NotFound("抽检或音像记录不存在")
+    if draw is None:
+        raise NotFound("抽检不存在")
+    recording = Recording.objects.filter(pk=_int(request.POST.get("recording"))).select_related("case").first()
+    case = Case.objects.filter(pk=_int(request.POST.get("case")), agency_id=request.user.agency_id).first()
     try:
         check = services.playback_check(
-            actor=request.user, draw=draw, recording=recording,
-            results={key: request.POST.get(key, "") for key, _ in services.CHECK_ITEMS},
+            actor=request.user, draw=draw, recording=recording, case=case,
+            results={key: request.POST.get(key, "") for key, _ in services.check_items(draw)},
             findings=request.POST.get("findings", ""), follow_up=request.POST.get("follow_up", ""))
     except LawTrailError as exc:
         if exc.status == 404:
             raise
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"已记入检查台帐：{recording.filename} {'合格' if check.passed else '不合格'}")
+        label = recording.filename if check.recording_id else f"案卷 {check.case.case_no}"
+        messages.success(request, f"已记入检查台帐：{label} {'合格' if check.passed else '不合格'}")
     return redirect("web:draw_detail", pk=draw.pk)
 
 

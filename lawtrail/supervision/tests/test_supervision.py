@@ -12,7 +12,7 @@ from lawtrail.media.services import describe, recording_ingest
 from lawtrail.org.enums import Role
 from lawtrail.supervision.models import DeviceStatus, SampleDraw
 from lawtrail.supervision.reports import ledger_pdf, ledger_xlsx
-from lawtrail.supervision.selectors import check_ledger, device_holder_at
+from lawtrail.supervision.selectors import check_ledger, device_holder_at, ledger_rows
 from lawtrail.supervision.services import (
     corrective_action_close, corrective_action_order, device_event, device_register, draw_ids, playback_check,
     sample_draw,
@@ -123,9 +123,10 @@ def test_playback_checks_form_the_ledger_with_its_known_figures(org, recordings)
     sheet = load_workbook(io.BytesIO(ledger_xlsx(org.agency, checks))).active
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     header = [c.value for c in sheet[2]]
-    conclusion, findings, opening = header.index("结论"), header.index("发现的问题"), header.index("开始记录时语音说明时间、地点、执法人员、事由和对象")
+    conclusion, findings, items = header.index("结论"), header.index("发现的问题"), header.index("检查项目及结果")
     assert [r[conclusion] for r in rows] == ["合格", "不合格"]
-    assert rows[1][header.index("音像记录")] == bad.filename and rows[1][opening] == "不合格"
+    assert rows[1][header.index("检查对象")] == bad.filename
+    assert "开始记录时语音说明时间、地点、执法人员、事由和对象：不合格" in rows[1][items]
     assert rows[1][findings] == "开头未说明执法人员和事由"
     assert ledger_pdf(org.agency, checks).startswith(b"%PDF")
 
@@ -156,3 +157,25 @@ def test_the_excel_ledger_opens_in_libreoffice_with_its_figures(org, recordings,
     assert result.returncode == 0, result.stderr
     text = subprocess.run(["pdftotext", str(tmp_path / "检查台帐.pdf"), "-"], capture_output=True, text=True).stdout
     assert "不合格" in text and "执法人员未按规定着装" in text and recording.filename in text
+
+
+def test_case_files_are_drawn_and_checked_too(org):
+    supervisor = org.users[Role.SUPERVISOR]
+    ended = []
+    for _ in range(3):
+        case = org.open_case()
+        org.final_record(case, "filing_approval")
+        ended.append(org.conclude(case))
+    org.open_case()  # still open: not in the population
+    draw = sample_draw(actor=supervisor, period_from=TODAY, period_to=TODAY, size=2, seed="案卷", target="case_files")
+    assert sorted(draw.population) == sorted(c.pk for c in ended) and len(draw.case_ids) == 2
+    assert draw.recording_ids == [] and draw_ids(draw.population, "案卷", 2) == draw.case_ids
+    case = next(c for c in ended if c.pk == draw.case_ids[0])
+    check = playback_check(actor=supervisor, draw=draw, case=case,
+                           results={"complete": "fail", "signed": "pass", "deadlines": "pass", "av": "na"},
+                           findings="缺少送达回证")
+    assert not check.passed and check.recording is None
+    [row] = list(ledger_rows(check_ledger(org.agency.pk)))
+    assert row[4] == "案卷" and "文书齐全，按时间顺序编排并有卷内目录：不合格" in row[6]
+    with pytest.raises(NotFound):
+        playback_check(actor=supervisor, draw=draw, case=org.open_case(), results={})

@@ -83,3 +83,19 @@ def test_the_dashboard_page_and_report_downloads(org):
     assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
     assert client.get(reverse("web:report_export", args=["pdf"])).content.startswith(b"%PDF")
     assert sign_in(Client(), org.users[Role.ARCHIVIST]).get(reverse("web:dashboard")).status_code == 403
+
+
+def test_a_case_file_draw_and_its_check_from_the_pages(org):
+    case = org.open_case()
+    org.final_record(case, "filing_approval")
+    org.conclude(case)
+    client = sign_in(Client(), org.head)
+    today = timezone.localdate().isoformat()
+    page = client.post(reverse("web:draw_create"), {"target": "case_files", "period_from": today, "period_to": today,
+                                                   "size": "3"}, follow=True).content.decode()
+    assert "已抽取 1 个案卷" in page and f"案卷 {case.case_no}" in page
+    draw = SampleDraw.objects.get()
+    page = client.post(reverse("web:check_create", args=[draw.pk]), {
+        "case": case.pk, "complete": "pass", "signed": "pass", "deadlines": "pass", "av": "na"},
+        follow=True).content.decode()
+    assert f"已记入检查台帐：案卷 {case.case_no} 合格" in page
