@@ -15,6 +15,7 @@ from lawtrail.archive.services import casefile_assemble
 from lawtrail.cases.enums import Confidentiality, IdType, MatterType, OfficerRole, PartyKind, Procedure, Source
 from lawtrail.cases.services import case_open, case_transition
 from lawtrail.ledger.services import ledger_checkpoint
+from lawtrail.media.models import Recording
 from lawtrail.org.enums import DepartmentKind, Role
 from lawtrail.org.models import Agency
 from lawtrail.org.services import agency_create, department_create, officer_create, user_create
@@ -175,11 +176,39 @@ def load_demo(stdout=None):
                     casefile_assemble(actor=users[who], case=case, notes="文书齐全，音像记录以存储位置载明")
                 case_transition(actor=users[who], case=case, name=step, reason=reason,
                                 data=data[0] if data else None)
+        _supervision(users, officers, depts)
         accounts["agencies"][name] = [(u.username, u.get_role_display(), u.full_name) for u in users.values()]
         if stdout:
             stdout.write(f"已载入 {name}（规定 {profile}）\n")
     ledger_checkpoint()
     return accounts
+
+
+def _supervision(users, officers, depts):
+    """Two body cameras (the one the demo footage was made with, checked out beforehand),
+    a sample draw of today's recordings with one check passed and one failed, and the
+    corrective action that followed."""
+    from lawtrail.supervision.services import corrective_action_order, device_event, device_register, playback_check
+    from lawtrail.supervision.services import sample_draw
+
+    head, supervisor = users["head"], users["supervisor"]
+    camera = device_register(actor=head, department=depts[0], device_no="DSJ-0001", model="执法记录仪 DSJ-V8")
+    device_event(actor=head, device=camera, kind="checkout", officer=officers[0],
+                 at=timezone.now() - datetime.timedelta(days=1))
+    device_event(actor=users["officer1"], device=camera, kind="battery", ok=True, notes="电量 92%，续航正常")
+    spare = device_register(actor=head, department=depts[0], device_no="DSJ-0002", model="执法记录仪 DSJ-V8")
+    device_event(actor=head, device=spare, kind="maintenance", notes="月度保养，清理存储卡")
+    today = timezone.localdate()
+    draw = sample_draw(actor=supervisor, period_from=today, period_to=today, size=2, seed="演示抽检-01")
+    recordings = list(Recording.objects.filter(pk__in=draw.recording_ids).order_by("pk"))
+    passed = {"opening": "pass", "continuous": "pass", "conduct": "pass", "documents": "pass"}
+    playback_check(actor=supervisor, draw=draw, recording=recordings[0], results=passed)
+    if len(recordings) > 1:
+        failed = playback_check(actor=supervisor, draw=draw, recording=recordings[1],
+                                results={**passed, "opening": "fail"}, findings="开始记录时未语音说明执法事由和对象",
+                                follow_up="承办人补充书面说明")
+        corrective_action_order(actor=head, kind="correct", description="补充书面说明，并在科室例会上学习第十六条",
+                                deadline=today + datetime.timedelta(days=10), check=failed)
 
 
 def _records(case, users, steps):
