@@ -52,6 +52,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/compliance.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/ledger.py
 
 clean:
 	rm -rf $(VENV) var

@@ -1,0 +1,104 @@
+"""Ledger appends under concurrency on PostgreSQL (DATABASE_URL, default the local server):
+8 writer processes (LAWTRAIL_BENCH_WRITERS) each making M writes (LAWTRAIL_BENCH_WRITES,
+default 2,000), where a write is one row in a table plus, for the ledger-backed variant, its
+ledger entry in the same transaction (as every LawTrail service does).
+
+Goals (issue 9): at least 2,000 ledger appends per second with 8 writers, and a
+ledger-backed write at most 1.5 × the time of the same write without the ledger. The peer
+named by the issue, django-pghistory's trigger-based history, is not measured yet.
+"""
+
+import json
+import multiprocessing
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+DATABASE = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lawtrail_bench")
+
+
+def _setup():
+    os.environ["DJANGO_SETTINGS_MODULE"] = "lawtrail.settings"
+    os.environ["DATABASE_URL"] = DATABASE
+    import django
+
+    django.setup()
+
+
+def writer(args):
+    ledgered, writes, start = args
+    _setup()
+    import hashlib
+
+    from django.db import connection, transaction
+
+    from lawtrail.ledger.services import ledger_append
+
+    while time.time() < start:
+        time.sleep(0.001)
+    t = time.perf_counter()
+    for i in range(writes):
+        payload = f"{os.getpid()}-{i}"
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("INSERT INTO bench_write (payload) VALUES (%s) RETURNING id", [payload])
+                row_id = cursor.fetchone()[0]
+            if ledgered:
+                ledger_append(actor=None, action="bench.write", object_type="bench.write", object_id=str(row_id),
+                              object_hash=hashlib.sha256(payload.encode()).hexdigest(), scope="bench")
+    return time.perf_counter() - t
+
+
+def run(ledgered, writers, writes):
+    start = time.time() + 2
+    with multiprocessing.get_context("spawn").Pool(writers) as pool:
+        t = time.perf_counter()
+        pool.map(writer, [(ledgered, writes, start)] * writers)
+        elapsed = time.perf_counter() - t - max(0.0, start - time.time())
+    return elapsed
+
+
+def main():
+    writers = int(os.environ.get("LAWTRAIL_BENCH_WRITERS", "8"))
+    writes = int(os.environ.get("LAWTRAIL_BENCH_WRITES", "2000"))
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["LAWTRAIL_HOME"] = home
+        base, _, name = DATABASE.rpartition("/")
+        import psycopg
+
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        _setup()
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0)
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE bench_write (id bigserial PRIMARY KEY, payload text NOT NULL)")
+        connection.close()
+        plain = min(run(False, writers, writes) for _ in range(2))
+        ledgered = min(run(True, writers, writes) for _ in range(2))
+        from lawtrail.ledger.verify import verify_ledger
+
+        assert verify_ledger().ok
+        connection.close()
+    total = writers * writes
+    rate = total / ledgered
+    print(f"{writers} writers × {writes} writes, PostgreSQL")
+    print(f"plain writes            {total / plain:8,.0f}/s")
+    print(f"ledger-backed writes    {rate:8,.0f} appends/s; goal ≥ 2,000/s")
+    print(f"overhead                {ledgered / plain:8.2f} × the plain write; goal ≤ 1.5 ×")
+    common.write("ledger", {"writers": writers, "writes_per_writer": writes, "plain_seconds": plain,
+                            "ledger_seconds": ledgered, "appends_per_second": rate,
+                            "overhead": ledgered / plain, "goal_appends_per_second": 2000, "goal_overhead": 1.5})
+
+
+if __name__ == "__main__":
+    main()
