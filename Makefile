@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 
 # Debian packages: venv support, Chromium for the browser tests, CJK fonts for pages
 # and PDFs, Pango for WeasyPrint's PDF rendering, poppler-utils (pdftotext, pdffonts)
-# for the tests that read PDFs back. Installed only when missing and only when root.
+# for the tests that read PDFs back, LibreOffice Calc (headless) for the tests that open
+# the Excel reports. Installed only when missing and only when root.
 system-deps:
 	@missing=""; \
 	$(PYTHON) -c "import ensurepip" 2>/dev/null || missing="$$missing python3-venv"; \
