@@ -21,8 +21,12 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def findings_refresh(case, now=None):
-    """Evaluate the case and store the verdicts that changed. Returns the new Finding rows."""
+    """Evaluate the case and store the verdicts that changed. Returns the new Finding rows.
+
+    The case row is locked first: two workers refreshing the same case one after the other
+    then see each other's rows, and never store the same change twice."""
     now = now or timezone.now()
+    Case.objects.select_for_update().filter(pk=case.pk).first()
     latest = latest_findings(case)
     added = []
     for found in evaluate(case, now):

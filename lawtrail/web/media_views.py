@@ -41,7 +41,20 @@ def recording_detail(request, pk, recording_id):
         "case": case, "recording": recording, "stream_url": reverse("media_stream", args=[token]),
         "can_write": request.user.role in CASE_WRITERS and case.stage not in CLOSED_STAGES,
         **item_confidentiality_context(case, recording=recording),
+        **device_context(recording),
     })
+
+
+def device_context(recording):
+    """The body camera a recording names, and who had it checked out when it was made."""
+    from lawtrail.supervision.models import Device
+    from lawtrail.supervision.selectors import device_holder_at
+
+    if not recording.device_no:
+        return {}
+    return {"device": Device.objects.filter(agency_id=recording.case.agency_id, device_no=recording.device_no).first(),
+            "device_holder": device_holder_at(recording.case.agency_id, recording.device_no,
+                                              recording.started_at or recording.received_at)}
 
 
 @login_required

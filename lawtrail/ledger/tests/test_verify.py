@@ -151,3 +151,15 @@ def test_a_forged_checkpoint_signature_is_caught(history):
 
 def test_the_first_entry_links_to_the_genesis_hash(history):
     assert Entry.objects.get(seq=1).prev_hash == GENESIS_HASH
+
+
+def test_the_fast_entry_encoding_equals_canonical_json(db):
+    from lawtrail.core.canonical import canonical_bytes
+    from lawtrail.ledger.models import Entry
+    from lawtrail.ledger.services import ENTRY_FIELDS, entry_bytes, ledger_append
+    from django.db import transaction
+
+    with transaction.atomic():
+        ledger_append(actor=None, action="note", object_type="t", object_id="1", reason='引号"、反斜杠\\ 和 \n 换行 \u2028')
+    entry = Entry.objects.values(*ENTRY_FIELDS).get()
+    assert entry_bytes(entry) == canonical_bytes({"v": 1, **entry})

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from lawtrail.cases.enums import Procedure
@@ -282,3 +283,43 @@ def test_re_evaluation_runs_as_a_background_job_on_the_database_queue(transactio
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
     assert Finding.objects.get(case=case, rule_id="start.approval").status == "pending"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="several workers share the queue on PostgreSQL")
+def test_two_workers_share_the_queue_without_double_work(transactional_db, settings, tmp_path):
+    """Two real `db_worker` processes drain one queue: every job runs exactly once, and a
+    case refreshed by several jobs gets each change of verdict stored once."""
+    import os
+    import subprocess
+    import sys
+
+    from django_tasks_db.models import DBTaskResult
+
+    from lawtrail.rules.services import refresh_findings_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    org = Org("wk", profile="004")
+    cases = [org.open_case() for _ in range(6)]
+    DBTaskResult.objects.all().delete()
+    for _ in range(4):  # every case in four jobs, so the workers meet on the same cases
+        for case in cases:
+            refresh_findings_task.enqueue([case.pk])
+    db = connection.settings_dict
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lawtrail.settings", "LAWTRAIL_HOME": str(tmp_path),
+           "LAWTRAIL_TASK_BACKEND": "django_tasks_db.DatabaseBackend",
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"}
+    connection.close()
+    workers = [subprocess.Popen([sys.executable, "-m", "lawtrail.cli", "manage", "db_worker", "--batch",
+                                 "--no-startup-delay"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+               for _ in range(2)]
+    for worker in workers:
+        out, _ = worker.communicate(timeout=300)
+        assert worker.returncode == 0, out.decode()[-2000:]
+    results = list(DBTaskResult.objects.values_list("status", flat=True))
+    assert len(results) == 24 and set(results) == {"SUCCESSFUL"}
+    for case in cases:
+        rows = list(Finding.objects.filter(case=case).order_by("rule_id", "evaluated_at", "id")
+                    .values_list("rule_id", "status", "message"))
+        assert rows, case.case_no
+        for earlier, later in zip(rows, rows[1:]):
+            assert earlier != later, f"{case.case_no}: the same verdict stored twice {later}"

@@ -62,6 +62,9 @@ def test_device_pages_show_who_held_the_device(org, tmp_path):
     record(org, case, tmp_path, "held.m4a")
     page = sign_in(Client(), org.officer_users[0]).get(reverse("web:device_detail", args=[device.pk])).content.decode()
     assert "held.m4a" in page and "与登记人不一致" not in page and org.officers[0].name in page
+    held = case.recordings.get()
+    page = sign_in(Client(), org.officer_users[0]).get(reverse("web:recording_detail", args=[case.pk, held.pk]))
+    assert f'data-testid="device-holder">{org.officers[0].name}' in page.content.decode()
     page = head.post(reverse("web:device_event", args=[device.pk]), {"kind": "checkout",
                                                                     "officer": org.officers[1].pk},
                      follow=True).content.decode()
