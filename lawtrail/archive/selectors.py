@@ -4,6 +4,7 @@ import io
 
 from pypdf import PdfReader
 
+from lawtrail.access.policy import hidden_items
 from lawtrail.archive.models import CaseFile, DecisionStatus, DisposalRequest, LegalHold
 from lawtrail.archive.retention import case_facts, record_retention, recording_retention
 from lawtrail.media.storage import blob_store
@@ -57,16 +58,18 @@ def evidence_notes(case):
 
 
 def retention_rows(case):
-    """Every record and recording of the case with its retention, for the archive page."""
+    """Every record and recording of the case with its retention, for the archive page
+    (less what the viewer may not see)."""
     facts = case_facts(case)
     disposed = disposed_hashes(case)
     pending = set(DisposalRequest.objects.filter(case=case, status=DecisionStatus.PENDING)
                   .values_list("sha256", flat=True))
+    hidden_records, hidden_recordings = hidden_items(case)
     rows = []
-    for record in file_records(case):
+    for record in (r for r in file_records(case) if r.pk not in hidden_records):
         rows.append({"kind": "文书", "label": f"《{record.title}》{record.number}", "object": record,
                      "retention": record_retention(record, facts), "disposed": False, "requested": False})
-    for recording in case.recordings.select_related("case__agency"):
+    for recording in case.recordings.exclude(pk__in=hidden_recordings).select_related("case__agency"):
         rows.append({"kind": recording.get_kind_display(), "label": recording.filename, "object": recording,
                      "retention": recording_retention(recording, facts),
                      "disposed": recording.sha256 in disposed, "requested": recording.sha256 in pending})
