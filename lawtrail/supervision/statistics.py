@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from lawtrail.access.policy import visible_cases
 from lawtrail.cases.enums import MatterType, OfficerRole, Stage
+from lawtrail.cases.models import CaseOfficer
 from lawtrail.media.models import Recording
 from lawtrail.records.models import Record, RecordStatus
 from lawtrail.rules.engine import RULES
@@ -30,6 +31,7 @@ class Filters:
     department: object = None
     matter_type: str = ""
     rule_id: str = ""
+    officer: object = None  # a handling officer: the cases they handle
 
 
 @dataclass
@@ -48,12 +50,12 @@ def _cases(user, filters):
         cases = cases.filter(department=filters.department)
     if filters.matter_type:
         cases = cases.filter(matter_type=filters.matter_type)
+    if filters.officer is not None:
+        cases = cases.filter(pk__in=CaseOfficer.objects.filter(officer=filters.officer).values("case_id"))
     return cases
 
 
 def _lead_officers(case_ids):
-    from lawtrail.cases.models import CaseOfficer
-
     return dict(CaseOfficer.objects.filter(case_id__in=case_ids, role=OfficerRole.LEAD)
                 .values_list("case_id", "officer__name"))
 
@@ -180,7 +182,8 @@ def report_xlsx(agency, filters, figures) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "统计报表"
-    sheet.append([f"{agency.name} 行政执法全过程记录统计（{filters.period_from} 至 {filters.period_to}）"])
+    scope = "".join(f"，{x}" for x in (getattr(filters.department, "name", ""), getattr(filters.officer, "name", "")) if x)
+    sheet.append([f"{agency.name} 行政执法全过程记录统计（{filters.period_from} 至 {filters.period_to}{scope}）"])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append(["指标", "数值"])
     for key, label in REPORT_ROWS:

@@ -265,7 +265,8 @@ def _filters(request):
     return Filters(period_from=_date(request.GET.get("from"), today - datetime.timedelta(days=56)),
                    period_to=_date(request.GET.get("to"), today),
                    department=_pick(Department, request.user, request.GET.get("department")),
-                   matter_type=request.GET.get("matter_type", ""), rule_id=request.GET.get("rule", ""))
+                   matter_type=request.GET.get("matter_type", ""), rule_id=request.GET.get("rule", ""),
+                   officer=_pick(Officer, request.user, request.GET.get("officer")))
 
 
 @login_required
@@ -287,6 +288,7 @@ def dashboard(request):
     return render(request, "web/dashboard.html", {
         "filters": filters, "figures": figures, "chart": chart(figures.weeks), "query": request.GET.urlencode(),
         "departments": Department.objects.filter(agency_id=request.user.agency_id),
+        "officers": Officer.objects.filter(agency_id=request.user.agency_id),
         "matter_types": MatterType.choices, "rules": sorted(RULE_TITLES.items()), "rule_titles": RULE_TITLES,
         "severity_labels": SEVERITY_LABELS,
     })

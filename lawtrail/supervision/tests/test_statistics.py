@@ -59,6 +59,9 @@ def test_the_dashboard_counts_what_the_data_says(org, known):
     assert one_rule.violations == [] and one_rule.weeks[1] == (D2, 0, 1)
     inspections = dashboard(org.users[Role.SUPERVISOR], Filters(D1, TODAY, matter_type="inspection"))
     assert [f.case_id for f in inspections.violations] == [second.pk]
+    handled = dashboard(org.users[Role.SUPERVISOR], Filters(D1, TODAY, officer=org.officers[2]))
+    assert [f.case_id for f in handled.violations] == [second.pk]
+    assert report(org.users[Role.SUPERVISOR], Filters(TODAY, TODAY, officer=org.officers[0]))["cases"] == 1
     drawn = chart(figures.weeks)
     tallest = max(drawn["bars"], key=lambda b: b["h"])
     assert tallest["value"] == 2 and tallest["kind"] == "appeared" and drawn["top"] == 2
