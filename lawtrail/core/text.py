@@ -1,4 +1,6 @@
-"""Text for people: how durations read in Chinese."""
+"""Text for people: how durations read in Chinese, and file names fit to keep."""
+
+import unicodedata
 
 
 def duration_zh(delta):
@@ -13,3 +15,21 @@ def duration_zh(delta):
     minutes, seconds = divmod(rest, 60)
     parts = [(days, "天"), (hours, "小时"), (minutes, "分")] if days or hours else [(minutes, "分"), (seconds, "秒")]
     return sign + ("".join(f"{v}{u}" for v, u in parts if v) or "0秒")
+
+
+MAX_FILENAME = 255
+
+
+def clean_filename(name, default="文件"):
+    """A file name as given by a client, made safe to keep and show: no directories (either
+    slash), no control or formatting characters, at most 255 characters with the extension
+    kept. The bytes are stored under their hash; the name is only a label."""
+    name = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")).strip()
+    if name in ("", ".", ".."):
+        return default
+    if len(name) > MAX_FILENAME:
+        stem, dot, ext = name.rpartition(".")
+        ext = dot + ext if dot and len(ext) <= 16 else ""
+        name = (stem if ext else name)[:MAX_FILENAME - len(ext)] + ext
+    return name

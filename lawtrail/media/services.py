@@ -25,6 +25,7 @@ from django.utils.dateparse import parse_datetime
 from lawtrail.access.policy import case_for, check_case_writer
 from lawtrail.cases.models import Case
 from lawtrail.core.errors import Conflict, InvalidInput, LawTrailError, NotFound
+from lawtrail.core.text import clean_filename
 from lawtrail.ledger.services import ledger_append
 from lawtrail.media.metadata import probe
 from lawtrail.media.models import Activity, GapExplanation, GapReason, Recording, Upload, UploadStatus
@@ -143,14 +144,14 @@ def upload_create(*, actor, length, metadata) -> Upload:
         raise InvalidInput("文件为空")
     if length > max_upload_bytes():
         raise TooLarge(f"文件超过系统允许的上限 {max_upload_bytes() // 2**30} GiB")
-    filename = os.path.basename((metadata.get("filename") or "").strip())
-    if not filename:
+    if not (metadata.get("filename") or "").strip():
         raise InvalidInput("请注明文件名（filename）", field="filename")
+    filename = clean_filename(metadata["filename"])
     description = describe(actor, metadata)
     uploads_expire()  # abandoned partial uploads go when new ones come
     upload = Upload.objects.create(
         id=secrets.token_hex(16), created_by=actor, case=description.case, officer=description.officer,
-        length=length, metadata={**description.as_metadata(), "filename": filename[:255]},
+        length=length, metadata={**description.as_metadata(), "filename": filename},
         expires_at=timezone.now() + UPLOAD_TTL)
     _part(upload).touch()
     return upload
@@ -374,7 +375,7 @@ def recording_ingest(*, actor, path, description, filename, sha256=None, source=
     try:
         with transaction.atomic():
             recording = Recording.objects.create(
-                case=description.case, sha256=sha256, size=size, filename=filename[:255], kind=found.kind,
+                case=description.case, sha256=sha256, size=size, filename=clean_filename(filename), kind=found.kind,
                 content_type=found.content_type, activity=description.activity, officer=description.officer,
                 device_no=description.device_no, method=description.method or DEFAULT_METHOD[found.kind],
                 proves=description.proves, started_at=started, ended_at=ended, device_time=found.device_time,

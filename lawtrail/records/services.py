@@ -7,6 +7,7 @@ from lawtrail.access.policy import check_case_writer, check_copy
 from lawtrail.access.services import guarded
 from lawtrail.core.counters import next_number
 from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed
+from lawtrail.core.text import clean_filename
 from lawtrail.ledger.services import ledger_append, lock_chain
 from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
@@ -169,7 +170,7 @@ def record_attach(*, actor, record, upload, description="") -> Attachment:
     if upload.size > MAX_ATTACHMENT_BYTES:
         raise InvalidInput(f"附件不能超过 {MAX_ATTACHMENT_BYTES // 2**20} MB；录音录像请作为音像记录上传",
                            field="file")
-    filename = (upload.name or "附件").rsplit("/", 1)[-1][:200]
+    filename = clean_filename(upload.name, default="附件")[:200]
     sha256, size, _ = blob_store().put(upload)
     attachment = Attachment.objects.create(
         record=record, filename=filename, content_type=upload.content_type or "application/octet-stream",
