@@ -170,6 +170,8 @@ def upload_for(actor, upload_id) -> Upload:
         raise Gone("上传已过期，请重新上传")
     if upload.status == UploadStatus.ACTIVE:
         _reconcile(upload)
+        if upload.offset == upload.length:
+            _finish_interrupted(actor, upload)
     return upload
 
 
@@ -302,15 +304,30 @@ def upload_append(*, actor, upload_id, offset, stream, length=None, checksum=Non
         with _digests_lock:
             _digests[upload.id] = (new_offset, digest)
         if upload.offset == upload.length:
-            with _digests_lock:
-                _digests.pop(upload.id, None)
-            os.fsync(part.fileno())  # the evidence is on disk before it becomes a recording
-            recording, _ = recording_ingest(actor=actor, path=_part(upload), sha256=digest.hexdigest(),
-                                            description=_description_from(upload),
-                                            filename=upload.metadata["filename"], source="upload")
-            Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.COMPLETED, recording=recording)
-            upload.status, upload.recording = UploadStatus.COMPLETED, recording
+            _complete(actor, upload, part, digest)
     return upload
+
+
+def _complete(actor, upload, part, digest):
+    """All bytes are in: the partial file becomes the stored original and its recording."""
+    with _digests_lock:
+        _digests.pop(upload.id, None)
+    os.fsync(part.fileno())  # the evidence is on disk before it becomes a recording
+    recording, _ = recording_ingest(actor=actor, path=_part(upload), sha256=digest.hexdigest(),
+                                    description=_description_from(upload),
+                                    filename=upload.metadata["filename"], source="upload")
+    Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.COMPLETED, recording=recording)
+    upload.status, upload.recording = UploadStatus.COMPLETED, recording
+
+
+def _finish_interrupted(actor, upload):
+    """A crash between the last byte and the recording leaves a complete partial file: the
+    next request about the upload (the client's HEAD) finishes the job instead of leaving
+    the client to believe it is done."""
+    with _locked(upload) as part:
+        upload.refresh_from_db()
+        if upload.status == UploadStatus.ACTIVE and upload.offset == upload.length:
+            _complete(actor, upload, part, _digest_at(upload, upload.offset))
 
 
 def upload_terminate(*, actor, upload_id):
