@@ -123,6 +123,12 @@ CASE_WRITERS = (Role.OFFICER, Role.HEAD, Role.REVIEWER)
 CLOSED_STAGES = (Stage.ARCHIVED, Stage.CLOSED)
 
 
+def require_role(user, roles, what):
+    """Refuse, naming who may, when the user's role is not one of `roles`."""
+    if user.role not in roles:
+        raise NotAllowed(f"{what}须由" + "、".join(Role(r).label for r in roles) + "办理")
+
+
 def check_case_writer(user, case, what="制作或修改文书"):
     """May this user add records to this case now? Raises the reason otherwise."""
     if user.agency_id != case.agency_id:

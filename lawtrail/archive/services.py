@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
-from lawtrail.access.policy import case_for, check_copy
+from lawtrail.access.policy import case_for, check_copy, require_role
 from lawtrail.access.services import access_logged, guarded
 from lawtrail.archive import selectors
 from lawtrail.archive.models import (
@@ -17,7 +17,7 @@ from lawtrail.archive.models import (
 )
 from lawtrail.archive.retention import case_facts, disposable, record_retention, recording_retention
 from lawtrail.cases.enums import Stage
-from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, required
 from lawtrail.ledger.services import ledger_append, lock_chain
 from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
@@ -28,18 +28,6 @@ PROVISION_REQUESTERS = (Role.OFFICER, Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR
 # 002 第十四条: provided to outside bodies only through the designated office.
 PROVISION_DELIVERERS = (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR)
 
-
-def _require(value, label):
-    value = (value or "").strip()
-    if not value:
-        raise InvalidInput(f"请填写{label}", field=label)
-    return value
-
-
-def _role(actor, roles, what):
-    if actor.role not in roles:
-        names = "、".join(Role(r).label for r in roles)
-        raise NotAllowed(f"{what}须由{names}办理")
 
 
 # --- case file (立卷) ----------------------------------------------------------------
@@ -104,7 +92,7 @@ def _volume_pdf(case, catalog, recordings, notes, actor, now, version):
 def casefile_assemble(*, actor, case, notes="") -> CaseFile:
     """立卷: every finalised record in time order with its 卷内目录, the recordings listed by
     storage location with their 文字说明, the 备考表, all rendered into one PDF volume."""
-    _role(actor, ARCHIVISTS, "立卷归档")
+    require_role(actor, ARCHIVISTS, "立卷归档")
     case = case_for(actor, case.pk)
     if case.stage != Stage.ARCHIVING:
         raise InvalidInput(f"案件处于“{case.get_stage_display()}”阶段，执法行为终结（结案）后才能组卷")
@@ -152,10 +140,10 @@ def provision_copy_downloaded(*, actor, provision, request=None):
 
 @transaction.atomic
 def hold_place(*, actor, case, kind, reason) -> LegalHold:
-    _role(actor, HOLD_SETTERS, "设置保全")
+    require_role(actor, HOLD_SETTERS, "设置保全")
     if kind not in HoldKind.values:
         raise InvalidInput(f"保全事由无效：{kind}", field="kind")
-    hold = LegalHold.objects.create(case=case, kind=kind, reason=_require(reason, "保全说明"), placed_by=actor,
+    hold = LegalHold.objects.create(case=case, kind=kind, reason=required(reason, "保全说明"), placed_by=actor,
                                     placed_at=timezone.now())
     ledger_append(actor=actor, action="hold.place", obj=hold, scope=case.scope,
                   reason=f"{hold.get_kind_display()}：{hold.reason}")
@@ -164,11 +152,11 @@ def hold_place(*, actor, case, kind, reason) -> LegalHold:
 
 @transaction.atomic
 def hold_release(*, actor, hold, reason) -> LegalHold:
-    _role(actor, HOLD_SETTERS, "解除保全")
+    require_role(actor, HOLD_SETTERS, "解除保全")
     if hold.released_at is not None:
         raise Conflict("该保全已经解除")
     hold.released_by, hold.released_at = actor, timezone.now()
-    hold.release_reason = _require(reason, "解除理由")
+    hold.release_reason = required(reason, "解除理由")
     hold.save()
     ledger_append(actor=actor, action="hold.release", obj=hold, scope=hold.case.scope, reason=hold.release_reason)
     return hold
@@ -184,7 +172,7 @@ def retention_mark(*, actor, case, circumstance, reason, recording=None) -> Rete
     if recording is not None and recording.case_id != case.pk:
         raise NotFound("音像记录不存在")
     mark = RetentionMark.objects.create(case=case, recording=recording, circumstance=circumstance,
-                                        reason=_require(reason, "情形说明"), marked_by=actor,
+                                        reason=required(reason, "情形说明"), marked_by=actor,
                                         marked_at=timezone.now())
     ledger_append(actor=actor, action="retention.mark", obj=mark, scope=case.scope,
                   reason=f"{mark.get_circumstance_display()}：{mark.reason}")
@@ -207,7 +195,7 @@ def _disposal_refusal(case, retention, today=None):
 
 @transaction.atomic
 def disposal_request(*, actor, case, reason, recording=None, attachment=None) -> DisposalRequest:
-    _role(actor, ARCHIVISTS, "申请销毁")
+    require_role(actor, ARCHIVISTS, "申请销毁")
     case = case_for(actor, case.pk)
     facts = case_facts(case)
     if recording is not None:
@@ -229,7 +217,7 @@ def disposal_request(*, actor, case, reason, recording=None, attachment=None) ->
         raise Conflict(f"{label}已有销毁申请")
     request = DisposalRequest.objects.create(
         case=case, recording=recording, attachment=attachment, item_label=label, sha256=sha256, size=size,
-        retention=retention.as_dict(), reason=_require(reason, "申请理由"), requested_by=actor,
+        retention=retention.as_dict(), reason=required(reason, "申请理由"), requested_by=actor,
         requested_at=timezone.now(),
     )
     ledger_append(actor=actor, action="disposal.request", obj=request, scope=case.scope,
@@ -264,14 +252,14 @@ def disposal_decide(*, actor, request, approve, reason) -> DisposalRequest:
     """The head approves or denies. Approval re-checks every rule at this moment, removes
     the content and leaves the tombstone: the request row and the `dispose` ledger entry
     naming what, why, who approved and the hash of what was removed."""
-    _role(actor, (Role.HEAD,), "审批销毁申请")
+    require_role(actor, (Role.HEAD,), "审批销毁申请")
     lock_chain()
     request = DisposalRequest.objects.select_related("case__agency", "recording", "attachment__record").get(
         pk=request.pk)
     case = case_for(actor, request.case_id)
     if request.status != DecisionStatus.PENDING:
         raise Conflict(f"该申请已{request.get_status_display()}")
-    reason = _require(reason, "审批意见")
+    reason = required(reason, "审批意见")
     request.decided_by, request.decided_at, request.decision_reason = actor, timezone.now(), reason
     if not approve:
         request.status = DecisionStatus.DENIED
@@ -318,7 +306,7 @@ def provision_request(*, actor, case, purpose, recipient, reason) -> Provision:
         raise InvalidInput(f"用途无效：{purpose}", field="purpose")
     needs, cite = provision_needs_approval(case)
     provision = Provision.objects.create(
-        case=case, purpose=purpose, recipient=_require(recipient, "接收单位"), reason=_require(reason, "提供理由"),
+        case=case, purpose=purpose, recipient=required(recipient, "接收单位"), reason=required(reason, "提供理由"),
         requested_by=actor, requested_at=timezone.now(),
         status=ProvisionStatus.PENDING if needs else ProvisionStatus.APPROVED, approval_basis=cite,
     )
@@ -329,12 +317,12 @@ def provision_request(*, actor, case, purpose, recipient, reason) -> Provision:
 
 @transaction.atomic
 def provision_decide(*, actor, provision, approve, reason) -> Provision:
-    _role(actor, (Role.HEAD,), "审批对外提供")
+    require_role(actor, (Role.HEAD,), "审批对外提供")
     case_for(actor, provision.case_id)
     if provision.status != ProvisionStatus.PENDING:
         raise Conflict(f"该申请{provision.get_status_display()}")
     provision.decided_by, provision.decided_at = actor, timezone.now()
-    provision.decision_reason = _require(reason, "审批意见")
+    provision.decision_reason = required(reason, "审批意见")
     provision.status = ProvisionStatus.APPROVED if approve else ProvisionStatus.DENIED
     provision.save()
     ledger_append(actor=actor, action="provision.approve" if approve else "provision.deny", obj=provision,
@@ -352,7 +340,7 @@ def provision_deliver(*, actor, provision, received_by, request=None) -> Provisi
     case = case_for(actor, provision.case_id)
     if provision.status != ProvisionStatus.APPROVED:
         raise Conflict(f"该申请{provision.get_status_display()}，不能提供")
-    received_by = _require(received_by, "接收人")
+    received_by = required(received_by, "接收人")
     purpose = f"{provision.get_purpose_display()}：提供给{provision.recipient}"
     with package_zip(actor=actor, case=case, purpose=purpose, request=request) as zip_path:
         with open(zip_path, "rb") as f:

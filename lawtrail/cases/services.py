@@ -15,7 +15,7 @@ from lawtrail.cases.enums import (
 )
 from lawtrail.cases.models import Case, CaseOfficer, Party, StageTransition
 from lawtrail.core.counters import next_number
-from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound
+from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound, required
 from lawtrail.ledger.services import ledger_append, lock_chain
 from lawtrail.org.enums import Role
 
@@ -28,12 +28,6 @@ def _choice(enum, value, label):
         raise InvalidInput(f"{label}无效：{value}", field=label)
     return value
 
-
-def _require(value, label):
-    value = (value or "").strip()
-    if not value:
-        raise InvalidInput(f"请填写{label}", field=label)
-    return value
 
 
 def _same_agency(actor, agency):
@@ -59,12 +53,12 @@ def case_open(*, actor, department, title, matter_type, source, start_reason, of
     agency = department.agency
     _same_agency(actor, agency)
     fields = dict(
-        title=_require(title, "案由"),
+        title=required(title, "案由"),
         matter_type=_choice(MatterType, matter_type, "事项类型"),
         source=_choice(Source, source, "案件来源"),
         procedure=_choice(Procedure, procedure, "程序"),
         confidentiality=_choice(Confidentiality, confidentiality, "密级"),
-        start_reason=_require(start_reason, "启动原因"),
+        start_reason=required(start_reason, "启动原因"),
         summary=(summary or "").strip(),
         complainant_name=(complainant_name or "").strip(),
         complainant_contact=(complainant_contact or "").strip(),
@@ -110,11 +104,11 @@ def party_add(*, actor, case, kind, name, id_type, id_number, legal_representati
         raise InvalidInput(f"案件已处于“{case.get_stage_display()}”阶段，不能再增加当事人")
     kind = _choice(PartyKind, kind, "当事人类型")
     id_type = _choice(IdType, id_type, "证件类型")
-    id_number = validate_identity(kind, id_type, _require(id_number, "证件号码"))
+    id_number = validate_identity(kind, id_type, required(id_number, "证件号码"))
     if kind == PartyKind.ORGANISATION and not (legal_representative or "").strip():
         raise InvalidInput("单位当事人须填写法定代表人或负责人", field="法定代表人")
     party = Party.objects.create(
-        case=case, kind=kind, name=_require(name, "当事人姓名或名称"), id_type=id_type,
+        case=case, kind=kind, name=required(name, "当事人姓名或名称"), id_type=id_type,
         id_number=id_number, legal_representative=(legal_representative or "").strip(),
         address=(address or "").strip(), phone=(phone or "").strip(),
     )

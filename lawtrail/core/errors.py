@@ -28,3 +28,11 @@ class NotFound(LawTrailError):
 
 class Conflict(LawTrailError):
     status = 409
+
+
+def required(value, label):
+    """A text a user must fill in, stripped; its absence is a clear error naming the field."""
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(f"请填写{label}", field=label)
+    return value

@@ -8,8 +8,8 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from lawtrail.access.policy import visible_cases
-from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from lawtrail.access.policy import require_role, visible_cases
+from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, required
 from lawtrail.ledger.services import ledger_append
 from lawtrail.media.models import Recording
 from lawtrail.org.enums import Role
@@ -41,30 +41,19 @@ def check_items(draw):
     return CASE_FILE_ITEMS if draw.target == DrawTarget.CASE_FILES else CHECK_ITEMS
 
 
-def _role(actor, roles, what):
-    if actor.role not in roles:
-        raise NotAllowed(f"{what}须由" + "、".join(Role(r).label for r in roles) + "办理")
-
-
-def _require(value, label):
-    value = (value or "").strip()
-    if not value:
-        raise InvalidInput(f"请填写{label}", field=label)
-    return value
-
 
 # --- devices (执法记录仪) ------------------------------------------------------------------
 
 @transaction.atomic
 def device_register(*, actor, department, device_no, model) -> Device:
-    _role(actor, DEVICE_MANAGERS, "登记执法记录仪")
+    require_role(actor, DEVICE_MANAGERS, "登记执法记录仪")
     if department.agency_id != actor.agency_id:
         raise NotFound("部门不存在")
-    device_no = _require(device_no, "设备编号")
+    device_no = required(device_no, "设备编号")
     if Device.objects.filter(agency_id=actor.agency_id, device_no=device_no).exists():
         raise Conflict(f"设备编号 {device_no} 已登记")
     device = Device.objects.create(agency_id=actor.agency_id, department=department, device_no=device_no,
-                                   model=_require(model, "型号"))
+                                   model=required(model, "型号"))
     ledger_append(actor=actor, action="device.register", obj=device, reason=f"登记执法记录仪 {device_no}")
     return device
 
@@ -106,7 +95,7 @@ def device_event(*, actor, device, kind, officer=None, ok=None, notes="", at=Non
             raise Conflict(f"设备 {device.device_no} 未被领用")
         officer, device.status, device.holder = device.holder, DeviceStatus.IN_STOCK, None
     elif kind == DeviceEventKind.FAULT:
-        _require(notes, "故障情况")
+        required(notes, "故障情况")
         device.status = DeviceStatus.FAULTY
     elif kind == DeviceEventKind.REPAIR:
         if device.status != DeviceStatus.FAULTY:
@@ -148,7 +137,7 @@ def draw_ids(ids, seed, size):
 @transaction.atomic
 def sample_draw(*, actor, period_from, period_to, size, department=None, officer=None, seed=None,
                 target=DrawTarget.RECORDINGS) -> SampleDraw:
-    _role(actor, SUPERVISORS, "抽检")
+    require_role(actor, SUPERVISORS, "抽检")
     if target not in DrawTarget.values:
         raise InvalidInput(f"抽检对象无效：{target}", field="target")
     if not isinstance(period_from, datetime.date) or not isinstance(period_to, datetime.date) or \
@@ -178,7 +167,7 @@ def sample_draw(*, actor, period_from, period_to, size, department=None, officer
 @transaction.atomic
 def playback_check(*, actor, draw, results, recording=None, case=None, findings="", follow_up="") -> PlaybackCheck:
     """Check one drawn recording (played back) or one drawn case file, item by item."""
-    _role(actor, SUPERVISORS, "回放检查")
+    require_role(actor, SUPERVISORS, "回放检查")
     if draw.agency_id != actor.agency_id:
         raise NotFound("抽检不存在")
     if draw.target == DrawTarget.CASE_FILES:
@@ -212,7 +201,7 @@ def playback_check(*, actor, draw, results, recording=None, case=None, findings=
 @transaction.atomic
 def corrective_action_order(*, actor, kind, description, deadline=None, check=None, case=None,
                             officer=None) -> CorrectiveAction:
-    _role(actor, SUPERVISORS, "责令整改")
+    require_role(actor, SUPERVISORS, "责令整改")
     if kind not in ActionKind.values:
         raise InvalidInput(f"措施无效：{kind}", field="kind")
     if kind == ActionKind.CORRECT and deadline is None:
@@ -222,7 +211,7 @@ def corrective_action_order(*, actor, kind, description, deadline=None, check=No
         officer = officer or (check.recording.officer if check.recording else None)
     action = CorrectiveAction.objects.create(
         agency_id=actor.agency_id, playback_check=check, case=case, officer=officer, kind=kind,
-        description=_require(description, "整改内容"), deadline=deadline, ordered_by=actor,
+        description=required(description, "整改内容"), deadline=deadline, ordered_by=actor,
         ordered_at=timezone.now())
     ledger_append(actor=actor, action="corrective.order", obj=action, scope=case.scope if case else "",
                   reason=f"{action.get_kind_display()}：{action.description}"
@@ -232,12 +221,12 @@ def corrective_action_order(*, actor, kind, description, deadline=None, check=No
 
 @transaction.atomic
 def corrective_action_close(*, actor, action, closure) -> CorrectiveAction:
-    _role(actor, SUPERVISORS, "整改销号")
+    require_role(actor, SUPERVISORS, "整改销号")
     if action.agency_id != actor.agency_id:
         raise NotFound("整改措施不存在")
     if action.closed_at is not None:
         raise Conflict("该整改措施已完成")
-    action.closed_by, action.closed_at, action.closure = actor, timezone.now(), _require(closure, "整改情况")
+    action.closed_by, action.closed_at, action.closure = actor, timezone.now(), required(closure, "整改情况")
     action.save()
     ledger_append(actor=actor, action="corrective.close", obj=action, scope=action.case.scope if action.case else "",
                   reason=action.closure)

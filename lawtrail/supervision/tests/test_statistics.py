@@ -1,7 +1,6 @@
 """Dashboard and report figures against a data set whose answers are known."""
 
 import datetime
-import io
 import subprocess
 
 import pytest
