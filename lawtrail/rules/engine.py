@@ -62,7 +62,8 @@ RecordFact = namedtuple("RecordFact", "pk doc_type number data")
 class Facts:
     """What the rules read about one case, loaded once (or handed in by `evaluate_many`)."""
 
-    def __init__(self, case, now=None, *, final_records=None, recordings=None, explanations=None):
+    def __init__(self, case, now=None, *, final_records=None, recordings=None, explanations=None, holds=None,
+                 marks=None):
         self.case = case
         self.profile = get_profile(case.agency.profile)
         self.now = now or timezone.now()
@@ -72,6 +73,10 @@ class Facts:
             self.recordings = recordings
         if explanations is not None:
             self.coverage = coverage_of(self.profile, recordings or [], explanations)
+        if holds is not None:
+            self.holds = holds
+        if marks is not None:
+            self.marks = marks
 
     @cached_property
     def final_records(self):
@@ -93,6 +98,21 @@ class Facts:
         from lawtrail.media.models import GapExplanation
 
         return coverage_of(self.profile, self.recordings, GapExplanation.objects.filter(case=self.case))
+
+
+    @cached_property
+    def holds(self):
+        """The kinds of legal hold ever placed on the case (复议, 诉讼, 投诉)."""
+        from lawtrail.archive.models import HoldKind, LegalHold
+
+        return [HoldKind(k).label for k in LegalHold.objects.filter(case=self.case).values_list("kind", flat=True)]
+
+    @cached_property
+    def marks(self):
+        """The retention circumstances recorded against the case or its recordings."""
+        from lawtrail.archive.models import RetentionMark
+
+        return set(RetentionMark.objects.filter(case=self.case).values_list("circumstance", flat=True))
 
 
 RULES = []
@@ -315,6 +335,19 @@ def _archive(f):
     return Result(PENDING, f"须于 {_at(due)} 前立卷归档", due)
 
 
+@rule("retention.circumstance", "当事人有异议或投诉的，登记音像资料长期保存情形", "medium", "retention_circumstance")
+def _retention_circumstance(f):
+    if not f.holds:
+        return Result(NOT_APPLICABLE, "当事人未申请复议、提起诉讼或投诉")
+    if f.profile.get("retention_circumstance.circumstance") in f.marks:
+        return Result(SATISFIED, "已登记长期保存情形：当事人有异议或者投诉、上访")
+    return Result(VIOLATED, f"当事人已{'、'.join(sorted(set(f.holds)))}，本案音像资料应长期保存，"
+                            "但尚未在“归档与保存”中登记保存情形“当事人有异议或者投诉、上访”")
+
+
+RETENTION_RULE = next(r for r in RULES if r.id == "retention.circumstance")
+
+
 @dataclass(frozen=True)
 class Finding:
     rule: Rule
@@ -347,6 +380,8 @@ RECORDING_FIELDS = ("id", "case_id", "kind", "activity", "filename", "started_at
 
 def evaluate_many(cases, now=None, chunk=2000):
     """(case, findings) for many cases, with a few queries per chunk instead of per case."""
+    from lawtrail.archive.models import HoldKind, LegalHold, RetentionMark
+
     now = now or timezone.now()
     cases = iter(cases)
     while batch := [c for _, c in zip(range(chunk), cases)]:
@@ -362,9 +397,16 @@ def evaluate_many(cases, now=None, chunk=2000):
         for g in GapExplanation.objects.filter(case_id__in=ids).only("id", "case_id", "before_id", "after_id",
                                                                     "reason"):
             explanations[g.case_id].append(g)
+        holds, marks = defaultdict(list), defaultdict(set)
+        if any(RETENTION_RULE.uses(get_profile(c.agency.profile)) for c in batch):  # only profiles that ask
+            for case_id, kind in LegalHold.objects.filter(case_id__in=ids).values_list("case_id", "kind"):
+                holds[case_id].append(HoldKind(kind).label)
+            for case_id, circumstance in RetentionMark.objects.filter(case_id__in=ids).values_list(
+                    "case_id", "circumstance"):
+                marks[case_id].add(circumstance)
         for case in batch:
             facts = Facts(case, now, final_records=records[case.pk], recordings=recordings[case.pk],
-                          explanations=explanations[case.pk])
+                          explanations=explanations[case.pk], holds=holds[case.pk], marks=marks[case.pk])
             yield case, _findings(facts)
 
 

@@ -46,7 +46,7 @@ REQUIRED_BLOCKS = (
     "scope", "start.ex_officio_approval", "start.emergency", "start.complaint_decline_notice", "signature.refusal",
     "service.mail_methods", "av.upload_deadline", "av.metadata", "av.continuous", "av_mandatory", "archive",
     "decision_document", "service_proof", "investigation_record", "rights_notice", "head_approval",
-    "simple_procedure", "enforcement_demand", "retention", "retention.case_file", "provision", "access", "party_request",
+    "simple_procedure", "enforcement_demand", "retention", "retention.case_file", "provision", "access", "party_request", "retention_circumstance",
 )
 CITE_FORM = re.compile(r"^(\d{3}) 第[一二三四五六七八九十、]+条$")
 

@@ -329,3 +329,22 @@ def test_two_workers_share_the_queue_without_double_work(transactional_db, setti
         assert rows, case.case_no
         for earlier, later in zip(rows, rows[1:]):
             assert earlier != later, f"{case.case_no}: the same verdict stored twice {later}"
+
+
+@pytest.mark.django_db
+def test_an_objecting_party_means_the_footage_is_kept_long_term_under_002():
+    from lawtrail.archive.services import hold_place, retention_mark
+    from lawtrail.rules.engine import evaluate_many
+
+    org = Org("rc", profile="002")
+    case = org.open_case()
+    assert verdict(case, "retention.circumstance").status == "na"
+    hold_place(actor=org.head, case=case, kind="complaint", reason="当事人投诉现场执法")
+    found = verdict(case, "retention.circumstance")
+    assert found.status == "violated" and found.cite == "002 第十二条" and "投诉、信访" in found.result.message
+    retention_mark(actor=org.users[Role.ARCHIVIST], case=case, circumstance="objection", reason="当事人投诉")
+    assert verdict(case, "retention.circumstance").status == "satisfied"
+    [(_, bulk)] = list(evaluate_many([case]))
+    assert [f.status for f in bulk if f.rule.id == "retention.circumstance"] == ["satisfied"]
+    other = Org("rc3", profile="003")
+    assert not [f for f in evaluate(other.open_case()) if f.rule.id == "retention.circumstance"]
