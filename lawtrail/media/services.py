@@ -9,6 +9,7 @@ transaction, so a failure leaves at most an unreferenced blob, never a half-made
 import datetime
 import fcntl
 import hashlib
+import logging
 import os
 import queue
 import secrets
@@ -37,6 +38,7 @@ from lawtrail.rules.profiles import get_profile
 UPLOAD_TTL = datetime.timedelta(days=7)
 DEFAULT_METHOD = {"video": "执法记录仪录像", "audio": "录音设备录音", "photo": "照相", "other": "电子设备记录"}
 WHAT = "上传音像记录"
+logger = logging.getLogger(__name__)
 
 
 class ChecksumMismatch(LawTrailError):
@@ -49,6 +51,10 @@ class TooLarge(LawTrailError):
 
 class Gone(LawTrailError):
     status = 410
+
+
+class StorageUnavailable(LawTrailError):
+    status = 503
 
 
 def max_upload_bytes():
@@ -313,9 +319,17 @@ def _complete(actor, upload, part, digest):
     with _digests_lock:
         _digests.pop(upload.id, None)
     os.fsync(part.fileno())  # the evidence is on disk before it becomes a recording
-    recording, _ = recording_ingest(actor=actor, path=_part(upload), sha256=digest.hexdigest(),
-                                    description=_description_from(upload),
-                                    filename=upload.metadata["filename"], source="upload")
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        recording, _ = recording_ingest(actor=actor, path=_part(upload), sha256=digest.hexdigest(),
+                                        description=_description_from(upload),
+                                        filename=upload.metadata["filename"], source="upload")
+    except (OSError, BotoCoreError, ClientError) as exc:
+        # The bytes stay in the partial file; the next request about the upload finishes it.
+        logger.warning("upload %s could not be stored: %s", upload.id, exc)
+        raise StorageUnavailable("文件已完整收到并保留在服务器上，但存储服务暂时不可用（或磁盘已满）；"
+                                 "请稍后重试，查询上传进度即可完成入库") from exc
     Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.COMPLETED, recording=recording)
     upload.status, upload.recording = UploadStatus.COMPLETED, recording
 

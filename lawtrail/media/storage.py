@@ -87,26 +87,28 @@ class LocalBlobStore:
         """Take a complete local file whose SHA-256 was computed while it streamed in
         (a finished resumable upload). Returns (size, created); the file is consumed."""
         path = Path(path)
+        result = self._adopt(path, sha256)
+        path.unlink(missing_ok=True)  # only once the store holds it: a failure keeps the file
+        return result
+
+    def _adopt(self, path, sha256):
         size = path.stat().st_size
         target = self.path(sha256)
+        if target.exists():
+            return size, False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(path, 0o444)
         try:
-            if target.exists():
-                return size, False
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(path, 0o444)
-            try:
-                os.link(path, target)
-            except FileExistsError:
-                return size, False
-            except OSError:  # another file system: copy, then verify nothing changed on the way
-                with open(path, "rb") as f:
-                    copied, _, created = self.put(f)
-                if copied != sha256:
-                    raise OSError(f"blob {sha256} changed while being copied into the store")
-                return size, created
-            return size, True
-        finally:
-            path.unlink(missing_ok=True)
+            os.link(path, target)
+        except FileExistsError:
+            return size, False
+        except OSError:  # another file system: copy, then verify nothing changed on the way
+            with open(path, "rb") as f:
+                copied, _, created = self.put(f)
+            if copied != sha256:
+                raise OSError(f"blob {sha256} changed while being copied into the store")
+            return size, created
+        return size, True
 
     def put(self, stream):
         """Store a file-like object or bytes; returns (sha256, size, created)."""
@@ -212,14 +214,12 @@ class S3BlobStore:
     def adopt(self, path, sha256):
         path = Path(path)
         size = path.stat().st_size
-        try:
-            if self.exists(sha256):
-                return size, False
+        created = not self.exists(sha256)
+        if created:
             self.client.upload_file(str(path), self.bucket, self.key(sha256), Config=self.transfer,
                                     ExtraArgs={"Metadata": {"sha256": sha256}})
-            return size, True
-        finally:
-            path.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)  # only once the store holds it: a failure keeps the file
+        return size, created
 
     def put(self, stream):
         chunks = [bytes(stream)] if isinstance(stream, (bytes, bytearray)) else iter(lambda: stream.read(CHUNK), b"")
@@ -231,7 +231,10 @@ class S3BlobStore:
                 out.write(chunk)
                 size += len(chunk)
         sha256 = digest.hexdigest()
-        return (sha256, *self.adopt(tmp, sha256))
+        try:
+            return (sha256, *self.adopt(tmp, sha256))
+        finally:
+            Path(tmp).unlink(missing_ok=True)  # the caller still has what it gave: no spool left behind
 
 
 @cache

@@ -242,3 +242,30 @@ def test_bytes_lost_in_a_server_crash_are_asked_for_again(live_server, av):
     assert patch(url, token, 3000, content[3000:]).status_code == 409
     assert patch(url, token, 1200, content[1200:]).status_code == 204
     assert Recording.objects.get(case=case).sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_a_store_that_is_down_at_the_last_chunk_loses_nothing(live_server, av, settings, monkeypatch):
+    """The object store unreachable when the last byte arrives: a clear 503, the bytes kept;
+    once the store is back, asking where the upload stands finishes it."""
+    org, case, token, video = av
+    body = video.read_bytes()
+    url = create(live_server, token, meta(org, case), len(body)).headers["Location"]
+    assert patch(url, token, 0, body[:1000]).status_code == 204
+    working = settings.LAWTRAIL_STORAGE
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "lawtrail")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "lawtrail-secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    settings.LAWTRAIL_STORAGE = "s3://unreachable-bucket"
+    response = patch(url, token, 1000, body[1000:])
+    assert response.status_code == 503 and "暂时不可用" in response.json()["detail"]
+    assert not Recording.objects.exists()
+    assert head(url, token).status_code == 503  # still down: asking says so again
+    settings.LAWTRAIL_STORAGE = working  # the store is back
+    response = head(url, token)
+    assert response.status_code == 200 and response.headers["Upload-Offset"] == str(len(body))
+    recording = Recording.objects.get()
+    assert recording.sha256 == hashlib.sha256(body).hexdigest()
+    with blob_store().open(recording.sha256) as f:
+        assert f.read() == body
