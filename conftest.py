@@ -33,3 +33,16 @@ def object_store(tmp_path_factory):
             yield url
         finally:
             settings.LAWTRAIL_STORAGE = previous
+
+
+@pytest.fixture(scope="session")
+def s3_server(object_store, tmp_path_factory):
+    """A real S3 server for the tests that need one whatever the storage of the run: the
+    run's own SeaweedFS when there is one, else one started for them."""
+    if object_store is not None:
+        yield object_store
+        return
+    from lawtrail.testing import seaweedfs
+
+    with seaweedfs(tmp_path_factory.mktemp("seaweedfs-s3")) as url:
+        yield url

@@ -281,6 +281,40 @@ def cmd_export(args):
     return 0
 
 
+def cmd_lock(args):
+    from lawtrail.archive.locks import case_locks_apply
+    from lawtrail.cases.models import Case
+    from lawtrail.media.storage import blob_store
+
+    store = blob_store()
+    if not store.locking:
+        print("存储不支持合规保留锁定：本地磁盘，或创建时未启用 Object Lock 的 S3 桶（LAWTRAIL_STORAGE）",
+              file=sys.stderr)
+        return 2
+    cases = Case.objects.select_related("agency").order_by("pk")
+    if args.case_no:
+        cases = cases.filter(case_no__in=args.case_no)
+        missing = set(args.case_no) - set(cases.values_list("case_no", flat=True))
+        if missing:
+            print(f"错误：没有案号为 {'、'.join(sorted(missing))} 的案件", file=sys.stderr)
+            return 2
+    result = []
+    for case in cases.iterator():
+        states = case_locks_apply(case)
+        result.append({"case_no": case.case_no, "files": len(states),
+                       "held": sum(s.hold for s in states.values()),
+                       "earliest": min((s.until for s in states.values() if s.until), default=None)})
+    if args.json:
+        _print_json(result)
+    else:
+        for row in result:
+            print(f"{row['case_no']}：文件 {row['files']} 个已锁定"
+                  + (f"，最早 {row['earliest'].astimezone():%Y-%m-%d} 到期" if row["earliest"] else "")
+                  + (f"，其中 {row['held']} 个处于法律保全" if row["held"] else ""))
+        print(f"共 {len(result)} 个案件")
+    return 0
+
+
 def cmd_backup(args):
     from tqdm import tqdm
 
@@ -392,6 +426,11 @@ def build_parser():
     p.add_argument("--purpose", default="命令行导出证据包", help="导出用途，记入账本和包信息")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("lock", help="按保存期限为对象存储中的文件设置合规保留锁定（S3 Object Lock）")
+    p.add_argument("case_no", metavar="CASE_NO", nargs="*", help="案号；缺省为全部案件")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_lock)
 
     p = sub.add_parser("backup", help="备份数据库、密钥和全部文件")
     p.add_argument("--out", required=True, help="备份目录（新目录或空目录）")

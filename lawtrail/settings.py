@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "lawtrail.core.middleware.RejectNulMiddleware",
+    "lawtrail.core.middleware.DiskFullMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -176,6 +177,10 @@ STORAGES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LAWTRAIL_STORAGE = os.environ.get("LAWTRAIL_STORAGE", f"file://{LAWTRAIL_HOME / 'blobs'}")
+# On an S3 bucket with Object Lock: the COMPLIANCE retention a new blob gets before the
+# retention rules classify it — the shortest period any profile keeps a recording
+# (002 第十一条: 日常巡查 不少于6个月). 0 leaves new blobs unlocked until classified.
+LAWTRAIL_OBJECT_LOCK_DAYS = int(os.environ.get("LAWTRAIL_OBJECT_LOCK_DAYS", "183"))
 LAWTRAIL_KEY_DIR = LAWTRAIL_HOME / "keys"
 # The issuer shown in authenticator apps for two-factor sign-in.
 OTP_TOTP_ISSUER = "LawTrail 执法全过程记录系统"

@@ -73,6 +73,9 @@ class Retention:
     expires_on: datetime.date | None  # None: permanent, or not fixed yet (see `pending`)
     pending: bool  # the anchor date is not known yet (the case is not archived)
     holds: list
+    # The earliest day it could expire, whatever happens later (a pending period counted
+    # from today): what an object store's retention lock may safely be set to. None: permanent.
+    earliest_expiry: datetime.date | None = None
 
     @property
     def permanent(self):
@@ -170,7 +173,12 @@ def _decide(candidates, case, recorded_at, holds):
             best, best_key = period, key
     pending = best_key[0] == 2
     expires = best_key[1] if best_key[0] == 1 else None
-    return Retention(period=best, candidates=candidates, expires_on=expires, pending=pending, holds=holds)
+    earliest = None
+    if not best.permanent:
+        today = timezone.localdate()
+        earliest = max(_add(_anchor_date(p, case, recorded_at) or today, p.years, p.months) for p in candidates)
+    return Retention(period=best, candidates=candidates, expires_on=expires, pending=pending, holds=holds,
+                     earliest_expiry=earliest)
 
 
 def case_facts(case):
@@ -204,12 +212,16 @@ def recording_retention(recording, facts=None) -> Retention:
     return _decide(candidates, case, recorded_at, facts.holds)
 
 
-def record_retention(record, facts=None) -> Retention:
-    """Text records (and their attachments) are kept with the case file."""
-    case = record.case
+def case_file_retention(case, facts=None) -> Retention:
+    """The case file's period: text records, their attachments, the volume itself."""
     facts = facts or case_facts(case)
     profile = get_profile(case.agency.profile)
-    return _decide([case_file_period(profile)], case, record.created_at, facts.holds)
+    return _decide([case_file_period(profile)], case, case.created_at, facts.holds)
+
+
+def record_retention(record, facts=None) -> Retention:
+    """Text records (and their attachments) are kept with the case file."""
+    return case_file_retention(record.case, facts)
 
 
 def disposable(case):

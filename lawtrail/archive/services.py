@@ -3,6 +3,7 @@ disposal (request → head's approval → content removed, tombstone kept) and p
 of packages to review bodies and courts."""
 
 import io
+import logging
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +28,8 @@ HOLD_SETTERS = (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR)
 PROVISION_REQUESTERS = (Role.OFFICER, Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR)
 # 002 第十四条: provided to outside bodies only through the designated office.
 PROVISION_DELIVERERS = (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR)
+
+logger = logging.getLogger(__name__)
 
 
 
@@ -271,6 +274,15 @@ def disposal_decide(*, actor, request, approve, reason) -> DisposalRequest:
     retention = (recording_retention(item, facts) if request.recording else record_retention(item.record, facts))
     if refusal := _disposal_refusal(case, retention):
         raise Conflict(f"不能批准销毁{request.item_label}：{refusal}")
+    store = blob_store()
+    hashes = [request.sha256]
+    if request.recording and request.recording.thumbnail_sha256:
+        hashes.append(request.recording.thumbnail_sha256)
+    for sha256 in hashes:
+        lock = store.lock_state(sha256)
+        if lock.blocks_deletion():
+            raise Conflict(f"不能批准销毁{request.item_label}：对象存储对该文件{lock.text}，"
+                           "期满前任何人都无法删除，请届时再批准")
     request.status = DecisionStatus.APPROVED
     request.save()
     ledger_append(actor=actor, action="disposal.approve", obj=request, scope=case.scope, reason=reason)
@@ -279,13 +291,19 @@ def disposal_decide(*, actor, request, approve, reason) -> DisposalRequest:
                   reason=(f"销毁{request.item_label}（SHA-256 {request.sha256}，{request.size} 字节）；"
                           f"依据：{request.retention.get('basis')}；申请人 {request.requested_by.get_username()}，"
                           f"批准人 {actor.get_username()}：{reason}"))
-    store = blob_store()
-    hashes = [request.sha256]
-    if request.recording and request.recording.thumbnail_sha256:
-        hashes.append(request.recording.thumbnail_sha256)
     # The bytes go only once the decision is committed, and only if nothing else still needs them.
-    transaction.on_commit(lambda: [store.delete(h) for h in hashes if not _still_referenced(h)])
+    transaction.on_commit(lambda: _delete_blobs(store, hashes))
     return request
+
+
+def _delete_blobs(store, hashes):
+    for sha256 in hashes:
+        if _still_referenced(sha256):
+            continue
+        try:
+            store.delete(sha256)
+        except Exception:  # the approval stands; the bytes stay until an administrator removes them
+            logger.exception("disposal approved but the store kept %s", sha256)
 
 
 # --- provision to review bodies and courts ---------------------------------------------

@@ -1,11 +1,19 @@
-"""Refuse text that no database can store before it reaches a view.
+"""Requests the views never see as such: text with NUL characters, and a full disk.
+
+Refuse text that no database can store before it reaches a view.
 
 PostgreSQL cannot hold a NUL character in text or JSON, so a request carrying one (in the
 query string, a form field or a JSON body) would fail deep inside a write. It is refused
 up front with a clear message instead. Binary bodies (tus chunks, file uploads) are not
 text and pass untouched."""
 
+import logging
+
 from django.http import HttpResponse, JsonResponse
+
+from lawtrail.core.errors import DISK_FULL, is_disk_full
+
+logger = logging.getLogger(__name__)
 
 MESSAGE = "请求中含有不允许的空字符（NUL），请检查输入内容"
 
@@ -29,7 +37,29 @@ class RejectNulMiddleware:
 
     def __call__(self, request):
         if _has_nul(request):
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": MESSAGE}, status=422, json_dumps_params={"ensure_ascii": False})
-            return HttpResponse(MESSAGE, status=400, content_type="text/plain; charset=utf-8")
+            return _plain_or_json(request, MESSAGE, 422 if request.path.startswith("/api/") else 400)
         return self.get_response(request)
+
+
+def _plain_or_json(request, message, status):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+class DiskFullMiddleware:
+    """A write that fails because the disk is full becomes a clear 507 for the user (the
+    transaction was rolled back, so nothing half-written remains) and an error in the log
+    for the administrators, instead of a server error page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_disk_full(exception):
+            return None
+        logger.error("disk full while serving %s %s: %s", request.method, request.path, exception)
+        return _plain_or_json(request, DISK_FULL, 507)

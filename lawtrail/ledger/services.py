@@ -58,6 +58,25 @@ def lock_chain():
 entry_appended = Signal()
 
 
+def after_commit_for_case(entry, key, run):
+    """Remember the case of a case-scoped entry under `key`; once the transaction commits,
+    `run(case_ids)` is called once with every case remembered meanwhile (the first
+    callback takes them all, the others find nothing left; a transaction that rolls back
+    leaves its cases to the next commit)."""
+    if not entry.scope.startswith("case:"):
+        return
+    pending = connection.__dict__.setdefault(f"_lawtrail_pending_{key}", set())
+    pending.add(int(entry.scope.split(":", 1)[1]))
+
+    def flush():
+        if pending:
+            case_ids = sorted(pending)
+            pending.clear()
+            run(case_ids)
+
+    transaction.on_commit(flush)
+
+
 def ledger_append(*, actor, action, obj=None, object_type="", object_id="", object_hash="",
                   scope="", reason="") -> Entry:
     """Append one entry. Must run inside the writing service's transaction, so the

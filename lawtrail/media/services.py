@@ -25,7 +25,7 @@ from django.utils.dateparse import parse_datetime
 
 from lawtrail.access.policy import case_for, check_case_writer
 from lawtrail.cases.models import Case
-from lawtrail.core.errors import Conflict, InvalidInput, LawTrailError, NotFound
+from lawtrail.core.errors import Conflict, InvalidInput, LawTrailError, NotFound, StorageFull, is_disk_full
 from lawtrail.core.text import clean_filename
 from lawtrail.ledger.services import ledger_append
 from lawtrail.media.metadata import probe
@@ -175,31 +175,58 @@ def upload_for(actor, upload_id) -> Upload:
     if upload.status == UploadStatus.ACTIVE and upload.expires_at < timezone.now():
         raise Gone("上传已过期，请重新上传")
     if upload.status == UploadStatus.ACTIVE:
-        _reconcile(upload)
-        if upload.offset == upload.length:
-            _finish_interrupted(actor, upload)
+        _recover(actor, upload)
     return upload
+
+
+def _recover(actor, upload):
+    """What a crash may have left, put right by the next request about the upload (the
+    client's HEAD after a restart): fewer bytes on disk than the recorded offset, or a
+    complete partial file that never became a recording. Only when no other request holds
+    the upload: a writer at work settles it itself."""
+    try:
+        with _locked(upload, wait=False):
+            upload.refresh_from_db()
+            if upload.status == UploadStatus.ACTIVE:
+                _reconcile(upload)
+                if upload.offset == upload.length:
+                    _complete(actor, upload, _digest_at(upload, upload.offset))
+    except BlockingIOError:
+        pass
+    except Conflict:  # completed meanwhile by another request
+        upload.refresh_from_db()
 
 
 def _reconcile(upload):
     """After a crash the partial file may hold fewer bytes than the recorded offset (chunks
     are not fsync'd one by one): then the offset goes back, and HEAD tells the client where
-    to resume. Bytes beyond the offset are dropped by the next PATCH."""
-    size = _part(upload).stat().st_size if _part(upload).exists() else 0
+    to resume. Bytes beyond the offset are dropped by the next PATCH. Call under the lock."""
+    size = _part(upload).stat().st_size
     if size < upload.offset:
         Upload.objects.filter(pk=upload.pk).update(offset=size)
         upload.offset = size
 
 
 @contextmanager
-def _locked(upload):
-    """One writer per upload at a time, across processes (the partial file's lock)."""
-    with open(_part(upload), "ab") as part:
-        fcntl.flock(part, fcntl.LOCK_EX)
-        try:
-            yield part
-        finally:
-            fcntl.flock(part, fcntl.LOCK_UN)
+def _locked(upload, wait=True):
+    """One request per upload at a time, across processes: an exclusive lock on the partial
+    file (BlockingIOError when `wait` is off and another request holds it). The file stays
+    in place until its upload is marked completed, so every holder locks the same file."""
+    path = _part(upload)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        upload.refresh_from_db()
+        if upload.status != UploadStatus.ACTIVE:
+            raise Conflict("该文件已上传完成" if upload.status == UploadStatus.COMPLETED else "上传已取消") from None
+        # Lost (a crash of an older version, or removed by hand): start again from what the
+        # disk holds, which is nothing; `_reconcile` sends the client back to byte 0.
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        yield
+    finally:
+        os.close(fd)
 
 
 # Running SHA-256 of the bytes received so far, per upload, in this process. Only a shortcut:
@@ -225,6 +252,14 @@ def _digest_at(upload, offset):
     return digest
 
 
+def _write_all(fd, data):
+    """Straight to the file, no buffer: when the disk fills up, nothing is left pending in
+    memory to be written later behind the recorded offset."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 class _Sink:
     """Writes and hashes received blocks in a second thread, so that the next block is read
     from the network while this one goes to disk (hashlib and file writes release the GIL)."""
@@ -239,7 +274,7 @@ class _Sink:
         while (data := self.queue.get()) is not None:
             if self.error is None:
                 try:
-                    self.part.write(data)
+                    _write_all(self.part.fileno(), data)
                     for s in self.sums:
                         s.update(data)
                 except OSError as exc:
@@ -273,8 +308,11 @@ def upload_append(*, actor, upload_id, offset, stream, length=None, checksum=Non
         algorithm, expected = checksum
         if algorithm not in CHECKSUMS:
             raise InvalidInput(f"不支持的校验算法：{algorithm}（支持 sha1、sha256）")
-    with _locked(upload) as part:
+    with _locked(upload), open(_part(upload), "ab") as part:
         upload.refresh_from_db()
+        if upload.status != UploadStatus.ACTIVE:
+            raise Conflict("该文件已上传完成" if upload.status == UploadStatus.COMPLETED else "上传已取消")
+        _reconcile(upload)
         if offset != upload.offset:
             raise Conflict(f"上传位置不一致：服务器已收到 {upload.offset} 字节，请求从 {offset} 字节续传")
         room = upload.length - upload.offset
@@ -285,45 +323,59 @@ def upload_append(*, actor, upload_id, offset, stream, length=None, checksum=Non
         chunk_sum = CHECKSUMS[checksum[0]]() if checksum else None
         sums = [digest] + ([chunk_sum] if chunk_sum else [])
         received, failure = 0, None
-        with _Sink(part, sums) as sink:  # writing and hashing overlap with receiving
-            try:
-                while received < room:
-                    data = stream.read(min(READ_SIZE, room - received))
-                    if not data:
-                        break
-                    sink.put(data)
-                    received += len(data)
-                if length is None and stream.read(1):
-                    failure = TooLarge("数据超出声明的文件大小")
-            except OSError as exc:  # the client went away: keep what arrived
-                failure = exc
+        try:
+            with _Sink(part, sums) as sink:  # writing and hashing overlap with receiving
+                try:
+                    while received < room:
+                        data = stream.read(min(READ_SIZE, room - received))
+                        if not data:
+                            break
+                        sink.put(data)
+                        received += len(data)
+                    if length is None and stream.read(1):
+                        failure = TooLarge("数据超出声明的文件大小")
+                except OSError as exc:  # the client went away: keep what arrived
+                    failure = exc
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            os.ftruncate(part.fileno(), upload.offset)  # the chunk goes whole; what came before is intact
+            logger.error("disk full while receiving upload %s at %s bytes", upload.id, upload.offset)
+            raise StorageFull(f"服务器存储空间已满，本数据块未保存；已收到的 {upload.offset} 字节完好无损，"
+                              f"请通知系统管理员腾出空间后从第 {upload.offset} 字节续传") from exc
         if chunk_sum is not None and (failure or chunk_sum.digest() != expected):
             part.truncate(upload.offset)
             raise ChecksumMismatch("数据块校验值不一致，已丢弃该数据块，请重新发送")
         if isinstance(failure, TooLarge):
             part.truncate(upload.offset)
             raise failure
-        part.flush()  # not fsync'd per chunk: a crash that loses bytes is caught by _reconcile
+        # Not fsync'd per chunk: a crash that loses bytes is caught by _reconcile.
         new_offset = upload.offset + received
         Upload.objects.filter(pk=upload.pk, offset=upload.offset).update(offset=new_offset)
         upload.offset = new_offset
         with _digests_lock:
             _digests[upload.id] = (new_offset, digest)
         if upload.offset == upload.length:
-            _complete(actor, upload, part, digest)
+            _complete(actor, upload, digest)
     return upload
 
 
-def _complete(actor, upload, part, digest):
-    """All bytes are in: the partial file becomes the stored original and its recording."""
+def _complete(actor, upload, digest):
+    """All bytes are in: the partial file becomes the stored original and its recording.
+    The partial file goes only after the upload is marked completed: a crash at any point
+    before leaves it for `_recover` to finish the job."""
     with _digests_lock:
         _digests.pop(upload.id, None)
-    os.fsync(part.fileno())  # the evidence is on disk before it becomes a recording
+    fd = os.open(_part(upload), os.O_RDONLY)
+    try:
+        os.fsync(fd)  # the evidence is on disk before it becomes a recording
+    finally:
+        os.close(fd)
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         recording, _ = recording_ingest(actor=actor, path=_part(upload), sha256=digest.hexdigest(),
-                                        description=_description_from(upload),
+                                        description=_description_from(upload), keep_source=True,
                                         filename=upload.metadata["filename"], source="upload")
     except (OSError, BotoCoreError, ClientError) as exc:
         # The bytes stay in the partial file; the next request about the upload finishes it.
@@ -332,16 +384,7 @@ def _complete(actor, upload, part, digest):
                                  "请稍后重试，查询上传进度即可完成入库") from exc
     Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.COMPLETED, recording=recording)
     upload.status, upload.recording = UploadStatus.COMPLETED, recording
-
-
-def _finish_interrupted(actor, upload):
-    """A crash between the last byte and the recording leaves a complete partial file: the
-    next request about the upload (the client's HEAD) finishes the job instead of leaving
-    the client to believe it is done."""
-    with _locked(upload) as part:
-        upload.refresh_from_db()
-        if upload.status == UploadStatus.ACTIVE and upload.offset == upload.length:
-            _complete(actor, upload, part, _digest_at(upload, upload.offset))
+    _part(upload).unlink(missing_ok=True)
 
 
 def upload_terminate(*, actor, upload_id):
@@ -382,10 +425,12 @@ class _Counted:
         return data
 
 
-def recording_ingest(*, actor, path, description, filename, sha256=None, source="dock", progress=None):
+def recording_ingest(*, actor, path, description, filename, sha256=None, source="dock", progress=None,
+                     keep_source=False):
     """Store a file and make its recording. With `sha256` (computed while it streamed in)
-    the file is taken over by the store; without, it is copied and hashed on the way.
-    Returns (recording, created): the same file twice in a case is one recording."""
+    the file is taken over by the store (and left in place with `keep_source`, for the
+    caller to remove once its own bookkeeping is done); without, it is copied and hashed
+    on the way. Returns (recording, created): the same file twice in a case is one recording."""
     check_case_writer(actor, description.case, WHAT)
     found = probe(path)  # may flag, never refuses
     store = blob_store()
@@ -393,7 +438,7 @@ def recording_ingest(*, actor, path, description, filename, sha256=None, source=
         with open(path, "rb") as f:
             sha256, size, _ = store.put(_Counted(f, progress) if progress else f)
     else:
-        size, _ = store.adopt(path, sha256)
+        size, _ = store.adopt(path, sha256, consume=not keep_source)
     existing = Recording.objects.filter(case=description.case, sha256=sha256).first()
     if existing is not None:
         return existing, False

@@ -6,13 +6,21 @@ local disk of the embedded run and an S3-compatible store in a larger deployment
 (`LAWTRAIL_STORAGE=s3://bucket/prefix`, with the usual `AWS_*` variables and
 `AWS_ENDPOINT_URL`) are interchangeable. A blob is hashed while it streams in, and an
 existing blob is never overwritten.
+
+On a bucket created with S3 Object Lock the store also keeps every blob under a
+COMPLIANCE-mode retention (`lock`, `lock_state`): no credential, not even the bucket
+owner's, can delete or shorten it before the date, and a legal hold stops deletion
+altogether. The dates come from the retention rules (`lawtrail.archive.locks`).
 """
+
+import datetime
 
 import hashlib
 import mmap
 import os
 import tempfile
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, cached_property
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -21,6 +29,35 @@ from django.core.exceptions import ImproperlyConfigured
 
 CHUNK = 1024 * 1024
 MAP_STEP = 16 * 2**20
+
+
+@dataclass(frozen=True)
+class LockState:
+    """What the store itself enforces for one blob: retained until (UTC), legal hold."""
+
+    until: datetime.datetime | None = None
+    hold: bool = False
+
+    def blocks_deletion(self, now=None):
+        now = now or datetime.datetime.now(datetime.timezone.utc)
+        return self.hold or (self.until is not None and self.until > now)
+
+    @property
+    def text(self):
+        parts = []
+        if self.until is not None:
+            parts.append(f"合规保留锁定至 {self.until.astimezone():%Y年%m月%d日 %H:%M}")
+        if self.hold:
+            parts.append("法律保全锁定")
+        return "、".join(parts) or "未锁定"
+
+
+class BlobLocked(Exception):
+    """The store refuses to delete a blob whose retention lock or legal hold is in force."""
+
+    def __init__(self, sha256, state):
+        super().__init__(f"{sha256}: {state.text}")
+        self.sha256, self.state = sha256, state
 
 
 def hash_file(path, update):
@@ -42,6 +79,10 @@ def hash_file(path, update):
 
 
 class LocalBlobStore:
+    # A local disk has no retention lock: files are read-only and written once, and the
+    # ledger and `lawtrail verify` catch any change made behind the system's back.
+    locking = may_lock = False
+
     def __init__(self, root):
         self.root = Path(root)
         (self.root / "tmp").mkdir(parents=True, exist_ok=True)
@@ -69,6 +110,9 @@ class LocalBlobStore:
     def size(self, sha256):
         return self.path(sha256).stat().st_size
 
+    def lock_state(self, sha256):
+        return LockState()
+
     def open(self, sha256):
         return open(self.path(sha256), "rb")
 
@@ -83,12 +127,14 @@ class LocalBlobStore:
                 length -= len(data)
                 yield data
 
-    def adopt(self, path, sha256):
+    def adopt(self, path, sha256, consume=True):
         """Take a complete local file whose SHA-256 was computed while it streamed in
-        (a finished resumable upload). Returns (size, created); the file is consumed."""
+        (a finished resumable upload). Returns (size, created); the file is consumed
+        unless `consume` is off."""
         path = Path(path)
         result = self._adopt(path, sha256)
-        path.unlink(missing_ok=True)  # only once the store holds it: a failure keeps the file
+        if consume:
+            path.unlink(missing_ok=True)  # only once the store holds it: a failure keeps the file
         return result
 
     def _adopt(self, path, sha256):
@@ -149,6 +195,7 @@ class S3BlobStore:
     SHA-256 key (as a multipart upload when large); a key that exists is never written again."""
 
     MULTIPART = 64 * 2**20
+    may_lock = True  # when the bucket has Object Lock: see `locking`
 
     def __init__(self, bucket, prefix, spool):
         import boto3
@@ -187,8 +234,79 @@ class S3BlobStore:
                 size += len(chunk)
         return digest.hexdigest(), size
 
+    @cached_property
+    def locking(self):
+        """Whether the bucket was created with S3 Object Lock (it cannot be turned on later)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            config = self.client.get_object_lock_configuration(Bucket=self.bucket)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in (
+                    "ObjectLockConfigurationNotFoundError", "NoSuchObjectLockConfiguration", "NoSuchKey"):
+                return False
+            raise
+        return config.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
+
+    def _initial_lock(self):
+        """The lock a new blob gets before any rule has classified it: the shortest period
+        any profile keeps a recording (LAWTRAIL_OBJECT_LOCK_DAYS, 0 for none)."""
+        days = settings.LAWTRAIL_OBJECT_LOCK_DAYS
+        if not self.locking or days <= 0:
+            return {}
+        until = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days)
+        return {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": until}
+
+    def lock_state(self, sha256):
+        if not self.locking:
+            return LockState()
+        head = self._head(sha256)
+        if head is None:
+            return LockState()
+        until = head.get("ObjectLockRetainUntilDate") if head.get("ObjectLockMode") == "COMPLIANCE" else None
+        return LockState(until=until.astimezone(datetime.timezone.utc) if until else None,
+                         hold=head.get("ObjectLockLegalHoldStatus") == "ON")
+
+    def lock(self, sha256, *, until=None, hold=None):
+        """Extend the blob's COMPLIANCE retention to `until` (an earlier date than the one in
+        force is left alone: the store would refuse to shorten it) and set or clear its legal
+        hold. Returns the state now in force."""
+        state = self.lock_state(sha256)
+        key = self.key(sha256)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        if until is not None and until > now and (state.until is None or until > state.until):
+            self.client.put_object_retention(Bucket=self.bucket, Key=key,
+                                             Retention={"Mode": "COMPLIANCE", "RetainUntilDate": until})
+            state = LockState(until=until, hold=state.hold)
+        if hold is not None and hold != state.hold:
+            self.client.put_object_legal_hold(Bucket=self.bucket, Key=key,
+                                              LegalHold={"Status": "ON" if hold else "OFF"})
+            state = LockState(until=state.until, hold=hold)
+        return state
+
     def delete(self, sha256):
-        self.client.delete_object(Bucket=self.bucket, Key=self.key(sha256))
+        """On a locked (hence versioned) bucket a plain delete would only hide the bytes
+        behind a delete marker: every version is removed, which the store allows only once
+        its retention date has passed and no legal hold is on."""
+        from botocore.exceptions import ClientError
+
+        key = self.key(sha256)
+        if not self.locking:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+            return
+        state = self.lock_state(sha256)
+        if state.blocks_deletion():
+            raise BlobLocked(sha256, state)
+        listing = self.client.list_object_versions(Bucket=self.bucket, Prefix=key)
+        for version in listing.get("Versions", []) + listing.get("DeleteMarkers", []):
+            if version["Key"] != key:
+                continue
+            try:
+                self.client.delete_object(Bucket=self.bucket, Key=key, VersionId=version["VersionId"])
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "AccessDenied":
+                    raise BlobLocked(sha256, self.lock_state(sha256)) from exc
+                raise
 
     def size(self, sha256):
         head = self._head(sha256)
@@ -211,14 +329,15 @@ class S3BlobStore:
                                       Range=f"bytes={start}-{start + length - 1}")["Body"]
         yield from body.iter_chunks(CHUNK)
 
-    def adopt(self, path, sha256):
+    def adopt(self, path, sha256, consume=True):
         path = Path(path)
         size = path.stat().st_size
         created = not self.exists(sha256)
         if created:
             self.client.upload_file(str(path), self.bucket, self.key(sha256), Config=self.transfer,
-                                    ExtraArgs={"Metadata": {"sha256": sha256}})
-        path.unlink(missing_ok=True)  # only once the store holds it: a failure keeps the file
+                                    ExtraArgs={"Metadata": {"sha256": sha256}, **self._initial_lock()})
+        if consume:
+            path.unlink(missing_ok=True)  # only once the store holds it: a failure keeps the file
         return size, created
 
     def put(self, stream):

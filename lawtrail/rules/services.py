@@ -6,12 +6,13 @@ case (the ledger announces each write), and on a schedule for deadlines passing
 
 import logging
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from lawtrail.access.services import is_access
 from lawtrail.cases.models import Case
+from lawtrail.ledger.services import after_commit_for_case
 from lawtrail.rules.engine import evaluate
 from lawtrail.rules.models import Finding
 from lawtrail.rules.selectors import latest_findings
@@ -48,22 +49,12 @@ def findings_refresh_all(now=None):
 
 
 def on_entry_appended(sender, entry, **kwargs):
-    """Re-evaluate a case in the background once the transaction that changed it commits.
-    Every entry asks; the first callback to run takes all pending cases, the others find
-    nothing left (a transaction that rolls back leaves its cases to the next commit)."""
-    if not entry.scope.startswith("case:") or is_access(entry.action):
-        return
-    pending = connection.__dict__.setdefault("_lawtrail_cases_to_check", set())
-    pending.add(int(entry.scope.split(":", 1)[1]))
-    transaction.on_commit(_enqueue_pending)
+    """Re-evaluate a case in the background once the transaction that changed it commits."""
+    if not is_access(entry.action):
+        after_commit_for_case(entry, "findings", _enqueue)
 
 
-def _enqueue_pending():
-    pending = connection.__dict__.get("_lawtrail_cases_to_check")
-    if not pending:
-        return
-    case_ids = sorted(pending)
-    pending.clear()
+def _enqueue(case_ids):
     try:
         refresh_findings_task.enqueue(case_ids)
     except Exception:  # the queue being down must not turn a committed write into an error page

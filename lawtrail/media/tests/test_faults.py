@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -137,3 +138,85 @@ print(json.dumps(sorted(Recording.objects.values_list("filename", "sha256"))))
 """], env=env, capture_output=True, text=True, check=True).stdout
     stored = dict(json.loads(listed.strip().splitlines()[-1]))
     assert stored == {f"DSJ{n:03d}.mp4": hashlib.sha256(bodies[n]).hexdigest() for n in range(UPLOADS)}
+
+
+def _fill(directory):
+    """Fill the file system under `directory` to the last byte; returns the filler."""
+    filler = directory / "filler"
+    with open(filler, "wb", buffering=0) as f:
+        block = b"\0" * 2**20
+        while block:
+            try:
+                f.write(block)
+            except OSError:
+                block = block[:len(block) // 2]
+    return filler
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="runs its own SQLite server; once is enough")
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small file system for LAWTRAIL_HOME needs root")
+def test_disk_full_on_lawtrail_home_gives_a_clear_error_and_corrupts_nothing(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(home)], check=True)
+    server = None
+    try:
+        env = {**os.environ, "LAWTRAIL_HOME": str(home), "DJANGO_SETTINGS_MODULE": "lawtrail.settings"}
+        env.pop("DATABASE_URL", None)
+        env.pop("LAWTRAIL_STORAGE", None)
+        facts = json.loads(subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True, text=True,
+                                          check=True).stdout.strip().splitlines()[-1])
+        port = free_port()
+        base = f"http://127.0.0.1:{port}/api/uploads/"
+        auth = {**TUS, "Authorization": f"Bearer {facts['token']}"}
+        body = os.urandom(4 * 2**20)
+        server = start(env, port)
+        metadata = {"filename": "DSJ-full.mp4", "case_no": facts["case_no"], "officer_cert": facts["cert"]}
+        encoded = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in metadata.items())
+        url = requests.post(base, headers={**auth, "Upload-Length": str(len(body)),
+                                           "Upload-Metadata": encoded}).headers["Location"]
+
+        def patch(offset, size):
+            return requests.patch(url, data=body[offset:offset + size], timeout=60, headers={
+                **auth, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
+
+        assert patch(0, 2**20).status_code == 204
+        filler = _fill(home)
+
+        # The next chunk cannot be written: a clear 507 naming where to resume, the chunk
+        # dropped whole, the first MiB intact.
+        response = patch(2**20, 2**20)
+        assert response.status_code == 507, response.text
+        assert "存储空间已满" in response.json()["detail"] and "从第 1048576 字节续传" in response.json()["detail"]
+        assert int(requests.head(url, headers=auth).headers["Upload-Offset"]) == 2**20
+        # Database writes go on while SQLite's log has room, then are refused as clearly;
+        # none ends in a server error.
+        statuses = []
+        while len(statuses) < 2000 and 507 not in statuses:
+            response = requests.post(base, headers={**auth, "Upload-Length": "10", "Upload-Metadata": encoded})
+            statuses.append(response.status_code)
+        assert set(statuses) <= {201, 507} and statuses[-1] == 507, statuses
+        assert "存储空间已满" in response.json()["detail"]
+        # Reading still works while the disk is full, and everything verifies.
+        verify = subprocess.run([sys.executable, "-m", "lawtrail.cli", "verify", "--json"], env=env,
+                                capture_output=True, text=True)
+        assert json.loads(verify.stdout)["ok"], verify.stdout
+
+        # Space freed: the upload resumes where the server said and completes byte-for-byte.
+        filler.unlink()
+        offset = 2**20
+        while offset < len(body):
+            response = patch(offset, 2**20)
+            assert response.status_code == 204, response.text
+            offset = int(response.headers["Upload-Offset"])
+        assert response.headers["X-Content-SHA256"] == hashlib.sha256(body).hexdigest()
+    finally:
+        if server is not None:
+            kill(server)
+        report = subprocess.run([sys.executable, "-m", "lawtrail.cli", "verify", "--json"], env=env,
+                                capture_output=True, text=True)
+        with sqlite3.connect(home / "lawtrail.sqlite3") as db:
+            integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+        subprocess.run(["umount", "-l", str(home)], check=False)
+    assert json.loads(report.stdout)["ok"], report.stdout
+    assert integrity == "ok", integrity

@@ -269,3 +269,48 @@ def test_a_store_that_is_down_at_the_last_chunk_loses_nothing(live_server, av, s
     assert recording.sha256 == hashlib.sha256(body).hexdigest()
     with blob_store().open(recording.sha256) as f:
         assert f.read() == body
+
+
+def test_asking_never_disturbs_a_request_at_work_on_the_same_upload(live_server, av):
+    """A HEAD while another request holds the upload (here: the test holds its lock, as a
+    PATCH receiving or storing the last chunk would) answers at once from the database and
+    leaves the partial file alone; once free, the next question puts a crash right."""
+    from lawtrail.media.services import _locked
+
+    org, case, token, video = av
+    body = video.read_bytes()
+    url = create(live_server, token, meta(org, case), len(body)).headers["Location"]
+    assert patch(url, token, 0, body[:4000]).status_code == 204
+    upload = Upload.objects.get()
+    part = upload_dir() / f"{upload.id}.part"
+    with _locked(upload):
+        with open(part, "r+b") as f:
+            f.truncate(1000)  # what a writer at work may briefly leave, or a crash for good
+        response = head(url, token)
+        assert response.status_code == 200 and response.headers["Upload-Offset"] == "4000"
+        assert part.stat().st_size == 1000
+    response = head(url, token)  # nobody holds it now: the disk says 1000, resume from there
+    assert response.headers["Upload-Offset"] == "1000"
+    assert patch(url, token, 1000, body[1000:]).status_code == 204
+    assert Recording.objects.get(case=case).sha256 == hashlib.sha256(body).hexdigest()
+    assert not part.exists()  # the partial file goes once the upload is completed
+
+
+def test_a_crash_after_the_store_took_the_file_is_finished_by_the_next_question(live_server, av):
+    """Killed after the file reached the store but before the recording was committed: the
+    partial file is still there (it goes only after completion), so asking finishes it."""
+    org, case, token, video = av
+    body = video.read_bytes()
+    url = create(live_server, token, meta(org, case), len(body)).headers["Location"]
+    assert patch(url, token, 0, body[:1000]).status_code == 204
+    upload = Upload.objects.get()
+    part = upload_dir() / f"{upload.id}.part"
+    with open(part, "ab") as f:
+        f.write(body[1000:])
+    sha256 = hashlib.sha256(body).hexdigest()
+    blob_store().adopt(part, sha256, consume=False)  # the store has it …
+    Upload.objects.filter(pk=upload.pk).update(offset=len(body))  # … the recording never came
+    response = head(url, token)
+    assert response.status_code == 200 and response.headers["X-Content-SHA256"] == sha256
+    assert Recording.objects.get(case=case).sha256 == sha256 and not part.exists()
+    assert Upload.objects.get().status == UploadStatus.COMPLETED
