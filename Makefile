@@ -47,14 +47,23 @@ test-postgres: $(STAMP)
 
 # Benchmarks: ratios against baselines measured in the same run; results in bench/results/.
 # LAWTRAIL_BENCH_UPLOAD_MB sets the upload size (default 1024), LAWTRAIL_BENCH_CASES the
-# number of cases of the compliance run (default 100000). The Node tus server peer
+# number of cases of the compliance and load runs (default 100000). The load run needs wrk
+# (installed here when root). The Node tus server peer
 # needs node and npm; it is skipped with a note when they are missing.
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e ".[test,bench]"
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || echo "Please install wrk (Debian package wrk)"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/compliance.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) var

@@ -4,6 +4,7 @@ home, waiting for ports, and writing results next to the printed ratios."""
 import json
 import os
 import platform
+import signal
 import socket
 import subprocess
 import sys
@@ -47,13 +48,19 @@ def lawtrail(home, *args, **kwargs):
                           **kwargs)
 
 
-def serve(home, port):
+def serve(home, port, sqlite=True):
     env = {**os.environ, "LAWTRAIL_HOME": str(home)}
-    env.pop("DATABASE_URL", None)
+    env.pop("DATABASE_URL", None) if sqlite else None
     process = subprocess.Popen([str(BIN / "lawtrail"), "serve", "--port", str(port)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     wait_for_port(port)
     return process
+
+
+def stop(process):
+    """Stop a server started by `serve`, with its workers."""
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=60)
 
 
 def write(name, result):

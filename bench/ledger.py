@@ -5,7 +5,9 @@ ledger entry in the same transaction (as every LawTrail service does).
 
 Goals (issue 9): at least 2,000 ledger appends per second with 8 writers, and a
 ledger-backed write at most 1.5 × the time of the same write without the ledger. The peer
-named by the issue, django-pghistory's trigger-based history, is not measured yet.
+named by the issue is django-pghistory: the same row in a table it tracks, so that a
+trigger copies each insert into its event table in the same transaction (history, but no
+hash chain, no signature, no order a verifier could check).
 """
 
 import json
@@ -22,15 +24,19 @@ DATABASE = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/la
 
 
 def _setup():
-    os.environ["DJANGO_SETTINGS_MODULE"] = "lawtrail.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "pghistory_peer.settings"
     os.environ["DATABASE_URL"] = DATABASE
     import django
 
     django.setup()
 
 
+PLAIN, LEDGER, PGHISTORY = "plain", "ledger", "pghistory"
+TABLES = {PLAIN: "bench_write", LEDGER: "bench_write", PGHISTORY: "pghistory_peer_benchwrite"}
+
+
 def writer(args):
-    ledgered, writes, start = args
+    mode, writes, start = args
     _setup()
     import hashlib
 
@@ -45,19 +51,19 @@ def writer(args):
         payload = f"{os.getpid()}-{i}"
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute("INSERT INTO bench_write (payload) VALUES (%s) RETURNING id", [payload])
+                cursor.execute(f"INSERT INTO {TABLES[mode]} (payload) VALUES (%s) RETURNING id", [payload])
                 row_id = cursor.fetchone()[0]
-            if ledgered:
+            if mode == LEDGER:
                 ledger_append(actor=None, action="bench.write", object_type="bench.write", object_id=str(row_id),
                               object_hash=hashlib.sha256(payload.encode()).hexdigest(), scope="bench")
     return time.perf_counter() - t
 
 
-def run(ledgered, writers, writes):
+def run(mode, writers, writes):
     start = time.time() + 2
     with multiprocessing.get_context("spawn").Pool(writers) as pool:
         t = time.perf_counter()
-        pool.map(writer, [(ledgered, writes, start)] * writers)
+        pool.map(writer, [(mode, writes, start)] * writers)
         elapsed = time.perf_counter() - t - max(0.0, start - time.time())
     return elapsed
 
@@ -80,24 +86,38 @@ def main():
         from django.db import connection
 
         call_command("migrate", verbosity=0)
+        import pgtrigger
+        from django.apps import apps
+
         with connection.cursor() as cursor:
             cursor.execute("CREATE TABLE bench_write (id bigserial PRIMARY KEY, payload text NOT NULL)")
+        with connection.schema_editor() as editor:
+            for model in apps.get_app_config("pghistory_peer").get_models():
+                editor.create_model(model)
+        pgtrigger.install()
         connection.close()
-        plain = min(run(False, writers, writes) for _ in range(2))
-        ledgered = min(run(True, writers, writes) for _ in range(2))
+        plain = min(run(PLAIN, writers, writes) for _ in range(2))
+        ledgered = min(run(LEDGER, writers, writes) for _ in range(2))
+        peer = min(run(PGHISTORY, writers, writes) for _ in range(2))
         from lawtrail.ledger.verify import verify_ledger
 
         assert verify_ledger().ok
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pghistory_peer_benchwriteevent")
+            assert cursor.fetchone()[0] >= writers * writes  # the peer did record its history
         connection.close()
     total = writers * writes
     rate = total / ledgered
     print(f"{writers} writers × {writes} writes, PostgreSQL")
-    print(f"plain writes            {total / plain:8,.0f}/s")
-    print(f"ledger-backed writes    {rate:8,.0f} appends/s; goal ≥ 2,000/s")
-    print(f"overhead                {ledgered / plain:8.2f} × the plain write; goal ≤ 1.5 ×")
+    print(f"plain writes                 {total / plain:8,.0f}/s")
+    print(f"django-pghistory (peer)      {total / peer:8,.0f}/s  {peer / plain:5.2f} × the plain write")
+    print(f"LawTrail ledger-backed       {rate:8,.0f}/s  {ledgered / plain:5.2f} × the plain write, "
+          f"{ledgered / peer:5.2f} × pghistory; goals ≥ 2,000/s and ≤ 1.5 ×")
     common.write("ledger", {"writers": writers, "writes_per_writer": writes, "plain_seconds": plain,
-                            "ledger_seconds": ledgered, "appends_per_second": rate,
-                            "overhead": ledgered / plain, "goal_appends_per_second": 2000, "goal_overhead": 1.5})
+                            "ledger_seconds": ledgered, "pghistory_seconds": peer, "appends_per_second": rate,
+                            "pghistory_per_second": total / peer, "overhead": ledgered / plain,
+                            "pghistory_overhead": peer / plain, "ledger_vs_pghistory": ledgered / peer,
+                            "goal_appends_per_second": 2000, "goal_overhead": 1.5})
 
 
 if __name__ == "__main__":

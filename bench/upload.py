@@ -65,8 +65,7 @@ def lawtrail_upload(path, work):
                                  {"filename": path.name, "case_no": case_no, "officer_cert": cert},
                                  {"Authorization": f"Bearer {token}"})
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        common.stop(server)
     return seconds
 
 
