@@ -10,7 +10,6 @@ trigger copies each insert into its event table in the same transaction (history
 hash chain, no signature, no order a verifier could check).
 """
 
-import json
 import multiprocessing
 import os
 import sys

@@ -136,7 +136,7 @@ def check_case_writer(user, case, what="制作或修改文书"):
     if user.role not in CASE_WRITERS:
         raise NotAllowed(f"只有执法人员、审核人员或负责人可以{what}")
     if case.stage in CLOSED_STAGES:
-        raise InvalidInput(f"案件已{case.get_stage_display()}，不能再{what}")
+        raise InvalidInput(f"案件已处于“{case.get_stage_display()}”阶段，不能再{what}")
 
 
 def entry_for(user, seq):

@@ -1,5 +1,8 @@
 """Answers from the access log, limited to what the asking user may see."""
 
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
+
 from lawtrail.access.policy import visible_cases
 from lawtrail.access.services import ACCESS_VERBS
 from lawtrail.ledger.models import Entry
@@ -9,7 +12,8 @@ ACCESS_ACTIONS_REGEX = r"\.(%s)$" % "|".join(sorted(ACCESS_VERBS))
 
 def access_entries(viewer):
     """Access entries about the cases the viewer may see, newest first."""
-    scopes = [f"case:{pk}" for pk in visible_cases(viewer).values_list("pk", flat=True)]
+    scopes = visible_cases(viewer).annotate(
+        scope=Concat(Value("case:"), Cast("pk", CharField()), output_field=CharField())).values("scope")
     return Entry.objects.filter(action__regex=ACCESS_ACTIONS_REGEX, scope__in=scopes).order_by("-seq")
 
 

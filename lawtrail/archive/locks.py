@@ -13,7 +13,6 @@ The locks are applied in the background after every committed change of a case, 
 """
 
 import datetime
-import logging
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Q
@@ -24,7 +23,6 @@ from lawtrail.archive.retention import case_facts, case_file_retention, record_r
 from lawtrail.cases.models import Case
 from lawtrail.media.storage import blob_store
 
-logger = logging.getLogger(__name__)
 
 # "永久" on a store that needs a date: a century, the longest default retention S3 allows.
 PERMANENT_YEARS = 100
@@ -114,17 +112,10 @@ def lock_cases_task(case_ids):
     return count
 
 
-def _enqueue(case_ids):
-    try:
-        lock_cases_task.enqueue(case_ids)
-    except Exception:  # the queue being down must not turn a committed write into an error page
-        logger.exception("could not queue the retention locks of cases %s (run `lawtrail lock`)", case_ids)
-
-
 def on_entry_appended(sender, entry, **kwargs):
     """Every committed change of a case may change what its files must be kept for."""
     from lawtrail.access.services import is_access
     from lawtrail.ledger.services import after_commit_for_case
 
     if blob_store().may_lock and not is_access(entry.action):
-        after_commit_for_case(entry, "locks", _enqueue)
+        after_commit_for_case(entry, lock_cases_task, "the retention locks (run `lawtrail lock`)")

@@ -48,7 +48,11 @@ class Case(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agency", "year", "seq"], name="case_number_unique"),
         ]
-        indexes = [models.Index(fields=["agency", "stage"])]
+        indexes = [
+            models.Index(fields=["agency", "stage"]),
+            # The case list: an agency's cases, newest first, a page at a time.
+            models.Index(fields=["agency", "-created_at", "-id"], name="case_list_order"),
+        ]
 
     def __str__(self):
         return self.case_no

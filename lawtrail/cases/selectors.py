@@ -16,7 +16,6 @@ def case_list(user, *, q="", **filters):
     cases = (
         visible_cases(user)
         .select_related("agency", "department")
-        .annotate(party_count=Count("parties"))
         .order_by("-created_at", "-id")
     )
     if q := (q or "").strip():
@@ -59,8 +58,15 @@ def available_transitions(case, user):
     return steps
 
 
-def case_trail(case):
-    return entries_for_scope(case.scope)
+def case_trail(case, changes_only=False):
+    """The case's ledger entries; `changes_only` leaves out the reads (every view of the
+    case is an entry of its own: the access log answers who has seen it)."""
+    entries = entries_for_scope(case.scope)
+    if changes_only:
+        from lawtrail.access.selectors import ACCESS_ACTIONS_REGEX
+
+        entries = entries.exclude(action__regex=ACCESS_ACTIONS_REGEX)
+    return entries
 
 
 def stage_overview():

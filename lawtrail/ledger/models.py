@@ -27,7 +27,10 @@ class Entry(models.Model):
     class Meta:
         db_table = "ledger_entry"
         ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["scope", "seq"], name="ledger_entry_scope"),  # a case's trail, its access log
+        ]
 
     def __str__(self):
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"

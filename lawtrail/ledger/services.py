@@ -2,6 +2,7 @@
 
 import base64
 import json
+import logging
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -23,6 +24,8 @@ _APPEND_LOCK = 0x4C617754
 
 
 _ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+logger = logging.getLogger(__name__)
 
 
 def entry_bytes(values) -> bytes:
@@ -58,21 +61,26 @@ def lock_chain():
 entry_appended = Signal()
 
 
-def after_commit_for_case(entry, key, run):
-    """Remember the case of a case-scoped entry under `key`; once the transaction commits,
-    `run(case_ids)` is called once with every case remembered meanwhile (the first
-    callback takes them all, the others find nothing left; a transaction that rolls back
-    leaves its cases to the next commit)."""
+def after_commit_for_case(entry, task, what):
+    """Queue `task` (a background job taking a list of case ids) for the case of a
+    case-scoped entry once the transaction commits: one job for every case changed
+    meanwhile (the first callback takes them all, the others find nothing left; a
+    transaction that rolls back leaves its cases to the next commit). `what` names the
+    job in the log when the queue is down, which must not turn a committed write into an
+    error page."""
     if not entry.scope.startswith("case:"):
         return
-    pending = connection.__dict__.setdefault(f"_lawtrail_pending_{key}", set())
+    pending = connection.__dict__.setdefault(f"_lawtrail_pending_{task.name}", set())
     pending.add(int(entry.scope.split(":", 1)[1]))
 
     def flush():
         if pending:
             case_ids = sorted(pending)
             pending.clear()
-            run(case_ids)
+            try:
+                task.enqueue(case_ids)
+            except Exception:
+                logger.exception("could not queue %s of cases %s", what, case_ids)
 
     transaction.on_commit(flush)
 

@@ -4,8 +4,6 @@ Re-evaluation runs as a background job (django-tasks) after every committed chan
 case (the ledger announces each write), and on a schedule for deadlines passing
 (`lawtrail check --record`)."""
 
-import logging
-
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
@@ -16,8 +14,6 @@ from lawtrail.ledger.services import after_commit_for_case
 from lawtrail.rules.engine import evaluate
 from lawtrail.rules.models import Finding
 from lawtrail.rules.selectors import latest_findings
-
-logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -51,14 +47,7 @@ def findings_refresh_all(now=None):
 def on_entry_appended(sender, entry, **kwargs):
     """Re-evaluate a case in the background once the transaction that changed it commits."""
     if not is_access(entry.action):
-        after_commit_for_case(entry, "findings", _enqueue)
-
-
-def _enqueue(case_ids):
-    try:
-        refresh_findings_task.enqueue(case_ids)
-    except Exception:  # the queue being down must not turn a committed write into an error page
-        logger.exception("could not queue the compliance re-evaluation of cases %s", case_ids)
+        after_commit_for_case(entry, refresh_findings_task, "the compliance re-evaluation")
 
 
 @task()

@@ -1,8 +1,12 @@
 """The Chinese web UI: thin views over the services and selectors."""
 
+import hashlib
+from functools import cached_property
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -17,6 +21,7 @@ from lawtrail.ledger.selectors import latest_checkpoint
 from lawtrail.ledger.services import ledger_checkpoint
 from lawtrail.ledger.models import Checkpoint, Entry
 from lawtrail.org.enums import Role
+from lawtrail.web.audit_views import AUDITORS
 from lawtrail.org.models import Department
 from lawtrail.records import selectors as record_selectors
 from lawtrail.records import services as record_services
@@ -56,11 +61,34 @@ def home(request):
     return render(request, "web/home.html", context)
 
 
+class _CountOncePaginator(Paginator):
+    """Counting 100,000 visible cases costs more than rendering a page of them: the total
+    is kept for half a minute per user and filter. A newly opened case changes the key, so
+    it is counted at once; a change of what the user may see (a grant, an assignment)
+    shows in the rows at once and in the total within the half minute."""
+
+    def __init__(self, object_list, per_page, key):
+        super().__init__(object_list, per_page)
+        self.key = key
+
+    @cached_property
+    def count(self):
+        return cache.get_or_set(self.key, lambda: Paginator.count.func(self), timeout=30)
+
+
+def _count_key(user, params):
+    from lawtrail.cases.models import Case
+
+    newest = Case.objects.filter(agency_id=user.agency_id).order_by("-id").values_list("id", "created_at").first()
+    basis = repr((user.pk, user.date_joined, newest, sorted(params.items())))
+    return "case-count:" + hashlib.sha256(basis.encode()).hexdigest()
+
+
 @login_required
 def case_list(request):
     params = {name: request.GET.get(name, "") for name in ("q", *selectors.FILTERS)}
     cases = selectors.case_list(request.user, **params)
-    page = Paginator(cases, 25).get_page(request.GET.get("page"))
+    page = _CountOncePaginator(cases, 25, _count_key(request.user, params)).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "web/case_list.html", {
@@ -97,7 +125,8 @@ def case_detail(request, pk):
         "parties": case.parties.all(),
         "assignments": case.assignments.select_related("officer"),
         "transitions": case.transitions.select_related("actor"),
-        "trail": selectors.case_trail(case),
+        "trail": selectors.case_trail(case, changes_only=True),
+        "can_audit": request.user.role in AUDITORS,
         "records": record_selectors.case_records(case),
         "doc_types": [(Stage(stage).label, [t for t in catalog().values() if t.stage == stage])
                       for stage in (Stage.INITIATION, Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION)],

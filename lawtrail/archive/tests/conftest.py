@@ -34,6 +34,26 @@ def attached_record(org, case, code="site_inspection_record"):
     return record_finalise(actor=org.officer_users[0], record=record)
 
 
+def archived_patrol(tmp_path, letter, recorded_at, before_closing=None):
+    """An archived 日常巡查 case under 002 (footage kept 6 months) with one recording made
+    at `recorded_at`: (org, case, recording). `before_closing(org, case)` adds to it while open."""
+    from lawtrail.cases.enums import MatterType
+    from lawtrail.testing import Org
+
+    org = Org(letter, profile="002")
+    case = org.open_case(matter_type=MatterType.PATROL)
+    org.final_record(case, "filing_approval")
+    recording = ingest(org, case, make_video(tmp_path / "巡查.mp4", seconds=1, creation_time=recorded_at),
+                       activity="patrol")
+    if before_closing:
+        before_closing(org, case)
+    org.conclude(case)
+    org.final_record(case, "closing_report")
+    org.archive(case)
+    case.refresh_from_db()
+    return org, case, case.recordings.get(pk=recording.pk)
+
+
 @pytest.fixture
 def full_case(org, tmp_path):
     """An archived penalty case with records of every stage, an attachment, a video used

@@ -21,7 +21,7 @@ from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
 from lawtrail.testing import Org, make_video, sign_in
 
-from .conftest import attached_record, ingest
+from .conftest import archived_patrol, attached_record, ingest
 
 pytestmark = pytest.mark.django_db
 LONG_AGO = timezone.now().replace(microsecond=0) - datetime.timedelta(days=200)
@@ -30,17 +30,8 @@ LONG_AGO = timezone.now().replace(microsecond=0) - datetime.timedelta(days=200)
 @pytest.fixture
 def patrol(tmp_path, django_capture_on_commit_callbacks):
     """An archived 日常巡查 case under 002 whose footage (kept 6 months) has expired."""
-    org = Org("d", profile="002")
-    case = org.open_case(matter_type=MatterType.PATROL)
-    org.final_record(case, "filing_approval")
-    recording = ingest(org, case, make_video(tmp_path / "巡查.mp4", seconds=1, creation_time=LONG_AGO),
-                       activity="patrol")
-    attached = attached_record(org, case)
-    org.conclude(case)
-    org.final_record(case, "closing_report")
-    org.archive(case)
-    case.refresh_from_db()
-    return org, case, case.recordings.get(pk=recording.pk), attached.attachments.get()
+    org, case, recording = archived_patrol(tmp_path, "d", LONG_AGO, before_closing=attached_record)
+    return org, case, recording, case.records.get(doc_type="site_inspection_record").attachments.get()
 
 
 def approve(org, request, capture):

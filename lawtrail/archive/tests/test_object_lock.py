@@ -15,14 +15,13 @@ from lawtrail.archive.locks import case_locks_apply, lock_until
 from lawtrail.archive.models import DecisionStatus
 from lawtrail.archive.retention import case_file_retention, recording_retention
 from lawtrail.archive.services import disposal_decide, disposal_request, hold_place, hold_release
-from lawtrail.cases.enums import MatterType
 from lawtrail.cli import main
 from lawtrail.core.errors import Conflict
 from lawtrail.media.storage import BlobLocked, blob_store
 from lawtrail.org.enums import Role
 from lawtrail.testing import Org, make_video
 
-from .conftest import attached_record, ingest
+from .conftest import archived_patrol, attached_record, ingest
 
 pytestmark = pytest.mark.django_db
 LONG_AGO = timezone.now().replace(microsecond=0) - datetime.timedelta(days=200)
@@ -140,16 +139,7 @@ def test_the_same_bytes_held_in_another_case_stay_held(locked, tmp_path):
 @pytest.fixture
 def expired_patrol(locked, tmp_path):
     """An archived 002 日常巡查 case whose footage (kept 6 months) expired in the database."""
-    org = Org("n", profile="002")
-    case = org.open_case(matter_type=MatterType.PATROL)
-    org.final_record(case, "filing_approval")
-    recording = ingest(org, case, make_video(tmp_path / "巡查.mp4", seconds=1, creation_time=LONG_AGO),
-                       activity="patrol")
-    org.conclude(case)
-    org.final_record(case, "closing_report")
-    org.archive(case)
-    case.refresh_from_db()
-    return org, case, case.recordings.get(pk=recording.pk)
+    return archived_patrol(tmp_path, "n", LONG_AGO)
 
 
 def test_disposal_waits_for_the_store_lock(locked, expired_patrol):
@@ -168,14 +158,7 @@ def test_disposal_waits_for_the_store_lock(locked, expired_patrol):
 def test_an_expired_unlocked_blob_is_disposed_of_with_all_its_versions(locked, tmp_path, settings,
                                                                       django_capture_on_commit_callbacks):
     settings.LAWTRAIL_OBJECT_LOCK_DAYS = 0  # nothing locked before the rules speak
-    org = Org("o", profile="002")
-    case = org.open_case(matter_type=MatterType.PATROL)
-    org.final_record(case, "filing_approval")
-    recording = ingest(org, case, make_video(tmp_path / "巡查.mp4", seconds=1, creation_time=LONG_AGO),
-                       activity="patrol")
-    org.conclude(case)
-    org.final_record(case, "closing_report")
-    org.archive(case)
+    org, case, recording = archived_patrol(tmp_path, "o", LONG_AGO)
     states = case_locks_apply(case)
     assert states[recording.sha256].until is None  # its six months are over: no lock to set
     assert states[recording.sha256].hold is False

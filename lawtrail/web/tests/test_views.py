@@ -193,3 +193,29 @@ def test_the_home_page_shows_open_violations_across_the_agency(org, django_captu
     page = client_for(org.users[Role.SUPERVISOR]).get(reverse("web:home")).content.decode()
     assert "待纠正的违规事项（1）" in page and case.case_no in page and "没有已定稿的立案" in page
     assert "003 第九条" in page
+
+
+def test_the_case_pages_trail_lists_changes_not_each_view(org):
+    """Every view is a ledger entry; the page lists the changes, so that a case read a
+    thousand times does not render a thousand rows. The views are in the access log."""
+    from lawtrail.ledger.models import Entry
+
+    case = org.open_case()
+    client = client_for(org.head)
+    for _ in range(3):
+        page = client.get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    trail = page.split('data-testid="trail"', 1)[1].split("</table>", 1)[0]
+    assert "case.open" in trail and "case.view" not in trail
+    assert Entry.objects.filter(scope=case.scope, action="case.view").count() == 3
+    assert f"?kind=case&amp;object_id={case.pk}" in page  # the head is pointed at the access log
+    officer_page = client_for(org.officer_users[0]).get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    assert "本案调阅记录" not in officer_page
+
+
+def test_the_case_list_counts_what_the_user_sees_and_new_cases_at_once(org):
+    client = client_for(org.officer_users[0])
+    org.open_case()
+    assert "共 1 件" in client.get(reverse("web:case_list")).content.decode()
+    org.open_case()
+    assert "共 2 件" in client.get(reverse("web:case_list")).content.decode()
+    assert "共 0 件" in client.get(reverse("web:case_list"), {"q": "不存在的案件名"}).content.decode()
