@@ -194,6 +194,10 @@ TASKS = {"default": {"BACKEND": os.environ.get("LAWTRAIL_TASK_BACKEND", "django_
 # Origin line of signed ledger checkpoints (C2SP signed-note style).
 LAWTRAIL_LEDGER_ORIGIN = os.environ.get("LAWTRAIL_LEDGER_ORIGIN", "lawtrail.local/ledger")
 # `flush` wipes the append-only tables; only the test suite may do that.
+# PostgreSQL: a write and its ledger entry commit together without waiting for the chain;
+# entries join the chain in batches right after (see lawtrail.ledger.services). SQLite
+# serialises every write anyway and appends in place.
+LAWTRAIL_LEDGER_BATCH = envbool("LAWTRAIL_LEDGER_BATCH", DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3")
 LAWTRAIL_ALLOW_FLUSH = envbool("LAWTRAIL_ALLOW_FLUSH", False)
 
 # Idle timeout: a session unused for 30 minutes ends (every request renews it).

@@ -13,3 +13,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Jobs run as soon as they are enqueued (after the commit that enqueues them); the test of
 # the database queue switches back to the real backend and runs a worker.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Appends in place, so that a test reads its entries inside its own transaction; the
+# batched chain has its own tests (lawtrail/ledger/tests/test_batch.py) and the fault test.
+LAWTRAIL_LEDGER_BATCH = False

@@ -34,6 +34,7 @@ from lawtrail.core.errors import Conflict, InvalidInput
 from lawtrail.ledger import registry
 from lawtrail.ledger.models import Entry
 from lawtrail.ledger.selectors import latest_checkpoint
+from lawtrail.ledger.services import ledger_flush
 from lawtrail.media.storage import blob_store, hash_file
 
 FORMAT = "LawTrail 备份 1"
@@ -116,7 +117,11 @@ def backup(out_dir, progress=None):
 
     out_dir, work = _prepare(out_dir)
     try:
+        ledger_flush()
         with transaction.atomic():  # one consistent snapshot of the database
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             checkpoint = latest_checkpoint()
             dump_database(work / "database.jsonl")
             blobs = referenced_blobs()

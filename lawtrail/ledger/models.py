@@ -36,6 +36,27 @@ class Entry(models.Model):
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
 
+class PendingEntry(models.Model):
+    """An entry written with its change but not yet in the chain (PostgreSQL with
+    LAWTRAIL_LEDGER_BATCH): committed in the writer's own transaction, without waiting for
+    the chain, then moved into it in order, in batches, by `ledger_flush` right after the
+    commit (or by whoever flushes next, should the writer die in between)."""
+
+    time = models.DateTimeField()
+    actor = models.CharField(max_length=150)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    object_hash = models.CharField(max_length=64, blank=True)
+    scope = models.CharField(max_length=80, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "ledger_pending"
+        ordering = ["id"]
+
+
 @append_only
 class Checkpoint(models.Model):
     """A signed tree head: tree size and Merkle root, signed with the ledger key."""

@@ -60,6 +60,9 @@ class Report:
 
 
 def verify_ledger() -> Report:
+    from lawtrail.ledger.services import ledger_flush
+
+    ledger_flush()  # every committed entry in the chain first
     report = Report()
     checkpoints = list(Checkpoint.objects.order_by("tree_size", "id"))
     report.checkpoints = len(checkpoints)

@@ -3,7 +3,9 @@ has no gap and verifies, every write that committed has its entry and no entry n
 write that did not commit; the writers that come back go on appending to the same chain.
 
 The writers run as separate processes on their own database: a fresh SQLite home, or on
-the PostgreSQL pass a fresh database on the same server."""
+the PostgreSQL pass a fresh database on the same server, where entries are batched
+(LAWTRAIL_LEDGER_BATCH): a writer killed between its commit and its flush leaves pending
+entries, which the next flush chains."""
 
 import json
 import os
@@ -60,7 +62,9 @@ import django
 django.setup()
 from lawtrail.cases.models import Case
 from lawtrail.ledger.models import Entry
+from lawtrail.ledger.services import ledger_flush
 from lawtrail.ledger.verify import verify_ledger
+ledger_flush()  # what the writers committed but did not chain before they died (PostgreSQL)
 seqs = list(Entry.objects.order_by("seq").values_list("seq", flat=True))
 opened = set(Entry.objects.filter(action="case.open").values_list("object_id", flat=True))
 cases = {str(pk) for pk in Case.objects.values_list("pk", flat=True)}
