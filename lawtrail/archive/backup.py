@@ -118,8 +118,9 @@ def backup(out_dir, progress=None):
     out_dir, work = _prepare(out_dir)
     try:
         ledger_flush()
+        snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
         with transaction.atomic():  # one consistent snapshot of the database
-            if connection.vendor == "postgresql":
+            if snapshot:  # (READ COMMITTED would give each query its own)
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             checkpoint = latest_checkpoint()

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from lawtrail.archive.backup import backup
 from lawtrail.ledger.services import ledger_checkpoint
@@ -80,3 +81,17 @@ def test_the_backup_refuses_a_directory_in_use(full_case, tmp_path):
     with pytest.raises(InvalidInput, match="不为空"):
         backup(tmp_path / "used")
     assert not any(Path(tmp_path).glob(".used.partial*"))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the snapshot isolation is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_postgresql_backup_outside_any_transaction_reads_one_snapshot(tmp_path):
+    """As `lawtrail backup` runs it: its own REPEATABLE READ transaction, every table as of
+    one moment (under READ COMMITTED each query would see its own)."""
+    from lawtrail.ledger.models import Entry
+    from lawtrail.testing import Org
+
+    Org("s").open_case()
+    assert not connection.in_atomic_block
+    description = backup(tmp_path / "backup")
+    assert description["ledger_entries"] == Entry.objects.count() > 0
