@@ -33,3 +33,11 @@ def clean_filename(name, default="文件"):
         ext = dot + ext if dot and len(ext) <= 16 else ""
         name = (stem if ext else name)[:MAX_FILENAME - len(ext)] + ext
     return name
+
+
+def number_or_none(value):
+    """A whole number (an id, a count of days) typed into a form, a query string or a
+    header, or None when it is not one: ASCII digits only (str.isdigit also takes "²",
+    which int() refuses), at most 18 of them (what the database holds)."""
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None

@@ -19,6 +19,7 @@ from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from lawtrail.core.errors import InvalidInput, LawTrailError
+from lawtrail.core.text import number_or_none
 from lawtrail.media import services
 from lawtrail.org.services import token_user
 
@@ -82,9 +83,10 @@ def _int_header(request, name):
     value = request.headers.get(name)
     if value is None:
         return None
-    if not value.isdigit():
+    number = number_or_none(value)
+    if number is None:
         raise InvalidInput(f"{name} 须为非负整数")
-    return int(value)
+    return number
 
 
 def _checksum(request):

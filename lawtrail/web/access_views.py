@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from lawtrail.access import selectors, services
 from lawtrail.access.models import AccessGrant, GrantKind
 from lawtrail.core.errors import LawTrailError
+from lawtrail.core.text import number_or_none
 from lawtrail.org.enums import Role
 from lawtrail.web.decorators import not_found_as_404
 
@@ -46,7 +47,7 @@ def grant_decide_view(request, grant_id):
             raise LawTrailError("申请不存在")
         days = request.POST.get("days", "7")
         services.grant_decide(actor=request.user, grant=grant, approve=request.POST.get("approve") == "1",
-                              reason=request.POST.get("reason", ""), days=int(days) if days.isdigit() else 0)
+                              reason=request.POST.get("reason", ""), days=number_or_none(days) or 0)
     except LawTrailError as exc:
         messages.error(request, exc.message)
     else:
@@ -78,9 +79,9 @@ def item_confidentiality_view(request, pk):
     from lawtrail.records.selectors import record_for
 
     case = case_for(request.user, pk)
-    record = record_for(case, request.POST["record"]) if request.POST.get("record", "").isdigit() else None
-    recording = recording_for(case, request.POST["recording"]) if request.POST.get("recording", "").isdigit() \
-        else None
+    record_id, recording_id = number_or_none(request.POST.get("record")), number_or_none(request.POST.get("recording"))
+    record = record_for(case, record_id) if record_id else None
+    recording = recording_for(case, recording_id) if recording_id else None
     try:
         mark = services.item_confidentiality_set(actor=request.user, case=case, level=request.POST.get("level", ""),
                                                  reason=request.POST.get("reason", ""), record=record,

@@ -17,6 +17,7 @@ from lawtrail.archive.models import (
 from lawtrail.archive.package import package_zip
 from lawtrail.cases.enums import IdType, Stage
 from lawtrail.core.errors import LawTrailError, NotFound
+from lawtrail.core.text import number_or_none
 from lawtrail.access.watermark import pdf_download
 from lawtrail.media.http import blob_download
 from lawtrail.org.enums import Role
@@ -85,7 +86,7 @@ def _hold(request, case):
 
 
 def _release(request, case):
-    hold = _item(LegalHold, case, _int(request.POST.get("hold")), "保全")
+    hold = _item(LegalHold, case, number_or_none(request.POST.get("hold")), "保全")
     services.hold_release(actor=request.user, hold=hold, reason=request.POST.get("reason", ""))
     return "已解除保全"
 
@@ -93,7 +94,7 @@ def _release(request, case):
 def _mark(request, case):
     from lawtrail.media.selectors import recording_for
 
-    recording_id = _int(request.POST.get("recording"))
+    recording_id = number_or_none(request.POST.get("recording"))
     recording = recording_for(case, recording_id) if recording_id else None
     mark = services.retention_mark(actor=request.user, case=case, circumstance=request.POST.get("circumstance", ""),
                                    reason=request.POST.get("reason", ""), recording=recording)
@@ -105,7 +106,7 @@ def _dispose(request, case):
 
     request_ = services.disposal_request(
         actor=request.user, case=case, reason=request.POST.get("reason", ""),
-        recording=recording_for(case, _int(request.POST.get("recording"))))
+        recording=recording_for(case, number_or_none(request.POST.get("recording"))))
     return f"已提交销毁申请：{request_.item_label}，待负责人审批"
 
 
@@ -117,14 +118,14 @@ def _provide(request, case):
 
 
 def _provision_decide(request, case):
-    provision = _item(Provision, case, _int(request.POST.get("provision")), "对外提供申请")
+    provision = _item(Provision, case, number_or_none(request.POST.get("provision")), "对外提供申请")
     services.provision_decide(actor=request.user, provision=provision, approve=request.POST.get("approve") == "1",
                               reason=request.POST.get("reason", ""))
     return f"已审批：{provision.get_status_display()}"
 
 
 def _deliver(request, case):
-    provision = _item(Provision, case, _int(request.POST.get("provision")), "对外提供申请")
+    provision = _item(Provision, case, number_or_none(request.POST.get("provision")), "对外提供申请")
     provision = services.provision_deliver(actor=request.user, provision=provision,
                                            received_by=request.POST.get("received_by", ""), request=request)
     return f"已提供证据包并留存副本（SHA-256 {provision.package_sha256[:16]}…）"
@@ -133,7 +134,7 @@ def _deliver(request, case):
 def _party_request(request, case):
     from lawtrail.access.services import party_request_register
 
-    party = case.parties.filter(pk=_int(request.POST.get("party"))).first()
+    party = case.parties.filter(pk=number_or_none(request.POST.get("party"))).first()
     created = party_request_register(
         actor=request.user, case=case, party=party, requester_role=request.POST.get("requester_role", ""),
         requester_name=request.POST.get("requester_name", ""), requester_id_type=request.POST.get("id_type", ""),
@@ -146,7 +147,7 @@ def _party_request_decide(request, case):
     from lawtrail.access.models import PartyRequest
     from lawtrail.access.services import party_request_decide
 
-    decided = party_request_decide(actor=request.user, request=_item(PartyRequest, case, _int(request.POST.get("request")),
+    decided = party_request_decide(actor=request.user, request=_item(PartyRequest, case, number_or_none(request.POST.get("request")),
                                                                      "申请"),
                                    status=request.POST.get("status", ""), reason=request.POST.get("reason", ""),
                                    provided=request.POST.get("provided", ""))
@@ -155,10 +156,6 @@ def _party_request_decide(request, case):
 
 ACTIONS = {"party_request": _party_request, "party_request_decide": _party_request_decide, "assemble": _assemble, "hold": _hold, "release": _release, "mark": _mark, "dispose": _dispose,
            "provide": _provide, "provision_decide": _provision_decide, "deliver": _deliver}
-
-
-def _int(value):
-    return int(value) if value and str(value).isdigit() and len(str(value)) <= 18 else None
 
 
 @login_required

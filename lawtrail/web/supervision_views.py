@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lawtrail.core.errors import LawTrailError, NotFound
+from lawtrail.core.text import number_or_none
 from lawtrail.media.models import Recording
 from lawtrail.org.enums import Role
 from lawtrail.org.models import Department, Officer
@@ -21,10 +22,6 @@ from lawtrail.web.decorators import not_found_as_404
 
 def _forbidden(request, message):
     return render(request, "web/forbidden.html", {"message": message}, status=403)
-
-
-def _int(value):
-    return int(value) if value and str(value).isdigit() and len(str(value)) <= 18 else 0
 
 
 def _date(value, default):
@@ -38,7 +35,7 @@ def _pick(model, user, pk):
     """A department or officer of the user's own agency, chosen in a form (None when blank)."""
     if not pk:
         return None
-    found = model.objects.filter(pk=pk if str(pk).isdigit() else 0, agency_id=user.agency_id).first()
+    found = model.objects.filter(pk=number_or_none(pk), agency_id=user.agency_id).first()
     if found is None:
         raise NotFound("所选部门或人员不存在")
     return found
@@ -70,7 +67,7 @@ def draw_create(request):
         size = request.POST.get("size", "")
         draw = services.sample_draw(
             actor=request.user, period_from=_date(request.POST.get("period_from"), today),
-            period_to=_date(request.POST.get("period_to"), today), size=int(size) if size.isdigit() else 0,
+            period_to=_date(request.POST.get("period_to"), today), size=number_or_none(size) or 0,
             department=_pick(Department, request.user, request.POST.get("department")),
             officer=_pick(Officer, request.user, request.POST.get("officer")), seed=request.POST.get("seed", ""),
             target=request.POST.get("target", "recordings"))
@@ -114,8 +111,8 @@ def check_create(request, pk):
     draw = SampleDraw.objects.filter(pk=pk, agency_id=request.user.agency_id).first()
     if draw is None:
         raise NotFound("抽检不存在")
-    recording = Recording.objects.filter(pk=_int(request.POST.get("recording"))).select_related("case").first()
-    case = Case.objects.filter(pk=_int(request.POST.get("case")), agency_id=request.user.agency_id).first()
+    recording = Recording.objects.filter(pk=number_or_none(request.POST.get("recording"))).select_related("case").first()
+    case = Case.objects.filter(pk=number_or_none(request.POST.get("case")), agency_id=request.user.agency_id).first()
     try:
         check = services.playback_check(
             actor=request.user, draw=draw, recording=recording, case=case,

@@ -117,3 +117,13 @@ def test_a_file_claiming_a_hundred_hours_is_stored_and_shown(org, tmp_path):
     client = sign_in(Client(), org.officer_users[0])
     assert client.get(reverse("web:case_detail", args=[case.pk])).status_code == 200
     assert client.get(reverse("web:recording_detail", args=[case.pk, recording.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("42", 42), (7, 7), ("", None), (None, None), ("-1", None), ("1e3", None), ("４２", None),
+    ("9" * 18, int("9" * 18)), ("9" * 19, None), ("<script>", None), ("²", None),
+])
+def test_a_number_from_a_form_is_at_most_18_ascii_digits_or_nothing(value, expected):
+    from lawtrail.core.text import number_or_none
+
+    assert number_or_none(value) == expected

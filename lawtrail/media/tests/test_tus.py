@@ -314,3 +314,11 @@ def test_a_crash_after_the_store_took_the_file_is_finished_by_the_next_question(
     assert response.status_code == 200 and response.headers["X-Content-SHA256"] == sha256
     assert Recording.objects.get(case=case).sha256 == sha256 and not part.exists()
     assert Upload.objects.get().status == UploadStatus.COMPLETED
+
+
+def test_a_length_in_digits_python_reads_but_int_refuses_is_a_clear_422(live_server, av):
+    """"²" is a digit to str.isdigit and not to int(): refused, not a server error."""
+    org, case, token, _ = av
+    for length in ("²", "9" * 19):
+        response = create(live_server, token, meta(org, case), length)
+        assert response.status_code == 422 and "Upload-Length 须为非负整数" in response.json()["detail"]
