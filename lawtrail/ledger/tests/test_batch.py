@@ -3,14 +3,14 @@ entries as pending rows with their changes, in parallel; right after each commit
 holds the chain lock moves every committed pending row into the chain. An entry exists
 exactly when its change committed, and the chain never forks or gaps."""
 
-import threading
-
 import pytest
 from django.db import connection, transaction
 
 from lawtrail.ledger.models import Entry, PendingEntry
 from lawtrail.ledger.services import GENESIS_HASH, ledger_append, ledger_checkpoint, ledger_flush
 from lawtrail.ledger.verify import verify_ledger
+
+from .test_checkpoints import write_concurrently
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the batched chain is PostgreSQL's"),
@@ -53,24 +53,7 @@ def test_a_rolled_back_write_leaves_no_entry_pending_or_chained():
 
 def test_eight_concurrent_writers_never_fork_or_gap_the_chain():
     writers, per_writer = 8, 40
-    errors = []
-
-    def write(n):
-        try:
-            for i in range(per_writer):
-                with transaction.atomic():
-                    ledger_append(actor=None, action="note", object_type="test", object_id=f"{n}-{i}")
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert not write_concurrently(writers, per_writer)
     # Every entry was chained by some writer's flush: none is left waiting.
     assert not PendingEntry.objects.exists(), (list(PendingEntry.objects.values_list("object_id", flat=True)),
                                                 Entry.objects.count())

@@ -102,6 +102,19 @@ def test_a_failed_write_leaves_no_entry(org):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_never_fork_or_gap_the_chain():
     writers, per_writer = 8, 25
+    assert not write_concurrently(writers, per_writer)
+    entries = list(Entry.objects.order_by("seq").values_list("seq", "prev_hash", "entry_hash"))
+    assert [e[0] for e in entries] == list(range(1, writers * per_writer + 1))
+    prev = GENESIS_HASH
+    for _, prev_hash, entry_hash in entries:
+        assert prev_hash == prev
+        prev = entry_hash
+    assert verify_ledger().ok
+
+
+def write_concurrently(writers, per_writer):
+    """`writers` threads, each appending `per_writer` entries in its own transactions;
+    returns the errors they met."""
     errors = []
 
     def write(n):
@@ -109,7 +122,7 @@ def test_concurrent_writers_never_fork_or_gap_the_chain():
             for i in range(per_writer):
                 with transaction.atomic():
                     ledger_append(actor=None, action="note", object_type="test", object_id=f"{n}-{i}")
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:  # noqa: BLE001 - reported by the caller
             errors.append(exc)
         finally:
             connection.close()
@@ -119,11 +132,4 @@ def test_concurrent_writers_never_fork_or_gap_the_chain():
         t.start()
     for t in threads:
         t.join()
-    assert not errors
-    entries = list(Entry.objects.order_by("seq").values_list("seq", "prev_hash", "entry_hash"))
-    assert [e[0] for e in entries] == list(range(1, writers * per_writer + 1))
-    prev = GENESIS_HASH
-    for _, prev_hash, entry_hash in entries:
-        assert prev_hash == prev
-        prev = entry_hash
-    assert verify_ledger().ok
+    return errors

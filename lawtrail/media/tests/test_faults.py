@@ -56,6 +56,18 @@ def start(env, port):
     raise RuntimeError("the server did not start")
 
 
+def server_home(home):
+    """A home on its own SQLite with an officer and a case: (env, facts, port, uploads URL, headers)."""
+    env = {**os.environ, "LAWTRAIL_HOME": str(home), "DJANGO_SETTINGS_MODULE": "lawtrail.settings"}
+    env.pop("DATABASE_URL", None)
+    env.pop("LAWTRAIL_STORAGE", None)
+    facts = json.loads(subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True, text=True,
+                                      check=True).stdout.strip().splitlines()[-1])
+    port = free_port()
+    return (env, facts, port, f"http://127.0.0.1:{port}/api/uploads/",
+            {**TUS, "Authorization": f"Bearer {facts['token']}"})
+
+
 def kill(process):
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
@@ -64,14 +76,7 @@ def kill(process):
 # The server under test runs on its own SQLite home, so the PostgreSQL pass would only repeat it.
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="runs its own SQLite server; once is enough")
 def test_sigkill_during_50_uploads_loses_nothing(tmp_path):
-    env = {**os.environ, "LAWTRAIL_HOME": str(tmp_path / "home"), "DJANGO_SETTINGS_MODULE": "lawtrail.settings"}
-    env.pop("DATABASE_URL", None)
-    env.pop("LAWTRAIL_STORAGE", None)
-    facts = json.loads(subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True, text=True,
-                                      check=True).stdout.strip().splitlines()[-1])
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/api/uploads/"
-    auth = {**TUS, "Authorization": f"Bearer {facts['token']}"}
+    env, facts, port, base, auth = server_home(tmp_path / "home")
     bodies = [os.urandom(SIZE) for _ in range(UPLOADS)]
     server = start(env, port)
     urls = []
@@ -159,16 +164,9 @@ def test_disk_full_on_lawtrail_home_gives_a_clear_error_and_corrupts_nothing(tmp
     home = tmp_path / "home"
     home.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(home)], check=True)
-    server = None
+    server = env = None
     try:
-        env = {**os.environ, "LAWTRAIL_HOME": str(home), "DJANGO_SETTINGS_MODULE": "lawtrail.settings"}
-        env.pop("DATABASE_URL", None)
-        env.pop("LAWTRAIL_STORAGE", None)
-        facts = json.loads(subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True, text=True,
-                                          check=True).stdout.strip().splitlines()[-1])
-        port = free_port()
-        base = f"http://127.0.0.1:{port}/api/uploads/"
-        auth = {**TUS, "Authorization": f"Bearer {facts['token']}"}
+        env, facts, port, base, auth = server_home(home)
         body = os.urandom(4 * 2**20)
         server = start(env, port)
         metadata = {"filename": "DSJ-full.mp4", "case_no": facts["case_no"], "officer_cert": facts["cert"]}
@@ -213,10 +211,11 @@ def test_disk_full_on_lawtrail_home_gives_a_clear_error_and_corrupts_nothing(tmp
     finally:
         if server is not None:
             kill(server)
-        report = subprocess.run([sys.executable, "-m", "lawtrail.cli", "verify", "--json"], env=env,
-                                capture_output=True, text=True)
-        with sqlite3.connect(home / "lawtrail.sqlite3") as db:
-            integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+        if env is not None:  # (else the set-up failed: its own error is the one to see)
+            report = subprocess.run([sys.executable, "-m", "lawtrail.cli", "verify", "--json"], env=env,
+                                    capture_output=True, text=True)
+            with sqlite3.connect(home / "lawtrail.sqlite3") as db:
+                integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
         subprocess.run(["umount", "-l", str(home)], check=False)
     assert json.loads(report.stdout)["ok"], report.stdout
     assert integrity == "ok", integrity
