@@ -65,6 +65,9 @@ def _start_task_worker():
 
     if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
         return
+    from lawtrail.core.tasks import requeue_stalled
+
+    requeue_stalled()  # what a worker killed with the last server run left behind
     worker = subprocess.Popen([sys.executable, "-m", "lawtrail.cli", "manage", "db_worker", "--queue-name", "*"])
 
     def stop():
@@ -140,6 +143,11 @@ def cmd_check(args):
         if not cases.exists():
             print(f"错误：案件 {args.case_no} 不存在", file=sys.stderr)
             return 2
+    if args.record and not args.case_no:
+        from lawtrail.core.tasks import requeue_stalled
+
+        if requeued := requeue_stalled():
+            print(f"已重新排队 {requeued} 个中断的后台任务", file=sys.stderr)
     rows = []
     for case in cases:
         if args.record:

@@ -191,6 +191,9 @@ LAWTRAIL_SM3_AGENCIES = frozenset(filter(None, os.environ.get("LAWTRAIL_SM3_AGEN
 # backend: `lawtrail serve` starts one worker beside the web server; larger deployments run
 # `lawtrail manage db_worker` on as many machines as they like, all on the same database.
 TASKS = {"default": {"BACKEND": os.environ.get("LAWTRAIL_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A job still running this long after a worker took it is taken to be orphaned by a worker
+# that died, and queued again (`lawtrail check --record`, `lawtrail serve`).
+LAWTRAIL_TASK_STALLED_MINUTES = int(os.environ.get("LAWTRAIL_TASK_STALLED_MINUTES", "30"))
 # Origin line of signed ledger checkpoints (C2SP signed-note style).
 LAWTRAIL_LEDGER_ORIGIN = os.environ.get("LAWTRAIL_LEDGER_ORIGIN", "lawtrail.local/ledger")
 # `flush` wipes the append-only tables; only the test suite may do that.

@@ -331,6 +331,63 @@ def test_two_workers_share_the_queue_without_double_work(transactional_db, setti
             assert earlier != later, f"{case.case_no}: the same verdict stored twice {later}"
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="real workers share the queue on PostgreSQL")
+def test_a_job_whose_worker_was_killed_half_way_is_run_again_without_doing_anything_twice(
+        transactional_db, settings, tmp_path):
+    """A real worker SIGKILLed while re-evaluating many cases: the job stays RUNNING, some
+    cases done and the rest not. Once it counts as stalled it is queued again, a worker runs
+    it to the end, and every case has each verdict stored exactly once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from django_tasks_db.models import DBTaskResult
+
+    from lawtrail.core.tasks import requeue_stalled
+    from lawtrail.rules.services import refresh_findings_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    org = Org("kw", profile="004")
+    cases = [org.open_case() for _ in range(120)]
+    DBTaskResult.objects.all().delete()
+    Finding.objects.all().delete()
+    refresh_findings_task.enqueue([case.pk for case in cases])
+    db = connection.settings_dict
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lawtrail.settings", "LAWTRAIL_HOME": str(tmp_path),
+           "LAWTRAIL_TASK_BACKEND": "django_tasks_db.DatabaseBackend",
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"}
+
+    def worker(*args):
+        return subprocess.Popen([sys.executable, "-m", "lawtrail.cli", "manage", "db_worker", "--no-startup-delay",
+                                 *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+    first = worker()
+    deadline = time.monotonic() + 120
+    while not Finding.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(first.pid, signal.SIGKILL)  # half-way through the job
+    first.wait()
+    done = set(Finding.objects.values_list("case_id", flat=True))
+    assert 0 < len(done) < len(cases), "the worker was to die with part of the job done"
+    job = DBTaskResult.objects.get()
+    assert job.status == "RUNNING"  # and would stay so for ever
+
+    assert requeue_stalled() == 0  # not yet stalled: it may still be running somewhere
+    assert requeue_stalled(now=timezone.now() + datetime.timedelta(minutes=31)) == 1
+    connection.close()
+    second = worker("--batch")
+    out, _ = second.communicate(timeout=300)
+    assert second.returncode == 0, out.decode()[-2000:]
+    job.refresh_from_db()
+    assert job.status == "SUCCESSFUL" and len(job.worker_ids) == 2  # the same job, run twice
+    for case in cases:
+        rows = list(Finding.objects.filter(case=case).values_list("rule_id", flat=True))
+        assert rows and len(rows) == len(set(rows)), f"{case.case_no}: a verdict stored twice"
+
+
 @pytest.mark.django_db
 def test_an_objecting_party_means_the_footage_is_kept_long_term_under_002():
     from lawtrail.archive.services import hold_place, retention_mark
@@ -348,3 +405,23 @@ def test_an_objecting_party_means_the_footage_is_kept_long_term_under_002():
     assert [f.status for f in bulk if f.rule.id == "retention.circumstance"] == ["satisfied"]
     other = Org("rc3", profile="003")
     assert not [f for f in evaluate(other.open_case()) if f.rule.id == "retention.circumstance"]
+
+
+@pytest.mark.django_db
+def test_only_jobs_running_longer_than_the_limit_are_queued_again(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from lawtrail.core.tasks import requeue_stalled
+    from lawtrail.rules.services import refresh_findings_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    DBTaskResult.objects.all().delete()
+    for _ in range(3):
+        refresh_findings_task.enqueue([1])
+    old, recent, waiting = DBTaskResult.objects.order_by("enqueued_at", "id")
+    for job in (old, recent):
+        job.claim("a-worker")
+    DBTaskResult.objects.filter(pk=old.pk).update(started_at=timezone.now() - datetime.timedelta(minutes=31))
+    assert requeue_stalled() == 1
+    statuses = {job.pk: job.status for job in DBTaskResult.objects.all()}
+    assert (statuses[old.pk], statuses[recent.pk], statuses[waiting.pk]) == ("READY", "RUNNING", "READY")
