@@ -95,11 +95,10 @@ def case_locks_apply(case):
         wanted[sha256] = (until, hold)
     states = {}
     for sha256, (until, hold) in wanted.items():
-        if not store.exists(sha256):
-            continue
         if not hold and _held_elsewhere(sha256, case):
             hold = None  # leave it on
-        states[sha256] = store.lock(sha256, until=until, hold=hold)
+        if (state := store.lock(sha256, until=until, hold=hold)) is not None:  # (None: not stored)
+            states[sha256] = state
     return states
 
 

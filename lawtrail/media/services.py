@@ -207,6 +207,10 @@ def _reconcile(upload):
         upload.offset = size
 
 
+def _no_longer_active(upload):
+    return Conflict("该文件已上传完成" if upload.status == UploadStatus.COMPLETED else "上传已取消")
+
+
 @contextmanager
 def _locked(upload, wait=True):
     """One request per upload at a time, across processes: an exclusive lock on the partial
@@ -218,7 +222,7 @@ def _locked(upload, wait=True):
     except FileNotFoundError:
         upload.refresh_from_db()
         if upload.status != UploadStatus.ACTIVE:
-            raise Conflict("该文件已上传完成" if upload.status == UploadStatus.COMPLETED else "上传已取消") from None
+            raise _no_longer_active(upload) from None
         # Lost (a crash of an older version, or removed by hand): start again from what the
         # disk holds, which is nothing; `_reconcile` sends the client back to byte 0.
         fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)
@@ -311,7 +315,7 @@ def upload_append(*, actor, upload_id, offset, stream, length=None, checksum=Non
     with _locked(upload), open(_part(upload), "ab") as part:
         upload.refresh_from_db()
         if upload.status != UploadStatus.ACTIVE:
-            raise Conflict("该文件已上传完成" if upload.status == UploadStatus.COMPLETED else "上传已取消")
+            raise _no_longer_active(upload)
         _reconcile(upload)
         if offset != upload.offset:
             raise Conflict(f"上传位置不一致：服务器已收到 {upload.offset} 字节，请求从 {offset} 字节续传")

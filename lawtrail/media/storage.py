@@ -14,7 +14,6 @@ altogether. The dates come from the retention rules (`lawtrail.archive.locks`).
 """
 
 import datetime
-
 import hashlib
 import mmap
 import os
@@ -258,20 +257,16 @@ class S3BlobStore:
         return {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": until}
 
     def lock_state(self, sha256):
-        if not self.locking:
-            return LockState()
-        head = self._head(sha256)
-        if head is None:
-            return LockState()
-        until = head.get("ObjectLockRetainUntilDate") if head.get("ObjectLockMode") == "COMPLIANCE" else None
-        return LockState(until=until.astimezone(datetime.timezone.utc) if until else None,
-                         hold=head.get("ObjectLockLegalHoldStatus") == "ON")
+        return _lock_state(self._head(sha256)) if self.locking else LockState()
 
     def lock(self, sha256, *, until=None, hold=None):
         """Extend the blob's COMPLIANCE retention to `until` (an earlier date than the one in
         force is left alone: the store would refuse to shorten it) and set or clear its legal
-        hold. Returns the state now in force."""
-        state = self.lock_state(sha256)
+        hold. Returns the state now in force, or None when the store does not hold the blob."""
+        head = self._head(sha256)
+        if head is None:
+            return None
+        state = _lock_state(head)
         key = self.key(sha256)
         now = datetime.datetime.now(datetime.timezone.utc)
         if until is not None and until > now and (state.until is None or until > state.until):
@@ -354,6 +349,15 @@ class S3BlobStore:
             return (sha256, *self.adopt(tmp, sha256))
         finally:
             Path(tmp).unlink(missing_ok=True)  # the caller still has what it gave: no spool left behind
+
+
+def _lock_state(head):
+    """The lock an S3 HEAD answer reports (none for a missing object)."""
+    if head is None:
+        return LockState()
+    until = head.get("ObjectLockRetainUntilDate") if head.get("ObjectLockMode") == "COMPLIANCE" else None
+    return LockState(until=until.astimezone(datetime.timezone.utc) if until else None,
+                     hold=head.get("ObjectLockLegalHoldStatus") == "ON")
 
 
 @cache

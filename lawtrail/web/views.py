@@ -15,6 +15,7 @@ from lawtrail.access.policy import case_for
 from lawtrail.access.services import access_logged
 from lawtrail.cases import selectors, workflow
 from lawtrail.cases.enums import STAGE_ORDER, MatterType, Procedure, Source, Stage
+from lawtrail.cases.models import Case
 from lawtrail.cases.services import case_open, case_transition
 from lawtrail.core.errors import InvalidInput, LawTrailError
 from lawtrail.ledger.selectors import latest_checkpoint
@@ -77,8 +78,6 @@ class _CountOncePaginator(Paginator):
 
 
 def _count_key(user, params):
-    from lawtrail.cases.models import Case
-
     newest = Case.objects.filter(agency_id=user.agency_id).order_by("-id").values_list("id", "created_at").first()
     basis = repr((user.pk, user.date_joined, newest, sorted(params.items())))
     return "case-count:" + hashlib.sha256(basis.encode()).hexdigest()
