@@ -201,15 +201,18 @@ def make_video(path, seconds=3, *, fps=10, size=(320, 240), creation_time=None, 
     return path
 
 
-def make_audio(path, seconds=2, rate=16000):
-    """A real audio recording (AAC in M4A): a tone."""
+AUDIO_CODECS = {"mp4": "aac", "mp3": "libmp3lame", "adts": "aac"}
+
+
+def make_audio(path, seconds=2, rate=16000, container="mp4"):
+    """A real audio recording, a tone: AAC in M4A, or MP3, or a raw AAC stream (adts)."""
     import array
     import math
 
     import av
 
-    with av.open(str(path), "w", format="mp4") as out:
-        stream = out.add_stream("aac", rate=rate)
+    with av.open(str(path), "w", format=container) as out:
+        stream = out.add_stream(AUDIO_CODECS[container], rate=rate)
         stream.layout = "mono"
         total, chunk = int(seconds * rate), 1024
         for start in range(0, total, chunk):

@@ -47,6 +47,9 @@ class Upload(models.Model):
     officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="+")
     length = models.BigIntegerField()
     offset = models.BigIntegerField(default=0)
+    # The running SHA-256 of the first `offset` bytes (media.hashstate), so that whichever
+    # worker takes the next chunk goes on hashing instead of re-reading the partial file.
+    hash_state = models.BinaryField(null=True, editable=False)
     metadata = models.JSONField(default=dict)
     status = models.CharField(max_length=12, choices=UploadStatus.choices, default=UploadStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -28,9 +28,10 @@ from lawtrail.cases.models import Case
 from lawtrail.core.errors import Conflict, InvalidInput, LawTrailError, NotFound, StorageFull, is_disk_full
 from lawtrail.core.text import clean_filename
 from lawtrail.ledger.services import ledger_append
+from lawtrail.media import hashstate
 from lawtrail.media.metadata import probe
 from lawtrail.media.models import Activity, GapExplanation, GapReason, Recording, Upload, UploadStatus
-from lawtrail.media.storage import CHUNK, blob_store
+from lawtrail.media.storage import CHUNK, WriteBehind, blob_store
 from lawtrail.org.models import Officer
 from lawtrail.rules.deadlines import av_upload_deadline
 from lawtrail.rules.profiles import get_profile
@@ -234,7 +235,8 @@ def _locked(upload, wait=True):
 
 
 # Running SHA-256 of the bytes received so far, per upload, in this process. Only a shortcut:
-# when another process took the previous chunk, the digest is rebuilt from the partial file.
+# when another process took the previous chunk, the digest is taken up from the state saved
+# with the upload's offset (see hashstate), and only failing that rebuilt from the partial file.
 _digests = {}
 _digests_lock = threading.Lock()
 
@@ -244,7 +246,10 @@ def _digest_at(upload, offset):
         known = _digests.get(upload.id)
     if known and known[0] == offset:
         return known[1]
-    digest = hashlib.sha256()
+    saved = hashstate.resume(upload.hash_state, offset)
+    if saved is not None:
+        return saved
+    digest = hashstate.sha256()
     with open(_part(upload), "rb") as f:
         remaining = offset
         while remaining:
@@ -256,44 +261,40 @@ def _digest_at(upload, offset):
     return digest
 
 
-def _write_all(fd, data):
-    """Straight to the file, no buffer: when the disk fills up, nothing is left pending in
-    memory to be written later behind the recorded offset."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
 class _Sink:
-    """Writes and hashes received blocks in a second thread, so that the next block is read
-    from the network while this one goes to disk (hashlib and file writes release the GIL)."""
+    """Writes and hashes received blocks, each in a thread of its own, so that the next block
+    is read from the network while this one goes to disk and through each hash (hashlib,
+    OpenSSL's SHA-256 and file writes all release the GIL)."""
 
-    def __init__(self, part, sums):
-        self.part, self.sums = part, sums
-        self.queue = queue.Queue(maxsize=4)
+    def __init__(self, part, position, sums):
         self.error = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
+        consumers = [WriteBehind(part.fileno(), position).write] + [s.update for s in sums]
+        self.inboxes = [queue.Queue(maxsize=4) for _ in consumers]
+        self.threads = [threading.Thread(target=self._run, args=pair, daemon=True)
+                        for pair in zip(self.inboxes, consumers)]
 
-    def _run(self):
-        while (data := self.queue.get()) is not None:
+    def _run(self, inbox, consume):
+        while (data := inbox.get()) is not None:
             if self.error is None:
                 try:
-                    _write_all(self.part.fileno(), data)
-                    for s in self.sums:
-                        s.update(data)
+                    consume(data)
                 except OSError as exc:
                     self.error = exc
 
     def put(self, data):
-        self.queue.put(data)
+        for inbox in self.inboxes:
+            inbox.put(data)
 
     def __enter__(self):
-        self.thread.start()
+        for thread in self.threads:
+            thread.start()
         return self
 
     def __exit__(self, *exc_info):
-        self.queue.put(None)
-        self.thread.join()
+        for inbox in self.inboxes:
+            inbox.put(None)
+        for thread in self.threads:
+            thread.join()
         if self.error is not None:
             raise self.error
 
@@ -328,7 +329,7 @@ def upload_append(*, actor, upload_id, offset, stream, length=None, checksum=Non
         sums = [digest] + ([chunk_sum] if chunk_sum else [])
         received, failure = 0, None
         try:
-            with _Sink(part, sums) as sink:  # writing and hashing overlap with receiving
+            with _Sink(part, upload.offset, sums) as sink:  # writing and hashing overlap with receiving
                 try:
                     while received < room:
                         data = stream.read(min(READ_SIZE, room - received))
@@ -355,7 +356,8 @@ def upload_append(*, actor, upload_id, offset, stream, length=None, checksum=Non
             raise failure
         # Not fsync'd per chunk: a crash that loses bytes is caught by _reconcile.
         new_offset = upload.offset + received
-        Upload.objects.filter(pk=upload.pk, offset=upload.offset).update(offset=new_offset)
+        Upload.objects.filter(pk=upload.pk, offset=upload.offset).update(
+            offset=new_offset, hash_state=hashstate.state_of(digest))
         upload.offset = new_offset
         with _digests_lock:
             _digests[upload.id] = (new_offset, digest)

@@ -171,3 +171,18 @@ def test_verify_rehashes_stored_files_and_names_a_damaged_or_missing_one(org, tm
     assert "已丢失" in verify_ledger().problems[0].message
     replace_blob(recording.sha256, original)
     assert verify_ledger().ok
+
+
+def test_a_cut_mp3_claims_more_than_it_holds_a_cut_raw_stream_claims_nothing(org, tmp_path):
+    """An MP3's header counts its frames, so a cut one is flagged; a raw AAC stream's length
+    is estimated from its size (and seeking it means scanning it), so it is not checked."""
+    case = org.open_case()
+    for container, name, flagged in (("mp3", "录音.mp3", True), ("adts", "录音.aac", False)):
+        whole = make_audio(tmp_path / name, seconds=20, container=container).read_bytes()
+        cut = tmp_path / f"cut-{name}"
+        cut.write_bytes(whole[: len(whole) // 2])
+        recording, _ = ingest(org, case, cut)
+        assert recording.kind == "audio" and recording.flagged is flagged, recording.flag_reason
+        assert not flagged or "文件不完整" in recording.flag_reason
+        with blob_store().open(recording.sha256) as f:
+            assert f.read() == cut.read_bytes()

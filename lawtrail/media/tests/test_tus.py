@@ -15,6 +15,7 @@ from django.utils import timezone
 from tusclient import client as tus
 
 from lawtrail.ledger.models import Entry
+from lawtrail.media import hashstate, services
 from lawtrail.media.models import Recording, Upload, UploadStatus
 from lawtrail.media.services import upload_dir
 from lawtrail.media.storage import blob_store
@@ -322,3 +323,25 @@ def test_a_length_in_digits_python_reads_but_int_refuses_is_a_clear_422(live_ser
     for length in ("²", "9" * 19):
         response = create(live_server, token, meta(org, case), length)
         assert response.status_code == 422 and "Upload-Length 须为非负整数" in response.json()["detail"]
+
+
+@pytest.mark.skipif(not hashstate.AVAILABLE, reason="OpenSSL's SHA256_* functions are not at hand")
+def test_a_worker_that_did_not_take_the_last_chunk_goes_on_hashing_without_reading_back(live_server, av,
+                                                                                        monkeypatch):
+    org, case, token, video = av
+    content = video.read_bytes()
+    url = create(live_server, token, meta(org, case), len(content)).headers["Location"]
+    third = len(content) // 3
+    assert patch(url, token, 0, content[:third]).status_code == 204
+
+    def no_rehash():
+        raise AssertionError("the partial file was hashed again")
+
+    monkeypatch.setattr(hashstate, "sha256", no_rehash)
+    for start in (third, 2 * third):
+        services._digests.clear()  # the next chunk goes to a process that has not seen this upload
+        upload = Upload.objects.get(case=case)
+        assert upload.offset == start and hashstate.resume(upload.hash_state, start) is not None
+        end = len(content) if start == 2 * third else 2 * third
+        assert patch(url, token, start, content[start:end]).status_code == 204
+    assert Recording.objects.get(case=case).sha256 == hashlib.sha256(content).hexdigest()

@@ -1,0 +1,71 @@
+"""The SHA-256 whose state survives a change of worker process, and the writer that keeps
+large uploads from filling the page cache."""
+
+import hashlib
+import os
+
+import pytest
+
+from lawtrail.media import hashstate
+from lawtrail.media.storage import WriteBehind
+
+pytestmark = pytest.mark.skipif(not hashstate.AVAILABLE, reason="OpenSSL's SHA256_* functions are not at hand")
+
+
+@pytest.mark.parametrize("cut", [0, 1, 63, 64, 65, 1000, 4095])
+def test_a_saved_state_taken_up_elsewhere_gives_hashlibs_digest(cut):
+    data = os.urandom(4096 + 77)
+    first = hashstate.sha256()
+    first.update(data[:cut])
+    state = first.state()
+    resumed = hashstate.resume(state, cut)
+    assert resumed is not None and resumed.length == cut
+    resumed.update(memoryview(data)[cut:])
+    assert resumed.hexdigest() == hashlib.sha256(data).hexdigest()
+    assert first.hexdigest() == hashlib.sha256(data[:cut]).hexdigest()  # digest() leaves the state as it was
+    first.update(data[cut:])
+    assert first.digest() == hashlib.sha256(data).digest()
+
+
+def test_copies_go_their_own_ways():
+    one = hashstate.sha256()
+    one.update(b"abc")
+    two = one.copy()
+    two.update(b"def")
+    assert one.hexdigest() == hashlib.sha256(b"abc").hexdigest()
+    assert two.hexdigest() == hashlib.sha256(b"abcdef").hexdigest()
+
+
+def test_a_state_for_another_length_or_no_state_at_all_is_not_taken_up():
+    digest = hashstate.sha256()
+    digest.update(b"x" * 100)
+    assert hashstate.resume(digest.state(), 99) is None
+    assert hashstate.resume(None, 0) is None and hashstate.resume(b"", 0) is None
+    assert hashstate.resume(b"\0" * 7, 0) is None  # wrong size
+    assert hashstate.resume(b"\0" * hashstate.STATE_SIZE, 0) is None  # not a SHA-256 state (md_len 0)
+
+
+def test_without_openssls_functions_hashlib_is_used_and_nothing_is_saved(monkeypatch):
+    monkeypatch.setattr(hashstate, "AVAILABLE", False)
+    digest = hashstate.sha256()
+    assert isinstance(digest, type(hashlib.sha256())) and hashstate.state_of(digest) is None
+    assert hashstate.resume(b"\0" * hashstate.STATE_SIZE, 0) is None
+
+
+def test_write_behind_writes_everything_and_releases_what_lies_behind(tmp_path, monkeypatch):
+    monkeypatch.setattr(WriteBehind, "WINDOW", 4096)
+    released = []
+    real = os.posix_fadvise
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, start, length, advice: (
+        released.append((start, length, advice)), real(fd, start, length, advice)))
+    data = os.urandom(50_000)
+    path = tmp_path / "f"
+    path.write_bytes(b"head")
+    with open(path, "ab", buffering=0) as f:
+        writer = WriteBehind(f.fileno(), 4)
+        for start in range(0, len(data), 3000):
+            writer.write(data[start:start + 3000])
+    assert path.read_bytes() == b"head" + data
+    assert released and released[0][0] == 4 and all(a == os.POSIX_FADV_DONTNEED for _, _, a in released)
+    assert all(s + n == nxt for (s, n, _), (nxt, _, _) in zip(released, released[1:]))  # contiguous, in order
+    assert released[-1][0] + released[-1][1] >= len(data) + 4 - 2 * 4096  # no more than the window left cached
