@@ -275,7 +275,9 @@ def cmd_export(args):
     summary = package_export(actor=_actor(args.user), case=case, out_dir=args.out, purpose=args.purpose)
     result = {"path": str(summary.path), "files": summary.files, "bytes": summary.bytes,
               "entries": summary.entries, "objects": summary.objects, "checkpoint": summary.checkpoint_size,
-              "sm3": summary.sm3, "disposed": summary.disposed}
+              "sm3": summary.sm3, "disposed": summary.disposed,
+              "timestamp": summary.timestamp and {"tsa": summary.timestamp.tsa, "serial": summary.timestamp.serial,
+                                                  "time": summary.timestamp.gen_time.isoformat()}}
     if args.json:
         _print_json(result)
     else:
@@ -285,6 +287,9 @@ def cmd_export(args):
               + ("，含 SM3 清单" if summary.sm3 else ""))
         for label in summary.disposed:
             print(f"  已销毁（仅保留登记信息）：{label}")
+        if summary.timestamp:
+            print(f"  可信时间戳（RFC 3161）：{summary.timestamp.gen_time.astimezone():%Y年%m月%d日 %H:%M:%S}，"
+                  f"序列号 {summary.timestamp.serial}，{summary.timestamp.tsa}")
         print(f"  离线校验：python3 {summary.path / 'verify.py'}")
     return 0
 

@@ -186,6 +186,12 @@ LAWTRAIL_KEY_DIR = LAWTRAIL_HOME / "keys"
 OTP_TOTP_ISSUER = "LawTrail 执法全过程记录系统"
 # 国密: agencies (by code, comma-separated, or *) whose packages also carry SM3 digests.
 LAWTRAIL_SM3_AGENCIES = frozenset(filter(None, os.environ.get("LAWTRAIL_SM3_AGENCIES", "").replace(" ", "").split(",")))
+# RFC 3161 time-stamps on evidence packages: the TSA's URL, and a PEM file with the
+# certificates its responses are checked against (its root, and any intermediates).
+# When the URL is set, every package is stamped, and an export fails while the TSA is down.
+LAWTRAIL_TSA_URL = os.environ.get("LAWTRAIL_TSA_URL", "")
+LAWTRAIL_TSA_CERTS = os.environ.get("LAWTRAIL_TSA_CERTS", "")
+LAWTRAIL_TSA_TIMEOUT = int(os.environ.get("LAWTRAIL_TSA_TIMEOUT", "30"))
 
 # Background jobs (compliance re-evaluation) go through django-tasks with its database
 # backend: `lawtrail serve` starts one worker beside the web server; larger deployments run

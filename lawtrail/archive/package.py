@@ -40,6 +40,7 @@ from lawtrail.ledger import keys, merkle, registry
 from lawtrail.ledger.models import Entry
 from lawtrail.ledger.selectors import leaf_hashes
 from lawtrail.ledger.services import entry_bytes, ledger_checkpoint
+from lawtrail.archive.timestamp import certificates_pem, stamp, tsa_certificates, tsa_configured
 from lawtrail.media.storage import CHUNK, LocalBlobStore, blob_store, hash_file
 
 VERIFIER = Path(__file__).with_name("verifier.py")
@@ -61,7 +62,16 @@ README = """LawTrail 执法全过程记录证据包
 
 校验程序核对每个文件的 SHA-256、每条账本条目的包含证明和检查点的 Ed25519 签名，
 并逐项指出被修改、删除或添加的内容。也可用 bagit.py --validate 核对包的完整性。
+
+若配置了可信时间戳服务，timestamp/ 目录中有对 tagmanifest-sha256.txt 加盖的 RFC 3161
+时间戳（.tsr）和时间戳服务的证书；校验程序核对时间戳所盖的哈希，本机有 openssl 时还核验其签名：
+
+    openssl ts -verify -data tagmanifest-sha256.txt -in timestamp/tagmanifest-sha256.txt.tsr \
+        -CAfile timestamp/tsa-certs.pem
 """
+
+
+TIMESTAMP_DIR = "timestamp"
 
 
 @dataclass
@@ -74,6 +84,7 @@ class Summary:
     objects: int
     sm3: bool
     disposed: list = field(default_factory=list)
+    timestamp: object = None  # archive.timestamp.Stamp, where a TSA is configured
 
 
 def uses_sm3(agency):
@@ -280,6 +291,8 @@ def _prepare(out_dir):
 def package_export(*, actor, case, out_dir, purpose="证据包导出", request=None) -> Summary:
     """Write the case's package to `out_dir` (new or empty). The export itself is logged
     in the ledger before the checkpoint is signed, so the package proves it too."""
+    if tsa_configured():
+        tsa_certificates()  # a TSA without the certificates to check it fails now, not after the copying
     out_dir, work = _prepare(out_dir)
     try:
         with transaction.atomic():
@@ -411,9 +424,21 @@ def _build(case, root, actor, purpose, checkpoint):
         (root / name).write_bytes(data)
         tag_digests[name] = hashlib.sha256(data).hexdigest()
     (root / "verify.py").chmod(0o755)
-    (root / "tagmanifest-sha256.txt").write_bytes(_manifest(tag_digests))
+    tag_manifest = _manifest(tag_digests)
+    (root / "tagmanifest-sha256.txt").write_bytes(tag_manifest)
+    stamped = _timestamp(root, tag_manifest) if tsa_configured() else None
     return Summary(path=root, files=files, bytes=total_bytes, entries=len(lines), checkpoint_size=size,
-                   objects=len(objects), sm3=sm3, disposed=disposed)
+                   objects=len(objects), sm3=sm3, disposed=disposed, timestamp=stamped)
+
+
+def _timestamp(root, tag_manifest):
+    """An RFC 3161 time-stamp over the tag manifest (which vouches for everything else),
+    with the TSA's certificates for `openssl ts -verify` (the bundled verifier runs it)."""
+    stamped = stamp(tag_manifest)
+    (root / TIMESTAMP_DIR).mkdir()
+    (root / TIMESTAMP_DIR / "tagmanifest-sha256.txt.tsr").write_bytes(stamped.response)
+    (root / TIMESTAMP_DIR / "tsa-certs.pem").write_bytes(certificates_pem())
+    return stamped
 
 
 def zip_package(bag_dir, zip_path):

@@ -15,7 +15,10 @@ It checks, and names every item that fails:
 3. every ledger entry: its canonical bytes hash to its entry hash, and its RFC 9162
    Merkle inclusion proof leads to the signed root;
 4. every object and file: the object's content hashes to the object hash that its
-   ledger entry recorded, and each file hashes to the SHA-256 the object names.
+   ledger entry recorded, and each file hashes to the SHA-256 the object names;
+5. an RFC 3161 time-stamp, where the package has one: that it stamps the SHA-256 of
+   tagmanifest-sha256.txt, its time, and (with openssl on the PATH) its signature
+   against the TSA certificates shipped beside it.
 
 Exit status 0 when everything verifies, 1 otherwise. This file is shipped verbatim
 inside every package; LawTrail's own tests run it on packages they tamper with.
@@ -25,6 +28,8 @@ import base64
 import hashlib
 import json
 import os
+import shutil
+import subprocess
 import sys
 
 CHUNK = 4 * 1024 * 1024
@@ -361,6 +366,55 @@ def check_objects(root, entries, digests_by_file, result):
                 result.fail(path, "%s 的内容与账本记载的 SHA-256 不符（被修改）" % label)
 
 
+TIMESTAMP = "timestamp/tagmanifest-sha256.txt.tsr"
+TSA_CERTS = "timestamp/tsa-certs.pem"
+
+
+def generalized_time(data, start):
+    """The first DER GeneralizedTime after `start` (the TSTInfo's genTime follows the
+    message imprint), as text, or None."""
+    at = data.find(b"\x18", start)
+    while at >= 0:
+        length = data[at + 1] if at + 1 < len(data) else 0
+        value = data[at + 2:at + 2 + length]
+        if 15 <= length <= 24 and value[:14].isdigit() and value.endswith(b"Z"):
+            v = value.decode("ascii")
+            return "%s-%s-%s %s:%s:%s UTC" % (v[0:4], v[4:6], v[6:8], v[8:10], v[10:12], v[12:-1])
+        at = data.find(b"\x18", at + 1)
+    return None
+
+
+def check_timestamp(root, result):
+    path, tag_path = os.path.join(root, TIMESTAMP), os.path.join(root, "tagmanifest-sha256.txt")
+    if not os.path.exists(path):
+        return
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        with open(tag_path, "rb") as f:
+            digest = hashlib.sha256(f.read()).digest()
+    except OSError as exc:
+        result.fail(TIMESTAMP, "无法读取：%s" % exc)
+        return
+    at = data.find(b"\x04\x20" + digest)  # the message imprint: OCTET STRING of 32 bytes
+    if at < 0:
+        result.fail(TIMESTAMP, "时间戳所盖的哈希与 tagmanifest-sha256.txt 不符（标签清单在盖戳后被修改，或时间戳不属于本包）")
+        return
+    when = generalized_time(data, at) or "时间不详"
+    openssl, certs = shutil.which("openssl"), os.path.join(root, TSA_CERTS)
+    if openssl is None or not os.path.exists(certs):
+        result.notes.append("可信时间戳 %s：所盖哈希与本包一致；本机没有 openssl（或缺少 %s），未核验其签名"
+                            % (when, TSA_CERTS))
+        return
+    run = subprocess.run([openssl, "ts", "-verify", "-data", tag_path, "-in", path, "-CAfile", certs],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if run.returncode != 0:
+        detail = (run.stderr or run.stdout).decode("utf-8", "replace").strip().splitlines()
+        result.fail(TIMESTAMP, "时间戳签名未通过 openssl 核验：%s" % (detail[-1] if detail else run.returncode))
+    else:
+        result.notes.append("可信时间戳 %s：所盖哈希与本包一致，签名经 openssl 核验有效" % when)
+
+
 def verify(root):
     result = Result()
     if not os.path.exists(os.path.join(root, "bagit.txt")):
@@ -370,6 +424,7 @@ def verify(root):
     checkpoint = check_checkpoint(root, result)
     entries = check_entries(root, checkpoint, result)
     check_objects(root, entries, digests, result)
+    check_timestamp(root, result)
     return result
 
 
