@@ -17,8 +17,9 @@ from lawtrail.cases.enums import Procedure, Source, Stage
 from lawtrail.media.models import Activity
 from lawtrail.media.models import GapExplanation, Recording
 from lawtrail.media.selectors import coverage_of
-from lawtrail.records.models import Record
+from lawtrail.records.models import Record, Signature
 from lawtrail.records.catalog import catalog as document_catalog, doc_type
+from lawtrail.rules.deadlines import av_upload_deadline
 from lawtrail.rules.profiles import get_profile, profiles
 
 SATISFIED, VIOLATED, PENDING, NOT_APPLICABLE = "satisfied", "violated", "pending", "na"
@@ -57,13 +58,27 @@ class Rule:
 
 # What the rules read of a final record: plain tuples, not model instances (bulk speed).
 RecordFact = namedtuple("RecordFact", "pk doc_type number data")
+# A refusal to sign a final record, with what was recorded about it.
+RefusalFact = namedtuple("RefusalFact", "number title signer_name reason witness_name video_ref signed_at")
+REFUSAL_FIELDS = ("record__number", "record__title", "signer_name", "refusal_reason", "witness_name", "video_ref",
+                  "signed_at")
+
+
+def refusals_of(case_ids):
+    """{case id: [RefusalFact]} for the refusals recorded on the final records of these cases."""
+    found = defaultdict(list)
+    for case_id, *values in Signature.objects.filter(record__case_id__in=case_ids, record__status="final",
+                                                    refused=True).order_by("signed_at", "id").values_list(
+            "record__case_id", *REFUSAL_FIELDS):
+        found[case_id].append(RefusalFact(*values))
+    return found
 
 
 class Facts:
     """What the rules read about one case, loaded once (or handed in by `evaluate_many`)."""
 
     def __init__(self, case, now=None, *, final_records=None, recordings=None, explanations=None, holds=None,
-                 marks=None):
+                 marks=None, refusals=None):
         self.case = case
         self.profile = get_profile(case.agency.profile)
         self.now = now or timezone.now()
@@ -77,6 +92,8 @@ class Facts:
             self.holds = holds
         if marks is not None:
             self.marks = marks
+        if refusals is not None:
+            self.refusals = refusals
 
     @cached_property
     def final_records(self):
@@ -99,6 +116,10 @@ class Facts:
 
         return coverage_of(self.profile, self.recordings, GapExplanation.objects.filter(case=self.case))
 
+
+    @cached_property
+    def refusals(self):
+        return refusals_of([self.case.pk])[self.case.pk]
 
     @cached_property
     def holds(self):
@@ -345,6 +366,39 @@ def _retention_circumstance(f):
                             "但尚未在“归档与保存”中登记保存情形“当事人有异议或者投诉、上访”")
 
 
+def names_recording(reference, recording):
+    """Whether what an officer typed to name a recording (its file name, with or without the
+    extension; its number; or the first 8 or more characters of its SHA-256) is this one."""
+    ref = reference.strip().lstrip("#＃").casefold()
+    name = recording.filename.casefold()
+    return bool(ref) and (ref in (name, name.rsplit(".", 1)[0], str(recording.pk))
+                          or (len(ref) >= 8 and recording.sha256.startswith(ref)))
+
+
+@rule("signature.refusal", "拒绝签字的，记录拒签情况并按规定见证或录像", "medium", "signature.refusal")
+def _refusal(f):
+    if not f.refusals:
+        return Result(NOT_APPLICABLE, "本案已定稿文书没有拒签")
+    needs_proof = f.profile.get("signature.refusal.requires_witness_or_video")
+    problems, waiting = [], []
+    for r in f.refusals:
+        where = f"《{r.title}》{r.number}中{r.signer_name}拒签"
+        if needs_proof and not (r.witness_name or r.video_ref):
+            problems.append(f"{where}，既无其他在场人员签字证明，也无录像记录")
+        if r.video_ref and not any(names_recording(r.video_ref, v) for v in f.recordings):
+            due = av_upload_deadline(f.profile, made_at=r.signed_at).due
+            if f.now <= due:
+                waiting.append((due, f"{where}所称录像“{r.video_ref}”尚未上传，须于 {_at(due)} 前上传"))
+            else:
+                problems.append(f"{where}所称录像“{r.video_ref}”不在本案音像记录中（应于 {_at(due)} 前上传）")
+    if problems:
+        return Result(VIOLATED, "；".join(problems))
+    if waiting:
+        return Result(PENDING, "；".join(m for _, m in waiting), min(d for d, _ in waiting))
+    return Result(SATISFIED, f"{len(f.refusals)} 处拒签均已记录拒签人和理由"
+                             + ("，并有见证人签字或录像" if needs_proof else ""))
+
+
 RETENTION_RULE = next(r for r in RULES if r.id == "retention.circumstance")
 
 
@@ -374,8 +428,8 @@ def _findings(facts):
     return [Finding(r, cite, r.evaluate(facts)) for r, cite in _rules_cited(facts.profile.id)]
 
 
-RECORDING_FIELDS = ("id", "case_id", "kind", "activity", "filename", "started_at", "ended_at", "received_at",
-                    "upload_due")
+RECORDING_FIELDS = ("id", "case_id", "kind", "activity", "filename", "sha256", "started_at", "ended_at",
+                    "received_at", "upload_due")
 
 
 def evaluate_many(cases, now=None, chunk=2000):
@@ -397,6 +451,7 @@ def evaluate_many(cases, now=None, chunk=2000):
         for g in GapExplanation.objects.filter(case_id__in=ids).only("id", "case_id", "before_id", "after_id",
                                                                     "reason"):
             explanations[g.case_id].append(g)
+        refusals = refusals_of(ids)
         holds, marks = defaultdict(list), defaultdict(set)
         if any(RETENTION_RULE.uses(get_profile(c.agency.profile)) for c in batch):  # only profiles that ask
             for case_id, kind in LegalHold.objects.filter(case_id__in=ids).values_list("case_id", "kind"):
@@ -406,7 +461,8 @@ def evaluate_many(cases, now=None, chunk=2000):
                 marks[case_id].add(circumstance)
         for case in batch:
             facts = Facts(case, now, final_records=records[case.pk], recordings=recordings[case.pk],
-                          explanations=explanations[case.pk], holds=holds[case.pk], marks=marks[case.pk])
+                          explanations=explanations[case.pk], holds=holds[case.pk], marks=marks[case.pk],
+                          refusals=refusals[case.pk])
             yield case, _findings(facts)
 
 

@@ -13,7 +13,7 @@ from lawtrail.media.tests.test_recordings import CST, ingest, segments
 from lawtrail.org.enums import Role
 from lawtrail.org.models import Agency
 from lawtrail.records.catalog import doc_type
-from lawtrail.records.services import record_create, record_finalise
+from lawtrail.records.services import record_create, record_finalise, record_refuse
 from lawtrail.rules.engine import evaluate
 from lawtrail.rules.models import Finding
 from lawtrail.rules.services import findings_refresh
@@ -186,6 +186,7 @@ def test_bulk_evaluation_agrees_with_one_case_at_a_time(org004, tmp_path, django
     final(org, mailed, "filing_approval")
     final(org, mailed, "service_mail", mail_method="挂号信")
     final(org, mailed, "site_inspection_record")
+    refused(org, mailed, "inquiry_record", video_ref="DSJ_0001.mp4")
     step(org, mailed, "approve_start")
     cases = list(Case.objects.filter(agency=org.agency).select_related("agency"))
     with django_assert_max_num_queries(5):
@@ -195,6 +196,7 @@ def test_bulk_evaluation_agrees_with_one_case_at_a_time(org004, tmp_path, django
         assert bulk[case.pk] == [(f.rule.id, f.status, f.result.message) for f in evaluate(case)]
     statuses = {rule: status for rule, status, _ in bulk[gappy.pk]}
     assert statuses["av.continuous"] == "violated"
+    assert {rule: status for rule, status, _ in bulk[mailed.pk]}["signature.refusal"] == "pending"
 
 
 def test_investigation_record(org004):
@@ -425,3 +427,55 @@ def test_only_jobs_running_longer_than_the_limit_are_queued_again(settings):
     assert requeue_stalled() == 1
     statuses = {job.pk: job.status for job in DBTaskResult.objects.all()}
     assert (statuses[old.pk], statuses[recent.pk], statuses[waiting.pk]) == ("READY", "RUNNING", "READY")
+
+
+def refused(org, case, code, **refusal):
+    """A final record whose party refused to sign, recorded as the officer did."""
+    record = record_create(actor=org.officer_users[0], case=case, doc_type_code=code, data=complete_data(doc_type(code)))
+    sign_all(org, record, skip_slot="party")
+    record_refuse(actor=org.officer_users[0], record=record, slot="party", signer_name="李四",
+                  reason="认为检查结论不实", **refusal)
+    return record_finalise(actor=org.officer_users[0], record=record)
+
+
+def test_a_refusal_to_sign_needs_its_witness_or_its_video_in_the_case(org004, tmp_path):
+    """004 第十九条: a refusal is explained in the record and proved by another person present
+    signing, or by video — and video that is named must be in the system."""
+    org = org004
+    case = org.open_case()
+    assert verdict(case, "signature.refusal").status == "na"
+    refused(org, case, "site_inspection_record", witness_name="王五（村委会主任）")
+    found = verdict(case, "signature.refusal")
+    assert found.status == "satisfied" and "1 处拒签" in found.result.message and found.cite == "004 第十九条"
+
+    filmed = org.open_case()
+    record = refused(org, filmed, "inquiry_record", video_ref="DSJ_20261120_0915.mp4")
+    found = verdict(filmed, "signature.refusal")
+    assert found.status == "pending" and "DSJ_20261120_0915.mp4" in found.result.message and found.result.due
+    late = verdict(filmed, "signature.refusal", now=found.result.due + datetime.timedelta(minutes=1))
+    assert late.status == "violated" and record.number in late.result.message and "不在本案音像记录中" in late.result.message
+    ingest(org, filmed, make_video(tmp_path / "DSJ_20261120_0915.mp4", seconds=1), activity="site_inspection")
+    assert verdict(filmed, "signature.refusal", now=found.result.due + datetime.timedelta(minutes=1)).status == "satisfied"
+
+
+def test_a_refusal_without_witness_or_video_is_a_violation_where_the_profile_asks_for_one(db):
+    org = Org("rf", profile="003")  # 003 第十三条: the refusal is recorded, no witness required
+    case = org.open_case()
+    refused(org, case, "site_inspection_record")
+    assert verdict(case, "signature.refusal").status == "satisfied"
+    Agency.objects.filter(pk=org.agency.pk).update(profile="004")  # rebound to 004: witness or video
+    case.refresh_from_db()
+    found = verdict(case, "signature.refusal")
+    assert found.status == "violated" and "既无其他在场人员签字证明，也无录像记录" in found.result.message
+
+
+def test_a_named_recording_is_found_by_file_name_number_or_hash_prefix(org004, tmp_path):
+    from lawtrail.rules.engine import names_recording
+
+    org = org004
+    case = org.open_case()
+    recording, _ = ingest(org, case, make_video(tmp_path / "DSJ_0001.MP4", seconds=1))
+    for reference in ("DSJ_0001.MP4", "dsj_0001", f"#{recording.pk}", recording.sha256[:10], " DSJ_0001.mp4 "):
+        assert names_recording(reference, recording), reference
+    for reference in ("", "DSJ_0002.MP4", recording.sha256[:7], "0001"):
+        assert not names_recording(reference, recording), reference
