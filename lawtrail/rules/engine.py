@@ -19,7 +19,7 @@ from lawtrail.media.models import GapExplanation, Recording
 from lawtrail.media.selectors import coverage_of
 from lawtrail.records.models import Record, Signature
 from lawtrail.records.catalog import catalog as document_catalog, doc_type
-from lawtrail.rules.deadlines import av_upload_deadline
+from lawtrail.rules.deadlines import add_working_days, av_upload_deadline, end_of_day
 from lawtrail.rules.profiles import get_profile, profiles
 
 SATISFIED, VIOLATED, PENDING, NOT_APPLICABLE = "satisfied", "violated", "pending", "na"
@@ -399,6 +399,32 @@ def _refusal(f):
                              + ("，并有见证人签字或录像" if needs_proof else ""))
 
 
+@rule("execution.rectification_check", "责令改正的，按期核查改正情况并作文字记录", "medium", "rectification_check")
+def _rectification(f):
+    orders = [(d, datetime.date.fromisoformat(d.data["rectify_by"])) for d in f.finals("decision")
+              if d.data.get("rectify_by")]
+    if not orders:
+        return Result(NOT_APPLICABLE, "本案决定未责令限期改正")
+    checks = [(c, c.data.get("checked_on") or "") for c in f.finals("rectification_check")]
+    within = f.profile.get("rectification_check.within_working_days")
+    missing, waiting = [], []
+    for decision, deadline in orders:
+        done = [c for c, on in checks if on >= deadline.isoformat()]
+        if done:
+            continue
+        due = end_of_day(add_working_days(deadline, within)[0])
+        what = f"决定书 {decision.number} 责令于 {deadline:%Y-%m-%d} 前改正"
+        if f.now <= due:
+            waiting.append((due, f"{what}，期限届满后须于 {_at(due)} 前核查改正情况并制作整改核查记录"))
+        else:
+            missing.append(f"{what}，至 {_at(due)} 仍没有期限届满后核查的已定稿整改核查记录")
+    if missing:
+        return Result(VIOLATED, "；".join(missing))
+    if waiting:
+        return Result(PENDING, "；".join(m for _, m in waiting), min(d for d, _ in waiting))
+    return Result(SATISFIED, f"责令改正的 {len(orders)} 项决定均已按期核查并记录")
+
+
 RETENTION_RULE = next(r for r in RULES if r.id == "retention.circumstance")
 
 
@@ -428,6 +454,8 @@ def _findings(facts):
     return [Finding(r, cite, r.evaluate(facts)) for r, cite in _rules_cited(facts.profile.id)]
 
 
+# The document types whose contents the rules read (the rest only by type and number).
+DATA_READ = ("service_mail", "decision", "rectification_check")
 RECORDING_FIELDS = ("id", "case_id", "kind", "activity", "filename", "sha256", "started_at", "ended_at",
                     "received_at", "upload_due")
 
@@ -441,11 +469,11 @@ def evaluate_many(cases, now=None, chunk=2000):
     while batch := [c for _, c in zip(range(chunk), cases)]:
         ids = [c.pk for c in batch]
         records, recordings, explanations = defaultdict(list), defaultdict(list), defaultdict(list)
-        mail_data = dict(Record.objects.filter(case_id__in=ids, status="final", doc_type="service_mail")
+        contents = dict(Record.objects.filter(case_id__in=ids, status="final", doc_type__in=DATA_READ)
                          .values_list("id", "data"))
         for pk, case_id, doc, number in Record.objects.filter(case_id__in=ids, status="final").order_by(
                 "finalised_at", "id").values_list("id", "case_id", "doc_type", "number"):
-            records[case_id].append(RecordFact(pk, doc, number, mail_data.get(pk, {})))
+            records[case_id].append(RecordFact(pk, doc, number, contents.get(pk, {})))
         for r in Recording.objects.filter(case_id__in=ids).only(*RECORDING_FIELDS):
             recordings[r.case_id].append(r)
         for g in GapExplanation.objects.filter(case_id__in=ids).only("id", "case_id", "before_id", "after_id",

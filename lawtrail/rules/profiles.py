@@ -47,6 +47,7 @@ REQUIRED_BLOCKS = (
     "service.mail_methods", "av.upload_deadline", "av.metadata", "av.continuous", "av_mandatory", "archive",
     "decision_document", "service_proof", "investigation_record", "rights_notice", "head_approval",
     "simple_procedure", "enforcement_demand", "retention", "retention.case_file", "provision", "access", "party_request", "retention_circumstance",
+    "rectification_check",
 )
 CITE_FORM = re.compile(r"^(\d{3}) 第[一二三四五六七八九十、]+条$")
 

@@ -25,9 +25,11 @@ def test_the_catalog_covers_every_document_the_issue_lists():
 
 
 def test_the_decision_states_the_seven_items_of_004_article_20():
-    labels = [f.label for f in doc_type("decision").fields]
-    assert labels == ["当事人的基本情况", "事实认定及相关证据", "法律依据与适用理由", "处理结论", "救济的途径和期限",
-                      "执法机关名称及印章与日期", "其他应当载明的事项"]
+    fields = doc_type("decision").fields
+    assert [f.label for f in fields[:7]] == ["当事人的基本情况", "事实认定及相关证据", "法律依据与适用理由", "处理结论",
+                                             "救济的途径和期限", "执法机关名称及印章与日期", "其他应当载明的事项"]
+    # and, where the decision orders a correction, its deadline (000 第二十三条: the check follows it)
+    assert [(f.key, f.required) for f in fields[7:]] == [("rectify_by", False)]
 
 
 def test_every_type_cites_regulation_articles():

@@ -479,3 +479,29 @@ def test_a_named_recording_is_found_by_file_name_number_or_hash_prefix(org004, t
         assert names_recording(reference, recording), reference
     for reference in ("", "DSJ_0002.MP4", recording.sha256[:7], "0001"):
         assert not names_recording(reference, recording), reference
+
+
+def test_an_order_to_correct_is_checked_on_time_and_recorded(db):
+    """000 第二十三条: 依法应责令改正的，应当按期对改正情况进行核查并进行文字记录. The deadline
+    for the check runs in working days: 30 September + 3 crosses National Day and ends on the
+    make-up Saturday, 10 October 2026."""
+    org = Org("rc", profile="000")
+    case = org.open_case()
+    final(org, case, "decision", rectify_by="")  # no order to correct
+    assert verdict(case, "execution.rectification_check").status == "na"
+    decision = final(org, case, "decision", rectify_by="2026-09-30")
+    on_time = datetime.datetime(2026, 10, 10, 18, 0, tzinfo=CST)
+    found = verdict(case, "execution.rectification_check", now=on_time)
+    assert found.status == "pending" and found.result.due == datetime.datetime(2026, 10, 11, 0, 0, tzinfo=CST)
+    assert decision.number in found.result.message and found.cite == "000 第二十三条"
+    late = on_time + datetime.timedelta(days=1)
+    final(org, case, "rectification_check", deadline="2026-09-30", checked_on="2026-09-25")  # before the deadline
+    found = verdict(case, "execution.rectification_check", now=late)
+    assert found.status == "violated" and "仍没有期限届满后核查的已定稿整改核查记录" in found.result.message
+    final(org, case, "rectification_check", deadline="2026-09-30", checked_on="2026-10-09")
+    assert verdict(case, "execution.rectification_check", now=late).status == "satisfied"
+
+
+def test_profiles_that_do_not_ask_for_a_correction_check_do_not_get_the_rule(org004):
+    case = org004.open_case()
+    assert "execution.rectification_check" not in {f.rule.id for f in evaluate(case)}
