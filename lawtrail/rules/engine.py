@@ -366,6 +366,15 @@ def _retention_circumstance(f):
                             "但尚未在“归档与保存”中登记保存情形“当事人有异议或者投诉、上访”")
 
 
+def _outcome(problems, waiting, done):
+    """Violated by any problem; else pending on the earliest of the (due, message) waiting; else done."""
+    if problems:
+        return Result(VIOLATED, "；".join(problems))
+    if waiting:
+        return Result(PENDING, "；".join(m for _, m in waiting), min(d for d, _ in waiting))
+    return Result(SATISFIED, done)
+
+
 def names_recording(reference, recording):
     """Whether what an officer typed to name a recording (its file name, with or without the
     extension; its number; or the first 8 or more characters of its SHA-256) is this one."""
@@ -391,12 +400,8 @@ def _refusal(f):
                 waiting.append((due, f"{where}所称录像“{r.video_ref}”尚未上传，须于 {_at(due)} 前上传"))
             else:
                 problems.append(f"{where}所称录像“{r.video_ref}”不在本案音像记录中（应于 {_at(due)} 前上传）")
-    if problems:
-        return Result(VIOLATED, "；".join(problems))
-    if waiting:
-        return Result(PENDING, "；".join(m for _, m in waiting), min(d for d, _ in waiting))
-    return Result(SATISFIED, f"{len(f.refusals)} 处拒签均已记录拒签人和理由"
-                             + ("，并有见证人签字或录像" if needs_proof else ""))
+    return _outcome(problems, waiting, f"{len(f.refusals)} 处拒签均已记录拒签人和理由"
+                    + ("，并有见证人签字或录像" if needs_proof else ""))
 
 
 @rule("execution.rectification_check", "责令改正的，按期核查改正情况并作文字记录", "medium", "rectification_check")
@@ -418,11 +423,7 @@ def _rectification(f):
             waiting.append((due, f"{what}，期限届满后须于 {_at(due)} 前核查改正情况并制作整改核查记录"))
         else:
             missing.append(f"{what}，至 {_at(due)} 仍没有期限届满后核查的已定稿整改核查记录")
-    if missing:
-        return Result(VIOLATED, "；".join(missing))
-    if waiting:
-        return Result(PENDING, "；".join(m for _, m in waiting), min(d for d, _ in waiting))
-    return Result(SATISFIED, f"责令改正的 {len(orders)} 项决定均已按期核查并记录")
+    return _outcome(missing, waiting, f"责令改正的 {len(orders)} 项决定均已按期核查并记录")
 
 
 RETENTION_RULE = next(r for r in RULES if r.id == "retention.circumstance")
