@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 import lawtrail
+from lawtrail.core.db import snapshot
 from lawtrail.core.errors import Conflict, InvalidInput
 from lawtrail.ledger import registry
 from lawtrail.ledger.models import Entry
@@ -118,11 +119,7 @@ def backup(out_dir, progress=None):
     out_dir, work = _prepare(out_dir)
     try:
         ledger_flush()
-        snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
-        with transaction.atomic():  # one consistent snapshot of the database
-            if snapshot:  # (READ COMMITTED would give each query its own)
-                with connection.cursor() as cursor:
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        with snapshot(required=True):  # one consistent copy of the database
             checkpoint = latest_checkpoint()
             dump_database(work / "database.jsonl")
             blobs = referenced_blobs()

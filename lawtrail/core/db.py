@@ -7,7 +7,10 @@ change an original record or a ledger entry. `@append_only(mutable_while="OLD.st
 draft may be edited, a finalised record never again.
 """
 
+from contextlib import contextmanager
+
 from django.db import connection as default_connection
+from django.db import transaction
 
 TRIGGER_PREFIX = "lawtrail_append_only_"
 
@@ -113,3 +116,21 @@ def install_declared(using="default", **kwargs):
     for model in _MODELS:
         if model._meta.db_table in existing:
             install_append_only(model._meta.db_table, connection)
+
+
+@contextmanager
+def snapshot(required=False):
+    """Every query inside reads the database as of one moment. On PostgreSQL (outside any
+    transaction) that is a REPEATABLE READ transaction, which holds no writer up; READ
+    COMMITTED would give each query its own moment. SQLite's transactions take the write
+    lock here (IMMEDIATE), so there only a `required` snapshot is one, at writers' cost."""
+    if default_connection.vendor == "postgresql" and not default_connection.in_atomic_block:
+        with transaction.atomic():
+            with default_connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield
+    elif required:
+        with transaction.atomic():
+            yield
+    else:
+        yield

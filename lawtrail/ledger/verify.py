@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from lawtrail.core.canonical import sha256_hex
+from lawtrail.core.db import snapshot
 from lawtrail.ledger import keys, merkle, registry
 from lawtrail.ledger.models import Checkpoint
 from lawtrail.ledger.selectors import iter_entry_values
@@ -60,9 +61,16 @@ class Report:
 
 
 def verify_ledger() -> Report:
+    """On PostgreSQL the whole check reads one snapshot, so that writes going on meanwhile
+    (an object changed after its entries were read) are not reported as tampering."""
     from lawtrail.ledger.services import ledger_flush
 
     ledger_flush()  # every committed entry in the chain first
+    with snapshot():
+        return _verify()
+
+
+def _verify():
     report = Report()
     checkpoints = list(Checkpoint.objects.order_by("tree_size", "id"))
     report.checkpoints = len(checkpoints)

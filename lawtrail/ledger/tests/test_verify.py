@@ -1,6 +1,7 @@
 """`lawtrail verify` passes an intact ledger and names every kind of tampering."""
 
 import pytest
+from django.db import connection
 
 from lawtrail.cases.models import Case
 from lawtrail.cases.services import case_transition
@@ -163,3 +164,40 @@ def test_the_fast_entry_encoding_equals_canonical_json(db):
         ledger_append(actor=None, action="note", object_type="t", object_id="1", reason='引号"、反斜杠\\ 和 \n 换行 \u2028')
     entry = Entry.objects.values(*ENTRY_FIELDS).get()
     assert entry_bytes(entry) == canonical_bytes({"v": 1, **entry})
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="the snapshot is PostgreSQL's (SQLite's would hold every writer up)")
+@pytest.mark.django_db(transaction=True)
+def test_writes_while_verify_runs_are_not_reported_as_tampering(monkeypatch):
+    """A case opened by someone else after verify has read the entries, before it reads the
+    objects: under READ COMMITTED the new case would look like an object without entries."""
+    import threading
+
+    from django.db import connections
+
+    from lawtrail.ledger import verify
+    from lawtrail.testing import Org
+
+    org = Org("v")
+    org.open_case()
+    real = verify._check_checkpoints
+
+    def meanwhile(*args):
+        def open_case():
+            try:
+                org.open_case()
+            finally:
+                connections.close_all()
+
+        writer = threading.Thread(target=open_case)
+        writer.start()
+        writer.join()
+        return real(*args)
+
+    monkeypatch.setattr(verify, "_check_checkpoints", meanwhile)
+    report = verify_ledger()
+    assert report.ok, report.problems
+    assert Case.objects.filter(agency=org.agency).count() == 2  # the write did happen, and commit
+    monkeypatch.undo()
+    assert verify_ledger().ok  # and the next run sees it with its entries
