@@ -314,16 +314,19 @@ def cmd_lock(args):
     result = []
     for case in cases.iterator():
         states = case_locks_apply(case)
-        result.append({"case_no": case.case_no, "files": len(states),
-                       "held": sum(s.hold for s in states.values()),
-                       "earliest": min((s.until for s in states.values() if s.until), default=None)})
+        locked = [s for s in states.values() if s.blocks_deletion()]
+        result.append({"case_no": case.case_no, "files": len(states), "locked": len(locked),
+                       "held": sum(s.hold for s in locked),
+                       "earliest": min((s.until for s in locked if s.until), default=None)})
     if args.json:
         _print_json(result)
     else:
         for row in result:
-            print(f"{row['case_no']}：文件 {row['files']} 个已锁定"
+            print(f"{row['case_no']}：文件 {row['files']} 个，{row['locked']} 个已锁定"
                   + (f"，最早 {row['earliest'].astimezone():%Y-%m-%d} 到期" if row["earliest"] else "")
-                  + (f"，其中 {row['held']} 个处于法律保全" if row["held"] else ""))
+                  + (f"，其中 {row['held']} 个处于法律保全" if row["held"] else "")
+                  + (f"；{row['files'] - row['locked']} 个保存期已满、未锁定（可按规定申请销毁）"
+                     if row["files"] > row["locked"] else ""))
         print(f"共 {len(result)} 个案件")
     return 0
 

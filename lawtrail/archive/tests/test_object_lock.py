@@ -155,13 +155,18 @@ def test_disposal_waits_for_the_store_lock(locked, expired_patrol):
     assert request.status == DecisionStatus.PENDING and locked.exists(recording.sha256)
 
 
-def test_an_expired_unlocked_blob_is_disposed_of_with_all_its_versions(locked, tmp_path, settings,
+def test_an_expired_unlocked_blob_is_disposed_of_with_all_its_versions(locked, tmp_path, settings, capsys,
                                                                       django_capture_on_commit_callbacks):
     settings.LAWTRAIL_OBJECT_LOCK_DAYS = 0  # nothing locked before the rules speak
     org, case, recording = archived_patrol(tmp_path, "o", LONG_AGO)
     states = case_locks_apply(case)
     assert states[recording.sha256].until is None  # its six months are over: no lock to set
     assert states[recording.sha256].hold is False
+    assert main(["lock", case.case_no]) == 0  # and `lawtrail lock` does not call it locked
+    out = capsys.readouterr().out
+    expired = sum(not s.blocks_deletion() for s in states.values())  # the footage and its poster frame
+    assert expired >= 2 and f"文件 {len(states)} 个，{len(states) - expired} 个已锁定" in out
+    assert f"{expired} 个保存期已满、未锁定" in out
     locked.client.put_object(Bucket=locked.bucket, Key=locked.key(recording.sha256), Body=b"second version")
     assert len(_raw_versions(locked, recording.sha256)) == 2
 
@@ -180,6 +185,7 @@ def test_lawtrail_lock_applies_every_case(locked, tmp_path, capsys):
     assert main(["lock", case.case_no, "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert row["case_no"] == case.case_no and row["files"] >= 2  # the video and its poster frame
+    assert row["locked"] == row["files"]
     assert locked.lock_state(recording.sha256).until == lock_until(recording_retention(recording))
     assert main(["lock", "不存在-1"]) == 2
     assert "没有案号为 不存在-1 的案件" in capsys.readouterr().err
