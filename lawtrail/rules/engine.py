@@ -440,9 +440,10 @@ class Finding:
         return self.result.status
 
 
-def evaluate(case, now=None):
-    """Every rule the case's profile uses, evaluated now."""
-    return _findings(Facts(case, now))
+def evaluate(case, now=None, **known):
+    """Every rule the case's profile uses, evaluated now (`known`: facts already loaded,
+    e.g. all the case's recordings and gap explanations, as `Facts` takes them)."""
+    return _findings(Facts(case, now, **known))
 
 
 @cache

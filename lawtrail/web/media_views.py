@@ -8,22 +8,26 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from lawtrail.access.policy import CASE_WRITERS, CLOSED_STAGES, case_for
+from lawtrail.access.policy import CASE_WRITERS, CLOSED_STAGES, case_for, hidden_items
 from lawtrail.core.errors import LawTrailError
 from lawtrail.media import selectors, services
 from lawtrail.media.api import download_response
 from lawtrail.media.models import Activity, GapReason
 from lawtrail.records.services import record_create
+from lawtrail.rules.profiles import get_profile
 from lawtrail.web.access_views import item_confidentiality_context
 from lawtrail.web.decorators import not_found_as_404
 
 
-def media_context(request, case):
-    """What the case page shows of its recordings, and the upload form when allowed."""
+def media_context(request, case, everything, explanations):
+    """What the case page shows of its recordings (from all of them and the gap
+    explanations, loaded once for the page and its checklist), and the upload form."""
     can_upload = request.user.role in CASE_WRITERS and case.stage not in CLOSED_STAGES
+    _, hidden = hidden_items(case)
+    visible = [r for r in everything if r.pk not in hidden]
     return {
-        "recordings": selectors.case_recordings(case),
-        "coverage": selectors.case_coverage(case),
+        "recordings": visible,
+        "coverage": selectors.coverage_of(get_profile(case.agency.profile), visible, explanations),
         "activities": Activity.choices,
         "gap_reasons": GapReason.choices,
         "can_upload": can_upload,

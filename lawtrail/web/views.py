@@ -21,6 +21,7 @@ from lawtrail.core.errors import InvalidInput, LawTrailError
 from lawtrail.ledger.selectors import latest_checkpoint
 from lawtrail.ledger.services import ledger_checkpoint
 from lawtrail.ledger.models import Checkpoint, Entry
+from lawtrail.media.models import GapExplanation
 from lawtrail.org.enums import Role
 from lawtrail.web.audit_views import AUDITORS
 from lawtrail.org.models import Department
@@ -115,6 +116,10 @@ def case_detail(request, pk):
             "done": STAGE_ORDER.index(stage) < STAGE_ORDER.index(case.stage) if case.stage in STAGE_ORDER else False,
             "at": reached.get(stage).at if stage in reached else (case.created_at if stage == Stage.INITIATION else None),
         })
+    # Every recording (the checklist counts those the viewer may not see too) and the gap
+    # explanations, loaded once for the recordings list, the coverage and the checklist.
+    recordings = list(case.recordings.select_related("officer", "uploaded_by"))
+    explanations = list(GapExplanation.objects.filter(case=case))
     return render(request, "web/case_detail.html", {
         "case": case,
         "profile": profile,
@@ -129,8 +134,9 @@ def case_detail(request, pk):
         "records": record_selectors.case_records(case),
         "doc_types": [(Stage(stage).label, [t for t in catalog().values() if t.stage == stage])
                       for stage in (Stage.INITIATION, Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION)],
-        **media_context(request, case),
-        "checklist": sorted(evaluate(case), key=lambda f: CHECKLIST_ORDER[f.status]),
+        **media_context(request, case, recordings, explanations),
+        "checklist": sorted(evaluate(case, recordings=recordings, explanations=explanations),
+                            key=lambda f: CHECKLIST_ORDER[f.status]),
         "finding_history": finding_history(case).order_by("-evaluated_at", "-id")[:50],
         "status_labels": STATUS_LABELS,
         "severity_labels": SEVERITY_LABELS,
