@@ -33,7 +33,7 @@ if mode == "entries":
     for first in range(0, amount, 5000):
         with transaction.atomic():
             for i in range(first, min(amount, first + 5000)):
-                ledger_append(actor=None, action="bench.append", object_type="", object_id=str(i),
+                ledger_append(actor=None, action="bench.append", object_type="bench.item", object_id=str(i % 20000),
                               object_hash=hashlib.sha256(str(i).encode()).hexdigest(), reason="基准测试")
 else:
     from lawtrail.testing import Org

@@ -28,6 +28,10 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
+def leaf_hashes(leaves):
+    return list(map(leaf_hash, leaves))
+
+
 def _split(n):
     """The largest power of two smaller than n (RFC 9162 k)."""
     return 1 << ((n - 1).bit_length() - 1)
@@ -55,13 +59,32 @@ class CompactTree:
         self._stack = []  # (height, hash) of complete subtrees, left to right
 
     def append(self, h: bytes):
-        height = 0
+        self._push(0, h)
+        self.size += 1
+
+    def extend(self, hashes):
+        """Append many leaf hashes. A run that makes a complete subtree at the current size
+        (a power of two long, the size a multiple of it) is hashed level by level."""
+        n = len(hashes)
+        if n < 2 or n & (n - 1) or self.size % n:
+            for h in hashes:
+                self.append(h)
+            return
+        level = hashes
+        while len(level) > 1:
+            pairs = iter(level)
+            level = list(map(node_hash, pairs, pairs))
+        self._push(n.bit_length() - 1, level[0])
+        self.size += n
+
+    def _push(self, height, h):
+        """A complete subtree of 2**height leaves; the size is a multiple of that, so every
+        subtree on the stack is at least as high and equal heights merge."""
         while self._stack and self._stack[-1][0] == height:
             _, left = self._stack.pop()
             h = node_hash(left, h)
             height += 1
         self._stack.append((height, h))
-        self.size += 1
 
     def root(self) -> bytes:
         if not self._stack:

@@ -2,25 +2,35 @@
 
 One streaming pass over the ledger checks sequence numbers, the hash chain and each
 entry's own hash, feeds the Merkle tree and compares its root at every checkpoint
-size with the signed root, and remembers the last entry of every object. Then every
-ledgered object's current content is re-hashed against that last entry, and every
-stored file an object names (recordings, PDFs, signature images) is re-hashed too.
+size with the signed root. Then every ledgered object's current content is re-hashed
+against the last entry the database finds for it, and every stored file an object names
+(recordings, PDFs, signature images) is re-hashed too.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from lawtrail.core.canonical import sha256_hex
+from django.db.models import Max, Q
+
 from lawtrail.core.db import snapshot
 from lawtrail.ledger import keys, merkle, registry
-from lawtrail.ledger.models import Checkpoint
-from lawtrail.ledger.selectors import iter_entry_values
-from lawtrail.ledger.services import GENESIS_HASH, checkpoint_note, entry_bytes
+from lawtrail.ledger.models import Checkpoint, Entry
+from lawtrail.ledger.selectors import entry_chunks
+from lawtrail.ledger.services import GENESIS_HASH, checkpoint_note
 from lawtrail.media.storage import blob_store
 
-DELETE_ACTIONS = ("delete",)
+DELETE_ACTION = "delete"
 # Retention disposal removes an object's stored files but keeps the object as its tombstone.
 DISPOSE_ACTION = "dispose"
+
+
+class Last(NamedTuple):
+    """An object's last entry."""
+
+    seq: int
+    action: str
+    object_hash: str
 
 
 @dataclass
@@ -76,35 +86,51 @@ def _verify():
     report.checkpoints = len(checkpoints)
     roots_at = {}
     wanted_sizes = {cp.tree_size for cp in checkpoints}
-    last_by_object, disposed = {}, set()
     tree = merkle.CompactTree()
     expected_seq, prev_hash = 1, GENESIS_HASH
 
-    for values in iter_entry_values():
-        seq = values["seq"]
-        ref = f"entry {seq}"
-        if seq != expected_seq:
-            report.add("entry", ref, f"序号不连续：应为 {expected_seq}，实为 {seq}（条目被删除或插入）")
-        if values["prev_hash"] != prev_hash:
-            report.add("entry", ref, "前序哈希与上一条目不符（链条断裂）")
-        data = entry_bytes(values)
-        if sha256_hex(data) != values["entry_hash"]:
-            report.add("entry", ref, "条目内容与其哈希不符（条目被篡改）")
-        tree.append(merkle.leaf_hash(data))
+    for chunk in entry_chunks():
+        rows = chunk.rows
+        seqs = [row[0] for row in rows]
+        hashes = [row[2] for row in rows]
+        # The common case in three comparisons a chunk; the entries at fault one by one.
+        if seqs != list(range(expected_seq, expected_seq + len(rows))) or \
+                [row[1] for row in rows] != [prev_hash, *hashes[:-1]]:
+            for seq, prev, entry_hash, _ in rows:
+                if seq != expected_seq:
+                    report.add("entry", f"entry {seq}", f"序号不连续：应为 {expected_seq}，实为 {seq}（条目被删除或插入）")
+                if prev != prev_hash:
+                    report.add("entry", f"entry {seq}", "前序哈希与上一条目不符（链条断裂）")
+                prev_hash, expected_seq = entry_hash, seq + 1
+        for i in chunk.tampered:
+            report.add("entry", f"entry {seqs[i]}", "条目内容与其哈希不符（条目被篡改）")
+        leaves = merkle.leaf_hashes(chunk.data)
+        start = tree.size
+        for size in sorted(size for size in wanted_sizes if start < size < start + len(leaves)):
+            tree.extend(leaves[tree.size - start:size - start])  # a checkpoint inside the chunk
+            roots_at[size] = tree.root().hex()
+        tree.extend(leaves[tree.size - start:])
         if tree.size in wanted_sizes:
             roots_at[tree.size] = tree.root().hex()
-        if values["object_type"]:
-            key = (values["object_type"], values["object_id"])
-            last_by_object[key] = values
-            if values["action"].rsplit(".", 1)[-1] == DISPOSE_ACTION:
-                disposed.add(key)
-        prev_hash = values["entry_hash"]
-        expected_seq = seq + 1
-        report.entries += 1
+        prev_hash, expected_seq = hashes[-1], seqs[-1] + 1
+        report.entries += len(rows)
 
     _check_checkpoints(report, checkpoints, roots_at)
-    _check_objects(report, last_by_object, disposed)
+    _check_objects(report, *_last_entries(upto=expected_seq - 1))
     return report
+
+
+def _last_entries(upto):
+    """Each object's last entry among those verified, and the objects disposed of, as the
+    database groups them (their fields are those the entries' verified bytes were read from)."""
+    verified = Entry.objects.filter(seq__lte=upto).exclude(object_type="")
+    latest = verified.values("object_type", "object_id").annotate(last=Max("seq")).values("last")
+    last_by_object = {(type_name, object_id): Last(seq, action, object_hash)
+                      for type_name, object_id, seq, action, object_hash in Entry.objects.filter(
+                          seq__in=latest).values_list("object_type", "object_id", "seq", "action", "object_hash")}
+    disposed = set(verified.filter(Q(action=DISPOSE_ACTION) | Q(action__endswith=f".{DISPOSE_ACTION}"))
+                   .values_list("object_type", "object_id").distinct())
+    return last_by_object, disposed
 
 
 def _check_checkpoints(report, checkpoints, roots_at):
@@ -119,8 +145,8 @@ def _check_checkpoints(report, checkpoints, roots_at):
             report.add("checkpoint", ref, "重算的默克尔根与已签名的根不符（账本被改写）")
 
 
-def _is_removal(entry):
-    return entry["action"].rsplit(".", 1)[-1] in DELETE_ACTIONS
+def _is_removal(last):
+    return last.action.rsplit(".", 1)[-1] == DELETE_ACTION
 
 
 def _check_objects(report, last_by_object, disposed):
@@ -139,9 +165,9 @@ def _check_objects(report, last_by_object, disposed):
             if last is None:
                 report.add("object", ref, "对象没有任何账本记录（绕过服务写入）")
             elif _is_removal(last):
-                report.add("object", ref, f"账本记载对象已于条目 {last['seq']} 删除，但对象仍存在")
-            elif registry.object_hash(obj) != last["object_hash"]:
-                report.add("object", ref, f"对象当前内容与账本条目 {last['seq']} 的哈希不符（被绕过账本修改）")
+                report.add("object", ref, f"账本记载对象已于条目 {last.seq} 删除，但对象仍存在")
+            elif registry.object_hash(obj) != last.object_hash:
+                report.add("object", ref, f"对象当前内容与账本条目 {last.seq} 的哈希不符（被绕过账本修改）")
             if (type_name, object_id) in disposed:
                 continue  # its files were removed on an approved disposal, which the ledger records
             for name in model.ledger_blobs:
@@ -149,7 +175,7 @@ def _check_objects(report, last_by_object, disposed):
         for object_id, last in lasts.items():
             if object_id not in seen and not _is_removal(last):
                 report.add("object", f"{type_name}:{object_id}",
-                           f"对象已不存在，但账本未记载删除（最后条目 {last['seq']}）")
+                           f"对象已不存在，但账本未记载删除（最后条目 {last.seq}）")
 
 
 def _check_blob(report, ref, name, sha256):

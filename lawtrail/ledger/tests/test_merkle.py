@@ -68,6 +68,18 @@ def test_the_compact_tree_agrees_with_the_recursive_root_at_every_size():
         assert tree.root().hex() == CONSTANTS["root_hashes_by_size_hex"][size]
 
 
+@pytest.mark.parametrize("runs", [[1] * 8, [1, 1, 2, 4], [4, 4], [8], [2, 1, 1, 4], [3, 1, 4], [1, 2, 1, 4]])
+def test_extending_the_compact_tree_by_runs_agrees_with_the_roots_by_size(runs):
+    """Runs that fill a complete subtree at their position are hashed level by level, the
+    others leaf by leaf; either way the root at every run's end is the vector's."""
+    tree, size = merkle.CompactTree(), 0
+    for run in runs:
+        tree.extend(LEAF_HASHES[size:size + run])
+        size += run
+        assert tree.size == size
+        assert tree.root().hex() == CONSTANTS["root_hashes_by_size_hex"][size]
+
+
 INCLUSION = files("inclusion")
 
 

@@ -7,7 +7,7 @@ from lawtrail.cases.models import Case
 from lawtrail.cases.services import case_transition
 from lawtrail.cli import main
 from lawtrail.core.canonical import sha256_hex
-from lawtrail.ledger.models import Entry
+from lawtrail.ledger.models import Checkpoint, Entry
 from lawtrail.ledger.services import GENESIS_HASH, entry_bytes, ledger_checkpoint
 from lawtrail.ledger.verify import verify_ledger
 from lawtrail.org.models import ApiToken, Department
@@ -164,6 +164,79 @@ def test_the_fast_entry_encoding_equals_canonical_json(db):
         ledger_append(actor=None, action="note", object_type="t", object_id="1", reason='引号"、反斜杠\\ 和 \n 换行 \u2028')
     entry = Entry.objects.values(*ENTRY_FIELDS).get()
     assert entry_bytes(entry) == canonical_bytes({"v": 1, **entry})
+
+
+HOSTILE = ['引号"、反斜杠\\ 斜杠/ 和 \n 换行 \t\r\b\f', "控制字符 \x01\x1f\x7f", "\u2028\u2029 行分隔",
+           "<script>alert(1)</script>", "😀 补充平面", "é́ 组合字符", ""]
+
+
+def test_the_database_assembles_each_entry_byte_for_byte_as_entry_bytes(db):
+    """verify reads entries as the database assembles them; for every kind of text a field
+    may hold, those bytes must be `entry_bytes` (else each costs a second encoding)."""
+    from django.db import transaction
+
+    from lawtrail.ledger.selectors import entry_chunks
+    from lawtrail.ledger.services import ENTRY_FIELDS, ledger_append
+
+    with transaction.atomic():
+        for text in HOSTILE:
+            ledger_append(actor=None, action="note", object_type=text, object_id=text, object_hash=text,
+                          scope=text, reason=text)
+    with transaction.atomic():  # a time on the whole second: SQLite keeps it without the fraction
+        entry = ledger_append(actor=None, action="note", reason="整秒")
+    whole = {**Entry.objects.values(*ENTRY_FIELDS).get(seq=entry.seq), "time": entry.time.replace(microsecond=0)}
+    behind_the_ledger("UPDATE ledger_entry SET time = %s, entry_hash = %s WHERE seq = %s",
+                      [connection.ops.adapt_datetimefield_value(whole["time"]), sha256_hex(entry_bytes(whole)),
+                       entry.seq])
+    want = [entry_bytes(values) for values in Entry.objects.order_by("seq").values(*ENTRY_FIELDS)]
+    assert Entry.objects.get(seq=entry.seq).time.microsecond == 0
+    [chunk] = list(entry_chunks(in_database=True))
+    assert [bytes(row[3]) for row in chunk.rows] == want
+    assert chunk.data == want and chunk.tampered == []
+    [by_python] = list(entry_chunks(in_database=False))
+    assert by_python.data == want and by_python.tampered == []
+
+
+def test_verify_reads_the_ledger_in_chunks_with_checkpoints_inside_and_on_their_edges(history, monkeypatch):
+    """Chunks of 4 entries: whole chunks go into the Merkle tree as subtrees; checkpoints
+    taken at sizes inside a chunk, on its edge and at the end are all recomputed."""
+    from django.db import transaction
+
+    from lawtrail.ledger import selectors
+    from lawtrail.ledger.services import ledger_append
+
+    monkeypatch.setattr(selectors, "CHUNK", 4)
+    for reason in ("一", "二", "三", "四", "五"):
+        with transaction.atomic():
+            ledger_append(actor=None, action="note", reason=reason)
+        ledger_checkpoint()
+    sizes = sorted(set(Checkpoint.objects.values_list("tree_size", flat=True)))
+    assert any(size % 4 for size in sizes) and any(size % 4 == 0 for size in sizes)
+    report = verify_ledger()
+    assert report.ok, report.problems
+    assert report.entries == Entry.objects.count() and report.checkpoints == len(sizes)
+
+    behind_the_ledger("UPDATE ledger_entry SET reason = %s WHERE seq = %s", ["伪造", sizes[-2]])
+    report = verify_ledger()
+    assert problems(report, "entry") == [("entry", f"entry {sizes[-2]}")]
+    # Every checkpoint that covers the forged entry fails, none before it.
+    failed = {p.ref for p in report.problems if p.kind == "checkpoint"}
+    assert failed == {f"checkpoint {cp.id} (size {cp.tree_size})"
+                      for cp in Checkpoint.objects.filter(tree_size__gte=sizes[-2])}
+
+
+def test_bytes_the_database_assembles_differently_are_encoded_again_not_reported(history, monkeypatch):
+    """Should a database quote some text unlike Python, verify must not cry tampering."""
+    from lawtrail.ledger import selectors
+
+    as_blob = "CAST(reason AS BLOB)" if connection.vendor == "sqlite" else "convert_to(reason, 'UTF8')"
+    monkeypatch.setattr(selectors, "_chunk_sql", lambda vendor: (
+        f"SELECT seq, prev_hash, entry_hash, {as_blob} FROM ledger_entry "
+        "WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT %s"))
+    report = verify_ledger()
+    assert report.ok, report.problems
+    behind_the_ledger("UPDATE ledger_entry SET actor = %s WHERE seq = 4", ["mallory"])
+    assert problems(verify_ledger(), "entry") == [("entry", "entry 4")]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql",
