@@ -367,7 +367,7 @@ def _build(case, root, actor, purpose, checkpoint):
     # The ledger: every entry about the case, and those that last vouched for its objects.
     seqs = set(Entry.objects.filter(scope=case.scope, seq__lte=size).values_list("seq", flat=True))
     seqs |= {e.seq for e in last.values()}
-    hashes = leaf_hashes(size)
+    tree = merkle.Tree(leaf_hashes(size))
     lines, proofs = [], {}
     for entry in Entry.objects.filter(seq__in=seqs).order_by("seq"):
         data = entry_bytes(entry.__dict__)
@@ -375,9 +375,9 @@ def _build(case, root, actor, purpose, checkpoint):
         proofs[str(entry.seq)] = {
             "entry_hash": entry.entry_hash,
             "leaf_index": entry.seq - 1,
-            "path": [h.hex() for h in merkle.inclusion_proof(hashes, entry.seq - 1)],
+            "path": [h.hex() for h in tree.inclusion_proof(entry.seq - 1)],
         }
-    root_hash = merkle.root_from_leaf_hashes(hashes).hex()
+    root_hash = tree.root().hex()
     if root_hash != checkpoint.root_hash:
         raise Conflict("账本的默克尔根与检查点不符，账本可能已被改写；请运行 lawtrail verify")
     from lawtrail.ledger.selectors import checkpoint_json

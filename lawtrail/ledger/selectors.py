@@ -131,9 +131,9 @@ def inclusion(seq, size=None):
     size = _tree_size(size)
     if not 1 <= seq <= size:
         raise InvalidInput(f"条目 {seq} 不在大小为 {size} 的树中。")
-    hashes = leaf_hashes(size)
-    proof = merkle.inclusion_proof(hashes, seq - 1)
-    root = merkle.root_from_leaf_hashes(hashes)
+    tree = merkle.Tree(leaf_hashes(size))
+    proof = tree.inclusion_proof(seq - 1)
+    root = tree.root()
     entry = Entry.objects.get(seq=seq)
     cp = Checkpoint.objects.filter(tree_size=size).order_by("-id").first()
     return {
@@ -142,7 +142,7 @@ def inclusion(seq, size=None):
         "entry_data": b64(entry_bytes(entry.__dict__)),
         "leaf_index": seq - 1,
         "tree_size": size,
-        "leaf_hash": b64(hashes[seq - 1]),
+        "leaf_hash": b64(merkle.leaf_hash(entry_bytes(entry.__dict__))),
         "root_hash": b64(root),
         "inclusion_path": [b64(h) for h in proof],
         "checkpoint": checkpoint_json(cp) if cp else None,

@@ -80,6 +80,23 @@ def test_extending_the_compact_tree_by_runs_agrees_with_the_roots_by_size(runs):
         assert tree.root().hex() == CONSTANTS["root_hashes_by_size_hex"][size]
 
 
+def test_a_whole_tree_gives_every_root_and_every_proof_of_every_size():
+    """One `Tree` answers all proofs (an export asks hundreds), each verifying against the
+    root; the vectors below check the paths themselves."""
+    leaves = [merkle.leaf_hash(str(i).encode()) for i in range(70)]
+    assert merkle.Tree(LEAF_HASHES[:0]).root() == merkle.EMPTY_ROOT
+    for size, want in enumerate(CONSTANTS["root_hashes_by_size_hex"][1:], start=1):
+        assert merkle.Tree(LEAF_HASHES[:size]).root().hex() == want
+    for size in range(1, 71):
+        tree = merkle.Tree(leaves[:size])
+        root = merkle.root_from_leaf_hashes(leaves[:size])
+        assert tree.root() == root
+        for index in range(size):
+            merkle.verify_inclusion(index, size, leaves[index], tree.inclusion_proof(index), root)
+    with pytest.raises(merkle.ProofError):
+        merkle.Tree(leaves[:5]).inclusion_proof(5)
+
+
 INCLUSION = files("inclusion")
 
 
