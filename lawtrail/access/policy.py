@@ -12,6 +12,8 @@ grant, and where the profile demands it (002 第十五条) playing or downloadin
 needs an `av_view` grant too.
 """
 
+from collections import defaultdict
+
 from django.db.models import Q
 from django.utils import timezone
 
@@ -107,6 +109,48 @@ def hidden_items(case):
             case._hidden_items = ({m.record_id for m in marks if m.record_id},
                                   {m.recording_id for m in marks if m.recording_id})
     return case._hidden_items
+
+
+HIDDEN_NAME = "〔无权查看的记录〕"
+
+
+def hidden_names(user, cases):
+    """{case id: the 文号 and file names of its items this user may not see, longest first}:
+    messages about a case (its checklist, the dashboard's findings) are shown with these
+    blanked, so that they never name what the case's lists leave out."""
+    from lawtrail.access.models import ItemConfidentiality
+    from lawtrail.media.models import Recording
+    from lawtrail.records.models import Record
+
+    cases = {case.pk: case for case in cases}
+    marked = defaultdict(list)
+    for case_id, record_id, recording_id in ItemConfidentiality.objects.filter(
+            case_id__in=list(cases), level__in=CONFIDENTIAL).values_list("case_id", "record_id", "recording_id"):
+        marked[case_id].append((record_id, recording_id))
+    names = {}
+    for case_id, marks in marked.items():
+        if _sees_confidential(user, cases[case_id]):
+            continue
+        found = {*Record.objects.filter(pk__in=[r for r, _ in marks if r]).values_list("number", flat=True),
+                 *Recording.objects.filter(pk__in=[r for _, r in marks if r]).values_list("filename", flat=True)}
+        names[case_id] = sorted((name for name in found if name), key=len, reverse=True)
+    return names
+
+
+def redact(text, names):
+    for name in names:
+        text = text.replace(name, HIDDEN_NAME)
+    return text
+
+
+def redact_findings(user, findings):
+    """Stored findings (each with its case loaded), their messages blanked for this user
+    as `hidden_names` says, in memory only."""
+    names = hidden_names(user, {f.case for f in findings})
+    for finding in findings:
+        if finding.case_id in names:
+            finding.message = redact(finding.message, names[finding.case_id])
+    return findings
 
 
 def item_level(case, record=None, recording=None):

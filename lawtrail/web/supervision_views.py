@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from lawtrail.access.policy import redact_findings
 from lawtrail.core.errors import LawTrailError, NotFound
 from lawtrail.core.text import number_or_none
 from lawtrail.media.models import Recording
@@ -282,6 +283,7 @@ def dashboard(request):
         messages.error(request, exc.message)
         return redirect("web:dashboard")
     figures = figures_for(request.user, filters)
+    redact_findings(request.user, figures.violations + figures.pending)
     return render(request, "web/dashboard.html", {
         "filters": filters, "figures": figures, "chart": chart(figures.weeks), "query": request.GET.urlencode(),
         "departments": Department.objects.filter(agency_id=request.user.agency_id),

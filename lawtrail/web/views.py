@@ -1,6 +1,7 @@
 """The Chinese web UI: thin views over the services and selectors."""
 
 import hashlib
+from dataclasses import replace
 from functools import cached_property
 
 from django.contrib import messages
@@ -11,7 +12,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from lawtrail.access.policy import case_for
+from lawtrail.access.policy import case_for, hidden_names, redact, redact_findings
 from lawtrail.access.services import access_logged
 from lawtrail.cases import selectors, workflow
 from lawtrail.cases.enums import STAGE_ORDER, MatterType, Procedure, Source, Stage
@@ -58,7 +59,7 @@ def home(request):
     context["stage_counts"] = [(stage, cases.filter(stage=stage).count()) for stage in STAGE_ORDER]
     context["overdue"] = [c for c in cases.filter(emergency=True) if c.emergency_overdue]
     if user.role in (Role.HEAD, Role.SUPERVISOR, Role.OFFICER):
-        context["violations"] = open_violations_in(cases)
+        context["violations"] = redact_findings(user, open_violations_in(cases))
         context["severity_labels"] = SEVERITY_LABELS
     return render(request, "web/home.html", context)
 
@@ -120,6 +121,12 @@ def case_detail(request, pk):
     # explanations, loaded once for the recordings list, the coverage and the checklist.
     recordings = list(case.recordings.select_related("officer", "uploaded_by"))
     explanations = list(GapExplanation.objects.filter(case=case))
+    hidden = hidden_names(request.user, [case]).get(case.pk, [])
+    checklist = [replace(f, result=replace(f.result, message=redact(f.result.message, hidden)))
+                 for f in evaluate(case, recordings=recordings, explanations=explanations)]
+    history = list(finding_history(case).order_by("-evaluated_at", "-id")[:50])
+    for finding in history:
+        finding.message = redact(finding.message, hidden)
     return render(request, "web/case_detail.html", {
         "case": case,
         "profile": profile,
@@ -135,9 +142,8 @@ def case_detail(request, pk):
         "doc_types": [(Stage(stage).label, [t for t in catalog().values() if t.stage == stage])
                       for stage in (Stage.INITIATION, Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION)],
         **media_context(request, case, recordings, explanations),
-        "checklist": sorted(evaluate(case, recordings=recordings, explanations=explanations),
-                            key=lambda f: CHECKLIST_ORDER[f.status]),
-        "finding_history": finding_history(case).order_by("-evaluated_at", "-id")[:50],
+        "checklist": sorted(checklist, key=lambda f: CHECKLIST_ORDER[f.status]),
+        "finding_history": history,
         "status_labels": STATUS_LABELS,
         "severity_labels": SEVERITY_LABELS,
     })

@@ -193,3 +193,36 @@ def test_a_record_marked_more_confidential_than_its_case_is_hidden_from_outsider
                                                      reason="评查"), approve=True, reason="同意")
     assert private.pk in [r["id"] for r in supervisor.get(f"/api/cases/{case.pk}/records").json()]
     assert Entry.objects.filter(scope=case.scope, action="confidentiality.set").exists()
+
+
+def test_checklists_and_findings_never_name_a_record_or_recording_the_viewer_may_not_see(db, tmp_path):
+    """A late recording and a decision marked 个人隐私: the checklist, the finding history,
+    the home page and the dashboard blank their 文号 and file name for a supervisor
+    without a grant; their handling officer still reads them."""
+    from lawtrail.access.policy import HIDDEN_NAME
+    from lawtrail.access.services import item_confidentiality_set
+    from lawtrail.media.services import describe, recording_ingest
+    from lawtrail.rules.services import findings_refresh
+
+    org = Org("hide", profile="001")  # 24 hours to upload
+    case = org.open_case(title="涉未成年人案")
+    approval = org.final_record(case, "filing_approval")
+    officer = org.officer_users[0]
+    path = make_video(tmp_path / "未成年人张某询问.mp4", seconds=1,
+                      creation_time=timezone.now() - datetime.timedelta(days=3))
+    recording, _ = recording_ingest(actor=officer, path=path, filename=path.name, description=describe(
+        officer, {"case_no": case.case_no, "officer_cert": org.officers[0].cert_no}))
+    assert recording.late
+    for item in ({"record": approval}, {"recording": recording}):
+        item_confidentiality_set(actor=officer, case=case, level=Confidentiality.PRIVACY, reason="涉及未成年人", **item)
+    findings_refresh(case)
+
+    supervisor = web(org.users[Role.SUPERVISOR])
+    pages = {name: supervisor.get(url).content.decode() for name, url in (
+        ("case", reverse("web:case_detail", args=[case.pk])), ("home", reverse("web:home")),
+        ("dashboard", reverse("web:dashboard")))}
+    for name, page in pages.items():
+        assert "未成年人张某询问" not in page and approval.number not in page, name
+    assert HIDDEN_NAME in pages["case"] and HIDDEN_NAME in pages["dashboard"] and HIDDEN_NAME in pages["home"]
+    own = web(officer).get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    assert "未成年人张某询问.mp4" in own and approval.number in own and HIDDEN_NAME not in own
