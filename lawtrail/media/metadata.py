@@ -110,11 +110,14 @@ def _probe_av(path):
         }
         result.device_time = _creation_time(container.metadata) or next(
             (t for s in container.streams if (t := _creation_time(s.metadata))), None)
-        if video is not None:
-            result.info.update(width=video.codec_context.width, height=video.codec_context.height)
-            result.thumbnail = _poster(container, video, result)
-        if not result.flagged:
-            _check_complete(container, result)
+        try:
+            if video is not None:
+                result.info.update(width=video.codec_context.width, height=video.codec_context.height)
+                result.thumbnail = _poster(container, video, result)
+            if not result.flagged:
+                _check_complete(container, result)
+        except (av.FFmpegError, ValueError, OSError) as exc:  # the file is kept whatever its streams hold
+            result.flag(f"无法完整读取媒体信息（{_reason(exc)}），已按原样保存")
     return result
 
 
@@ -153,8 +156,17 @@ def _poster(container, stream, result):
     except (av.FFmpegError, ValueError) as exc:
         result.flag(f"无法解码视频画面（{_reason(exc)}）")
     finally:
-        container.seek(0)
+        _rewind(container)
     return None
+
+
+def _rewind(container):
+    """Back to the start, where a stream can seek: a raw elementary stream (a camera's
+    .h264 or .h265 export) cannot, and is read from where it is."""
+    try:
+        container.seek(0)
+    except av.FFmpegError:
+        pass
 
 
 # Containers whose header states the duration (so a file cut short claims more than it

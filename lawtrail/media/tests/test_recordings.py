@@ -103,6 +103,20 @@ def test_a_late_upload_is_marked_with_its_article(db, tmp_path):
     assert "逾期上传" in Entry.objects.get(action="recording.create", object_id=str(recording.pk)).reason
 
 
+def test_a_raw_stream_that_cannot_seek_is_stored_with_its_poster(org, tmp_path):
+    """A camera's raw H.264 or H.265 export (no container, so no seeking back to the start;
+    random bytes sometimes pass for one too): stored and described, never refused. It used
+    to fail the probe, so an upload of it stayed unfinished whatever the client retried."""
+    case = org.open_case()
+    for name, codec in (("DSJ0001.h264", "libx264"), ("DSJ0002.h265", "libx265")):
+        path = make_video(tmp_path / name, seconds=2, codec=codec)
+        recording, created = ingest(org, case, path)
+        assert created and recording.kind == "video" and recording.thumbnail_sha256, recording.flag_reason
+        assert recording.media_info["width"] == 320
+        with blob_store().open(recording.sha256) as f:
+            assert f.read() == path.read_bytes()
+
+
 def test_the_officer_stated_time_is_used_when_the_device_says_nothing(org, tmp_path):
     case = org.open_case()
     stated = datetime.datetime(2026, 11, 20, 9, 30, tzinfo=CST)
