@@ -96,45 +96,47 @@ def _sees_confidential(user, case):
 
 def hidden_items(case):
     """(record ids, recording ids) of the case that its viewer may not see."""
-    from lawtrail.access.models import ItemConfidentiality
-
     user = getattr(case, "viewer", None)
     if user is None:
         return set(), set()
     if not hasattr(case, "_hidden_items"):
-        marks = ItemConfidentiality.objects.filter(case=case, level__in=CONFIDENTIAL)
-        if not marks.exists() or _sees_confidential(user, case):
-            case._hidden_items = (set(), set())
-        else:
-            case._hidden_items = ({m.record_id for m in marks if m.record_id},
-                                  {m.recording_id for m in marks if m.recording_id})
+        case._hidden_items = _hidden_ids(user, [case]).get(case.pk, (set(), set()))
     return case._hidden_items
 
 
-HIDDEN_NAME = "〔无权查看的记录〕"
-
-
-def hidden_names(user, cases):
-    """{case id: the 文号 and file names of its items this user may not see, longest first}:
-    messages about a case (its checklist, the dashboard's findings) are shown with these
-    blanked, so that they never name what the case's lists leave out."""
+def _hidden_ids(user, cases):
+    """{case id: (record ids, recording ids) this user may not see}, for the cases that
+    have any (one query for all the cases' marks)."""
     from lawtrail.access.models import ItemConfidentiality
-    from lawtrail.media.models import Recording
-    from lawtrail.records.models import Record
 
     cases = {case.pk: case for case in cases}
     marked = defaultdict(list)
     for case_id, record_id, recording_id in ItemConfidentiality.objects.filter(
             case_id__in=list(cases), level__in=CONFIDENTIAL).values_list("case_id", "record_id", "recording_id"):
         marked[case_id].append((record_id, recording_id))
-    names = {}
-    for case_id, marks in marked.items():
-        if _sees_confidential(user, cases[case_id]):
-            continue
-        found = {*Record.objects.filter(pk__in=[r for r, _ in marks if r]).values_list("number", flat=True),
-                 *Recording.objects.filter(pk__in=[r for _, r in marks if r]).values_list("filename", flat=True)}
-        names[case_id] = sorted((name for name in found if name), key=len, reverse=True)
-    return names
+    return {case_id: ({r for r, _ in marks if r}, {r for _, r in marks if r})
+            for case_id, marks in marked.items() if not _sees_confidential(user, cases[case_id])}
+
+
+HIDDEN_NAME = "〔无权查看的记录〕"
+
+
+def hidden_names(user, cases):
+    """{case id: the 文号 and file names of its items this user may not see}: messages
+    about a case (its checklist, the dashboard's findings) are shown with these blanked,
+    so that they never name what the case's lists leave out."""
+    return {case_id: item_names(records, recordings)
+            for case_id, (records, recordings) in _hidden_ids(user, cases).items()}
+
+
+def item_names(record_ids, recording_ids):
+    """The 文号 and file names of these records and recordings, longest first (for `redact`)."""
+    from lawtrail.media.models import Recording
+    from lawtrail.records.models import Record
+
+    found = {*Record.objects.filter(pk__in=record_ids).values_list("number", flat=True),
+             *Recording.objects.filter(pk__in=recording_ids).values_list("filename", flat=True)}
+    return sorted((name for name in found if name), key=len, reverse=True)
 
 
 def redact(text, names):

@@ -70,17 +70,18 @@ def entry_chunks(upto=None, in_database=None):
         if not rows:
             return
         data = [row[3] for row in rows]
+        digests = [sha256(d).hexdigest() for d in data]
         tampered = []
-        if [sha256(d).hexdigest() for d in data] != [row[2] for row in rows]:
-            tampered = _encode_again(rows, data)
+        if digests != [row[2] for row in rows]:
+            tampered = _encode_again(rows, data, digests)
         yield EntryChunk(rows, data, tampered)
         after = rows[-1][0]
 
 
-def _encode_again(rows, data):
-    """The entries of a chunk whose bytes miss their hash, encoded by `entry_bytes` (in
-    place in `data`); returns the indexes of those that miss it still."""
-    missed = {row[0]: i for i, row in enumerate(rows) if sha256(data[i]).hexdigest() != row[2]}
+def _encode_again(rows, data, digests):
+    """The entries of a chunk whose bytes miss their hash (`digests` of `data`), encoded
+    by `entry_bytes` (in place in `data`); returns the indexes of those that miss it still."""
+    missed = {row[0]: i for i, row in enumerate(rows) if digests[i] != row[2]}
     for values in Entry.objects.filter(seq__in=list(missed)).values(*ENTRY_FIELDS, "entry_hash"):
         data[missed[values["seq"]]] = entry_bytes(values)
     return sorted(i for i in missed.values() if sha256(data[i]).hexdigest() != rows[i][2])
@@ -135,14 +136,15 @@ def inclusion(seq, size=None):
     proof = tree.inclusion_proof(seq - 1)
     root = tree.root()
     entry = Entry.objects.get(seq=seq)
+    data = entry_bytes(entry.__dict__)
     cp = Checkpoint.objects.filter(tree_size=size).order_by("-id").first()
     return {
         "entry": seq,
         "entry_hash": entry.entry_hash,
-        "entry_data": b64(entry_bytes(entry.__dict__)),
+        "entry_data": b64(data),
         "leaf_index": seq - 1,
         "tree_size": size,
-        "leaf_hash": b64(merkle.leaf_hash(entry_bytes(entry.__dict__))),
+        "leaf_hash": b64(merkle.leaf_hash(data)),
         "root_hash": b64(root),
         "inclusion_path": [b64(h) for h in proof],
         "checkpoint": checkpoint_json(cp) if cp else None,

@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from lawtrail.access.policy import case_for, hidden_names, redact, redact_findings
+from lawtrail.access.policy import case_for, hidden_items, item_names, redact, redact_findings
 from lawtrail.access.services import access_logged
 from lawtrail.cases import selectors, workflow
 from lawtrail.cases.enums import STAGE_ORDER, MatterType, Procedure, Source, Stage
@@ -121,7 +121,7 @@ def case_detail(request, pk):
     # explanations, loaded once for the recordings list, the coverage and the checklist.
     recordings = list(case.recordings.select_related("officer", "uploaded_by"))
     explanations = list(GapExplanation.objects.filter(case=case))
-    hidden = hidden_names(request.user, [case]).get(case.pk, [])
+    hidden = item_names(*hidden_items(case))
     checklist = [replace(f, result=replace(f.result, message=redact(f.result.message, hidden)))
                  for f in evaluate(case, recordings=recordings, explanations=explanations)]
     history = list(finding_history(case).order_by("-evaluated_at", "-id")[:50])
