@@ -7,6 +7,9 @@ change an original record or a ledger entry. `@append_only(mutable_while="OLD.st
 draft may be edited, a finalised record never again.
 """
 
+import queue
+import re
+import threading
 from contextlib import contextmanager
 
 from django.db import connection as default_connection
@@ -120,17 +123,117 @@ def install_declared(using="default", **kwargs):
 
 @contextmanager
 def snapshot(required=False):
-    """Every query inside reads the database as of one moment. On PostgreSQL (outside any
-    transaction) that is a REPEATABLE READ transaction, which holds no writer up; READ
-    COMMITTED would give each query its own moment. SQLite's transactions take the write
-    lock here (IMMEDIATE), so there only a `required` snapshot is one, at writers' cost."""
-    if default_connection.vendor == "postgresql" and not default_connection.in_atomic_block:
+    """Every query inside reads the database as of one moment, and so do the threads the
+    yielded `Readers` start. On PostgreSQL (outside any transaction) that is a REPEATABLE
+    READ transaction, which holds no writer up; READ COMMITTED would give each query its
+    own moment. SQLite's transactions take the write lock here (IMMEDIATE), so there only a
+    `required` snapshot is one, at writers' cost."""
+    vendor = default_connection.vendor
+    if default_connection.in_atomic_block:  # other connections cannot see its uncommitted rows
+        yield Readers(parallel=False)
+    elif vendor == "postgresql":
         with transaction.atomic():
             with default_connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            yield
+                cursor.execute("SELECT pg_export_snapshot()")
+                yield Readers(parallel=True, snapshot_id=cursor.fetchone()[0])
     elif required:
         with transaction.atomic():
-            yield
+            yield Readers(parallel=False)
     else:
-        yield
+        yield Readers(parallel=vendor == "sqlite")
+
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
+_DONE = object()
+
+
+class Readers:
+    """Reads that run beside this thread, on their own connection and the same snapshot as
+    this one: `start(fn, *args)` returns a handle whose `result()` waits for fn's, and
+    `prefetch(iterable)` yields what it yields while computing the next items. The
+    database's own work (and a SQLite read, which lets go of the GIL) then overlaps the
+    Python work here. Where no other connection can read this snapshot, both run here."""
+
+    def __init__(self, parallel, snapshot_id=None):
+        self.parallel = parallel
+        if snapshot_id is not None and not _SNAPSHOT_ID.fullmatch(snapshot_id):
+            raise ValueError(f"unexpected snapshot id {snapshot_id!r}")
+        self.snapshot_id = snapshot_id
+
+    def _run(self, fn, *args):
+        try:
+            if self.snapshot_id is None:
+                return fn(*args)
+            with transaction.atomic():
+                with default_connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    cursor.execute(f"SET TRANSACTION SNAPSHOT '{self.snapshot_id}'")
+                return fn(*args)
+        finally:
+            default_connection.close()  # this thread's own
+
+    def start(self, fn, *args):
+        if not self.parallel:
+            value = fn(*args)
+            return _Started(lambda: value)
+        outcome = {}
+
+        def run():
+            try:
+                outcome["value"] = self._run(fn, *args)
+            except BaseException as exc:  # handed to result()
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=run, name=f"lawtrail-read-{fn.__name__}", daemon=True)
+        thread.start()
+
+        def result():
+            thread.join()
+            if "error" in outcome:
+                raise outcome["error"]
+            return outcome["value"]
+
+        return _Started(result)
+
+    def prefetch(self, iterable, ahead=2):
+        if not self.parallel:
+            yield from iterable
+            return
+        items, stop = queue.Queue(maxsize=ahead), threading.Event()
+
+        def produce():
+            for item in iterable:
+                items.put((item, None))
+                if stop.is_set():
+                    return
+
+        def run():
+            try:
+                self._run(produce)
+                items.put((_DONE, None))
+            except BaseException as exc:
+                items.put((_DONE, exc))
+
+        thread = threading.Thread(target=run, name="lawtrail-prefetch", daemon=True)
+        thread.start()
+        try:
+            while True:
+                item, error = items.get()
+                if item is _DONE:
+                    if error is not None:
+                        raise error
+                    return
+                yield item
+        finally:
+            stop.set()
+            while thread.is_alive():  # let a producer blocked on a full queue see the stop
+                try:
+                    items.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+
+
+class _Started:
+    def __init__(self, result):
+        self.result = result

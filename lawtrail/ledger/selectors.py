@@ -17,74 +17,105 @@ CHUNK = 4096  # a power of two: each full chunk is a complete Merkle subtree
 
 @dataclass
 class EntryChunk:
-    """Up to CHUNK consecutive entries: `rows` of (seq, prev_hash, entry_hash, bytes as
-    read), `data` the canonical bytes of each (`entry_bytes`), and `tampered` the indexes
-    of the entries whose bytes do not hash to their entry_hash."""
+    """Up to CHUNK consecutive entries, as lists: their `seqs`, `prev_hashes` and
+    `entry_hashes`, `data` the canonical bytes of each (`entry_bytes`), and `tampered` the
+    indexes of the entries whose bytes do not hash to their entry_hash."""
 
-    rows: list
+    seqs: list
+    prev_hashes: list
+    entry_hashes: list
     data: list
     tampered: list
 
 
 # The canonical form (`entry_bytes`: sorted keys, no spaces, strings as JSON quotes them)
-# assembled by the database, one value per row instead of ten: `lawtrail verify` reads
-# every entry, and taking the fields apart and encoding them again in Python was most of
-# its time. Whatever a database quotes differently from Python (nothing we know of) only
-# costs time: an entry whose bytes miss its hash is encoded again by `entry_bytes`.
+# assembled by the database, a whole chunk in one value: `lawtrail verify` reads every
+# entry, and taking the fields apart and encoding them again in Python was most of its
+# time. Compact JSON holds no raw newline, so the entries are joined by one. Whatever a
+# database quotes differently from Python (nothing we know of) only costs time: an entry
+# whose bytes miss its hash is encoded again by `entry_bytes`.
 _TIME = {
     # Django keeps UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]" in SQLite.
     "sqlite": "replace(time, ' ', 'T') || CASE WHEN length(time) = 19 THEN '.000000Z' ELSE 'Z' END",
     "postgresql": "to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
 }
+_HASH = 64  # hex digits of a SHA-256
 
 
 @cache
 def _chunk_sql(vendor):
     fields = {name: name for name in ENTRY_FIELDS} | {"time": _TIME[vendor], "v": "1"}
     names = sorted(fields)
+    rows = f"FROM {Entry._meta.db_table} WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT %s"
     if vendor == "sqlite":  # json_object keeps the order given and writes compact JSON
-        data = "CAST(json_object({}) AS BLOB)".format(", ".join(f"'{name}', {fields[name]}" for name in names))
-    else:  # json_build_object would put spaces in: quote each value and join them here
-        quoted = {name: f"to_json({fields[name]})::text" for name in names} | {"seq": "seq::text", "v": "'1'"}
-        data = "convert_to({} || '}}', 'UTF8')".format(" || ".join(
-            f"'{',' if i else '{'}\"{name}\":' || {quoted[name]}" for i, name in enumerate(names)))
-    return (f"SELECT seq, prev_hash, entry_hash, {data} "
-            f"FROM {Entry._meta.db_table} WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT %s")
+        data = "json_object({})".format(", ".join(f"'{name}', {fields[name]}" for name in names))
+        # group_concat keeps the order of the rows it is given (SQLite 3.40 cannot be told)
+        return ("SELECT group_concat(seq, ','), group_concat(prev_hash, ''), group_concat(entry_hash, ''), "
+                f"CAST(group_concat(data, char(10)) AS BLOB) FROM (SELECT seq, prev_hash, entry_hash, {data} AS data "
+                f"{rows})")
+    # json_build_object would put spaces in: quote each value and join them here
+    quoted = {name: f"to_json({fields[name]})::text" for name in names} | {"seq": "seq::text", "v": "'1'"}
+    data = "{} || '}}'".format(" || ".join(
+        f"'{',' if i else '{'}\"{name}\":' || {quoted[name]}" for i, name in enumerate(names)))
+    return ("SELECT string_agg(seq::text, ',' ORDER BY seq), string_agg(prev_hash, '' ORDER BY seq), "
+            "string_agg(entry_hash, '' ORDER BY seq), convert_to(string_agg(data, E'\\n' ORDER BY seq), 'UTF8') "
+            f"FROM (SELECT seq, prev_hash, entry_hash, {data} AS data {rows}) AS chunk")
 
 
-def entry_chunks(upto=None, in_database=None):
-    """The ledger in sequence order, CHUNK entries at a time (`EntryChunk`); the bytes are
-    assembled by the database where we know how (`in_database`), else by `entry_bytes`."""
-    if in_database is None:
-        in_database = connection.vendor in _TIME
-    after, upto, size = 0, upto if upto is not None else 2**62, CHUNK
+def _split(text, size):
+    return [text[i:i + size] for i in range(0, len(text), size)]
+
+
+def _read_chunks(upto, in_database):
+    """(seqs, prev_hashes, entry_hashes, data) of CHUNK entries at a time, one value each
+    from the database where it can (`in_database`); a chunk whose values do not take apart
+    cleanly (a hash of the wrong length, which only tampering writes) is read row by row."""
+    after, upto = 0, upto if upto is not None else 2**62
     while True:
+        chunk = None
         if in_database:
             with connection.cursor() as cursor:
-                cursor.execute(_chunk_sql(connection.vendor), [after, upto, size])
-                rows = cursor.fetchall()
-        else:
+                cursor.execute(_chunk_sql(connection.vendor), [after, upto, CHUNK])
+                seqs, prevs, hashes, data = cursor.fetchone()
+            if seqs is None:
+                return
+            seqs, data = [int(seq) for seq in seqs.split(",")], bytes(data).split(b"\n")
+            if len(prevs) == len(hashes) == _HASH * len(seqs) == _HASH * len(data):
+                chunk = seqs, _split(prevs, _HASH), _split(hashes, _HASH), data
+        if chunk is None:
             values = list(Entry.objects.filter(seq__gt=after, seq__lte=upto).order_by("seq").values(
-                *ENTRY_FIELDS, "entry_hash")[:size])
-            rows = [(v["seq"], v["prev_hash"], v["entry_hash"], entry_bytes(v)) for v in values]
-        if not rows:
-            return
-        data = [row[3] for row in rows]
+                *ENTRY_FIELDS, "entry_hash")[:CHUNK])
+            if not values:
+                return
+            chunk = ([v["seq"] for v in values], [v["prev_hash"] for v in values],
+                     [v["entry_hash"] for v in values], [entry_bytes(v) for v in values])
+        yield chunk
+        after = chunk[0][-1]
+
+
+def entry_chunks(upto=None, in_database=None, readers=None):
+    """The ledger in sequence order, CHUNK entries at a time (`EntryChunk`); the bytes are
+    assembled by the database where we know how (`in_database`), else by `entry_bytes`.
+    With `readers` (`core.db.Readers`) the next chunks are read by another thread while
+    this one hashes."""
+    if in_database is None:
+        in_database = connection.vendor in _TIME
+    chunks = _read_chunks(upto, in_database)
+    for seqs, prevs, hashes, data in readers.prefetch(chunks) if readers else chunks:
         digests = [sha256(d).hexdigest() for d in data]
         tampered = []
-        if digests != [row[2] for row in rows]:
-            tampered = _encode_again(rows, data, digests)
-        yield EntryChunk(rows, data, tampered)
-        after = rows[-1][0]
+        if digests != hashes:
+            tampered = _encode_again(seqs, hashes, data, digests)
+        yield EntryChunk(seqs, prevs, hashes, data, tampered)
 
 
-def _encode_again(rows, data, digests):
+def _encode_again(seqs, hashes, data, digests):
     """The entries of a chunk whose bytes miss their hash (`digests` of `data`), encoded
     by `entry_bytes` (in place in `data`); returns the indexes of those that miss it still."""
-    missed = {row[0]: i for i, row in enumerate(rows) if digests[i] != row[2]}
+    missed = {seqs[i]: i for i in range(len(seqs)) if digests[i] != hashes[i]}
     for values in Entry.objects.filter(seq__in=list(missed)).values(*ENTRY_FIELDS, "entry_hash"):
         data[missed[values["seq"]]] = entry_bytes(values)
-    return sorted(i for i in missed.values() if sha256(data[i]).hexdigest() != rows[i][2])
+    return sorted(i for i in missed.values() if sha256(data[i]).hexdigest() != hashes[i])
 
 
 def leaf_hashes(size):

@@ -76,12 +76,16 @@ def verify_ledger() -> Report:
     from lawtrail.ledger.services import ledger_flush
 
     ledger_flush()  # every committed entry in the chain first
-    with snapshot():
-        return _verify()
+    with snapshot() as readers:
+        return _verify(readers)
 
 
-def _verify():
+def _verify(readers):
+    """The entries stream in from another thread (`Readers.prefetch`) while this one
+    hashes them, and each object's last entry is found by a third meanwhile."""
     report = Report()
+    upto = Entry.objects.aggregate(last=Max("seq"))["last"] or 0
+    last_entries = readers.start(_last_entries, upto)
     checkpoints = list(Checkpoint.objects.order_by("tree_size", "id"))
     report.checkpoints = len(checkpoints)
     roots_at = {}
@@ -89,14 +93,12 @@ def _verify():
     tree = merkle.CompactTree()
     expected_seq, prev_hash = 1, GENESIS_HASH
 
-    for chunk in entry_chunks():
-        rows = chunk.rows
-        seqs = [row[0] for row in rows]
-        hashes = [row[2] for row in rows]
+    for chunk in entry_chunks(upto, readers=readers):
+        seqs, hashes = chunk.seqs, chunk.entry_hashes
         # The common case in three comparisons a chunk; the entries at fault one by one.
-        if seqs != list(range(expected_seq, expected_seq + len(rows))) or \
-                [row[1] for row in rows] != [prev_hash, *hashes[:-1]]:
-            for seq, prev, entry_hash, _ in rows:
+        if seqs != list(range(expected_seq, expected_seq + len(seqs))) or \
+                chunk.prev_hashes != [prev_hash, *hashes[:-1]]:
+            for seq, prev, entry_hash in zip(seqs, chunk.prev_hashes, hashes):
                 if seq != expected_seq:
                     report.add("entry", f"entry {seq}", f"序号不连续：应为 {expected_seq}，实为 {seq}（条目被删除或插入）")
                 if prev != prev_hash:
@@ -113,10 +115,10 @@ def _verify():
         if tree.size in wanted_sizes:
             roots_at[tree.size] = tree.root().hex()
         prev_hash, expected_seq = hashes[-1], seqs[-1] + 1
-        report.entries += len(rows)
+        report.entries += len(seqs)
 
     _check_checkpoints(report, checkpoints, roots_at)
-    _check_objects(report, *_last_entries(upto=expected_seq - 1))
+    _check_objects(report, *last_entries.result())
     return report
 
 

@@ -191,10 +191,16 @@ def test_the_database_assembles_each_entry_byte_for_byte_as_entry_bytes(db):
     want = [entry_bytes(values) for values in Entry.objects.order_by("seq").values(*ENTRY_FIELDS)]
     assert Entry.objects.get(seq=entry.seq).time.microsecond == 0
     [chunk] = list(entry_chunks(in_database=True))
-    assert [bytes(row[3]) for row in chunk.rows] == want
     assert chunk.data == want and chunk.tampered == []
     [by_python] = list(entry_chunks(in_database=False))
     assert by_python.data == want and by_python.tampered == []
+
+
+def test_an_entry_hash_of_the_wrong_length_is_named_not_misread(history):
+    """The database hands a chunk's hashes over joined together; one of another length
+    (only tampering writes it) must not shift its neighbours' hashes onto the wrong entries."""
+    behind_the_ledger("UPDATE ledger_entry SET entry_hash = %s WHERE seq = 3", ["abc"])
+    assert sorted(problems(verify_ledger(), "entry")) == [("entry", "entry 3"), ("entry", "entry 4")]
 
 
 def test_verify_reads_the_ledger_in_chunks_with_checkpoints_inside_and_on_their_edges(history, monkeypatch):
@@ -225,14 +231,62 @@ def test_verify_reads_the_ledger_in_chunks_with_checkpoints_inside_and_on_their_
                       for cp in Checkpoint.objects.filter(tree_size__gte=sizes[-2])}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_other_threads_read_the_chunks_and_find_what_the_inline_run_finds(monkeypatch):
+    """As `lawtrail verify` runs it: the chunks are read by a thread of their own (and each
+    object's last entry by another) while this one hashes; what it finds is the same."""
+    import threading
+
+    from django.db import transaction
+
+    from lawtrail.ledger import selectors, verify
+    from lawtrail.ledger.services import ledger_append
+    from lawtrail.testing import Org
+
+    monkeypatch.setattr(selectors, "CHUNK", 4)
+    org = Org("t")
+    org.open_case()
+    for reason in ("一", "二", "三"):
+        with transaction.atomic():
+            ledger_append(actor=None, action="note", reason=reason)
+        ledger_checkpoint()
+    readers_at = set()
+    real_read, real_last = selectors._read_chunks, verify._last_entries
+
+    def read(*args):
+        readers_at.add(threading.get_ident())
+        yield from real_read(*args)
+
+    def last(*args):
+        readers_at.add(threading.get_ident())
+        return real_last(*args)
+
+    monkeypatch.setattr(selectors, "_read_chunks", read)
+    monkeypatch.setattr(verify, "_last_entries", last)
+    report = verify_ledger()
+    assert report.ok, report.problems
+    assert report.entries == Entry.objects.count() > 3 * 4
+    assert len(readers_at) == 2 and threading.get_ident() not in readers_at
+
+    behind_the_ledger("UPDATE ledger_entry SET reason = %s WHERE seq = 6", ["伪造"])
+    behind_the_ledger("UPDATE cases_case SET summary = %s", ["改写"])
+    threaded = verify_ledger()
+    with transaction.atomic():  # inside a transaction everything is read here, in order
+        inline = verify_ledger()
+    assert [p.as_dict() for p in threaded.problems] == [p.as_dict() for p in inline.problems]
+    assert ("entry", "entry 6") in problems(threaded) and problems(threaded, "object")
+
+
 def test_bytes_the_database_assembles_differently_are_encoded_again_not_reported(history, monkeypatch):
     """Should a database quote some text unlike Python, verify must not cry tampering."""
     from lawtrail.ledger import selectors
 
-    as_blob = "CAST(reason AS BLOB)" if connection.vendor == "sqlite" else "convert_to(reason, 'UTF8')"
-    monkeypatch.setattr(selectors, "_chunk_sql", lambda vendor: (
-        f"SELECT seq, prev_hash, entry_hash, {as_blob} FROM ledger_entry "
-        "WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT %s"))
+    rows = "FROM (SELECT * FROM ledger_entry WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT %s) AS chunk"
+    sql = ("SELECT group_concat(seq, ','), group_concat(prev_hash, ''), group_concat(entry_hash, ''), "
+           f"CAST(group_concat(reason, char(10)) AS BLOB) {rows}") if connection.vendor == "sqlite" else (
+        "SELECT string_agg(seq::text, ',' ORDER BY seq), string_agg(prev_hash, '' ORDER BY seq), "
+        f"string_agg(entry_hash, '' ORDER BY seq), convert_to(string_agg(reason, E'\\n' ORDER BY seq), 'UTF8') {rows}")
+    monkeypatch.setattr(selectors, "_chunk_sql", lambda vendor: sql)
     report = verify_ledger()
     assert report.ok, report.problems
     behind_the_ledger("UPDATE ledger_entry SET actor = %s WHERE seq = 4", ["mallory"])
