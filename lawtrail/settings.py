@@ -202,11 +202,13 @@ TASKS = {"default": {"BACKEND": os.environ.get("LAWTRAIL_TASK_BACKEND", "django_
 LAWTRAIL_TASK_STALLED_MINUTES = int(os.environ.get("LAWTRAIL_TASK_STALLED_MINUTES", "30"))
 # Origin line of signed ledger checkpoints (C2SP signed-note style).
 LAWTRAIL_LEDGER_ORIGIN = os.environ.get("LAWTRAIL_LEDGER_ORIGIN", "lawtrail.local/ledger")
-# `flush` wipes the append-only tables; only the test suite may do that.
 # PostgreSQL: a write and its ledger entry commit together without waiting for the chain;
-# entries join the chain in batches right after (see lawtrail.ledger.services). SQLite
+# entries join the chain in batches a moment after (lawtrail.ledger.services, .chainer). SQLite
 # serialises every write anyway and appends in place.
 LAWTRAIL_LEDGER_BATCH = envbool("LAWTRAIL_LEDGER_BATCH", DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3")
+# Batched: how long each process's chainer waits after a commit for more to chain in one pass.
+LAWTRAIL_LEDGER_CHAIN_DELAY = float(os.environ.get("LAWTRAIL_LEDGER_CHAIN_DELAY", "0.05"))
+# `flush` wipes the append-only tables; only the test suite may do that.
 LAWTRAIL_ALLOW_FLUSH = envbool("LAWTRAIL_ALLOW_FLUSH", False)
 
 # Idle timeout: a session unused for 30 minutes ends (every request renews it).

@@ -10,7 +10,7 @@ from django.db import connection
 from lawtrail.core.errors import InvalidInput, NotFound
 from lawtrail.ledger import keys, merkle
 from lawtrail.ledger.models import Checkpoint, Entry
-from lawtrail.ledger.services import ENTRY_FIELDS, checkpoint_note, entry_bytes
+from lawtrail.ledger.services import ENTRY_FIELDS, checkpoint_note, entry_bytes, entry_json_sql
 
 CHUNK = 4096  # a power of two: each full chunk is a complete Merkle subtree
 
@@ -31,32 +31,20 @@ class EntryChunk:
 # The canonical form (`entry_bytes`: sorted keys, no spaces, strings as JSON quotes them)
 # assembled by the database, a whole chunk in one value: `lawtrail verify` reads every
 # entry, and taking the fields apart and encoding them again in Python was most of its
-# time. Compact JSON holds no raw newline, so the entries are joined by one. Whatever a
-# database quotes differently from Python (nothing we know of) only costs time: an entry
-# whose bytes miss its hash is encoded again by `entry_bytes`.
-_TIME = {
-    # Django keeps UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]" in SQLite.
-    "sqlite": "replace(time, ' ', 'T') || CASE WHEN length(time) = 19 THEN '.000000Z' ELSE 'Z' END",
-    "postgresql": "to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
-}
+# time. Compact JSON holds no raw newline, so the entries are joined by one. Should a
+# database quote some text unlike Python (the tests know of none), an entry whose bytes
+# miss its hash is encoded again by `entry_bytes` before it is called tampered.
 _HASH = 64  # hex digits of a SHA-256
 
 
 @cache
 def _chunk_sql(vendor):
-    fields = {name: name for name in ENTRY_FIELDS} | {"time": _TIME[vendor], "v": "1"}
-    names = sorted(fields)
+    data = entry_json_sql(vendor)
     rows = f"FROM {Entry._meta.db_table} WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT %s"
-    if vendor == "sqlite":  # json_object keeps the order given and writes compact JSON
-        data = "json_object({})".format(", ".join(f"'{name}', {fields[name]}" for name in names))
-        # group_concat keeps the order of the rows it is given (SQLite 3.40 cannot be told)
+    if vendor == "sqlite":  # group_concat keeps the order of the rows it is given (3.40 cannot be told)
         return ("SELECT group_concat(seq, ','), group_concat(prev_hash, ''), group_concat(entry_hash, ''), "
                 f"CAST(group_concat(data, char(10)) AS BLOB) FROM (SELECT seq, prev_hash, entry_hash, {data} AS data "
                 f"{rows})")
-    # json_build_object would put spaces in: quote each value and join them here
-    quoted = {name: f"to_json({fields[name]})::text" for name in names} | {"seq": "seq::text", "v": "'1'"}
-    data = "{} || '}}'".format(" || ".join(
-        f"'{',' if i else '{'}\"{name}\":' || {quoted[name]}" for i, name in enumerate(names)))
     return ("SELECT string_agg(seq::text, ',' ORDER BY seq), string_agg(prev_hash, '' ORDER BY seq), "
             "string_agg(entry_hash, '' ORDER BY seq), convert_to(string_agg(data, E'\\n' ORDER BY seq), 'UTF8') "
             f"FROM (SELECT seq, prev_hash, entry_hash, {data} AS data {rows}) AS chunk")
@@ -99,7 +87,7 @@ def entry_chunks(upto=None, in_database=None, readers=None):
     With `readers` (`core.db.Readers`) the next chunks are read by another thread while
     this one hashes."""
     if in_database is None:
-        in_database = connection.vendor in _TIME
+        in_database = entry_json_sql(connection.vendor) is not None
     chunks = _read_chunks(upto, in_database)
     for seqs, prevs, hashes, data in readers.prefetch(chunks) if readers else chunks:
         digests = [sha256(d).hexdigest() for d in data]

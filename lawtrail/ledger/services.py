@@ -3,8 +3,9 @@
 Appending in place (SQLite, and PostgreSQL with LAWTRAIL_LEDGER_BATCH off) takes the
 chain lock inside the writer's transaction: every ledger-backed write then waits for the
 previous one's commit. Batched (PostgreSQL's default) the writer commits its entry as a
-pending row with its change, in parallel with other writers; after the commit, whoever
-gets the chain lock moves every committed pending row into the chain in one transaction.
+pending row with its change, in parallel with other writers; a moment after the commit,
+its process's chainer thread (ledger/chainer.py), or whoever else gets the chain lock
+first, moves every committed pending row into the chain in one transaction.
 Either way an entry exists exactly when its change committed, and the chain has no gap."""
 
 import base64
@@ -50,6 +51,32 @@ def entry_bytes(values) -> bytes:
     if not all(type(value) in (str, int) for value in data.values()):
         return canonical_bytes(data)
     return _ENCODE(data).encode("utf-8")
+
+
+# `entry_bytes` as SQL over an entry's columns, so that the database can assemble (verify)
+# and hash (the batched chain) entries itself; `column` names where each field comes from.
+# The time is kept in UTC: SQLite as "YYYY-MM-DD HH:MM:SS[.ffffff]", PostgreSQL as timestamptz.
+_TIME_SQL = {
+    "sqlite": "replace({0}, ' ', 'T') || CASE WHEN length({0}) = 19 THEN '.000000Z' ELSE 'Z' END",
+    "postgresql": "to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+}
+
+
+def entry_json_sql(vendor, column=str):
+    """A text expression (SQLite: json_object, which keeps the order given and writes compact
+    JSON; PostgreSQL: each value quoted by to_json and joined here, as json_build_object
+    would put spaces in). None for a database we have not checked."""
+    if vendor not in _TIME_SQL:
+        return None
+    fields = {name: column(name) for name in ENTRY_FIELDS} | {"time": _TIME_SQL[vendor].format(column("time")),
+                                                              "v": "1"}
+    names = sorted(fields)
+    if vendor == "sqlite":
+        return "json_object({})".format(", ".join(f"'{name}', {fields[name]}" for name in names))
+    quoted = {name: f"to_json({fields[name]})::text" for name in names} | {"seq": f"{fields['seq']}::text",
+                                                                          "v": "'1'"}
+    return "{} || '}}'".format(" || ".join(
+        f"'{',' if i else '{'}\"{name}\":' || {quoted[name]}" for i, name in enumerate(names)))
 
 
 def actor_name(actor):
@@ -173,105 +200,144 @@ def _flush_after_commit():
 
 
 def _flush_committed():
-    try:
-        ledger_flush(wait=False)
-    except Exception:  # committed and pending: the next flush chains it
-        logger.exception("could not chain the pending ledger entries")
+    from lawtrail.ledger.chainer import chainer
+
+    chainer().poke()  # chained a moment later by this process's thread (ledger/chainer.py)
 
 
-def _chain_batch(wait):
-    """Move up to FLUSH_BATCH committed pending entries into the chain, in one transaction
-    under the chain lock. Returns how many, or None when `wait` is off and another
-    transaction holds the lock."""
-    if wait or connection.vendor != "postgresql":
-        with transaction.atomic():
-            lock_chain()
-            return _move_pending()
-    if connection.in_atomic_block:  # the lock must end with the surrounding transaction
-        with transaction.atomic():
-            return _move_pending() if _try_lock("pg_try_advisory_xact_lock") else None
-    # A writer right after its commit: when the chain is busy, one round trip and done.
-    if not _try_lock("pg_try_advisory_lock"):
-        return None
-    try:
+def _chain_batch(wait, passes=1):
+    """Move committed pending entries into the chain, up to FLUSH_BATCH a pass, under the
+    chain lock. Returns how many, or None when `wait` is off and another transaction holds
+    the lock."""
+    if connection.vendor != "postgresql":  # SQLite's IMMEDIATE transaction is the one write lock
         with transaction.atomic():
             return _move_pending()
-    finally:
-        with connection.cursor() as cursor:
+    if wait or connection.in_atomic_block:  # the lock ends with the (surrounding) transaction
+        return _chain_in_database(wait, passes)
+    # After a commit: when the chain is busy, one round trip and done. The lock is held over
+    # the function's own transaction (and let go only after its commit, so that the next
+    # holder reads the new head); entries committed meanwhile are left to this holder.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_APPEND_LOCK])
+        if not cursor.fetchone()[0]:
+            return None
+        try:
+            return _chain_in_database(True, passes)
+        finally:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [_APPEND_LOCK])
 
 
-def _try_lock(function):
+def _chain_in_database(wait, passes):
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(%s)", [_APPEND_LOCK])
-        return cursor.fetchone()[0]
-
-
-_PENDING_COLUMNS = ", ".join(("id", "actor_id", *PENDING_FIELDS))
-# Take a batch of committed pending rows out and read the chain's head, in one round trip.
-_PENDING_TAKE = (
-    f"WITH moved AS (DELETE FROM {PendingEntry._meta.db_table} WHERE id IN "
-    f"(SELECT id FROM {PendingEntry._meta.db_table} ORDER BY id LIMIT %s) RETURNING {_PENDING_COLUMNS}) "
-    f"SELECT {_PENDING_COLUMNS}, head.seq, head.entry_hash FROM moved LEFT JOIN "
-    f"(SELECT seq, entry_hash FROM {Entry._meta.db_table} ORDER BY seq DESC LIMIT 1) head ON TRUE ORDER BY id"
-)
+        cursor.execute("SELECT lawtrail_chain_pending(%s, %s, %s)", [FLUSH_BATCH, passes, wait])
+        count = cursor.fetchone()[0]
+    return None if count < 0 else count
 
 
 def _move_pending():
-    """Under the chain lock: pending rows out, entries in, one transaction. On PostgreSQL
-    it commits without waiting for the disk: the pending rows were made durable by their
-    writers' own commits, and a crash could only lose this move as a whole — the rows
-    are then pending again, and the next flush chains them. A checkpoint's commit waits,
-    and makes every move before it durable."""
-    if connection.vendor != "postgresql":
-        rows = list(PendingEntry.objects.order_by("id").values_list(
-            "id", "actor_id", *PENDING_FIELDS)[:FLUSH_BATCH])
-        PendingEntry.objects.filter(id__in=[row[0] for row in rows]).delete()
-        head = _head()
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
-            cursor.execute(_PENDING_TAKE, [FLUSH_BATCH])
-            rows = cursor.fetchall()
-        head = (rows[0][-2], rows[0][-1]) if rows and rows[0][-2] is not None else (0, GENESIS_HASH)
+    rows = list(PendingEntry.objects.order_by("id").values_list("id", "actor_id", *PENDING_FIELDS)[:FLUSH_BATCH])
     if not rows:
         return 0
-    Entry.objects.bulk_create(_chained(head, [(dict(zip(PENDING_FIELDS, row[2:2 + len(PENDING_FIELDS)])), row[1])
-                                              for row in rows]))
+    PendingEntry.objects.filter(id__in=[row[0] for row in rows]).delete()
+    Entry.objects.bulk_create(_chained(_head(), [(dict(zip(PENDING_FIELDS, row[2:])), row[1]) for row in rows]))
     return len(rows)
+
+
+# The batched chain's mover on PostgreSQL, in the database: one round trip, where taking
+# the rows out, hashing and inserting them from Python took four. It takes the chain lock
+# (or, without `wait`, gives up at once: -1), takes up to `batch` committed pending rows
+# out in order, chains them (`entry_json_sql`, SHA-256) and looks again, up to `passes`
+# times, for rows committed meanwhile. It commits without waiting for the disk: the
+# pending rows were made durable by their writers' own commits, and a crash could only
+# lose the move as a whole; the rows are then pending again, and the next flush chains
+# them. A checkpoint's commit waits, and makes every move before it durable.
+def _chain_function_sql():
+    entry, pending = Entry._meta.db_table, PendingEntry._meta.db_table
+    columns = ("seq", "prev_hash", "actor_id", *PENDING_FIELDS)
+    local = {"seq": "head_seq", "prev_hash": "head_hash"}
+    data = entry_json_sql("postgresql", lambda name: local.get(name, f"r.{name}"))
+    return f"""
+CREATE OR REPLACE FUNCTION lawtrail_chain_pending(batch integer, passes integer, wait boolean)
+RETURNS integer AS $$
+DECLARE
+    r record;
+    head_seq bigint;
+    head_hash text;
+    moved integer;
+    total integer := 0;
+BEGIN
+    IF wait THEN
+        PERFORM pg_advisory_xact_lock({_APPEND_LOCK});
+    ELSIF NOT pg_try_advisory_xact_lock({_APPEND_LOCK}) THEN
+        RETURN -1;
+    END IF;
+    PERFORM set_config('synchronous_commit', 'off', true);
+    SELECT seq, entry_hash INTO head_seq, head_hash FROM {entry} ORDER BY seq DESC LIMIT 1;
+    IF head_seq IS NULL THEN
+        head_seq := 0;
+        head_hash := '{GENESIS_HASH}';
+    END IF;
+    FOR pass IN 1..passes LOOP
+        moved := 0;
+        FOR r IN WITH taken AS (
+            DELETE FROM {pending} WHERE id IN (SELECT id FROM {pending} ORDER BY id LIMIT batch) RETURNING *
+        ) SELECT * FROM taken ORDER BY id LOOP
+            head_seq := head_seq + 1;
+            INSERT INTO {entry} ({", ".join(columns)}, entry_hash)
+            VALUES ({", ".join(local.get(name, f"r.{name}") for name in columns)},
+                    encode(sha256(convert_to({data}, 'UTF8')), 'hex'))
+            RETURNING entry_hash INTO head_hash;
+            moved := moved + 1;
+        END LOOP;
+        total := total + moved;
+        EXIT WHEN moved = 0;
+    END LOOP;
+    RETURN total;
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def install_chain_function(using=DEFAULT_DB_ALIAS, **kwargs):
+    """post_migrate: (re)create `lawtrail_chain_pending`, so that it always hashes as this
+    version of `entry_bytes` does."""
+    if connections[using].vendor == "postgresql":
+        with connections[using].cursor() as cursor:
+            cursor.execute(_chain_function_sql())
 
 
 def ledger_flush(wait=True):
     """Chain committed pending entries; returns how many this call chained.
 
     With `wait` (verify, checkpoints, backups): every entry committed before the call is
-    chained when it returns, however busy the writers are meanwhile. Without (a writer,
-    right after its commit): a few passes at most, so that no request spends itself
-    chaining everyone else's entries under load; a writer that finds the chain locked
-    leaves its entries to the holder, which looks again after releasing it, and whatever
-    a pass leaves behind is chained by the next writer's flush."""
+    chained when it returns, however busy the writers are meanwhile. Without (a process's
+    chainer, a moment after its commits): a few passes at most; one that finds the chain
+    locked leaves its entries to the holder, which looks again after letting go, and
+    whatever its passes leave behind is chained by the next flush."""
     if not batching() and not PendingEntry.objects.exists():  # (a restored backup may hold some)
         return 0
     chained = 0
-    if wait:
-        target = PendingEntry.objects.aggregate(last=Max("id"))["last"]
-        deadline = time.monotonic() + 60
-        while target is not None and PendingEntry.objects.filter(id__lte=target).exists():
-            count = _chain_batch(wait=True)
+    if not wait:
+        for _ in range(FLUSH_PASSES):
+            count = _chain_batch(wait=False, passes=FLUSH_PASSES)
+            if count is None:
+                break
             chained += count
-            if count == 0:
-                if time.monotonic() > deadline:  # a writer keeps its transaction open: chain it later
-                    logger.warning("ledger entries up to %s still uncommitted after 60 s", target)
-                    break
-                time.sleep(0.01)  # an earlier writer has not committed yet
+            # Looked at once the lock is let go: an entry whose writer found it taken is
+            # seen here, or that writer's try came after the release and took the lock.
+            if not PendingEntry.objects.exists():
+                break
         return chained
-    for _ in range(FLUSH_PASSES):
-        count = _chain_batch(wait=False)
-        if count is None:
-            break
+    target = PendingEntry.objects.aggregate(last=Max("id"))["last"]
+    deadline = time.monotonic() + 60
+    while target is not None and PendingEntry.objects.filter(id__lte=target).exists():
+        count = _chain_batch(wait=True)
         chained += count
-        if count < FLUSH_BATCH and not PendingEntry.objects.exists():
-            break
+        if count == 0:
+            if time.monotonic() > deadline:  # a writer keeps its transaction open: chain it later
+                logger.warning("ledger entries up to %s still uncommitted after 60 s", target)
+                break
+            time.sleep(0.01)  # an earlier writer has not committed yet
     return chained
 
 

@@ -1,11 +1,13 @@
 """The batched chain (PostgreSQL's default, LAWTRAIL_LEDGER_BATCH): writers commit their
-entries as pending rows with their changes, in parallel; right after each commit, whoever
-holds the chain lock moves every committed pending row into the chain. An entry exists
-exactly when its change committed, and the chain never forks or gaps."""
+entries as pending rows with their changes, in parallel; a moment after each commit, the
+process's chainer thread (or whoever holds the chain lock) moves every committed pending
+row into the chain. An entry exists exactly when its change committed, and the chain
+never forks or gaps."""
 
 import pytest
 from django.db import connection, transaction
 
+from lawtrail.ledger.chainer import chainer
 from lawtrail.ledger.models import Entry, PendingEntry
 from lawtrail.ledger.services import GENESIS_HASH, ledger_append, ledger_checkpoint, ledger_flush
 from lawtrail.ledger.verify import verify_ledger
@@ -21,6 +23,12 @@ pytestmark = [
 @pytest.fixture(autouse=True)
 def batched(settings):
     settings.LAWTRAIL_LEDGER_BATCH = True
+    yield
+    chainer().stop()  # its connection must not outlive the test's database
+
+
+def settled():
+    assert chainer().settle()
 
 
 def _chain():
@@ -39,7 +47,8 @@ def test_an_entry_joins_the_chain_when_its_transaction_commits():
     with transaction.atomic():
         pending = ledger_append(actor=None, action="note", object_type="test", object_id="one")
         assert isinstance(pending, PendingEntry) and not Entry.objects.exists()
-    (entry,) = Entry.objects.all()  # chained by the writer itself, right after its commit
+    settled()
+    (entry,) = Entry.objects.all()  # chained by the chainer a moment after the commit
     assert (entry.seq, entry.object_id, entry.time) == (1, "one", pending.time)
     assert not PendingEntry.objects.exists()
 
@@ -54,6 +63,7 @@ def test_a_rolled_back_write_leaves_no_entry_pending_or_chained():
 def test_eight_concurrent_writers_never_fork_or_gap_the_chain():
     writers, per_writer = 8, 40
     assert not write_concurrently(writers, per_writer)
+    settled()
     # Every entry was chained by some writer's flush: none is left waiting.
     assert not PendingEntry.objects.exists(), (list(PendingEntry.objects.values_list("object_id", flat=True)),
                                                 Entry.objects.count())
@@ -72,6 +82,7 @@ def test_entries_left_pending_by_a_writer_that_died_are_chained_by_the_next_flus
     assert not Entry.objects.exists()
     with transaction.atomic():  # the next writer's flush chains them before its own
         ledger_append(actor=None, action="note", object_type="test", object_id="next")
+    settled()
     assert [e[3] for e in _chain()] == ["orphan-0", "orphan-1", "orphan-2", "next"]
 
 
@@ -86,3 +97,93 @@ def test_checkpoints_and_verify_chain_what_is_pending_first():
     report = verify_ledger()
     assert report.ok and report.entries == 2
     assert ledger_flush() == 0  # nothing left
+
+
+def test_the_database_hashes_each_entry_exactly_as_entry_bytes_does():
+    """The batched chain is hashed by PostgreSQL (`lawtrail_chain_pending`), but a court's
+    verifier recomputes each hash from `entry_bytes`: for every kind of text a field may
+    hold, and a time on the whole second, both must agree byte for byte."""
+    from lawtrail.core.canonical import sha256_hex
+    from lawtrail.ledger.services import ENTRY_FIELDS, entry_bytes
+
+    from .test_verify import HOSTILE
+
+    for text in HOSTILE:
+        with transaction.atomic():
+            ledger_append(actor=None, action="note", object_type=text, object_id=text, object_hash=text,
+                          scope=text, reason=text)
+    with transaction.atomic():
+        pending = ledger_append(actor=None, action="note", reason="整秒")
+        PendingEntry.objects.filter(id=pending.id).update(time=pending.time.replace(microsecond=0))
+    settled()
+    chained = list(Entry.objects.order_by("seq").values(*ENTRY_FIELDS, "entry_hash"))
+    assert len(chained) == len(HOSTILE) + 1 and chained[-1]["time"].microsecond == 0
+    assert [sha256_hex(entry_bytes(values)) for values in chained] == [values["entry_hash"] for values in chained]
+    _assert_linked(_chain())
+
+
+def test_the_writer_spends_no_round_trip_on_the_chain_after_its_commit():
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        with transaction.atomic():
+            ledger_append(actor=None, action="note", object_type="test", object_id="one")
+    sql = [q["sql"] for q in queries]
+    assert sql[0] == "BEGIN" and "ledger_pending" in sql[1] and sql[2:] == ["COMMIT"]  # its entry, no more
+    settled()
+    assert [e[3] for e in _chain()] == ["one"] and not PendingEntry.objects.exists()
+
+
+def test_the_commits_made_while_the_chainer_waits_are_chained_in_one_pass(settings, monkeypatch):
+    settings.LAWTRAIL_LEDGER_CHAIN_DELAY = 2.0
+    passes = []
+    real = chainer()._flush
+    monkeypatch.setattr(chainer(), "_flush", lambda **kw: passes.append(real(**kw)))
+    for i in range(5):
+        with transaction.atomic():
+            ledger_append(actor=None, action="note", object_type="test", object_id=str(i))
+    settled()
+    assert passes == [5]
+    _assert_linked(_chain())
+
+
+def test_a_pass_that_fails_is_logged_and_retried_and_nothing_is_lost(monkeypatch, caplog):
+    from lawtrail.ledger import chainer as module
+
+    monkeypatch.setattr(module, "RETRY_SECONDS", 0.05)
+    real, failures = chainer()._flush, []
+
+    def flaky(**kw):
+        if not failures:
+            failures.append(1)
+            raise ConnectionError("数据库暂不可用")
+        return real(**kw)
+
+    monkeypatch.setattr(chainer(), "_flush", flaky)
+    with transaction.atomic():
+        ledger_append(actor=None, action="note", object_type="test", object_id="kept")
+    settled()
+    assert failures and "could not chain" in caplog.text
+    assert [e[3] for e in _chain()] == ["kept"]
+
+
+def test_a_command_that_wrote_entries_chains_them_before_it_exits(tmp_path):
+    """`lawtrail ingest` and the like: a short-lived process must not leave its entries
+    to whoever flushes next."""
+    import os
+    import subprocess
+    import sys
+
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    script = (
+        "import django; django.setup()\n"
+        "from django.db import transaction\n"
+        "from lawtrail.ledger.services import ledger_append\n"
+        "with transaction.atomic():\n"
+        "    ledger_append(actor=None, action='note', object_type='test', object_id='cli')\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lawtrail.settings", "DATABASE_URL": url,
+           "LAWTRAIL_HOME": str(tmp_path), "LAWTRAIL_LEDGER_BATCH": "1", "LAWTRAIL_LEDGER_CHAIN_DELAY": "1"}
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
+    assert [e[3] for e in _chain()] == ["cli"] and not PendingEntry.objects.exists()
