@@ -42,8 +42,8 @@ class Entry(models.Model):
 class PendingEntry(models.Model):
     """An entry written with its change but not yet in the chain (PostgreSQL with
     LAWTRAIL_LEDGER_BATCH): committed in the writer's own transaction, without waiting for
-    the chain, then moved into it in order, in batches, by `ledger_flush` right after the
-    commit (or by whoever flushes next, should the writer die in between)."""
+    the chain, then moved into it in order, in batches, by its process's chainer a moment
+    after the commit (or by whoever flushes next, should the process die in between)."""
 
     time = models.DateTimeField()
     actor = models.CharField(max_length=150)
