@@ -10,6 +10,7 @@ draft may be edited, a finalised record never again.
 import queue
 import re
 import threading
+from concurrent.futures import Future
 from contextlib import contextmanager
 
 from django.db import connection as default_connection
@@ -173,28 +174,20 @@ class Readers:
         finally:
             default_connection.close()  # this thread's own
 
-    def start(self, fn, *args):
+    def start(self, fn, *args) -> Future:
+        future = Future()
         if not self.parallel:
-            value = fn(*args)
-            return _Started(lambda: value)
-        outcome = {}
+            future.set_result(fn(*args))
+            return future
 
         def run():
             try:
-                outcome["value"] = self._run(fn, *args)
-            except BaseException as exc:  # handed to result()
-                outcome["error"] = exc
+                future.set_result(self._run(fn, *args))
+            except BaseException as exc:  # raised by result()
+                future.set_exception(exc)
 
-        thread = threading.Thread(target=run, name=f"lawtrail-read-{fn.__name__}", daemon=True)
-        thread.start()
-
-        def result():
-            thread.join()
-            if "error" in outcome:
-                raise outcome["error"]
-            return outcome["value"]
-
-        return _Started(result)
+        threading.Thread(target=run, name=f"lawtrail-read-{fn.__name__}", daemon=True).start()
+        return future
 
     def prefetch(self, iterable, ahead=2):
         if not self.parallel:
@@ -202,38 +195,24 @@ class Readers:
             return
         items, stop = queue.Queue(maxsize=ahead), threading.Event()
 
-        def produce():
-            for item in iterable:
-                items.put((item, None))
-                if stop.is_set():
-                    return
-
-        def run():
+        def prefetch():
             try:
-                self._run(produce)
-                items.put((_DONE, None))
-            except BaseException as exc:
-                items.put((_DONE, exc))
+                for item in iterable:
+                    items.put(item)
+                    if stop.is_set():
+                        return
+            finally:
+                items.put(_DONE)
 
-        thread = threading.Thread(target=run, name="lawtrail-prefetch", daemon=True)
-        thread.start()
+        done = self.start(prefetch)
         try:
-            while True:
-                item, error = items.get()
-                if item is _DONE:
-                    if error is not None:
-                        raise error
-                    return
+            while (item := items.get()) is not _DONE:
                 yield item
+            done.result()  # raises what the reading met
         finally:
             stop.set()
-            while thread.is_alive():  # let a producer blocked on a full queue see the stop
+            while not done.done():  # let a producer blocked on a full queue see the stop
                 try:
                     items.get(timeout=0.05)
                 except queue.Empty:
                     pass
-
-
-class _Started:
-    def __init__(self, result):
-        self.result = result

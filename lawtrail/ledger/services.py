@@ -22,6 +22,7 @@ from django.utils import timezone
 from lawtrail.core.canonical import canonical_bytes, jsonable, sha256_hex
 from lawtrail.core.errors import Conflict
 from lawtrail.ledger import keys, merkle, registry
+from lawtrail.ledger.chainer import chainer
 from lawtrail.ledger.models import Checkpoint, Entry, PendingEntry
 
 GENESIS_HASH = "0" * 64
@@ -200,8 +201,6 @@ def _flush_after_commit():
 
 
 def _flush_committed():
-    from lawtrail.ledger.chainer import chainer
-
     chainer().poke()  # chained a moment later by this process's thread (ledger/chainer.py)
 
 

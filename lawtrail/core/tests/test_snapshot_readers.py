@@ -72,7 +72,7 @@ def test_a_failing_read_raises_in_the_caller_and_a_consumer_that_stops_early_sto
         stopped_at = len(produced)
         assert stopped_at < 10
     assert len(produced) == stopped_at
-    assert not any(t.name == "lawtrail-prefetch" for t in threading.enumerate())
+    assert not any(t.name == "lawtrail-read-prefetch" for t in threading.enumerate())
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the shared snapshot is PostgreSQL's")
