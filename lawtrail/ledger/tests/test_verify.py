@@ -254,11 +254,11 @@ def test_outside_a_transaction_other_threads_read_the_chunks_and_find_what_the_i
     real_read, real_last = selectors._read_chunks, verify._last_entries
 
     def read(*args):
-        readers_at.add(threading.get_ident())
+        readers_at.add(threading.current_thread())  # (an ident may be reused)
         yield from real_read(*args)
 
     def last(*args):
-        readers_at.add(threading.get_ident())
+        readers_at.add(threading.current_thread())  # (an ident may be reused)
         return real_last(*args)
 
     monkeypatch.setattr(selectors, "_read_chunks", read)
@@ -266,7 +266,7 @@ def test_outside_a_transaction_other_threads_read_the_chunks_and_find_what_the_i
     report = verify_ledger()
     assert report.ok, report.problems
     assert report.entries == Entry.objects.count() > 3 * 4
-    assert len(readers_at) == 2 and threading.get_ident() not in readers_at
+    assert len(readers_at) == 2 and threading.current_thread() not in readers_at
 
     behind_the_ledger("UPDATE ledger_entry SET reason = %s WHERE seq = 6", ["伪造"])
     behind_the_ledger("UPDATE cases_case SET summary = %s", ["改写"])
