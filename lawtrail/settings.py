@@ -119,6 +119,9 @@ DATABASES = {
         conn_max_age=envint("DB_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, plus statements deferred to the commit (a ledger entry's pending row).
+    DATABASES["default"]["ENGINE"] = "lawtrail.core.pgbackend"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction begins, so concurrent
     # writers queue instead of failing half-way with "database is locked".

@@ -2,7 +2,8 @@
 
 A writer commits its entry as a pending row and goes on; this thread then chains what
 was committed (`ledger_flush(wait=False)`) on its own connection, once for every commit
-made while it waited LAWTRAIL_LEDGER_CHAIN_DELAY seconds. The writer no longer spends
+made while it waited LAWTRAIL_LEDGER_CHAIN_DELAY seconds, and again a moment later while
+another process holds the chain (one round trip a try, no more). The writer no longer spends
 its own round trips on the chain lock after every commit (the database round trips,
 not the chaining, were the cost of a ledger-backed write), and a busy process chains
 the commits of many requests in one pass.
@@ -77,7 +78,8 @@ class Chainer:
                 with self._cond:
                     target = self._asked
                 try:
-                    self._flush(wait=False)
+                    if self._flush(wait=False) is None:
+                        continue  # the chain was busy: another try a moment later
                 except Exception:  # committed and pending: the next pass (or anyone's flush) chains them
                     logger.exception("could not chain the pending ledger entries; retrying")
                     connection.close()  # should it be broken, the next pass opens another

@@ -158,14 +158,21 @@ def ledger_append(*, actor, action, obj=None, object_type="", object_id="", obje
 
 
 _PENDING_INSERT = (f"INSERT INTO {PendingEntry._meta.db_table} (actor_id, {', '.join(PENDING_FIELDS)}) "
-                   f"VALUES ({', '.join(['%s'] * (len(PENDING_FIELDS) + 1))}) RETURNING id")
+                   f"VALUES ({', '.join(['%s'] * (len(PENDING_FIELDS) + 1))})")
 
 
 def _insert_pending(actor_id, values):
-    """One row, straight: on the path of every write, the ORM's own work would show."""
-    with connection.cursor() as cursor:
-        cursor.execute(_PENDING_INSERT, [actor_id, *(values[name] for name in PENDING_FIELDS)])
-        return PendingEntry(id=cursor.fetchone()[0], actor_id=actor_id, **values)
+    """One row, straight (on the path of every write, the ORM's own work would show), and
+    sent with the COMMIT (core/pgbackend): nothing in the transaction reads it back, so it
+    costs the writer no round trip of its own. Its id comes with the insert; the entry
+    returned has none."""
+    params = [actor_id, *(values[name] for name in PENDING_FIELDS)]
+    if hasattr(connection, "defer_to_commit"):
+        connection.defer_to_commit(_PENDING_INSERT, params)
+    else:  # Django's own backend named in the settings
+        with connection.cursor() as cursor:
+            cursor.execute(_PENDING_INSERT, params)
+    return PendingEntry(actor_id=actor_id, **values)
 
 
 def batching():
@@ -211,19 +218,11 @@ def _chain_batch(wait, passes=1):
     if connection.vendor != "postgresql":  # SQLite's IMMEDIATE transaction is the one write lock
         with transaction.atomic():
             return _move_pending()
-    if wait or connection.in_atomic_block:  # the lock ends with the (surrounding) transaction
-        return _chain_in_database(wait, passes)
-    # After a commit: when the chain is busy, one round trip and done. The lock is held over
-    # the function's own transaction (and let go only after its commit, so that the next
-    # holder reads the new head); entries committed meanwhile are left to this holder.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_APPEND_LOCK])
-        if not cursor.fetchone()[0]:
-            return None
-        try:
-            return _chain_in_database(True, passes)
-        finally:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [_APPEND_LOCK])
+    # The function takes the chain lock for its own transaction, or the surrounding one
+    # (without `wait`, it gives up at once when the chain is busy: one round trip, and the
+    # entries are left to the holder). PostgreSQL lets a transaction's locks go only once
+    # its commit is visible, so the next holder reads the new head.
+    return _chain_in_database(wait, passes)
 
 
 def _chain_in_database(wait, passes):
@@ -310,23 +309,17 @@ def ledger_flush(wait=True):
 
     With `wait` (verify, checkpoints, backups): every entry committed before the call is
     chained when it returns, however busy the writers are meanwhile. Without (a process's
-    chainer, a moment after its commits): a few passes at most; one that finds the chain
-    locked leaves its entries to the holder, which looks again after letting go, and
-    whatever its passes leave behind is chained by the next flush."""
+    chainer, a moment after its commits): one call of the chaining function, looking again
+    for entries committed meanwhile up to FLUSH_PASSES times; None when the chain was
+    locked, and the caller must try again (the holder may have looked for the last time
+    before its entries committed)."""
     if not batching() and not PendingEntry.objects.exists():  # (a restored backup may hold some)
         return 0
-    chained = 0
+    if getattr(connection, "deferred", None):  # inside a transaction: its own entries too
+        connection.write_deferred()
     if not wait:
-        for _ in range(FLUSH_PASSES):
-            count = _chain_batch(wait=False, passes=FLUSH_PASSES)
-            if count is None:
-                break
-            chained += count
-            # Looked at once the lock is let go: an entry whose writer found it taken is
-            # seen here, or that writer's try came after the release and took the lock.
-            if not PendingEntry.objects.exists():
-                break
-        return chained
+        return _chain_batch(wait=False, passes=FLUSH_PASSES)
+    chained = 0
     target = PendingEntry.objects.aggregate(last=Max("id"))["last"]
     deadline = time.monotonic() + 60
     while target is not None and PendingEntry.objects.filter(id__lte=target).exists():
