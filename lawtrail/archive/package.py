@@ -41,7 +41,7 @@ from lawtrail.ledger.models import Entry
 from lawtrail.ledger.selectors import leaf_hashes
 from lawtrail.ledger.services import entry_bytes, ledger_checkpoint
 from lawtrail.archive.timestamp import certificates_pem, stamp, tsa_certificates, tsa_configured
-from lawtrail.media.storage import CHUNK, LocalBlobStore, blob_store, hash_file
+from lawtrail.media.storage import CHUNK, LocalBlobStore, blob_store, copy_file_direct, hash_file
 
 VERIFIER = Path(__file__).with_name("verifier.py")
 README = """LawTrail 执法全过程记录证据包
@@ -194,8 +194,9 @@ class _Hasher:
 def copy_blob(store, sha256, target, sm3=False):
     """Copy a stored file into the bag, hashing it on the way; returns (digests, size).
 
-    On local disk the kernel copies (copy_file_range) while this thread hashes the
-    source, so the export runs at hashing speed rather than read-hash-write speed."""
+    On local disk another thread has the disk copy it (`copy_file_direct`) while this
+    one hashes the source, so the export runs at hashing speed rather than
+    read-hash-write speed."""
     hasher = _Hasher(sm3)
     if isinstance(store, LocalBlobStore):
         source = store.path(sha256)
@@ -203,7 +204,7 @@ def copy_blob(store, sha256, target, sm3=False):
 
         def copy():
             try:
-                shutil.copyfile(source, target)
+                copy_file_direct(source, target)
             except OSError as exc:
                 failure.append(exc)
 

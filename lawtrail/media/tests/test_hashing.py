@@ -69,3 +69,4 @@ def test_write_behind_writes_everything_and_releases_what_lies_behind(tmp_path, 
     assert released and released[0][0] == 4 and all(a == os.POSIX_FADV_DONTNEED for _, _, a in released)
     assert all(s + n == nxt for (s, n, _), (nxt, _, _) in zip(released, released[1:]))  # contiguous, in order
     assert released[-1][0] + released[-1][1] >= len(data) + 4 - 2 * 4096  # no more than the window left cached
+

@@ -1,0 +1,66 @@
+"""Copying a stored file into an evidence package: written with O_DIRECT from a mapping of
+the source, byte for byte whatever the size, with the ordinary way as the fallback."""
+
+import fcntl
+import os
+import tempfile
+
+import pytest
+
+from lawtrail.media.storage import copy_file_direct
+
+
+COPY_SIZES = [0, 1, 4095, 4096, 4097, 3 * 2**20 + 17]
+
+
+@pytest.mark.parametrize("size", COPY_SIZES)
+def test_a_direct_copy_is_byte_for_byte_whatever_the_size(tmp_path, size):
+    source, target = tmp_path / "source", tmp_path / "target"
+    source.write_bytes(os.urandom(size))
+    assert copy_file_direct(source, target) == size
+    assert target.read_bytes() == source.read_bytes()
+
+
+def test_a_direct_copy_bypasses_the_page_cache_for_the_aligned_part(tmp_path, monkeypatch):
+    """The disk takes the bytes from the source's pages (O_DIRECT); only the unaligned
+    tail goes through the page cache."""
+    source, target = tmp_path / "source", tmp_path / "target"
+    source.write_bytes(os.urandom(5 * 4096 + 100))
+    real_write, writes = os.write, []
+
+    def write(fd, data):
+        writes.append((len(data), bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT)))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", write)
+    copy_file_direct(source, target)
+    if not writes[0][1]:
+        pytest.skip("this file system refuses O_DIRECT")
+    assert writes == [(5 * 4096, True), (100, False)]
+    assert target.read_bytes() == source.read_bytes()
+
+
+def test_a_short_direct_write_is_finished_the_ordinary_way(tmp_path, monkeypatch):
+    source, target = tmp_path / "source", tmp_path / "target"
+    source.write_bytes(os.urandom(8 * 4096))
+    real_write, calls = os.write, []
+
+    def short_once(fd, data):  # e.g. a disk that filled up, then freed
+        calls.append(len(data))
+        return real_write(fd, data[:4096 + 10] if len(calls) == 1 else data)
+
+    monkeypatch.setattr(os, "write", short_once)
+    copy_file_direct(source, target)
+    assert target.read_bytes() == source.read_bytes()
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="needs a tmpfs")
+def test_a_file_system_without_o_direct_gets_an_ordinary_copy(tmp_path):
+    """tmpfs refuses O_DIRECT: the copy falls back and is still exact."""
+    source = tmp_path / "source"
+    source.write_bytes(os.urandom(3 * 4096 + 5))
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as shm:
+        target = os.path.join(shm, "target")
+        copy_file_direct(source, target)
+        with open(target, "rb") as f:
+            assert f.read() == source.read_bytes()
