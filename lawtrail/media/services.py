@@ -10,6 +10,7 @@ import datetime
 import fcntl
 import hashlib
 import logging
+import mmap
 import os
 import queue
 import secrets
@@ -31,7 +32,8 @@ from lawtrail.ledger.services import ledger_append
 from lawtrail.media import hashstate
 from lawtrail.media.metadata import probe
 from lawtrail.media.models import Activity, GapExplanation, GapReason, Recording, Upload, UploadStatus
-from lawtrail.media.storage import CHUNK, WriteBehind, blob_store
+from lawtrail.media.body import request_body
+from lawtrail.media.storage import CHUNK, DirectAppender, blob_store
 from lawtrail.org.models import Officer
 from lawtrail.rules.deadlines import av_upload_deadline
 from lawtrail.rules.profiles import get_profile
@@ -261,29 +263,72 @@ def _digest_at(upload, offset):
     return digest
 
 
-class _Sink:
-    """Writes and hashes received blocks, each in a thread of its own, so that the next block
-    is read from the network while this one goes to disk and through each hash (hashlib,
-    OpenSSL's SHA-256 and file writes all release the GIL)."""
+class _Block:
+    """One received block in a reused buffer, back in the pool once every consumer is done."""
 
-    def __init__(self, part, position, sums):
+    def __init__(self, buffer, size, pool, consumers):
+        self.buffer, self.view, self.pool = buffer, memoryview(buffer)[:size], pool
+        self.left, self.lock = consumers, threading.Lock()
+
+    def done(self):
+        with self.lock:
+            self.left -= 1
+            last = self.left == 0
+        if last:
+            self.view.release()
+            self.pool.put(self.buffer)
+
+
+class _Sink:
+    """Receives a request body into a few page-aligned buffers, reused from block to block,
+    and hands each block to the file writer and to each hash, in threads of their own, so
+    that the next block is read from the network while this one goes to disk and through
+    each hash (socket reads, hashlib, OpenSSL's SHA-256 and file writes all release the
+    GIL). A buffer goes back to be filled again once all of them are done with it."""
+
+    BUFFERS, SPARE = 4, 16
+    _spare = queue.LifoQueue()  # buffers of finished uploads, for the next (their pages already mapped)
+
+    def __init__(self, part, path, position, sums):
         self.error = None
-        consumers = [WriteBehind(part.fileno(), position).write] + [s.update for s in sums]
-        self.inboxes = [queue.Queue(maxsize=4) for _ in consumers]
+        self.writer = DirectAppender(part.fileno(), path, position)
+        consumers = [lambda view: self.writer.write(view, aligned=True)] + [s.update for s in sums]
+        self.inboxes = [queue.Queue() for _ in consumers]
         self.threads = [threading.Thread(target=self._run, args=pair, daemon=True)
                         for pair in zip(self.inboxes, consumers)]
+        self.free = queue.Queue()
+        for _ in range(self.BUFFERS):
+            try:
+                self.free.put(self._spare.get_nowait())
+            except queue.Empty:
+                self.free.put(mmap.mmap(-1, READ_SIZE))
 
     def _run(self, inbox, consume):
-        while (data := inbox.get()) is not None:
+        while (block := inbox.get()) is not None:
             if self.error is None:
                 try:
-                    consume(data)
+                    consume(block.view)
                 except OSError as exc:
                     self.error = exc
+            block.done()
 
-    def put(self, data):
-        for inbox in self.inboxes:
-            inbox.put(data)
+    def receive(self, body, want):
+        """Read `want` bytes (at most READ_SIZE) of `body` into the next free buffer and
+        pass them on; returns how many (fewer: the body has ended)."""
+        buffer, filled = self.free.get(), 0
+        view = memoryview(buffer)
+        try:
+            while filled < want and (count := body.readinto(view[filled:want])):
+                filled += count
+        finally:
+            view.release()
+            if filled:
+                block = _Block(buffer, filled, self.free, len(self.inboxes))
+                for inbox in self.inboxes:
+                    inbox.put(block)
+            else:
+                self.free.put(buffer)
+        return filled
 
     def __enter__(self):
         for thread in self.threads:
@@ -295,12 +340,19 @@ class _Sink:
             inbox.put(None)
         for thread in self.threads:
             thread.join()
+        self.writer.close()
+        for _ in range(self.BUFFERS):
+            buffer = self.free.get()
+            if self._spare.qsize() < self.SPARE:
+                self._spare.put(buffer)
+            else:
+                buffer.close()
         if self.error is not None:
             raise self.error
 
 
 CHECKSUMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
-READ_SIZE = 8 * 2**20  # large reads from the request: fewer system calls and Python turns per GiB
+READ_SIZE = 8 * 2**20  # large blocks from the request: fewer system calls and Python turns per GiB
 
 
 def upload_append(*, actor, upload_id, offset, stream, length=None, checksum=None) -> Upload:
@@ -328,16 +380,17 @@ def upload_append(*, actor, upload_id, offset, stream, length=None, checksum=Non
         chunk_sum = CHECKSUMS[checksum[0]]() if checksum else None
         sums = [digest] + ([chunk_sum] if chunk_sum else [])
         received, failure = 0, None
+        body = request_body(stream)
         try:
-            with _Sink(part, upload.offset, sums) as sink:  # writing and hashing overlap with receiving
+            with _Sink(part, _part(upload), upload.offset, sums) as sink:  # writing and hashing overlap with receiving
                 try:
                     while received < room:
-                        data = stream.read(min(READ_SIZE, room - received))
-                        if not data:
-                            break
-                        sink.put(data)
-                        received += len(data)
-                    if length is None and stream.read(1):
+                        want = min(READ_SIZE, room - received)
+                        count = sink.receive(body, want)
+                        received += count
+                        if count < want:
+                            break  # the body ended
+                    if length is None and body.readinto(bytearray(1)):
                         failure = TooLarge("数据超出声明的文件大小")
                 except OSError as exc:  # the client went away: keep what arrived
                     failure = exc

@@ -163,6 +163,50 @@ class WriteBehind:
             self.released = behind
 
 
+class DirectAppender:
+    """Appends to a file at `position`: a block that starts on an aligned offset, at an
+    aligned address (the page-aligned receive buffers of an upload) and fills whole
+    disk blocks goes to the disk with O_DIRECT, from the buffer itself, costing no copy into
+    the page cache nor any of its write-back; anything else, and everything on a file system
+    without O_DIRECT, goes through `WriteBehind`. Either way nothing is held back in memory:
+    what `write` has returned is in the file."""
+
+    def __init__(self, fd, path, position=0):
+        self.behind, self.direct = WriteBehind(fd, position), None
+        if hasattr(os, "O_DIRECT"):
+            try:
+                self.direct = os.open(path, os.O_WRONLY | os.O_DIRECT)
+            except OSError as exc:
+                if exc.errno != errno.EINVAL:  # tmpfs: no O_DIRECT
+                    raise
+
+    def close(self):
+        if self.direct is not None:
+            os.close(self.direct)
+            self.direct = None
+
+    def write(self, data, aligned=False):
+        view = memoryview(data)
+        if not (aligned and self.direct is not None and self.behind.position % DIRECT_ALIGN == 0):
+            return self.behind.write(view)
+        whole = len(view) - len(view) % DIRECT_ALIGN
+        done = 0
+        try:
+            while done < whole:
+                count = os.pwrite(self.direct, view[done:whole], self.behind.position)
+                done += count
+                self.behind.position += count
+                self.behind.released = self.behind.position  # nothing of it in the page cache
+                if count % DIRECT_ALIGN:
+                    break  # a short write off the block size: the rest the ordinary way
+        except OSError as exc:
+            if exc.errno != errno.EINVAL or done:
+                raise
+            self.close()  # refused after all (a file system that takes the open, not the write)
+        if done < len(view):
+            self.behind.write(view[done:])
+
+
 class LocalBlobStore:
     # A local disk has no retention lock: files are read-only and written once, and the
     # ledger and `lawtrail verify` catch any change made behind the system's back.

@@ -64,3 +64,54 @@ def test_a_file_system_without_o_direct_gets_an_ordinary_copy(tmp_path):
         copy_file_direct(source, target)
         with open(target, "rb") as f:
             assert f.read() == source.read_bytes()
+
+
+def _appended(tmp_path, blocks, position=0, monkeypatch=None):
+    """Append `blocks` ((bytes, from an aligned buffer?)) with a DirectAppender; returns the
+    file's bytes and, per os.pwrite/os.write call, (size, O_DIRECT?)."""
+    import mmap
+
+    from lawtrail.media.storage import DirectAppender
+
+    path = tmp_path / "part"
+    path.write_bytes(b"p" * position)
+    calls = []
+    if monkeypatch is not None:
+        real_pwrite, real_write = os.pwrite, os.write
+        monkeypatch.setattr(os, "pwrite", lambda fd, data, at: calls.append((len(data), True)) or real_pwrite(fd, data, at))
+        monkeypatch.setattr(os, "write", lambda fd, data: calls.append((len(data), False)) or real_write(fd, data))
+    with open(path, "ab") as part:
+        writer = DirectAppender(part.fileno(), path, position)
+        for data, aligned in blocks:
+            if aligned:
+                buffer = mmap.mmap(-1, len(data))
+                buffer[:] = data
+                view = memoryview(buffer)
+                writer.write(view, aligned=True)
+                view.release()
+            else:
+                writer.write(data)
+        writer.close()
+        assert writer.behind.position == path.stat().st_size
+    return path.read_bytes(), calls
+
+
+def test_aligned_blocks_of_an_upload_go_to_the_disk_directly(tmp_path, monkeypatch):
+    one, two = os.urandom(8 * 4096), os.urandom(2 * 4096 + 100)
+    content, calls = _appended(tmp_path, [(one, True), (two, True)], monkeypatch=monkeypatch)
+    assert content == one + two
+    if calls[0] == (len(one), False):
+        pytest.skip("this file system refuses O_DIRECT")
+    assert calls == [(len(one), True), (2 * 4096, True), (100, False)]  # the tail the ordinary way
+
+
+def test_an_upload_resumed_at_an_unaligned_offset_is_written_the_ordinary_way(tmp_path, monkeypatch):
+    block = os.urandom(4 * 4096)
+    content, calls = _appended(tmp_path, [(block, True)], position=1000, monkeypatch=monkeypatch)
+    assert content == b"p" * 1000 + block and calls == [(len(block), False)]
+
+
+def test_blocks_from_an_unaligned_buffer_are_written_the_ordinary_way(tmp_path, monkeypatch):
+    block = os.urandom(4 * 4096)
+    content, calls = _appended(tmp_path, [(block, False)], monkeypatch=monkeypatch)
+    assert content == block and calls == [(len(block), False)]
