@@ -136,6 +136,40 @@ def test_the_writer_spends_no_round_trip_on_the_chain_after_its_commit():
     assert [e[3] for e in _chain()] == ["one"] and not PendingEntry.objects.exists()
 
 
+def test_an_entry_the_server_refuses_at_the_commit_takes_the_whole_write_with_it():
+    """The pending row goes to the server only with the COMMIT (core/pgbackend): should it
+    be refused there, nothing of the transaction may stay."""
+    from django.db import DataError
+
+    with pytest.raises(DataError), transaction.atomic():
+        PendingEntry.objects.create(time="2026-11-23T10:00:00+08:00", actor="system", action="note",
+                                    object_type="test", object_id="the write itself")
+        ledger_append(actor=None, action="x" * 65, object_type="test", object_id="refused")  # > 64
+    assert not PendingEntry.objects.exists() and not Entry.objects.exists()
+    with transaction.atomic():  # the connection is fine for the next one
+        ledger_append(actor=None, action="note", object_type="test", object_id="next")
+    settled()
+    assert [e[3] for e in _chain()] == ["next"]
+
+
+def test_a_rolled_back_savepoint_takes_its_entries_and_only_those():
+    with transaction.atomic():
+        ledger_append(actor=None, action="note", object_type="test", object_id="outer")
+        with pytest.raises(ZeroDivisionError), transaction.atomic():
+            ledger_append(actor=None, action="note", object_type="test", object_id="inner")
+            1 / 0
+        with transaction.atomic():
+            ledger_append(actor=None, action="note", object_type="test", object_id="kept inner")
+    settled()
+    assert [e[3] for e in _chain()] == ["outer", "kept inner"]
+
+
+def test_a_flush_inside_a_transaction_chains_its_own_entries_too():
+    with transaction.atomic():
+        ledger_append(actor=None, action="note", object_type="test", object_id="own")
+        assert ledger_flush() == 1 and Entry.objects.get().object_id == "own"
+
+
 def test_the_commits_made_while_the_chainer_waits_are_chained_in_one_pass(settings, monkeypatch):
     settings.LAWTRAIL_LEDGER_CHAIN_DELAY = 2.0
     passes = []
