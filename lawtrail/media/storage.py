@@ -15,11 +15,9 @@ altogether. The dates come from the retention rules (`lawtrail.archive.locks`).
 
 import datetime
 import errno
-import fcntl
 import hashlib
 import mmap
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -84,53 +82,22 @@ DIRECT_ALIGN = 4096  # a multiple of every disk's logical block size
 
 
 def copy_file_direct(source, target):
-    """Copy a local file, writing with O_DIRECT straight from a mapping of the source: the
-    disk takes the bytes from the source's own pages, so the copy costs the CPU no memory
-    copy and fills no page cache with pages nobody here reads again (an evidence package of
+    """Copy a local file, its mapping (`hash_file`'s) fed to a `DirectAppender`: the disk
+    takes the bytes from the source's own pages, so the copy costs the CPU no memory copy
+    and fills no page cache with pages nobody here reads again (an evidence package of
     several GB would otherwise push out what the server has cached; on this kind of virtual
-    machine, fresh page cache is also the slowest part of a copy). The unaligned tail is
-    written the ordinary way; where the file system refuses O_DIRECT (tmpfs), the whole
-    copy is."""
-    size = os.path.getsize(source)
-    flag = getattr(os, "O_DIRECT", 0)
-    if not flag or size < DIRECT_ALIGN:
-        shutil.copyfile(source, target)
-        return size
+    machine, fresh page cache is also the slowest part of a copy). The unaligned tail, and
+    the whole copy where the file system refuses O_DIRECT (tmpfs), go the ordinary way.
+    Returns the size."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o666)
     try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | flag, 0o666)
-    except OSError as exc:
-        if exc.errno != errno.EINVAL:
-            raise
-        shutil.copyfile(source, target)
-        return size
-    try:
-        with open(source, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            view = memoryview(mapped)
-            try:
-                _write_direct(fd, view, size)
-            finally:
-                view.release()
+        writer = DirectAppender(fd, target)
+        try:
+            return hash_file(source, lambda view: writer.write(view, aligned=True))  # windows start page-aligned
+        finally:
+            writer.close()
     finally:
         os.close(fd)
-    return size
-
-
-def _write_direct(fd, view, size):
-    direct, offset = True, 0
-    while offset < size:
-        if direct and (offset % DIRECT_ALIGN or size - offset < DIRECT_ALIGN):
-            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_DIRECT)
-            direct = False  # the tail, or after a short write
-        end = min(size, offset + MAP_STEP)
-        if direct:
-            end -= (end - offset) % DIRECT_ALIGN
-        try:
-            offset += os.write(fd, view[offset:end])
-        except OSError as exc:
-            if not (direct and exc.errno == errno.EINVAL and offset == 0):
-                raise
-            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_DIRECT)
-            direct = False  # opened, but refused at the first write: an ordinary copy
 
 
 class WriteBehind:

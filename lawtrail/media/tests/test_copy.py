@@ -26,13 +26,14 @@ def test_a_direct_copy_bypasses_the_page_cache_for_the_aligned_part(tmp_path, mo
     tail goes through the page cache."""
     source, target = tmp_path / "source", tmp_path / "target"
     source.write_bytes(os.urandom(5 * 4096 + 100))
-    real_write, writes = os.write, []
+    real_write, real_pwrite, writes = os.write, os.pwrite, []
 
-    def write(fd, data):
-        writes.append((len(data), bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT)))
-        return real_write(fd, data)
+    def direct(fd):
+        return bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT)
 
-    monkeypatch.setattr(os, "write", write)
+    monkeypatch.setattr(os, "write", lambda fd, data: writes.append((len(data), direct(fd))) or real_write(fd, data))
+    monkeypatch.setattr(os, "pwrite", lambda fd, data, at: writes.append((len(data), direct(fd)))
+                        or real_pwrite(fd, data, at))
     copy_file_direct(source, target)
     if not writes[0][1]:
         pytest.skip("this file system refuses O_DIRECT")
@@ -43,13 +44,14 @@ def test_a_direct_copy_bypasses_the_page_cache_for_the_aligned_part(tmp_path, mo
 def test_a_short_direct_write_is_finished_the_ordinary_way(tmp_path, monkeypatch):
     source, target = tmp_path / "source", tmp_path / "target"
     source.write_bytes(os.urandom(8 * 4096))
-    real_write, calls = os.write, []
+    real_write, real_pwrite, calls = os.write, os.pwrite, []
 
-    def short_once(fd, data):  # e.g. a disk that filled up, then freed
+    def short_once(data):  # e.g. a disk that filled up, then freed
         calls.append(len(data))
-        return real_write(fd, data[:4096 + 10] if len(calls) == 1 else data)
+        return data[:4096 + 10] if len(calls) == 1 else data
 
-    monkeypatch.setattr(os, "write", short_once)
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, short_once(data)))
+    monkeypatch.setattr(os, "pwrite", lambda fd, data, at: real_pwrite(fd, short_once(data), at))
     copy_file_direct(source, target)
     assert target.read_bytes() == source.read_bytes()
 
