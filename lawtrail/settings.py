@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "lawtrail.access.middleware.SessionRenewalMiddleware",
     "lawtrail.core.middleware.RejectNulMiddleware",
     "lawtrail.core.middleware.DiskFullMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -116,7 +117,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{LAWTRAIL_HOME / 'lawtrail.sqlite3'}",
-        conn_max_age=envint("DB_CONN_MAX_AGE", 0),
+        # Each thread of the web server keeps its connection (opening one per request costs
+        # the database a new backend process); a connection that died is replaced unseen.
+        conn_max_age=envint("DB_CONN_MAX_AGE", 300),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -214,9 +218,11 @@ LAWTRAIL_LEDGER_CHAIN_DELAY = float(os.environ.get("LAWTRAIL_LEDGER_CHAIN_DELAY"
 # `flush` wipes the append-only tables; only the test suite may do that.
 LAWTRAIL_ALLOW_FLUSH = envbool("LAWTRAIL_ALLOW_FLUSH", False)
 
-# Idle timeout: a session unused for 30 minutes ends (every request renews it).
+# Idle timeout: a session unused for 30 minutes ends. Requests renew it, at most once a
+# minute (lawtrail.access.middleware.SessionRenewalMiddleware) rather than with a database
+# write on every request, so it ends between 29 and 30 minutes after the last one.
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+LAWTRAIL_SESSION_RENEW_SECONDS = envint("LAWTRAIL_SESSION_RENEW_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

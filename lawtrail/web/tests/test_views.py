@@ -168,11 +168,38 @@ def test_repeated_wrong_passwords_lock_the_account_and_every_attempt_is_recorded
     assert Entry.objects.filter(action="user.login", object_id=str(org.officer_users[0].pk)).exists()
 
 
-def test_pages_carry_a_content_security_policy_and_the_session_times_out_when_idle(org, settings):
+def test_pages_carry_a_content_security_policy(org):
     response = client_for(org.head).get(reverse("web:home"))
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "unsafe-eval" not in policy
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def test_requests_renew_the_session_at_most_once_a_minute_and_an_idle_one_ends(org, settings):
+    from django.contrib.sessions.models import Session
+
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.LAWTRAIL_SESSION_RENEW_SECONDS == 60
+    client = client_for(org.officer_users[0])
+    stored = Session.objects.filter(session_key=client.session.session_key)
+    client.get(reverse("web:case_list"))  # the first request renews
+    renewed = stored.get().expire_date
+    assert timezone.now() + datetime.timedelta(minutes=29) < renewed <= timezone.now() + datetime.timedelta(minutes=30)
+    client.get(reverse("web:case_list"))
+    assert stored.get().expire_date == renewed  # within the minute: no write
+    settings.LAWTRAIL_SESSION_RENEW_SECONDS = 0  # as if the minute had passed
+    client.get(reverse("web:case_list"))
+    assert stored.get().expire_date > renewed
+    stored.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))  # 30 minutes idle
+    response = client.get(reverse("web:case_list"))
+    assert response.status_code == 302 and reverse("web:login") in response["Location"]
+
+
+def test_a_visitor_without_a_sign_in_gets_no_stored_session(db):
+    from django.contrib.sessions.models import Session
+
+    client = Client()
+    client.cookies["sessionid"] = "stale0000000000000000000000000000"
+    assert client.get(reverse("web:login")).status_code == 200
+    assert not Session.objects.exists()
 
 
 def test_passwords_are_hashed_with_argon2(db, settings):
