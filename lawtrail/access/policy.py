@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from lawtrail.cases.enums import Confidentiality, Stage
-from lawtrail.cases.models import Case
+from lawtrail.cases.models import Case, CaseOfficer
 from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound
 from lawtrail.ledger.models import Entry
 from lawtrail.org.enums import Role
@@ -39,13 +39,15 @@ def visible_cases(user):
     if not user.is_authenticated or user.role == Role.ADMIN or user.agency_id is None:
         return Case.objects.none()
     cases = Case.objects.filter(agency_id=user.agency_id)
-    handled = Case.objects.filter(assignments__officer__user=user).values("pk")
+    if user.role == Role.HEAD:
+        return cases
+    # The cases handled, and of the others those not confidential or granted (for an
+    # officer: of their department).
+    handled = CaseOfficer.objects.filter(officer__user=user).values("case_id")
+    shown = ~Q(confidentiality__in=CONFIDENTIAL) | Q(pk__in=granted_cases(user, "view"))
     if user.role == Role.OFFICER:
-        cases = cases.filter(Q(department_id=user.department_id) | Q(pk__in=handled))
-    if user.role != Role.HEAD:
-        cases = cases.filter(~Q(confidentiality__in=CONFIDENTIAL) | Q(pk__in=handled)
-                             | Q(pk__in=granted_cases(user, "view")))
-    return cases
+        shown &= Q(department_id=user.department_id)
+    return cases.filter(Q(pk__in=handled) | shown)
 
 
 def _handles(user, case):

@@ -28,6 +28,17 @@ def case_list(user, *, q="", **filters):
     return cases
 
 
+# What a row of the case tables (web/_case_table.html) shows.
+ROW_FIELDS = ("case_no", "title", "emergency", "start_approved_at", "matter_type", "source", "procedure", "stage",
+              "created_at", "department__name")
+
+
+def case_rows(cases):
+    """The cases with only what their table rows show loaded (a page of 25 rows then reads
+    ten columns instead of the case's thirty and its agency's)."""
+    return cases.select_related(None).select_related("department").only(*ROW_FIELDS)
+
+
 def my_open_cases(user):
     return case_list(user).filter(assignments__officer__user=user, stage__in=OPEN_STAGES)
 

@@ -19,9 +19,10 @@ from lawtrail.web.access_views import item_confidentiality_context
 from lawtrail.web.decorators import not_found_as_404
 
 
-def media_context(request, case, everything, explanations):
+def media_context(request, case, everything, explanations, assignments):
     """What the case page shows of its recordings (from all of them and the gap
-    explanations, loaded once for the page and its checklist), and the upload form."""
+    explanations, loaded once for the page and its checklist), and the upload form (its
+    officers from the case's assignments, loaded once for the page with their officers)."""
     can_upload = request.user.role in CASE_WRITERS and case.stage not in CLOSED_STAGES
     _, hidden = hidden_items(case)
     visible = [r for r in everything if r.pk not in hidden]
@@ -31,7 +32,7 @@ def media_context(request, case, everything, explanations):
         "activities": Activity.choices,
         "gap_reasons": GapReason.choices,
         "can_upload": can_upload,
-        "upload_officers": [a.officer for a in case.assignments.select_related("officer")] if can_upload else [],
+        "upload_officers": [a.officer for a in assignments] if can_upload else [],
     }
 
 

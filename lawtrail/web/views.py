@@ -53,8 +53,8 @@ def home(request):
     user = request.user
     context = {"profile": get_profile(user.agency.profile) if user.agency_id else None}
     if user.role == Role.OFFICER:
-        context["my_cases"] = selectors.my_open_cases(user)[:20]
-    context["approvals"] = selectors.pending_approvals(user)[:20]
+        context["my_cases"] = selectors.case_rows(selectors.my_open_cases(user))[:20]
+    context["approvals"] = selectors.case_rows(selectors.pending_approvals(user))[:20]
     cases = selectors.case_list(user)
     context["stage_counts"] = [(stage, cases.filter(stage=stage).count()) for stage in STAGE_ORDER]
     context["overdue"] = [c for c in cases.filter(emergency=True) if c.emergency_overdue]
@@ -88,7 +88,7 @@ def _count_key(user, params):
 @login_required
 def case_list(request):
     params = {name: request.GET.get(name, "") for name in ("q", *selectors.FILTERS)}
-    cases = selectors.case_list(request.user, **params)
+    cases = selectors.case_rows(selectors.case_list(request.user, **params))
     page = _CountOncePaginator(cases, 25, _count_key(request.user, params)).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -109,7 +109,8 @@ def case_detail(request, pk):
                       what=f"查看案件 {case.case_no}", request=request)
     profile = get_profile(case.agency.profile)
     steps = selectors.available_transitions(case, request.user)
-    reached = {t.to_stage: t for t in case.transitions.all()}
+    transitions = list(case.transitions.select_related("actor"))
+    reached = {t.to_stage: t for t in transitions}
     timeline = []
     for stage in STAGE_ORDER:
         timeline.append({
@@ -120,6 +121,7 @@ def case_detail(request, pk):
     # Every recording (the checklist counts those the viewer may not see too) and the gap
     # explanations, loaded once for the recordings list, the coverage and the checklist.
     recordings = list(case.recordings.select_related("officer", "uploaded_by"))
+    assignments = list(case.assignments.select_related("officer"))
     explanations = list(GapExplanation.objects.filter(case=case))
     hidden = item_names(*hidden_items(case))
     checklist = [replace(f, result=replace(f.result, message=redact(f.result.message, hidden)))
@@ -134,14 +136,15 @@ def case_detail(request, pk):
         "timeline": timeline,
         "steps": steps,
         "parties": case.parties.all(),
-        "assignments": case.assignments.select_related("officer"),
-        "transitions": case.transitions.select_related("actor"),
+        "assignments": assignments,
+        "transitions": transitions,
         "trail": selectors.case_trail(case, changes_only=True),
         "can_audit": request.user.role in AUDITORS,
-        "records": record_selectors.case_records(case),
+        "records": record_selectors.case_records(case).select_related(None).select_related("created_by")
+                   .defer("data"),
         "doc_types": [(Stage(stage).label, [t for t in catalog().values() if t.stage == stage])
                       for stage in (Stage.INITIATION, Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION)],
-        **media_context(request, case, recordings, explanations),
+        **media_context(request, case, recordings, explanations, assignments),
         "checklist": sorted(checklist, key=lambda f: CHECKLIST_ORDER[f.status]),
         "finding_history": history,
         "status_labels": STATUS_LABELS,

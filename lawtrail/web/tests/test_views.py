@@ -239,6 +239,30 @@ def test_the_case_pages_trail_lists_changes_not_each_view(org):
     assert "本案调阅记录" not in officer_page
 
 
+def test_the_case_list_and_page_cost_the_same_queries_however_many_rows(org):
+    """No query per row (the list reads its rows' columns in one query, the page each kind
+    of item once) and none for the signed-in user's agency (it comes with the user)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(org.officer_users[0])
+
+    def queries(url):
+        client.get(url)  # the session's renewal and the list's count are not per page
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return [q["sql"] for q in captured.captured_queries]
+
+    small = org.open_case(officers=2, parties=1)
+    list_few, page_few = queries(reverse("web:case_list")), queries(reverse("web:case_detail", args=[small.pk]))
+    big = org.open_case(officers=3, parties=3)
+    for _ in range(4):
+        org.open_case()
+    assert len(queries(reverse("web:case_list"))) == len(list_few)
+    assert len(queries(reverse("web:case_detail", args=[big.pk]))) == len(page_few)
+    assert not any(sql.startswith('SELECT "org_agency"') for sql in list_few + page_few)
+
+
 def test_the_case_list_counts_what_the_user_sees_and_new_cases_at_once(org):
     client = client_for(org.officer_users[0])
     org.open_case()
