@@ -6,12 +6,13 @@ from lawtrail.cases.enums import (
     Confidentiality, IdType, MatterType, OfficerRole, PartyKind, Procedure, Source, Stage,
 )
 from lawtrail.core.db import append_only
+from lawtrail.core.models import ChoiceLabels
 from lawtrail.ledger.registry import ledgered
 from lawtrail.org.models import Agency, Department, Officer
 
 
 @ledgered()
-class Case(models.Model):
+class Case(ChoiceLabels, models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="cases")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="cases")
     case_no = models.CharField("案号", max_length=60, unique=True)
@@ -72,7 +73,7 @@ class Case(models.Model):
 
 
 @ledgered()
-class Party(models.Model):
+class Party(ChoiceLabels, models.Model):
     """当事人: a person or an organisation, with its identity document."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="parties")
@@ -94,7 +95,7 @@ class Party(models.Model):
 
 
 @ledgered()
-class CaseOfficer(models.Model):
+class CaseOfficer(ChoiceLabels, models.Model):
     """A handling officer (承办人) of a case."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assignments")
@@ -110,7 +111,7 @@ class CaseOfficer(models.Model):
 
 @append_only
 @ledgered()
-class StageTransition(models.Model):
+class StageTransition(ChoiceLabels, models.Model):
     """One step of the stage workflow, as it happened. Append-only."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transitions")

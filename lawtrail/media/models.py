@@ -3,6 +3,7 @@ from django.db import models
 
 from lawtrail.cases.models import Case
 from lawtrail.core.db import append_only
+from lawtrail.core.models import ChoiceLabels
 from lawtrail.ledger.registry import ledgered
 from lawtrail.org.models import Officer
 
@@ -62,7 +63,7 @@ class Upload(models.Model):
 
 @append_only
 @ledgered(blobs=("sha256", "thumbnail_sha256"))
-class Recording(models.Model):
+class Recording(ChoiceLabels, models.Model):
     """One audio/video recording or photo, stored byte-for-byte under its SHA-256.
 
     It keeps the 音像记录 fields the profiles ask for, what PyAV could read of it (or why

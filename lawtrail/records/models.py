@@ -3,6 +3,7 @@ from django.db import models
 
 from lawtrail.cases.models import Case
 from lawtrail.core.db import append_only
+from lawtrail.core.models import ChoiceLabels
 from lawtrail.ledger.registry import ledgered
 from lawtrail.org.models import Officer
 
@@ -26,7 +27,7 @@ IMAGE_REQUIRED = {SignMethod.HANDWRITTEN, SignMethod.SCAN}
 
 @append_only(mutable_while="OLD.status = 'draft'")
 @ledgered(blobs=("pdf_sha256",))
-class Record(models.Model):
+class Record(ChoiceLabels, models.Model):
     """One 执法文书. A draft may be edited; once finalised it is an original and the
     database refuses any change. A correction is a new version pointing at it."""
 

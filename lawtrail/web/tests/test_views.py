@@ -168,6 +168,15 @@ def test_repeated_wrong_passwords_lock_the_account_and_every_attempt_is_recorded
     assert Entry.objects.filter(action="user.login", object_id=str(org.officer_users[0].pk)).exists()
 
 
+def test_times_in_tables_are_written_to_the_minute_in_the_servers_time_zone():
+    from lawtrail.web.templatetags.lawtrail_format import minute
+
+    utc = datetime.datetime(2026, 11, 23, 16, 30, 59, tzinfo=datetime.timezone.utc)
+    assert minute(utc) == "2026-11-24 00:30"  # Asia/Shanghai, as the date filter writes it
+    assert minute(datetime.datetime(2026, 1, 2, 3, 4)) == "2026-01-02 03:04"
+    assert minute(None) == "" and minute("") == ""
+
+
 def test_pages_carry_a_content_security_policy(org):
     response = client_for(org.head).get(reverse("web:home"))
     policy = response["Content-Security-Policy"]
