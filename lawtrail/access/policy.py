@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from lawtrail.cases.enums import Confidentiality, Stage
-from lawtrail.cases.models import Case, CaseOfficer
+from lawtrail.cases.models import Case, CaseOfficer, with_team
 from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound
 from lawtrail.ledger.models import Entry
 from lawtrail.org.enums import Role
@@ -51,7 +51,7 @@ def visible_cases(user):
 
 
 def _handles(user, case):
-    return case.assignments.filter(officer__user=user).exists()
+    return case.handled_by(user)
 
 
 def _holds(user, case, kind):
@@ -85,7 +85,8 @@ def case_for(user, pk):
     """The case, if this user may see it. The case remembers who asked (`viewer`), so that
     the selectors listing its records and recordings leave out the items marked more
     confidential than the case that this user may not see."""
-    case = visible_cases(user).filter(pk=pk).select_related("agency", "department").first()
+    case = visible_cases(user).filter(pk=pk).select_related("agency", "department").prefetch_related(
+        with_team()).first()
     if case is None:
         raise NotFound("案件不存在或您无权查看")
     case.viewer = user

@@ -225,7 +225,7 @@ def item_confidentiality_set(*, actor, case, level, reason, record=None, recordi
 
     if actor.agency_id != case.agency_id:
         raise NotFound("案件不存在或您无权查看")
-    if not (actor.role == Role.HEAD or case.assignments.filter(officer__user=actor).exists()):
+    if not (actor.role == Role.HEAD or case.handled_by(actor)):
         raise NotAllowed("只有本案承办人或负责人可以设定记录密级")
     if (record is None) == (recording is None) or (record or recording).case_id != case.pk:
         raise NotFound("记录不存在")

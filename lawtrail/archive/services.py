@@ -122,7 +122,7 @@ def check_exporter(actor, case):
     """Who may take a package out of the system: the archive, heads and supervisors, and
     the officers handling the case. Handing it to anyone outside goes through provision."""
     if not (actor.role in (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR, Role.REVIEWER)
-            or (actor.role == Role.OFFICER and case.assignments.filter(officer__user=actor).exists())):
+            or (actor.role == Role.OFFICER and case.handled_by(actor))):
         raise NotAllowed("只有本案承办人、审核人员、负责人、档案管理员或监督人员可以导出证据包")
     guarded(check_copy, actor=actor, case=case, what="导出证据包")
 

@@ -71,6 +71,23 @@ class Case(ChoiceLabels, models.Model):
             and (self.start_approved_at or timezone.now()) > self.approval_due_at
         )
 
+    def team(self):
+        """The case's assignments with their officers: those loaded with the case (see
+        `with_team`) when they were, else read now."""
+        loaded = getattr(self, "_prefetched_objects_cache", {})
+        if "assignments" in loaded:
+            return list(loaded["assignments"])
+        return list(self.assignments.select_related("officer"))
+
+    def handled_by(self, user):
+        """Whether this user is one of the case's handling officers."""
+        return any(a.officer.user_id == user.pk for a in self.team())
+
+    def forget_loaded(self, *relations):
+        """Drop what was loaded with the case of these relations, after a change to them."""
+        for relation in relations:
+            getattr(self, "_prefetched_objects_cache", {}).pop(relation, None)
+
 
 @ledgered()
 class Party(ChoiceLabels, models.Model):
@@ -127,3 +144,9 @@ class StageTransition(ChoiceLabels, models.Model):
     class Meta:
         db_table = "cases_transition"
         ordering = ["at", "id"]
+
+
+def with_team():
+    """For prefetch_related: a case's assignments loaded with their officers in one query
+    (`Case.team` then reads no more)."""
+    return models.Prefetch("assignments", queryset=CaseOfficer.objects.select_related("officer"))

@@ -112,6 +112,7 @@ def party_add(*, actor, case, kind, name, id_type, id_number, legal_representati
         id_number=id_number, legal_representative=(legal_representative or "").strip(),
         address=(address or "").strip(), phone=(phone or "").strip(),
     )
+    case.forget_loaded("parties")
     ledger_append(actor=actor, action="party.add", obj=party, scope=case.scope, reason=reason or "")
     return party
 
@@ -129,6 +130,7 @@ def case_assign_officer(*, actor, case, officer, role=OfficerRole.ASSIST, reason
     if case.assignments.filter(officer=officer).exists():
         raise InvalidInput(f"{officer.name}已是本案承办人", field="承办人")
     assignment = CaseOfficer.objects.create(case=case, officer=officer, role=_choice(OfficerRole, role, "承办角色"))
+    case.forget_loaded("assignments")
     ledger_append(actor=actor, action="case.assign", obj=assignment, scope=case.scope, reason=reason or "")
     return assignment
 

@@ -51,13 +51,13 @@ def from_complaint(case, data):
 
 
 def two_investigators(case, data):
-    count = case.assignments.count()
+    count = len(case.team())
     if count < MIN_INVESTIGATORS:
         return f"调查取证须至少 {MIN_INVESTIGATORS} 名承办人，目前只有 {count} 名"
 
 
 def has_officer(case, data):
-    if not case.assignments.exists():
+    if not case.team():
         return "尚未指定承办人"
 
 
@@ -65,7 +65,7 @@ def officers_qualified(case, data):
     today = timezone.localdate()
     problems = [
         problem
-        for assignment in case.assignments.select_related("officer")
+        for assignment in case.team()
         if (problem := assignment.officer.qualification_problem(today))
     ]
     if problems:
@@ -201,7 +201,7 @@ def refusals(transition, case, actor, data):
     if actor.role not in transition.roles:
         roles = "、".join(Role(r).label for r in sorted(transition.roles))
         reasons.append(f"“{transition.label}”须由{roles}办理")
-    elif actor.role == Role.OFFICER and not case.assignments.filter(officer__user=actor).exists():
+    elif actor.role == Role.OFFICER and not case.handled_by(actor):
         reasons.append("您不是本案承办人")
     for guard in (*transition.applies, *transition.guards):
         if problem := guard(case, data):

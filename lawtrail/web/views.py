@@ -9,6 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -121,7 +122,8 @@ def case_detail(request, pk):
     # Every recording (the checklist counts those the viewer may not see too) and the gap
     # explanations, loaded once for the recordings list, the coverage and the checklist.
     recordings = list(case.recordings.select_related("officer", "uploaded_by"))
-    assignments = list(case.assignments.select_related("officer"))
+    prefetch_related_objects([case], "parties")
+    assignments = case.team()
     explanations = list(GapExplanation.objects.filter(case=case))
     hidden = item_names(*hidden_items(case))
     checklist = [replace(f, result=replace(f.result, message=redact(f.result.message, hidden)))

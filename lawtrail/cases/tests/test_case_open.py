@@ -92,3 +92,19 @@ def test_a_valid_organisation_is_accepted_with_its_credit_code(org):
     party = party_add(actor=org.head, case=case, kind="organisation", name="大连某某有限公司", id_type="uscc",
                       id_number="91110000600037341L", legal_representative="王五")
     assert party.id_number == "91110000600037341L"
+
+
+def test_a_case_read_with_its_team_sees_an_officer_or_party_added_to_it(org):
+    from django.db.models import prefetch_related_objects
+
+    from lawtrail.access.policy import case_for
+
+    opened = org.open_case(officers=1)
+    case = case_for(org.head, opened.pk)  # with its team loaded
+    prefetch_related_objects([case], "parties")
+    assert [a.officer for a in case.team()] == [org.officers[0]]
+    assert not case.handled_by(org.officer_users[1])
+    case_assign_officer(actor=org.head, case=case, officer=org.officers[1])
+    assert case.handled_by(org.officer_users[1]) and len(case.team()) == 2
+    party_add(actor=org.head, case=case, **person_party())
+    assert len(case.parties.all()) == 2
