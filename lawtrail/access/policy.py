@@ -137,6 +137,8 @@ def item_names(record_ids, recording_ids):
     from lawtrail.media.models import Recording
     from lawtrail.records.models import Record
 
+    if not record_ids and not recording_ids:
+        return []
     found = {*Record.objects.filter(pk__in=record_ids).values_list("number", flat=True),
              *Recording.objects.filter(pk__in=recording_ids).values_list("filename", flat=True)}
     return sorted((name for name in found if name), key=len, reverse=True)
