@@ -37,6 +37,9 @@ from lawtrail.rules.profiles import get_profile
 from lawtrail.rules.selectors import finding_history, open_violations_in
 
 CHECKLIST_ORDER = {"violated": 0, "pending": 1, "satisfied": 2, "na": 3}
+# What a row of the case page's records table shows.
+RECORD_ROW_FIELDS = ("case", "created_at", "title", "number", "version", "status", "created_by__full_name",
+                     "created_by__username")
 from lawtrail.web.forms import CaseForm
 from lawtrail.web.access_views import item_confidentiality_context
 from lawtrail.web.decorators import not_found_as_404
@@ -121,7 +124,7 @@ def case_detail(request, pk):
         })
     # Every recording (the checklist counts those the viewer may not see too) and the gap
     # explanations, loaded once for the recordings list, the coverage and the checklist.
-    recordings = list(case.recordings.select_related("officer", "uploaded_by"))
+    recordings = list(case.recordings.select_related("officer"))
     prefetch_related_objects([case], "parties")
     assignments = case.team()
     explanations = list(GapExplanation.objects.filter(case=case))
@@ -142,8 +145,8 @@ def case_detail(request, pk):
         "transitions": transitions,
         "trail": selectors.case_trail(case, changes_only=True),
         "can_audit": request.user.role in AUDITORS,
-        "records": record_selectors.case_records(case).select_related(None).select_related("created_by")
-                   .defer("data"),
+        "records": record_selectors.case_records(case).select_related(None).select_related("created_by").only(
+            *RECORD_ROW_FIELDS),
         "doc_types": [(Stage(stage).label, [t for t in catalog().values() if t.stage == stage])
                       for stage in (Stage.INITIATION, Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION)],
         **media_context(request, case, recordings, explanations, assignments),
