@@ -491,6 +491,11 @@ def main(argv=None):
     except LawTrailError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader of a pipe stopped early (`lawtrail cases | head`): end quietly, as
+        # command-line tools do, instead of a traceback; nothing more goes to the pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, the shell's status for a tool stopped by a closed pipe
 
 
 if __name__ == "__main__":

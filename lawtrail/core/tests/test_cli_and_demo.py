@@ -108,3 +108,16 @@ def test_check_gives_the_findings_of_one_case_and_records_them(org, capsys):
     assert Finding.objects.filter(case=case, rule_id="start.approval", status="pending").exists()
     assert main(["check"]) == 0 and "待办" in capsys.readouterr().out
     assert main(["check", "没有这个案号"]) == 2
+
+
+def test_a_pipe_closed_by_its_reader_ends_the_command_quietly(tmp_path):
+    """`lawtrail cases | head`: when the reader stops, the command stops with the shell's
+    status for a closed pipe and no traceback."""
+    env = {**os.environ, "LAWTRAIL_HOME": str(tmp_path), "DJANGO_SETTINGS_MODULE": "lawtrail.settings"}
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen([sys.executable, "-m", "lawtrail.cli", "profiles"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader is gone before the first line
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141, errors
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors
