@@ -215,7 +215,7 @@ def _records(case, users, steps):
     """The documents a case has before its steps: an approved 立案审批表 where the head
     approves the start, a draft 询问笔录 where the investigation is still under way."""
     officer = users["officer1"]
-    officers = [a.officer for a in case.assignments.select_related("officer")]
+    officers = [a.officer for a in case.team()]
     approval = next((reason for _, step, reason, *_ in steps if step == "approve_start"), None)
     if approval:
         record = record_create(actor=officer, case=case, doc_type_code="filing_approval", data={

@@ -159,7 +159,7 @@ def sign_all(org, record, skip_slot=None):
     from lawtrail.records.catalog import doc_type
     from lawtrail.records.services import record_sign
 
-    officers = [a.officer for a in record.case.assignments.select_related("officer")]
+    officers = [a.officer for a in record.case.team()]
     for signer in doc_type(record.doc_type).signers:
         if signer.slot == skip_slot:
             continue

@@ -50,10 +50,6 @@ def visible_cases(user):
     return cases.filter(Q(pk__in=handled) | shown)
 
 
-def _handles(user, case):
-    return case.handled_by(user)
-
-
 def _holds(user, case, kind):
     return granted_cases(user, kind).filter(case_id=case.pk).exists()
 
@@ -63,7 +59,7 @@ def check_copy(user, case, what="复制、下载"):
     confidential records) needs a grant."""
     from lawtrail.access.models import ItemConfidentiality
 
-    if user.role == Role.HEAD or _handles(user, case) or _holds(user, case, "copy"):
+    if user.role == Role.HEAD or case.handled_by(user) or _holds(user, case, "copy"):
         return
     if case.confidentiality in CONFIDENTIAL:
         raise NotAllowed(f"本案为{case.get_confidentiality_display()}案件，{what}须经负责人批准（请申请复制许可）")
@@ -76,7 +72,7 @@ def check_av_view(user, case):
     from lawtrail.rules.profiles import get_profile
 
     profile = get_profile(case.agency.profile)
-    if profile.get("access.av_view_approval") and user.role != Role.HEAD and not _handles(user, case) \
+    if profile.get("access.av_view_approval") and user.role != Role.HEAD and not case.handled_by(user) \
             and not _holds(user, case, "av_view"):
         raise NotAllowed(f"查阅声像资料须经负责人批准（{profile.cite('access')}），请先申请查阅许可")
 
@@ -94,7 +90,7 @@ def case_for(user, pk):
 
 
 def _sees_confidential(user, case):
-    return user.role == Role.HEAD or _handles(user, case) or _holds(user, case, "view")
+    return user.role == Role.HEAD or case.handled_by(user) or _holds(user, case, "view")
 
 
 def hidden_items(case):

@@ -82,7 +82,7 @@ class CaseDetailOut(CaseOut):
     def resolve_officers(obj):
         return [
             {"name": a.officer.name, "cert_no": a.officer.cert_no, "role": a.role}
-            for a in obj.assignments.select_related("officer")
+            for a in obj.team()
         ]
 
 

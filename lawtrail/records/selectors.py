@@ -30,6 +30,16 @@ def case_records(case):
             .select_related("created_by", "finalised_by").order_by("created_at", "id"))
 
 
+# What a row of the case page's records table shows.
+ROW_FIELDS = ("case", "created_at", "title", "number", "version", "status", "created_by__full_name",
+              "created_by__username")
+
+
+def record_rows(records):
+    """The records with only what their table rows show loaded (not their contents)."""
+    return records.select_related(None).select_related("created_by").only(*ROW_FIELDS)
+
+
 def record_for(case, pk):
     hidden, _ = hidden_items(case)
     record = Record.objects.filter(case=case, pk=pk).exclude(pk__in=hidden).select_related("case__agency").first()

@@ -39,7 +39,7 @@ def _save(actor, record, action, reason=""):
 
 def case_facts(case):
     """What the case already knows, to pre-fill the fields of a new document of that name."""
-    officers = [a.officer for a in case.assignments.select_related("officer")]
+    officers = [a.officer for a in case.team()]
     parties = list(case.parties.all())
     first_party = parties[0].name if parties else None
     return {

@@ -36,7 +36,7 @@ def ledger_rows(checks):
         items = CHECK_ITEMS if check.recording_id else CASE_FILE_ITEMS
         results = "；".join(f"{label.split('（')[0]}：{RESULTS[check.results.get(key, 'na')]}" for key, label in items)
         officer = check.recording.officer.name if check.recording_id else "、".join(
-            a.officer.name for a in check.case.assignments.select_related("officer"))
+            a.officer.name for a in check.case.team())
         yield [n, timezone.localtime(check.checked_at).strftime("%Y-%m-%d %H:%M"),
                f"第 {check.draw_id} 批（{check.draw.seed}）", check.case.case_no,
                check.recording.filename if check.recording_id else "案卷", officer, results,

@@ -19,10 +19,9 @@ from lawtrail.web.access_views import item_confidentiality_context
 from lawtrail.web.decorators import not_found_as_404
 
 
-def media_context(request, case, everything, explanations, assignments):
+def media_context(request, case, everything, explanations):
     """What the case page shows of its recordings (from all of them and the gap
-    explanations, loaded once for the page and its checklist), and the upload form (its
-    officers from the case's assignments, loaded once for the page with their officers)."""
+    explanations, loaded once for the page and its checklist), and the upload form."""
     can_upload = request.user.role in CASE_WRITERS and case.stage not in CLOSED_STAGES
     _, hidden = hidden_items(case)
     visible = [r for r in everything if r.pk not in hidden]
@@ -32,7 +31,7 @@ def media_context(request, case, everything, explanations, assignments):
         "activities": Activity.choices,
         "gap_reasons": GapReason.choices,
         "can_upload": can_upload,
-        "upload_officers": [a.officer for a in assignments] if can_upload else [],
+        "upload_officers": [a.officer for a in case.team()] if can_upload else [],
     }
 
 

@@ -37,9 +37,6 @@ from lawtrail.rules.profiles import get_profile
 from lawtrail.rules.selectors import finding_history, open_violations_in
 
 CHECKLIST_ORDER = {"violated": 0, "pending": 1, "satisfied": 2, "na": 3}
-# What a row of the case page's records table shows.
-RECORD_ROW_FIELDS = ("case", "created_at", "title", "number", "version", "status", "created_by__full_name",
-                     "created_by__username")
 from lawtrail.web.forms import CaseForm
 from lawtrail.web.access_views import item_confidentiality_context
 from lawtrail.web.decorators import not_found_as_404
@@ -126,7 +123,6 @@ def case_detail(request, pk):
     # explanations, loaded once for the recordings list, the coverage and the checklist.
     recordings = list(case.recordings.select_related("officer"))
     prefetch_related_objects([case], "parties")
-    assignments = case.team()
     explanations = list(GapExplanation.objects.filter(case=case))
     hidden = item_names(*hidden_items(case))
     checklist = [replace(f, result=replace(f.result, message=redact(f.result.message, hidden)))
@@ -141,15 +137,14 @@ def case_detail(request, pk):
         "timeline": timeline,
         "steps": steps,
         "parties": case.parties.all(),
-        "assignments": assignments,
+        "assignments": case.team(),
         "transitions": transitions,
         "trail": selectors.case_trail(case, changes_only=True),
         "can_audit": request.user.role in AUDITORS,
-        "records": record_selectors.case_records(case).select_related(None).select_related("created_by").only(
-            *RECORD_ROW_FIELDS),
+        "records": record_selectors.record_rows(record_selectors.case_records(case)),
         "doc_types": [(Stage(stage).label, [t for t in catalog().values() if t.stage == stage])
                       for stage in (Stage.INITIATION, Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION)],
-        **media_context(request, case, recordings, explanations, assignments),
+        **media_context(request, case, recordings, explanations),
         "checklist": sorted(checklist, key=lambda f: CHECKLIST_ORDER[f.status]),
         "finding_history": history,
         "status_labels": STATUS_LABELS,
@@ -258,7 +253,7 @@ def record_detail(request, pk, record_id):
             messages.success(request, "草稿已保存")
             return redirect("web:record_detail", pk=pk, record_id=record.pk)
     signatures = record_selectors.valid_signatures(record)
-    officers = [a.officer for a in record.case.assignments.select_related("officer")]
+    officers = [a.officer for a in record.case.team()]
     return render(request, "web/record.html", {
         "case": record.case,
         "record": record,
