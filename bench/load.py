@@ -151,7 +151,10 @@ def main():
         try:
             cookie = sign_in(base_url, officer.username)
             pages = min(40, visible // 25 + 1)
-            load(base_url, tmp, "warm-up", "/cases/?page=%d", 1, pages, cookie, users, 5)
+            # Not measured: every worker thread connects and compiles both pages' templates
+            # (a first case page costs a worker some 300 ms), as a server running for a while has.
+            load(base_url, tmp, "warm-up (list)", "/cases/?page=%d", 1, pages, cookie, users, 5)
+            load(base_url, tmp, "warm-up (page)", "/cases/%d/", low, high, cookie, users, 5)
             results = {}
             for label, pause in (("users", think), ("saturated", 0)):
                 results[label] = {
