@@ -2,16 +2,12 @@
 
 from datetime import datetime
 
-from django.http import FileResponse
 from ninja import Router, Schema, Status
 
 from lawtrail.access.policy import case_for
-from lawtrail.archive import selectors, services
+from lawtrail.archive import downloads, selectors, services
 from lawtrail.archive.models import DecisionStatus, DisposalRequest, LegalHold, Provision
-from lawtrail.archive.package import package_zip
 from lawtrail.core.errors import NotFound
-from lawtrail.access.watermark import pdf_download
-from lawtrail.media.http import blob_download
 
 router = Router(tags=["归档与保存"])
 
@@ -135,12 +131,7 @@ def assemble(request, case_id: int, payload: CaseFileIn):
 
 @router.get("/cases/{case_id}/case-file/pdf", summary="下载案卷 PDF（记录调阅）")
 def case_file_pdf(request, case_id: int):
-    case = case_for(request.user, case_id)
-    case_file = selectors.latest_case_file(case)
-    if case_file is None:
-        raise NotFound("尚未组卷")
-    services.casefile_downloaded(actor=request.user, case_file=case_file, request=request)
-    return pdf_download(request.user, case, case_file.pdf_sha256, f"{case.case_no}_案卷_v{case_file.version}.pdf")
+    return downloads.case_file_response(request, case_for(request.user, case_id))
 
 
 @router.get("/cases/{case_id}/retention", response=list[RetentionOut], summary="案件各项记录的保存期限")
@@ -216,11 +207,7 @@ def decide_disposal(request, request_id: int, payload: DecisionIn):
 
 @router.get("/cases/{case_id}/package", summary="下载证据包（BagIt，含离线校验程序；记录调阅）")
 def package(request, case_id: int):
-    case = case_for(request.user, case_id)
-    services.check_exporter(request.user, case)
-    with package_zip(actor=request.user, case=case, purpose="网页下载证据包", request=request) as path:
-        handle = open(path, "rb")
-    return FileResponse(handle, as_attachment=True, filename=path.name, content_type="application/zip")
+    return downloads.package_response(request, case_for(request.user, case_id))
 
 
 @router.get("/cases/{case_id}/provisions", response=list[ProvisionOut], summary="对外提供记录")
@@ -257,10 +244,4 @@ def deliver(request, case_id: int, provision_id: int, payload: DeliverIn):
 
 @router.get("/cases/{case_id}/provisions/{provision_id}/package", summary="下载留存的提供副本（记录调阅）")
 def provided_copy(request, case_id: int, provision_id: int):
-    provision = _provision(request, case_id, provision_id)
-    if not provision.package_sha256:
-        raise NotFound("尚未提供，没有留存副本")
-    services.check_exporter(request.user, provision.case)
-    services.provision_copy_downloaded(actor=request.user, provision=provision, request=request)
-    return blob_download(provision.package_sha256, f"{provision.case.case_no}_提供副本_{provision.pk}.zip",
-                         "application/zip")
+    return downloads.provided_copy_response(request, _provision(request, case_id, provision_id))

@@ -134,7 +134,8 @@ def casefile_downloaded(*, actor, case_file, request=None):
 
 
 def provision_copy_downloaded(*, actor, provision, request=None):
-    guarded(check_copy, actor=actor, case=provision.case, what="下载对外提供的留存副本", request=request)
+    """The kept copy is a whole evidence package: only those who may export one take it out."""
+    check_exporter(actor, provision.case)
     access_logged(actor=actor, action="provision.download", obj=provision, scope=provision.case.scope,
                   what=f"下载向{provision.recipient}提供的留存副本", request=request)
 

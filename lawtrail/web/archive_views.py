@@ -3,23 +3,19 @@ archive worklist (cases to file, expired items, requests waiting for the head)."
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from lawtrail.access.policy import case_for, visible_cases
 from lawtrail.access.models import PartyRequestKind, PartyRequestStatus, RequesterRole
 from lawtrail.access.services import PARTY_REQUEST_HANDLERS
-from lawtrail.archive import selectors, services
+from lawtrail.archive import downloads, selectors, services
 from lawtrail.archive.models import (
     Circumstance, DecisionStatus, DisposalRequest, HoldKind, LegalHold, Provision, ProvisionPurpose, ProvisionStatus,
 )
-from lawtrail.archive.package import package_zip
 from lawtrail.cases.enums import IdType, Stage
 from lawtrail.core.errors import LawTrailError, NotFound
 from lawtrail.core.text import number_or_none
-from lawtrail.access.watermark import pdf_download
-from lawtrail.media.http import blob_download
 from lawtrail.org.enums import Role
 from lawtrail.rules.engine import evaluate
 from lawtrail.web.decorators import not_found_as_404
@@ -178,12 +174,7 @@ def case_archive_action(request, pk, action):
 @login_required
 @not_found_as_404
 def case_file_pdf(request, pk):
-    case = case_for(request.user, pk)
-    case_file = selectors.latest_case_file(case)
-    if case_file is None:
-        raise NotFound("尚未组卷")
-    services.casefile_downloaded(actor=request.user, case_file=case_file, request=request)
-    return pdf_download(request.user, case, case_file.pdf_sha256, f"{case.case_no}_案卷_v{case_file.version}.pdf")
+    return downloads.case_file_response(request, case_for(request.user, pk))
 
 
 @login_required
@@ -191,23 +182,18 @@ def case_file_pdf(request, pk):
 def package_download(request, pk):
     case = case_for(request.user, pk)
     try:
-        services.check_exporter(request.user, case)
+        return downloads.package_response(request, case)
     except LawTrailError as exc:
+        if exc.status != 403:
+            raise
         return render(request, "web/forbidden.html", {"message": exc.message}, status=exc.status)
-    with package_zip(actor=request.user, case=case, purpose="网页下载证据包", request=request) as path:
-        handle = open(path, "rb")
-    return FileResponse(handle, as_attachment=True, filename=path.name, content_type="application/zip")
 
 
 @login_required
 @not_found_as_404
 def provision_copy(request, pk, provision_id):
     case = case_for(request.user, pk)
-    provision = _item(Provision, case, provision_id, "对外提供记录")
-    if not provision.package_sha256:
-        raise NotFound("尚未提供，没有留存副本")
-    services.provision_copy_downloaded(actor=request.user, provision=provision, request=request)
-    return blob_download(provision.package_sha256, f"{case.case_no}_提供副本_{provision.pk}.zip", "application/zip")
+    return downloads.provided_copy_response(request, _item(Provision, case, provision_id, "对外提供记录"))
 
 
 ARCHIVE_ROLES = (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR)

@@ -116,6 +116,9 @@ def test_provision_and_package_download_from_the_pages():
     assert package.status_code == 200 and package["Content-Type"] == "application/zip"
     colleague = client_for(org.user(Role.OFFICER))
     assert colleague.get(reverse("web:package_download", args=[case.pk])).status_code == 403
+    # The kept copy is a whole package too: the page checks the same policy as the API
+    refused = colleague.get(reverse("web:provision_copy", args=[case.pk, provision.pk]))
+    assert refused.status_code == 403 and "只有本案承办人" in refused.content.decode()
 
 
 def test_the_worklist_is_for_the_archive_heads_and_supervisors():
