@@ -1,10 +1,11 @@
 """Reads of cases, always through the access policy."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from lawtrail.access.policy import visible_cases
 from lawtrail.cases import workflow
-from lawtrail.cases.enums import OPEN_STAGES, Stage
+from lawtrail.cases.enums import OPEN_STAGES, STAGE_ORDER, Stage
 from lawtrail.cases.models import Case
 from lawtrail.ledger.selectors import entries_for_scope
 from lawtrail.org.enums import Role
@@ -37,6 +38,21 @@ def case_rows(cases):
     """The cases with only what their table rows show loaded (a page of 25 rows then reads
     ten columns instead of the case's thirty and its agency's)."""
     return cases.select_related(None).select_related("department").only(*ROW_FIELDS)
+
+
+def stage_counts(cases):
+    """(stage, how many of these cases are in it) for every stage, in one query."""
+    counts = dict(cases.select_related(None).order_by().values_list("stage").annotate(n=Count("id")))
+    return [(stage, counts.get(stage, 0)) for stage in STAGE_ORDER]
+
+
+def overdue_emergency_starts(cases, now=None):
+    """Emergency starts approved after their deadline or still waiting past it
+    (`Case.emergency_overdue`, asked of the database), the earliest deadline first."""
+    now = now or timezone.now()
+    return cases.filter(emergency=True, approval_due_at__isnull=False).filter(
+        Q(start_approved_at__gt=F("approval_due_at")) | Q(start_approved_at__isnull=True, approval_due_at__lt=now)
+    ).order_by("approval_due_at", "id")
 
 
 def my_open_cases(user):

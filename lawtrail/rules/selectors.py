@@ -1,3 +1,5 @@
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
+
 from lawtrail.rules.models import Finding
 
 
@@ -21,11 +23,17 @@ def finding_history(case, rule_id=None):
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
+def current(findings):
+    """Those of these stored findings that are still the latest verdict of their case and
+    rule: no later row for the same pair (the (case, rule, time) index answers each)."""
+    later = Finding.objects.filter(case=OuterRef("case"), rule_id=OuterRef("rule_id")).filter(
+        Q(evaluated_at__gt=OuterRef("evaluated_at")) | Q(evaluated_at=OuterRef("evaluated_at"), id__gt=OuterRef("id")))
+    return findings.exclude(Exists(later))
+
+
 def open_violations_in(cases, limit=50):
-    """The current violations across these cases (the stored verdicts), most severe first."""
-    latest = {}
-    for finding in Finding.objects.filter(case__in=cases).select_related("case").order_by("evaluated_at", "id"):
-        latest[(finding.case_id, finding.rule_id)] = finding
-    found = [f for f in latest.values() if f.status == "violated"]
-    found.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.evaluated_at))
-    return found[:limit]
+    """The current violations across these cases (the stored verdicts), most severe first:
+    only the violations in the history are looked at, not every verdict ever stored."""
+    rank = Case(*(When(severity=severity, then=Value(i)) for severity, i in SEVERITY_ORDER.items()), default=Value(9))
+    return list(current(Finding.objects.filter(case__in=cases, status="violated")).select_related("case")
+                .annotate(rank=rank).order_by("rank", "evaluated_at", "id")[:limit])

@@ -49,6 +49,9 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+OVERDUE_SHOWN = 20  # the home page lists the first; the heading gives how many in all
+
+
 @login_required
 def home(request):
     user = request.user
@@ -57,8 +60,10 @@ def home(request):
         context["my_cases"] = selectors.case_rows(selectors.my_open_cases(user))[:20]
     context["approvals"] = selectors.case_rows(selectors.pending_approvals(user))[:20]
     cases = selectors.case_list(user)
-    context["stage_counts"] = [(stage, cases.filter(stage=stage).count()) for stage in STAGE_ORDER]
-    context["overdue"] = [c for c in cases.filter(emergency=True) if c.emergency_overdue]
+    context["stage_counts"] = selectors.stage_counts(cases)
+    overdue = selectors.overdue_emergency_starts(cases).select_related(None).only("case_no", "title", "approval_due_at")
+    context["overdue"] = list(overdue[:OVERDUE_SHOWN])
+    context["overdue_count"] = overdue.count() if len(context["overdue"]) == OVERDUE_SHOWN else len(context["overdue"])
     if user.role in (Role.HEAD, Role.SUPERVISOR, Role.OFFICER):
         context["violations"] = redact_findings(user, open_violations_in(cases))
         context["severity_labels"] = SEVERITY_LABELS

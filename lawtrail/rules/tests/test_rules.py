@@ -505,3 +505,33 @@ def test_an_order_to_correct_is_checked_on_time_and_recorded(db):
 def test_profiles_that_do_not_ask_for_a_correction_check_do_not_get_the_rule(org004):
     case = org004.open_case()
     assert "execution.rectification_check" not in {f.rule.id for f in evaluate(case)}
+
+
+def test_the_open_violations_across_cases_are_each_pairs_latest_verdict_most_severe_first(org004):
+    """open_violations_in reads only the violated rows of the history and keeps those no
+    later verdict on the same case and rule has replaced."""
+    from lawtrail.cases.models import Case
+    from lawtrail.rules.selectors import open_violations_in
+
+    first, second = org004.open_case(), org004.open_case()
+    Finding.objects.filter(case__in=[first, second]).delete()
+    t = timezone.now() - datetime.timedelta(days=3)
+
+    def stored(case, rule, status, severity, hours, message=""):
+        return Finding.objects.create(case=case, rule_id=rule, status=status, severity=severity, cite="004 第九条",
+                                      message=message or f"{rule} {status}", evaluated_at=t + datetime.timedelta(hours=hours))
+
+    stored(first, "cured", "violated", "high", 0)
+    stored(first, "cured", "satisfied", "high", 1)  # a violation cured later: not open
+    stored(first, "changed", "violated", "low", 0, "旧的说明")
+    newest = stored(first, "changed", "violated", "low", 2, "新的说明")  # the same violation, a newer message
+    severe = stored(second, "severe", "violated", "high", 5)
+    medium = stored(second, "medium", "violated", "medium", 4)
+    tie = stored(second, "tie", "pending", "low", 6)
+    stored(second, "tie", "violated", "low", 6)  # same time as the pending verdict, a later row: it counts
+    found = open_violations_in(Case.objects.filter(pk__in=[first.pk, second.pk]))
+    assert [f.rule_id for f in found] == ["severe", "medium", "changed", "tie"]
+    assert found[0] == severe and found[1] == medium and found[2] == newest and found[3].pk > tie.pk
+    assert found[2].message == "新的说明" and found[0].case == second  # each with its case loaded
+    assert [f.rule_id for f in open_violations_in(Case.objects.filter(pk=first.pk))] == ["changed"]
+    assert len(open_violations_in(Case.objects.filter(pk__in=[first.pk, second.pk]), limit=2)) == 2

@@ -7,6 +7,7 @@ from django.test import Client
 from django.utils import timezone
 from django.urls import reverse
 
+from lawtrail.cases import selectors
 from lawtrail.cases.enums import Stage
 from lawtrail.cases.models import Case
 from lawtrail.ledger.models import Checkpoint
@@ -229,6 +230,34 @@ def test_the_home_page_shows_open_violations_across_the_agency(org, django_captu
     page = client_for(org.users[Role.SUPERVISOR]).get(reverse("web:home")).content.decode()
     assert "待纠正的违规事项（1）" in page and case.case_no in page and "没有已定稿的立案" in page
     assert "003 第九条" in page
+
+
+def test_the_home_page_counts_stages_and_lists_emergency_starts_approved_late_or_not_at_all(org):
+    from lawtrail.cases.services import case_transition
+
+    def emergency(title, due_hours_from_now, approved=False):
+        case = case_transition(actor=org.officer_users[0], case=org.open_case(title=title), name="emergency_start",
+                               reason="情况紧急").case
+        if approved:
+            case_transition(actor=org.head, case=case, name="approve_emergency", reason="同意")
+        Case.objects.filter(pk=case.pk).update(approval_due_at=timezone.now() + datetime.timedelta(hours=due_hours_from_now))
+        return Case.objects.get(pk=case.pk)
+
+    waiting_late = emergency("逾期未批准", -2)
+    approved_late = emergency("批准迟了", -100, approved=True)  # approved now, the deadline long gone
+    waiting_in_time = emergency("尚在期限内", 5)
+    approved_in_time = emergency("按时批准", 5, approved=True)
+    assert [c.emergency_overdue for c in (waiting_late, approved_late, waiting_in_time, approved_in_time)] == [
+        True, True, False, False]
+    org.open_case(title="普通案件")
+    page = client_for(org.head).get(reverse("web:home")).content.decode()
+    section = page.split("逾期未补办批准的紧急启动", 1)[1].split("</div>", 1)[0]
+    assert section.startswith("（2）")
+    assert section.index(approved_late.case_no) < section.index(waiting_late.case_no)  # the earliest deadline first
+    assert waiting_in_time.case_no not in section and approved_in_time.case_no not in section
+    counts = dict(selectors.stage_counts(selectors.case_list(org.head)))
+    assert counts[Stage.INVESTIGATION] == 4 and counts[Stage.INITIATION] == 1 and counts[Stage.ARCHIVED] == 0
+    assert f'?stage=investigation"><span class="num">4</span>' in page
 
 
 def test_the_case_pages_trail_lists_changes_not_each_view(org):
