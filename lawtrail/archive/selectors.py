@@ -2,6 +2,7 @@
 
 import io
 
+from django.db.models import OuterRef, Subquery
 from pypdf import PdfReader
 
 from lawtrail.access.policy import hidden_items
@@ -23,6 +24,12 @@ def active_holds(case):
 
 def latest_case_file(case):
     return CaseFile.objects.filter(case=case).order_by("-version").first()
+
+
+def with_latest_case_file(cases):
+    """The cases, each with `case_file_version`: its latest case file's, None before the first."""
+    latest = CaseFile.objects.filter(case=OuterRef("pk")).order_by("-version").values("version")[:1]
+    return cases.annotate(case_file_version=Subquery(latest))
 
 
 def file_records(case):

@@ -3,6 +3,7 @@ archive worklist (cases to file, expired items, requests waiting for the head)."
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -16,8 +17,9 @@ from lawtrail.archive.models import (
 from lawtrail.cases.enums import IdType, Stage
 from lawtrail.core.errors import LawTrailError, NotFound
 from lawtrail.core.text import number_or_none
+from lawtrail.media.models import Recording
 from lawtrail.org.enums import Role
-from lawtrail.rules.engine import evaluate
+from lawtrail.rules.engine import evaluate, evaluate_rule
 from lawtrail.web.decorators import not_found_as_404
 
 
@@ -197,6 +199,7 @@ def provision_copy(request, pk, provision_id):
 
 
 ARCHIVE_ROLES = (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR)
+WAITING_SHOWN = 100  # the worklist lists the cases longest waiting; the heading gives how many in all
 
 
 @login_required
@@ -206,18 +209,21 @@ def archive_home(request):
         return render(request, "web/forbidden.html", {"message": "只有档案管理员、负责人和监督人员可以进入档案管理"},
                       status=403)
     cases = visible_cases(request.user)
-    waiting = []
-    for case in cases.filter(stage=Stage.ARCHIVING).select_related("agency").order_by("ended_at"):
-        finding = next((f for f in evaluate(case) if f.rule.id == "archive.deadline"), None)
-        waiting.append((case, finding, selectors.latest_case_file(case)))
+    waiting_cases = selectors.with_latest_case_file(cases.filter(stage=Stage.ARCHIVING)).select_related(
+        "agency").order_by("ended_at", "id")
+    waiting = [(case, evaluate_rule(case, "archive.deadline")) for case in waiting_cases[:WAITING_SHOWN]]
+    waiting_count = waiting_cases.count() if len(waiting) == WAITING_SHOWN else len(waiting)
     expired = []
     if request.user.role == Role.ARCHIVIST:
-        for case in cases.filter(stage__in=[Stage.ARCHIVED, Stage.CLOSED]).select_related("agency"):
+        # Only recordings are disposed of one by one: the cases without any have nothing to list.
+        with_recordings = Exists(Recording.objects.filter(case=OuterRef("pk")))
+        for case in cases.filter(with_recordings, stage__in=[Stage.ARCHIVED, Stage.CLOSED]).select_related("agency"):
             expired += [(case, row) for row in selectors.retention_rows(case)
                         if row["retention"].expired() and not row["disposed"] and not row["requested"]
                         and row["kind"] != "文书"]
     return render(request, "web/archive.html", {
         "waiting": waiting,
+        "waiting_count": waiting_count,
         "expired": expired,
         "disposals": DisposalRequest.objects.filter(case__in=cases, status=DecisionStatus.PENDING)
         .select_related("case", "requested_by"),

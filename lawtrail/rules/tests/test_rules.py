@@ -535,3 +535,20 @@ def test_the_open_violations_across_cases_are_each_pairs_latest_verdict_most_sev
     assert found[2].message == "新的说明" and found[0].case == second  # each with its case loaded
     assert [f.rule_id for f in open_violations_in(Case.objects.filter(pk=first.pk))] == ["changed"]
     assert len(open_violations_in(Case.objects.filter(pk__in=[first.pk, second.pk]), limit=2)) == 2
+
+
+def test_one_rule_evaluated_alone_gives_what_the_whole_evaluation_gives(org004, django_assert_num_queries):
+    from lawtrail.cases.models import Case
+    from lawtrail.rules.engine import evaluate_rule
+
+    case = org004.open_case()
+    case_transition(actor=org004.head, case=case, name="approve_start", reason="同意")
+    case = Case.objects.select_related("agency").get(pk=case.pk)
+    now = timezone.now()
+    whole = {f.rule.id: f for f in evaluate(case, now=now)}
+    for rule_id in ("archive.deadline", "start.approval"):
+        if rule_id in whole:
+            assert evaluate_rule(case, rule_id, now=now) == whole[rule_id]
+    with django_assert_num_queries(0):  # the archive deadline reads only the case's own dates
+        assert evaluate_rule(case, "archive.deadline", now=now).result == whole["archive.deadline"].result
+    assert evaluate_rule(case, "no.such.rule") is None

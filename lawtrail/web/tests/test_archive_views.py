@@ -14,6 +14,7 @@ from lawtrail.archive.tests.conftest import ingest
 from lawtrail.cases.enums import MatterType
 from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
+from lawtrail.rules.profiles import get_profile
 from lawtrail.testing import Org, make_video
 from lawtrail.web.tests.test_views import client_for
 
@@ -124,6 +125,26 @@ def test_provision_and_package_download_from_the_pages():
 def test_the_worklist_is_for_the_archive_heads_and_supervisors():
     org = Org("av", profile="000")
     case = ended(org)
-    page = client_for(org.users[Role.ARCHIVIST]).get(reverse("web:archive")).content.decode()
-    assert case.case_no in page and "未组卷" in page
+    archivist = client_for(org.users[Role.ARCHIVIST])
+    page = archivist.get(reverse("web:archive")).content.decode()
+    assert case.case_no in page and "未组卷" in page and "待归档案件（1）" in page
+    due = case.ended_at + datetime.timedelta(days=get_profile("000").get("archive.deadline_days"))
+    assert f"须于 {timezone.localtime(due):%Y-%m-%d %H:%M} 前立卷归档" in page  # the archive.deadline rule, alone
+    action(archivist, case, "assemble", {"notes": "文书齐全"})
+    action(archivist, case, "assemble", {"notes": "补充文书"})
+    other = ended(org)
+    page = archivist.get(reverse("web:archive")).content.decode()
+    assert "待归档案件（2）" in page and "第 2 版" in page and "未组卷" in page  # each case's latest file
+    assert page.index(case.case_no) < page.index(other.case_no)  # the longest waiting first
     assert client_for(org.officer_users[0]).get(reverse("web:archive")).status_code == 403
+
+
+def test_the_worklist_lists_the_longest_waiting_and_says_how_many_in_all(monkeypatch):
+    from lawtrail.web import archive_views
+
+    monkeypatch.setattr(archive_views, "WAITING_SHOWN", 2)
+    org = Org("av", profile="000")
+    cases = [ended(org) for _ in range(3)]
+    page = client_for(org.users[Role.ARCHIVIST]).get(reverse("web:archive")).content.decode()
+    assert "待归档案件（3）" in page and "以下为终结最早的 2 件" in page
+    assert cases[0].case_no in page and cases[1].case_no in page and cases[2].case_no not in page
