@@ -1,4 +1,4 @@
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
 
 from lawtrail.rules.models import Finding
 
@@ -31,9 +31,21 @@ def current(findings):
     return findings.exclude(Exists(later))
 
 
-def open_violations_in(cases, limit=50):
-    """The current violations across these cases (the stored verdicts), most severe first:
+def with_status_before(findings):
+    """The findings, each with `status_before`: the verdict its case and rule had just
+    before it (None for the first), looked up row by row, so ask it of few rows."""
+    earlier = Finding.objects.filter(case=OuterRef("case"), rule_id=OuterRef("rule_id")).filter(
+        Q(evaluated_at__lt=OuterRef("evaluated_at")) | Q(evaluated_at=OuterRef("evaluated_at"), id__lt=OuterRef("id")))
+    return findings.annotate(status_before=Subquery(earlier.order_by("-evaluated_at", "-id").values("status")[:1]))
+
+
+def current_violations(findings):
+    """Those of these stored findings that are a current violation, most severe first:
     only the violations in the history are looked at, not every verdict ever stored."""
     rank = Case(*(When(severity=severity, then=Value(i)) for severity, i in SEVERITY_ORDER.items()), default=Value(9))
-    return list(current(Finding.objects.filter(case__in=cases, status="violated")).select_related("case")
-                .annotate(rank=rank).order_by("rank", "evaluated_at", "id")[:limit])
+    return current(findings.filter(status="violated")).annotate(rank=rank).order_by("rank", "evaluated_at", "id")
+
+
+def open_violations_in(cases, limit=50):
+    """The current violations across these cases (the stored verdicts), most severe first."""
+    return list(current_violations(Finding.objects.filter(case__in=cases)).select_related("case")[:limit])

@@ -8,6 +8,8 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.db import connection
+from django.db.models import Count, F
 from django.utils import timezone
 
 from lawtrail.access.policy import visible_cases
@@ -17,7 +19,7 @@ from lawtrail.media.models import Recording
 from lawtrail.records.models import Record, RecordStatus
 from lawtrail.rules.engine import RULES
 from lawtrail.rules.models import Finding
-from lawtrail.rules.selectors import SEVERITY_ORDER
+from lawtrail.rules.selectors import SEVERITY_ORDER, current, current_violations, with_status_before
 from lawtrail.supervision.models import PlaybackCheck
 
 SEVERITY_LABELS = {"high": "严重", "medium": "一般", "low": "轻微"}
@@ -60,31 +62,35 @@ def _lead_officers(case_ids):
                 .values_list("case_id", "officer__name"))
 
 
+def _day_start(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def _in_period(findings, filters):
+    return findings.filter(evaluated_at__gte=_day_start(filters.period_from),
+                           evaluated_at__lt=_day_start(filters.period_to + datetime.timedelta(days=1)))
+
+
 def dashboard(user, filters) -> Dashboard:
-    cases = _cases(user, filters)
-    history = Finding.objects.filter(case__in=cases).select_related("case__department").order_by("evaluated_at", "id")
+    """The current verdicts from the latest row of each case and rule, and the weeks from the
+    rows of the period with the verdict each replaced: never the whole history."""
+    history = Finding.objects.filter(case__in=_cases(user, filters))
     if filters.rule_id:
         history = history.filter(rule_id=filters.rule_id)
-    latest, previous_status = {}, {}
     appeared, cured = Counter(), Counter()
     start = filters.period_from - datetime.timedelta(days=filters.period_from.weekday())
-    for finding in history:
-        key = (finding.case_id, finding.rule_id)
-        before = previous_status.get(key)
-        day = timezone.localdate(finding.evaluated_at)
+    for evaluated_at, status, before in with_status_before(_in_period(history, filters)).values_list(
+            "evaluated_at", "status", "status_before"):
+        day = timezone.localdate(evaluated_at)
         week = day - datetime.timedelta(days=day.weekday())
-        if filters.period_from <= day <= filters.period_to:
-            if finding.status == "violated" and before != "violated":
-                appeared[week] += 1
-            elif before == "violated" and finding.status != "violated":
-                cured[week] += 1
-        previous_status[key] = finding.status
-        latest[key] = finding
+        if status == "violated" and before != "violated":
+            appeared[week] += 1
+        elif before == "violated" and status != "violated":
+            cured[week] += 1
     result = Dashboard()
-    current = list(latest.values())
-    result.violations = sorted((f for f in current if f.status == "violated"),
-                               key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.evaluated_at))
-    result.pending = sorted((f for f in current if f.status == "pending" and f.due), key=lambda f: f.due)
+    result.violations = list(current_violations(history).select_related("case__department"))
+    result.pending = list(current(history.filter(status="pending", due__isnull=False))
+                          .select_related("case__department").order_by("due", "id"))
     leads = _lead_officers({f.case_id for f in result.violations})
     result.by_severity = [(SEVERITY_LABELS.get(s, s), n) for s, n in sorted(
         Counter(f.severity for f in result.violations).items(), key=lambda x: SEVERITY_ORDER.get(x[0], 9))]
@@ -118,51 +124,55 @@ def _ratio(good, total):
 
 
 def report(user, filters):
-    """The period report's figures: for the cases opened in the period, by department."""
+    """The period report's figures: for the cases opened in the period, by department;
+    counted by the database (a province's year is hundreds of thousands of cases)."""
     cases = _cases(user, filters).filter(created_at__date__gte=filters.period_from,
-                                         created_at__date__lte=filters.period_to)
-    ids = list(cases.values_list("pk", flat=True))
-    recordings = Recording.objects.filter(case_id__in=ids)
-    late = sum(1 for r in recordings.only("received_at", "upload_due") if r.late)
-    latest = {}
-    for finding in Finding.objects.filter(case_id__in=ids).order_by("evaluated_at", "id"):
-        latest[(finding.case_id, finding.rule_id)] = finding
+                                         created_at__date__lte=filters.period_to).select_related(None).order_by()
+    recordings = Recording.objects.filter(case__in=cases)
+    recording_count = recordings.count()
+    late = recordings.filter(received_at__gt=F("upload_due")).count()
+    findings = Finding.objects.filter(case__in=cases)
     statuses = defaultdict(Counter)
-    for (case_id, rule_id), finding in latest.items():
-        statuses[rule_id][finding.status] += 1
-    checks = PlaybackCheck.objects.filter(case_id__in=ids)
-    by_department = defaultdict(Counter)
-    for case in cases:
-        by_department[case.department.name][case.stage] += 1
+    for rule_id, status, n in current(findings).order_by().values_list("rule_id", "status").annotate(n=Count("id")):
+        statuses[rule_id][status] += n
+    checks = PlaybackCheck.objects.filter(case__in=cases)
+    stage_order = [st.value for st in Stage]
     return {
-        "cases": len(ids),
-        "by_stage": [(Stage(s).label, n) for s, n in sorted(Counter(cases.values_list("stage", flat=True)).items(),
-                                                           key=lambda x: [st.value for st in Stage].index(x[0]))],
-        "by_type": [(MatterType(t).label, n) for t, n in Counter(cases.values_list("matter_type", flat=True)).most_common()],
-        "by_department": [(name, sum(c.values())) for name, c in sorted(by_department.items())],
-        "records": Record.objects.filter(case_id__in=ids, status=RecordStatus.FINAL).count(),
-        "recordings": recordings.count(),
+        "cases": cases.count(),
+        "by_stage": [(Stage(s).label, n) for s, n in sorted(_counted(cases, "stage"), key=lambda x: stage_order.index(x[0]))],
+        "by_type": [(MatterType(t).label, n) for t, n in sorted(_counted(cases, "matter_type"), key=lambda x: -x[1])],
+        "by_department": sorted(_counted(cases, "department__name")),
+        "records": Record.objects.filter(case__in=cases, status=RecordStatus.FINAL).count(),
+        "recordings": recording_count,
         "late_uploads": late,
-        "upload_on_time_pct": _ratio(recordings.count() - late, recordings.count()),
+        "upload_on_time_pct": _ratio(recording_count - late, recording_count),
         "av_coverage_pct": _ratio(statuses["av.mandatory"]["satisfied"],
                                   statuses["av.mandatory"]["satisfied"] + statuses["av.mandatory"]["violated"]),
         "archive_on_time_pct": _ratio(statuses["archive.deadline"]["satisfied"],
                                       statuses["archive.deadline"]["satisfied"] + statuses["archive.deadline"]["violated"]),
         "violations_open": sum(s["violated"] for s in statuses.values()),
-        "violations_cured": _cured(ids),
+        "violations_cured": _cured(cases),
         "checks": checks.count(),
         "checks_passed": checks.filter(passed=True).count(),
     }
 
 
-def _cured(case_ids):
-    before, cured = {}, 0
-    for finding in Finding.objects.filter(case_id__in=case_ids).order_by("evaluated_at", "id"):
-        key = (finding.case_id, finding.rule_id)
-        if before.get(key) == "violated" and finding.status != "violated":
-            cured += 1
-        before[key] = finding.status
-    return cured
+def _cured(cases):
+    """How many times a violation was cured in these cases: rows that are no violation where
+    the verdict before them was one, found in one pass over the history by the database."""
+    inner, params = cases.values("pk").query.sql_with_params()
+    table = Finding._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM (SELECT status, LAG(status) OVER (PARTITION BY case_id, rule_id "
+            f"ORDER BY evaluated_at, id) AS before FROM {table} WHERE case_id IN ({inner})) AS t "
+            f"WHERE t.before = %s AND t.status <> %s", [*params, "violated", "violated"])
+        return cursor.fetchone()[0]
+
+
+def _counted(cases, name):
+    """(value, how many cases) for each value of the field `name`."""
+    return list(cases.values_list(name).annotate(n=Count("id")))
 
 
 REPORT_ROWS = [

@@ -84,3 +84,22 @@ def test_the_report_opens_in_libreoffice_with_the_known_figures(org, known, tmp_
     lines = {" ".join(line.split()) for line in text.splitlines()}
     assert "未纠正的违规 2" in lines and "已纠正的违规 1" in lines and "案件数 2" in lines
     assert report_pdf(org.agency, filters, figures).startswith(b"%PDF")
+
+
+def test_the_report_counts_late_uploads_and_final_records_of_the_periods_cases(db, tmp_path):
+    from lawtrail.media.tests.test_recordings import ingest
+    from lawtrail.testing import Org, make_video
+
+    org = Org("report", profile="001")  # uploads due within 24 hours
+    case, earlier = org.open_case(), org.open_case()
+    org.final_record(case, "filing_approval")
+    ingest(org, case, make_video(tmp_path / "迟.mp4", seconds=1, creation_time=timezone.now() - datetime.timedelta(days=3)))
+    ingest(org, case, make_video(tmp_path / "准.mp4", seconds=2, creation_time=timezone.now()))
+    ingest(org, earlier, make_video(tmp_path / "旧.mp4", seconds=1, creation_time=timezone.now() - datetime.timedelta(days=5)))
+    from lawtrail.cases.models import Case
+
+    Case.objects.filter(pk=earlier.pk).update(created_at=timezone.now() - datetime.timedelta(days=40))  # before the period
+    figures = report(org.users[Role.SUPERVISOR], Filters(TODAY - datetime.timedelta(days=7), TODAY))
+    assert figures["cases"] == 1 and figures["records"] == 1
+    assert figures["recordings"] == 2 and figures["late_uploads"] == 1 and figures["upload_on_time_pct"] == 50.0
+    assert figures["by_department"] == [(org.department.name, 1)]
