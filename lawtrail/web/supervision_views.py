@@ -267,6 +267,11 @@ def _filters(request):
                    officer=_pick(Officer, request.user, request.GET.get("officer")))
 
 
+# The dashboard's tables list this many of the open violations (most severe first) and of
+# the deadlines (soonest first); the counts and the charts take them all.
+DASHBOARD_ROWS = 200
+
+
 @login_required
 @not_found_as_404
 def dashboard(request):
@@ -283,8 +288,9 @@ def dashboard(request):
         messages.error(request, exc.message)
         return redirect("web:dashboard")
     figures = figures_for(request.user, filters)
-    redact_findings(request.user, figures.violations + figures.pending)
+    redact_findings(request.user, figures.violations[:DASHBOARD_ROWS] + figures.pending[:DASHBOARD_ROWS])
     return render(request, "web/dashboard.html", {
+        "rows_shown": DASHBOARD_ROWS, "rows_slice": f":{DASHBOARD_ROWS}",
         "filters": filters, "figures": figures, "chart": chart(figures.weeks), "query": request.GET.urlencode(),
         "departments": Department.objects.filter(agency_id=request.user.agency_id),
         "officers": Officer.objects.filter(agency_id=request.user.agency_id),

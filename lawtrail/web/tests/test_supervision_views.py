@@ -88,6 +88,21 @@ def test_the_dashboard_page_and_report_downloads(org):
     assert sign_in(Client(), org.users[Role.ARCHIVIST]).get(reverse("web:dashboard")).status_code == 403
 
 
+def test_the_dashboard_lists_the_most_severe_and_counts_them_all(org, monkeypatch):
+    from lawtrail.supervision.tests.test_statistics import D1, finding
+    from lawtrail.web import supervision_views
+
+    monkeypatch.setattr(supervision_views, "DASHBOARD_ROWS", 1)
+    minor, severe = org.open_case(title="轻微违规案"), org.open_case(title="严重违规案")
+    finding(minor, "start.approval", "violated", "low", D1)
+    finding(severe, "start.approval", "violated", "high", D1)
+    page = sign_in(Client(), org.users[Role.SUPERVISOR]).get(reverse("web:dashboard"), {"from": D1.isoformat()})
+    page = page.content.decode()
+    table = page.split('data-testid="violations"', 1)[1].split("</table>", 1)[0]
+    assert severe.case_no in table and minor.case_no not in table
+    assert 'data-testid="open-violations">2<' in page and "共 2 条，以下为最严重的 1 条" in page
+
+
 def test_a_case_file_draw_and_its_check_from_the_pages(org):
     case = org.open_case()
     org.final_record(case, "filing_approval")
