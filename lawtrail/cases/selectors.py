@@ -40,10 +40,22 @@ def case_rows(cases):
     return cases.select_related(None).select_related("department").only(*ROW_FIELDS)
 
 
+def counted(cases, name):
+    """(value, how many of these cases have it) for each value of the field `name`, in one query."""
+    return list(cases.select_related(None).order_by().values_list(name).annotate(n=Count("id")))
+
+
 def stage_counts(cases):
-    """(stage, how many of these cases are in it) for every stage, in one query."""
-    counts = dict(cases.select_related(None).order_by().values_list("stage").annotate(n=Count("id")))
+    """(stage, how many of these cases are in it) for every stage."""
+    counts = dict(counted(cases, "stage"))
     return [(stage, counts.get(stage, 0)) for stage in STAGE_ORDER]
+
+
+def shown_and_total(cases, limit):
+    """The first `limit` of these cases, and how many there are in all (counted only when
+    the first do not already tell)."""
+    shown = list(cases[:limit])
+    return shown, cases.count() if len(shown) == limit else len(shown)
 
 
 def overdue_emergency_starts(cases, now=None):

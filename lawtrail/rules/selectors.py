@@ -23,20 +23,25 @@ def finding_history(case, rule_id=None):
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
+def _same_pair(order):
+    """For a subquery: the other rows of the outer finding's case and rule that come after it
+    (`order` "gt") or before it ("lt") in the history's order, time then id."""
+    return Finding.objects.filter(case=OuterRef("case"), rule_id=OuterRef("rule_id")).filter(
+        Q(**{f"evaluated_at__{order}": OuterRef("evaluated_at")})
+        | Q(evaluated_at=OuterRef("evaluated_at"), **{f"id__{order}": OuterRef("id")}))
+
+
 def current(findings):
     """Those of these stored findings that are still the latest verdict of their case and
     rule: no later row for the same pair (the (case, rule, time) index answers each)."""
-    later = Finding.objects.filter(case=OuterRef("case"), rule_id=OuterRef("rule_id")).filter(
-        Q(evaluated_at__gt=OuterRef("evaluated_at")) | Q(evaluated_at=OuterRef("evaluated_at"), id__gt=OuterRef("id")))
-    return findings.exclude(Exists(later))
+    return findings.exclude(Exists(_same_pair("gt")))
 
 
 def with_status_before(findings):
     """The findings, each with `status_before`: the verdict its case and rule had just
     before it (None for the first), looked up row by row, so ask it of few rows."""
-    earlier = Finding.objects.filter(case=OuterRef("case"), rule_id=OuterRef("rule_id")).filter(
-        Q(evaluated_at__lt=OuterRef("evaluated_at")) | Q(evaluated_at=OuterRef("evaluated_at"), id__lt=OuterRef("id")))
-    return findings.annotate(status_before=Subquery(earlier.order_by("-evaluated_at", "-id").values("status")[:1]))
+    earlier = _same_pair("lt").order_by("-evaluated_at", "-id").values("status")[:1]
+    return findings.annotate(status_before=Subquery(earlier))
 
 
 def current_violations(findings):

@@ -15,9 +15,11 @@ from django.utils import timezone
 from lawtrail.access.policy import visible_cases
 from lawtrail.cases.enums import MatterType, OfficerRole, Stage
 from lawtrail.cases.models import CaseOfficer
+from lawtrail.cases.selectors import counted
 from lawtrail.media.models import Recording
 from lawtrail.records.models import Record, RecordStatus
 from lawtrail.rules.engine import RULES
+from lawtrail.rules.deadlines import end_of_day
 from lawtrail.rules.models import Finding
 from lawtrail.rules.selectors import SEVERITY_ORDER, current, current_violations, with_status_before
 from lawtrail.supervision.models import PlaybackCheck
@@ -62,13 +64,9 @@ def _lead_officers(case_ids):
                 .values_list("case_id", "officer__name"))
 
 
-def _day_start(day):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
-
-
 def _in_period(findings, filters):
-    return findings.filter(evaluated_at__gte=_day_start(filters.period_from),
-                           evaluated_at__lt=_day_start(filters.period_to + datetime.timedelta(days=1)))
+    return findings.filter(evaluated_at__gte=end_of_day(filters.period_from - datetime.timedelta(days=1)),
+                           evaluated_at__lt=end_of_day(filters.period_to))
 
 
 def dashboard(user, filters) -> Dashboard:
@@ -127,7 +125,7 @@ def report(user, filters):
     """The period report's figures: for the cases opened in the period, by department;
     counted by the database (a province's year is hundreds of thousands of cases)."""
     cases = _cases(user, filters).filter(created_at__date__gte=filters.period_from,
-                                         created_at__date__lte=filters.period_to).select_related(None).order_by()
+                                         created_at__date__lte=filters.period_to).order_by()
     recordings = Recording.objects.filter(case__in=cases)
     recording_count = recordings.count()
     late = recordings.filter(received_at__gt=F("upload_due")).count()
@@ -139,9 +137,9 @@ def report(user, filters):
     stage_order = [st.value for st in Stage]
     return {
         "cases": cases.count(),
-        "by_stage": [(Stage(s).label, n) for s, n in sorted(_counted(cases, "stage"), key=lambda x: stage_order.index(x[0]))],
-        "by_type": [(MatterType(t).label, n) for t, n in sorted(_counted(cases, "matter_type"), key=lambda x: -x[1])],
-        "by_department": sorted(_counted(cases, "department__name")),
+        "by_stage": [(Stage(s).label, n) for s, n in sorted(counted(cases, "stage"), key=lambda x: stage_order.index(x[0]))],
+        "by_type": [(MatterType(t).label, n) for t, n in sorted(counted(cases, "matter_type"), key=lambda x: -x[1])],
+        "by_department": sorted(counted(cases, "department__name")),
         "records": Record.objects.filter(case__in=cases, status=RecordStatus.FINAL).count(),
         "recordings": recording_count,
         "late_uploads": late,
@@ -168,11 +166,6 @@ def _cured(cases):
             f"ORDER BY evaluated_at, id) AS before FROM {table} WHERE case_id IN ({inner})) AS t "
             f"WHERE t.before = %s AND t.status <> %s", [*params, "violated", "violated"])
         return cursor.fetchone()[0]
-
-
-def _counted(cases, name):
-    """(value, how many cases) for each value of the field `name`."""
-    return list(cases.values_list(name).annotate(n=Count("id")))
 
 
 REPORT_ROWS = [

@@ -15,6 +15,7 @@ from lawtrail.archive.models import (
     Circumstance, DecisionStatus, DisposalRequest, HoldKind, LegalHold, Provision, ProvisionPurpose, ProvisionStatus,
 )
 from lawtrail.cases.enums import IdType, Stage
+from lawtrail.cases.selectors import shown_and_total
 from lawtrail.core.errors import LawTrailError, NotFound
 from lawtrail.core.text import number_or_none
 from lawtrail.media.models import Recording
@@ -211,8 +212,8 @@ def archive_home(request):
     cases = visible_cases(request.user)
     waiting_cases = selectors.with_latest_case_file(cases.filter(stage=Stage.ARCHIVING)).select_related(
         "agency").order_by("ended_at", "id")
-    waiting = [(case, evaluate_rule(case, "archive.deadline")) for case in waiting_cases[:WAITING_SHOWN]]
-    waiting_count = waiting_cases.count() if len(waiting) == WAITING_SHOWN else len(waiting)
+    shown, waiting_count = shown_and_total(waiting_cases, WAITING_SHOWN)
+    waiting = [(case, evaluate_rule(case, "archive.deadline")) for case in shown]
     expired = []
     if request.user.role == Role.ARCHIVIST:
         # Only recordings are disposed of one by one: the cases without any have nothing to list.

@@ -62,8 +62,7 @@ def home(request):
     cases = selectors.case_list(user)
     context["stage_counts"] = selectors.stage_counts(cases)
     overdue = selectors.overdue_emergency_starts(cases).select_related(None).only("case_no", "title", "approval_due_at")
-    context["overdue"] = list(overdue[:OVERDUE_SHOWN])
-    context["overdue_count"] = overdue.count() if len(context["overdue"]) == OVERDUE_SHOWN else len(context["overdue"])
+    context["overdue"], context["overdue_count"] = selectors.shown_and_total(overdue, OVERDUE_SHOWN)
     if user.role in (Role.HEAD, Role.SUPERVISOR, Role.OFFICER):
         context["violations"] = redact_findings(user, open_violations_in(cases))
         context["severity_labels"] = SEVERITY_LABELS
