@@ -290,7 +290,7 @@ def dashboard(request):
     figures = figures_for(request.user, filters)
     redact_findings(request.user, figures.violations[:DASHBOARD_ROWS] + figures.pending[:DASHBOARD_ROWS])
     return render(request, "web/dashboard.html", {
-        "rows_shown": DASHBOARD_ROWS, "rows_slice": f":{DASHBOARD_ROWS}",
+        "rows_shown": DASHBOARD_ROWS,
         "filters": filters, "figures": figures, "chart": chart(figures.weeks), "query": request.GET.urlencode(),
         "departments": Department.objects.filter(agency_id=request.user.agency_id),
         "officers": Officer.objects.filter(agency_id=request.user.agency_id),
