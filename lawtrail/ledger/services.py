@@ -172,7 +172,7 @@ def _insert_pending(conn, actor_id, values):
     returned has none."""
     params = [actor_id, *(values[name] for name in PENDING_FIELDS)]
     if hasattr(conn, "defer_to_commit"):
-        conn.defer_to_commit(_PENDING_INSERT, params)
+        conn.defer_to_commit("lawtrail_pending", _PENDING_INSERT, params)
     else:  # Django's own backend named in the settings
         with conn.cursor() as cursor:
             cursor.execute(_PENDING_INSERT, params)

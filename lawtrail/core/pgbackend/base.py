@@ -7,22 +7,58 @@ the server as one query. The server runs them in order and stops at the first er
 the transaction then commits nothing and Django rolls it back as for any failed commit.
 A savepoint rolled back takes its statements with it; a rollback or a closed connection
 drops them all. `write_deferred` sends them at once, for a reader inside the transaction
-that must see them."""
+that must see them.
 
+Such a statement runs on every ledger-backed write, so it costs what it must and no more:
+the server prepares it once per connection (the PREPARE goes with its first use) and
+then only executes it, and the query goes to libpq as one text, its values written as
+literals here, without a cursor. A connection pooler in front of PostgreSQL must
+therefore keep each client on one server connection (pgbouncer's session pooling)."""
+
+import datetime
+
+import psycopg
 from django.db.backends.postgresql import base
 from django.db.backends.utils import debug_transaction
+from psycopg import pq
+
+
+def literal(value):
+    """`value` as an SQL literal that means the same on any server: a string in E'' form
+    (backslashes and quotes doubled), whatever standard_conforming_strings says."""
+    if value is None:
+        return "NULL"
+    if type(value) is str:
+        if "\x00" in value:  # as psycopg itself refuses it (a C string ends there)
+            raise psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+    if type(value) is bool:
+        return "TRUE" if value else "FALSE"
+    if type(value) is int:
+        return str(value)
+    if type(value) is datetime.datetime and value.utcoffset() is not None:
+        return "'" + value.isoformat() + "'"
+    raise TypeError(f"no SQL literal for {type(value).__name__} {value!r}")
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.deferred = []  # (savepoint ids active when deferred, sql, params)
+        self.deferred = []  # (savepoint ids active when deferred, name, sql, params)
+        self._prepared = {}  # statement name → its name on the server, this connection
+        self._preparations = 0
 
-    def defer_to_commit(self, sql, params):
-        """Run `sql` (one statement, `%s` placeholders) as the transaction commits."""
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        self._prepared = {}
+        return connection
+
+    def defer_to_commit(self, name, sql, params):
+        """Run `sql` (one statement, `%s` placeholders, prepared on the server as `name`)
+        with `params` (None, str, int, bool or an aware datetime) as the transaction commits."""
         if self.get_autocommit():
             raise RuntimeError("defer_to_commit needs a transaction")
-        self.deferred.append((set(self.savepoint_ids), sql, list(params)))
+        self.deferred.append((set(self.savepoint_ids), name, sql, params))
 
     def write_deferred(self):
         """Send the deferred statements now, in one round trip, inside the transaction."""
@@ -30,15 +66,29 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._send_deferred("")
 
     def _send_deferred(self, then):
-        statements = [sql for _, sql, _ in self.deferred] + ([then] if then else [])
-        params = [value for _, _, values in self.deferred for value in values]
-        self.deferred = []
-        sql = "; ".join(statements)
-        # The psycopg connection's own cursor binds on the client (Django's default), so
-        # several statements go as one query.
+        deferred, self.deferred = self.deferred, []
+        statements, preparing = [], {}
+        with self.wrap_database_errors:  # a value refused here refuses the transaction too
+            for _, name, sql, params in deferred:
+                server_name = self._prepared.get(name) or preparing.get(name)
+                if server_name is None:
+                    self._preparations += 1
+                    server_name = preparing[name] = f"{name}_{self._preparations}"
+                    numbered = sql % tuple(f"${number}" for number in range(1, len(params) + 1))
+                    statements.append(f"PREPARE {server_name} AS {numbered}")
+                statements.append(f"EXECUTE {server_name}({', '.join(map(literal, params))})")
+        with self.connection.lock:
+            if self.connection.pgconn.transaction_status == pq.TransactionStatus.IDLE:
+                statements.insert(0, "BEGIN")  # nothing sent yet in this transaction (as psycopg would)
+        sql = "; ".join(statements + ([then] if then else []))
         with debug_transaction(self, sql), self.wrap_database_errors:
-            with self.connection.cursor() as cursor:
-                cursor.execute(sql, params)
+            with self.connection.lock:
+                result = self.connection.pgconn.exec_(sql.encode())
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                # Whether a PREPARE in it ran is unknown (it is not undone with the
+                # transaction): the next use prepares the statement under a new name.
+                raise psycopg.errors.error_from_result(result)
+        self._prepared.update(preparing)
 
     def _commit(self):
         if not (self.deferred and self.connection is not None):

@@ -1,0 +1,118 @@
+"""core/pgbackend: statements deferred to the commit, prepared once per connection and
+sent with their values written as SQL literals (the ledger's pending rows take this path
+on every write, ledger/services.py)."""
+
+import datetime
+
+import pytest
+from django.db import DataError, connection, transaction
+
+from lawtrail.core.pgbackend.base import literal
+from lawtrail.ledger.tests.test_verify import HOSTILE
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's backend"),
+    pytest.mark.django_db(transaction=True),
+]
+
+TABLE = "pgbackend_probe"
+INSERT = f"INSERT INTO {TABLE} (text, number, flag, at) VALUES (%s, %s, %s, %s)"
+
+
+@pytest.fixture(autouse=True)
+def probe_table():
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {TABLE} (text text, number bigint, flag boolean, at timestamptz)")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {TABLE}")
+
+
+def _rows():
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT text, number, flag, at FROM {TABLE} ORDER BY number")
+        return cursor.fetchall()
+
+
+@pytest.mark.parametrize("conforming", ["on", "off"])
+def test_every_kind_of_text_arrives_as_it_was_whatever_the_server_quoting(conforming):
+    texts = [*HOSTILE, "'); DROP TABLE pgbackend_probe; --", "\\'", "\\", "'", "E'\\x41'", "$$", "%s %(x)s"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET standard_conforming_strings = {conforming}")
+    try:
+        for number, text in enumerate(texts):
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {literal(text)}")
+                assert cursor.fetchone()[0] == text
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET standard_conforming_strings")
+
+
+def test_deferred_statements_run_with_the_commit_with_every_type_of_value():
+    at = datetime.datetime(2026, 11, 24, 9, 30, 15, 123456, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+    whole = at.replace(microsecond=0)
+    with transaction.atomic():
+        connection.defer_to_commit("probe", INSERT, ["甲'\\", 1, True, at])
+        connection.defer_to_commit("probe", INSERT, [None, 2, False, whole])
+        connection.defer_to_commit("probe", INSERT, ["", -(2**62), None, None])
+        assert not _rows()  # nothing sent before the commit
+    assert _rows() == [("", -(2**62), None, None), ("甲'\\", 1, True, at), (None, 2, False, whole)]
+
+
+def test_a_value_with_no_literal_form_is_refused_before_anything_is_sent():
+    for value in (1.5, datetime.datetime(2026, 11, 24, 9, 30), b"bytes", ["list"]):
+        with pytest.raises(TypeError):
+            literal(value)
+
+
+def test_a_nul_in_a_text_refuses_the_whole_transaction():
+    """libpq takes the query as a C string: a NUL would cut it short."""
+    with pytest.raises(DataError), transaction.atomic():
+        connection.defer_to_commit("probe", INSERT, ["before", 1, None, None])
+        connection.defer_to_commit("probe", INSERT, ["a\x00b", 2, None, None])
+    assert not _rows()
+
+
+def test_a_statement_is_prepared_once_per_connection_and_again_after_a_failure_or_reconnect():
+    from django.test.utils import CaptureQueriesContext
+
+    def commit(*values):
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            for value in values:
+                connection.defer_to_commit("probe", INSERT, value)
+        return queries[-1]["sql"].removeprefix("BEGIN; ")
+
+    connection.close()
+    assert commit(["a", 1, None, None]).startswith("PREPARE probe_")
+    assert commit(["b", 2, None, None]).startswith("EXECUTE probe_")
+    connection.close()
+    first = commit(["c", 3, None, None])
+    assert first.startswith("PREPARE probe_") and first.count("EXECUTE") == 1
+    # Refused at the commit (a bigint out of range): nothing of it stays, and whether its
+    # PREPARE ran is unknown, so the next commit prepares it under a new name.
+    connection.close()
+    with pytest.raises(DataError):
+        commit(["d", 4, None, None], ["e", 2**70, None, None])
+    again = commit(["f", 5, None, None])
+    assert again.startswith("PREPARE probe_") and again.split()[1] != first.split()[1]
+    assert [row[0] for row in _rows()] == ["a", "b", "c", "f"]
+
+
+def test_write_deferred_sends_them_inside_the_transaction_for_a_reader():
+    """Even as the transaction's first statement: they must not run (and commit) alone."""
+    with transaction.atomic():
+        connection.defer_to_commit("probe", INSERT, ["read back", 1, None, None])
+        connection.write_deferred()
+        assert [row[0] for row in _rows()] == ["read back"]
+        transaction.set_rollback(True)
+    assert not _rows()
+
+
+def test_a_rolled_back_savepoint_takes_its_deferred_statements_and_only_those():
+    with transaction.atomic():
+        connection.defer_to_commit("probe", INSERT, ["outer", 1, None, None])
+        with pytest.raises(ZeroDivisionError), transaction.atomic():
+            connection.defer_to_commit("probe", INSERT, ["inner", 2, None, None])
+            1 / 0
+    assert [row[0] for row in _rows()] == ["outer"]
