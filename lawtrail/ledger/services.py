@@ -252,7 +252,10 @@ def _move_pending():
 # times, for rows committed meanwhile. It commits without waiting for the disk: the
 # pending rows were made durable by their writers' own commits, and a crash could only
 # lose the move as a whole; the rows are then pending again, and the next flush chains
-# them. A checkpoint's commit waits, and makes every move before it durable.
+# them. A checkpoint's commit waits, and makes every move before it durable. The oldest
+# pending rows are found through the primary key: the table holds a few live rows and,
+# until it is vacuumed, every row taken out before them, which a sequential scan (the
+# plan PostgreSQL chose as they piled up) read in full on every pass.
 def _chain_function_sql():
     entry, pending = Entry._meta.db_table, PendingEntry._meta.db_table
     columns = ("seq", "prev_hash", "actor_id", *PENDING_FIELDS)
@@ -296,7 +299,7 @@ BEGIN
     END LOOP;
     RETURN total;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET enable_seqscan = off;
 """
 
 

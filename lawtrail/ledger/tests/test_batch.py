@@ -263,3 +263,27 @@ def test_a_command_that_wrote_entries_chains_them_before_it_exits(tmp_path):
            "LAWTRAIL_HOME": str(tmp_path), "LAWTRAIL_LEDGER_BATCH": "1", "LAWTRAIL_LEDGER_CHAIN_DELAY": "1"}
     subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
     assert [e[3] for e in _chain()] == ["cli"] and not PendingEntry.objects.exists()
+
+
+def test_the_chain_finds_the_oldest_pending_rows_through_the_index_however_many_went_before():
+    """Every row taken out of the pending table stays there, dead, until it is vacuumed;
+    read in full on every pass (the plan PostgreSQL chose as they piled up), they made the
+    chain slower the longer the server ran."""
+    from django.utils import timezone
+
+    PendingEntry.objects.bulk_create(PendingEntry(time=timezone.now(), actor="system", action="note",
+                                                  object_type="test", object_id=f"before-{i}") for i in range(5000))
+    assert ledger_flush() == 5000
+    with transaction.atomic():
+        for i in range(3):
+            ledger_append(actor=None, action="note", object_type="test", object_id=f"now-{i}")
+    scans = "SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables WHERE relname = 'ledger_pending'"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(scans)  # (this backend's counts not yet reported, of earlier transactions too)
+        before = cursor.fetchone()
+        cursor.execute("SELECT lawtrail_chain_pending(5000, 4, true)")
+        assert cursor.fetchone()[0] == 3
+        cursor.execute(scans)
+        seq_scans, index_scans = (after - earlier for after, earlier in zip(cursor.fetchone(), before))
+    assert seq_scans == 0 and index_scans > 0
+    _assert_linked(_chain())
