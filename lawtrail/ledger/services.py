@@ -258,9 +258,9 @@ def _move_pending():
 # plan PostgreSQL chose as they piled up) read in full on every pass.
 def _chain_function_sql():
     entry, pending = Entry._meta.db_table, PendingEntry._meta.db_table
-    columns = ("seq", "prev_hash", "actor_id", *PENDING_FIELDS)
     local = {"seq": "head_seq", "prev_hash": "head_hash"}
     data = entry_json_sql("postgresql", lambda name: local.get(name, f"r.{name}"))
+    moved_columns = ", ".join(("actor_id", *PENDING_FIELDS))
     return f"""
 CREATE OR REPLACE FUNCTION lawtrail_chain_pending(batch integer, passes integer, wait boolean)
 RETURNS integer AS $$
@@ -268,7 +268,11 @@ DECLARE
     r record;
     head_seq bigint;
     head_hash text;
-    moved integer;
+    first_seq bigint;
+    ids bigint[];
+    prevs text[];
+    hashes text[];
+    inserted integer;
     total integer := 0;
 BEGIN
     IF wait THEN
@@ -283,19 +287,30 @@ BEGIN
         head_hash := '{GENESIS_HASH}';
     END IF;
     FOR pass IN 1..passes LOOP
-        moved := 0;
-        FOR r IN WITH taken AS (
-            DELETE FROM {pending} WHERE id IN (SELECT id FROM {pending} ORDER BY id LIMIT batch) RETURNING *
-        ) SELECT * FROM taken ORDER BY id LOOP
+        -- Hash the oldest rows one after the other (each link needs the last), then
+        -- move them all in one statement.
+        first_seq := head_seq;
+        ids := '{{}}';
+        prevs := '{{}}';
+        hashes := '{{}}';
+        FOR r IN SELECT * FROM {pending} ORDER BY id LIMIT batch LOOP
             head_seq := head_seq + 1;
-            INSERT INTO {entry} ({", ".join(columns)}, entry_hash)
-            VALUES ({", ".join(local.get(name, f"r.{name}") for name in columns)},
-                    encode(sha256(convert_to({data}, 'UTF8')), 'hex'))
-            RETURNING entry_hash INTO head_hash;
-            moved := moved + 1;
+            ids := array_append(ids, r.id);
+            prevs := array_append(prevs, head_hash);
+            head_hash := encode(sha256(convert_to({data}, 'UTF8')), 'hex');
+            hashes := array_append(hashes, head_hash);
         END LOOP;
-        total := total + moved;
-        EXIT WHEN moved = 0;
+        EXIT WHEN head_seq = first_seq;
+        WITH taken AS (DELETE FROM {pending} WHERE id = ANY(ids) RETURNING *)
+        INSERT INTO {entry} (seq, prev_hash, entry_hash, {moved_columns})
+        SELECT first_seq + link.n, link.prev_hash, link.entry_hash, {moved_columns}
+        FROM unnest(ids, prevs, hashes) WITH ORDINALITY AS link(id, prev_hash, entry_hash, n)
+        JOIN taken USING (id);
+        GET DIAGNOSTICS inserted = ROW_COUNT;
+        IF inserted <> head_seq - first_seq THEN  -- a row taken meanwhile: no gap, ever
+            RAISE EXCEPTION 'ledger: % pending entries hashed, % moved', head_seq - first_seq, inserted;
+        END IF;
+        total := total + inserted;
     END LOOP;
     RETURN total;
 END;
