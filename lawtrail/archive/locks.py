@@ -19,8 +19,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
+from lawtrail.access.services import is_access
 from lawtrail.archive.retention import case_facts, case_file_retention, record_retention, recording_retention
 from lawtrail.cases.models import Case
+from lawtrail.ledger.services import after_commit_for_case
 from lawtrail.media.storage import blob_store
 
 
@@ -113,8 +115,5 @@ def lock_cases_task(case_ids):
 
 def on_entry_appended(sender, entry, **kwargs):
     """Every committed change of a case may change what its files must be kept for."""
-    from lawtrail.access.services import is_access
-    from lawtrail.ledger.services import after_commit_for_case
-
     if blob_store().may_lock and not is_access(entry.action):
         after_commit_for_case(entry, lock_cases_task, "the retention locks (run `lawtrail lock`)")

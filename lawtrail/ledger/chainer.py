@@ -106,6 +106,8 @@ _chainer_lock = threading.Lock()
 
 def chainer():
     global _chainer
+    if _chainer is not None:  # (after every commit with entries: no lock once made)
+        return _chainer
     with _chainer_lock:
         if _chainer is None:
             _chainer = _make()
