@@ -36,7 +36,7 @@ def _setup():
 
 
 PLAIN, LEDGER, PGHISTORY = "plain", "ledger", "pghistory"
-ROUNDS = int(os.environ.get("LAWTRAIL_BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("LAWTRAIL_BENCH_ROUNDS", "5"))
 TABLES = {PLAIN: "bench_write", LEDGER: "bench_write", PGHISTORY: "pghistory_peer_benchwrite"}
 
 
