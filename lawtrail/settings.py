@@ -124,8 +124,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's, plus statements deferred to the commit (a ledger entry's pending row).
+    # Django's, plus statements deferred to the commit (a ledger entry's pending row),
+    # prepared once per connection unless a pooler in transaction mode forbids it.
     DATABASES["default"]["ENGINE"] = "lawtrail.core.pgbackend"
+    DATABASES["default"]["PREPARE_DEFERRED"] = envbool("LAWTRAIL_DB_PREPARE", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction begins, so concurrent
     # writers queue instead of failing half-way with "database is locked".

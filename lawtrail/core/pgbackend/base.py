@@ -12,8 +12,10 @@ that must see them.
 Such a statement runs on every ledger-backed write, so it costs what it must and no more:
 the server prepares it once per connection (the PREPARE goes with its first use) and
 then only executes it, and the query goes to libpq as one text, its values written as
-literals here, without a cursor. A connection pooler in front of PostgreSQL must
-therefore keep each client on one server connection (pgbouncer's session pooling)."""
+literals here, without a cursor. A connection pooler that hands each transaction to
+whichever server connection is free (pgbouncer's transaction pooling) would lose the
+prepared statements: with PREPARE_DEFERRED off in the database's settings
+(LAWTRAIL_DB_PREPARE=false) each statement is sent whole instead."""
 
 import datetime
 
@@ -70,6 +72,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         statements, preparing = [], {}
         with self.wrap_database_errors:  # a value refused here refuses the transaction too
             for _, name, sql, params in deferred:
+                if not self.settings_dict.get("PREPARE_DEFERRED", True):
+                    statements.append(sql % tuple(map(literal, params)))
+                    continue
                 server_name = self._prepared.get(name) or preparing.get(name)
                 if server_name is None:
                     self._preparations += 1

@@ -116,3 +116,18 @@ def test_a_rolled_back_savepoint_takes_its_deferred_statements_and_only_those():
             connection.defer_to_commit("probe", INSERT, ["inner", 2, None, None])
             1 / 0
     assert [row[0] for row in _rows()] == ["outer"]
+
+
+def test_without_prepared_statements_each_statement_is_sent_whole(monkeypatch):
+    """For a pooler in transaction mode (LAWTRAIL_DB_PREPARE=false), which may run each
+    transaction on another server connection than the one that prepared the statement."""
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setitem(connection.settings_dict, "PREPARE_DEFERRED", False)
+    texts = ["100% 'quoted' \\ %s", *HOSTILE]
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        for number, text in enumerate(texts):
+            connection.defer_to_commit("probe", INSERT, [text, number, None, None])
+    sent = queries[-1]["sql"]
+    assert "PREPARE" not in sent and "EXECUTE" not in sent and sent.count(f"INSERT INTO {TABLE}") == len(texts)
+    assert [row[0] for row in _rows()] == texts
