@@ -18,6 +18,7 @@ prepared statements: with PREPARE_DEFERRED off in the database's settings
 (LAWTRAIL_DB_PREPARE=false) each statement is sent whole instead."""
 
 import datetime
+from contextlib import nullcontext
 
 import psycopg
 from django.db.backends.postgresql import base
@@ -82,13 +83,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
                     numbered = sql % tuple(f"${number}" for number in range(1, len(params) + 1))
                     statements.append(f"PREPARE {server_name} AS {numbered}")
                 statements.append(f"EXECUTE {server_name}({', '.join(map(literal, params))})")
-        with self.connection.lock:
-            if self.connection.pgconn.transaction_status == pq.TransactionStatus.IDLE:
-                statements.insert(0, "BEGIN")  # nothing sent yet in this transaction (as psycopg would)
+        pgconn = self.connection.pgconn
+        if pgconn.transaction_status == pq.TransactionStatus.IDLE:
+            statements.insert(0, "BEGIN")  # nothing sent yet in this transaction (as psycopg would)
         sql = "; ".join(statements + ([then] if then else []))
-        with debug_transaction(self, sql), self.wrap_database_errors:
+        with debug_transaction(self, sql) if self.queries_logged else nullcontext(), self.wrap_database_errors:
             with self.connection.lock:
-                result = self.connection.pgconn.exec_(sql.encode())
+                result = pgconn.exec_(sql.encode())
             if result.status != pq.ExecStatus.COMMAND_OK:
                 # Whether a PREPARE in it ran is unknown (it is not undone with the
                 # transaction): the next use prepares the statement under a new name.
@@ -96,11 +97,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._prepared.update(preparing)
 
     def _commit(self):
+        # Committed by the query itself: psycopg, which reads the transaction's state from
+        # libpq, has nothing left to do.
         if not (self.deferred and self.connection is not None):
             return super()._commit()
         self._send_deferred("COMMIT")
-        with self.wrap_database_errors:
-            self.connection.commit()  # psycopg's own bookkeeping: no transaction left, nothing sent
 
     def _rollback(self):
         self.deferred = []
