@@ -88,8 +88,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
             statements.insert(0, "BEGIN")  # nothing sent yet in this transaction (as psycopg would)
         sql = "; ".join(statements + ([then] if then else []))
         with debug_transaction(self, sql) if self.queries_logged else nullcontext(), self.wrap_database_errors:
+            try:
+                query = sql.encode()
+            except UnicodeEncodeError as error:  # a lone surrogate (JSON's "\ud800"): refused as the server would
+                raise psycopg.DataError(f"text that is not valid Unicode: {error}") from error
             with self.connection.lock:
-                result = pgconn.exec_(sql.encode())
+                result = pgconn.exec_(query)
             if result.status != pq.ExecStatus.COMMAND_OK:
                 # Whether a PREPARE in it ran is unknown (it is not undone with the
                 # transaction): the next use prepares the statement under a new name.

@@ -74,6 +74,18 @@ def test_a_nul_in_a_text_refuses_the_whole_transaction():
     assert not _rows()
 
 
+def test_text_that_is_not_unicode_refuses_the_whole_transaction_and_the_connection_goes_on():
+    """A lone surrogate (JSON may carry "\\ud800") cannot be sent as UTF-8: the commit fails
+    as a database error, so that Django rolls the transaction back."""
+    with pytest.raises(DataError), transaction.atomic():
+        connection.defer_to_commit("probe", INSERT, ["before", 1, None, None])
+        connection.defer_to_commit("probe", INSERT, ["a\ud800b", 2, None, None])
+    assert not _rows()
+    with transaction.atomic():
+        connection.defer_to_commit("probe", INSERT, ["after", 3, None, None])
+    assert [row[0] for row in _rows()] == ["after"]
+
+
 def test_a_statement_is_prepared_once_per_connection_and_again_after_a_failure_or_reconnect():
     from django.test.utils import CaptureQueriesContext
 
