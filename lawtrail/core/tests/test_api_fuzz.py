@@ -55,3 +55,25 @@ def test_a_nul_character_is_refused_with_a_message_everywhere(org):
     assert not case.records.exists()
     page = client_for(org.officer_users[0]).post(f"/cases/{case.pk}/records/new/", {"doc_type": "a\x00"})
     assert page.status_code == 400 and "空字符" in page.content.decode()
+
+
+def test_half_a_surrogate_pair_in_json_is_refused_with_a_message_and_a_whole_pair_is_kept(org):
+    """JSON can escape half of a UTF-16 pair ("\\ud800"), which no database can store: it
+    gave a server error deep inside the write."""
+    from django.test import Client
+
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token_create(actor=None, username=org.head.username)}")
+    case = org.open_case()
+    url = f"/api/cases/{case.pk}/records"
+    for place in ("x\\ud800y", "x\\udc00", "\\ud83d", "a\\udfff\\ud800"):
+        body = '{"doc_type": "inquiry_record", "data": {"place": "%s"}}' % place
+        response = api.post(url, body, content_type="application/json")
+        assert response.status_code == 422 and "代理码位" in response.json()["detail"], place
+    assert not case.records.exists()
+    # A whole pair is a character like any other (😀), and an escaped backslash before
+    # "ud800" is plain text.
+    for place, kept in (("\\ud83d\\ude00", "😀"), ("\\\\ud800", "\\ud800")):
+        body = '{"doc_type": "inquiry_record", "data": {"place": "%s"}}' % place
+        response = api.post(url, body, content_type="application/json")
+        assert response.status_code < 300, response.content
+        assert case.records.order_by("-pk").first().data["place"] == kept
