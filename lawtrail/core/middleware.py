@@ -24,10 +24,14 @@ SURROGATE_MESSAGE = "请求中含有无效的 Unicode 字符（不成对的代�
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
+def _media_type(request):
+    return request.META.get("CONTENT_TYPE", "").split(";")[0].strip()
+
+
 def _has_nul(request):
     if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
         return True
-    content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip()
+    content_type = _media_type(request)
     if content_type == "application/json":
         return b"\x00" in request.body or b"\\u0000" in request.body
     if content_type == "application/x-www-form-urlencoded":
@@ -38,7 +42,7 @@ def _has_nul(request):
 
 
 def _has_lone_surrogate(request):
-    if request.META.get("CONTENT_TYPE", "").split(";")[0].strip() != "application/json":
+    if _media_type(request) != "application/json":
         return False
     if not _SURROGATE_ESCAPE.search(request.body):  # (the common case: no JSON decoded here)
         return False

@@ -138,15 +138,14 @@ def ledger_append(*, actor, action, obj=None, object_type="", object_id="", obje
         object_id = str(obj.pk)
         object_hash = registry.object_hash(obj)
     actor_id = getattr(actor, "pk", None)
-    if batching(conn):  # (the fields in PENDING_FIELDS order: every write comes this way)
-        entry = _insert_pending(conn, actor_id, [timezone.now(), actor_name(actor), action, object_type,
-                                                 str(object_id), object_hash, scope, reason or ""])
+    # In PENDING_FIELDS order, as a list: on the batched path (every write) no dict is built.
+    fields = [timezone.now(), actor_name(actor), action, object_type, str(object_id), object_hash, scope, reason or ""]
+    if batching(conn):
+        entry = _insert_pending(conn, actor_id, fields)
         _flush_after_commit(conn)
     else:
-        values = {"time": timezone.now(), "actor": actor_name(actor), "action": action, "object_type": object_type,
-                  "object_id": str(object_id), "object_hash": object_hash, "scope": scope, "reason": reason or ""}
         lock_chain()
-        entry = Entry.objects.bulk_create(_chained(_head(), [(values, actor_id)]))[0]
+        entry = Entry.objects.bulk_create(_chained(_head(), [(dict(zip(PENDING_FIELDS, fields)), actor_id)]))[0]
     entry_appended.send(sender=Entry, entry=entry)
     return entry
 
