@@ -134,10 +134,10 @@ def cmd_profiles(args):
 
 def cmd_check(args):
     from lawtrail.cases.models import Case
-    from lawtrail.rules.engine import SEVERITY_LABELS, STATUS_LABELS, evaluate
-    from lawtrail.rules.services import findings_refresh
+    from lawtrail.rules.engine import SEVERITY_LABELS, STATUS_LABELS, evaluate_many
+    from lawtrail.rules.services import findings_refresh_many
 
-    cases = Case.objects.select_related("agency").order_by("id")
+    cases = Case.objects.order_by("id")
     if args.case_no:
         cases = cases.filter(case_no=args.case_no)
         if not cases.exists():
@@ -148,11 +148,12 @@ def cmd_check(args):
 
         if requeued := requeue_stalled():
             print(f"已重新排队 {requeued} 个中断的后台任务", file=sys.stderr)
+    cases = cases.iterator(chunk_size=2000)
+    evaluated = ((case, findings) for case, findings, _ in findings_refresh_many(cases)) if args.record \
+        else evaluate_many(cases)
     rows = []
-    for case in cases:
-        if args.record:
-            findings_refresh(case)
-        for f in evaluate(case):
+    for case, findings in evaluated:
+        for f in findings:
             if args.case_no or f.status in ("violated", "pending"):
                 rows.append({"case_no": case.case_no, "rule": f.rule.id, "title": f.rule.title, "cite": f.cite,
                              "severity": f.rule.severity, "status": f.status, "due": f.result.due,

@@ -1,6 +1,17 @@
+from collections import defaultdict
+
 from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
 
 from lawtrail.rules.models import Finding
+
+
+def latest_findings_of(case_ids):
+    """case id → rule id → (status, message) of the rule's current stored verdict on the case."""
+    latest = defaultdict(dict)
+    for case_id, rule_id, status, message in Finding.objects.filter(case_id__in=case_ids).order_by(
+            "evaluated_at", "id").values_list("case_id", "rule_id", "status", "message"):
+        latest[case_id][rule_id] = (status, message)
+    return latest
 
 
 def latest_findings(case):

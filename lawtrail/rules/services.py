@@ -11,37 +11,42 @@ from django_tasks import task
 from lawtrail.access.services import is_access
 from lawtrail.cases.models import Case
 from lawtrail.ledger.services import after_commit_for_case
-from lawtrail.rules.engine import evaluate
+from lawtrail.rules.engine import evaluate_many
 from lawtrail.rules.models import Finding
-from lawtrail.rules.selectors import latest_findings
+from lawtrail.rules.selectors import latest_findings_of
 
 
-@transaction.atomic
 def findings_refresh(case, now=None):
-    """Evaluate the case and store the verdicts that changed. Returns the new Finding rows.
-
-    The case row is locked first: two workers refreshing the same case one after the other
-    then see each other's rows, and never store the same change twice."""
-    now = now or timezone.now()
-    Case.objects.select_for_update().filter(pk=case.pk).first()
-    latest = latest_findings(case)
-    added = []
-    for found in evaluate(case, now):
-        previous = latest.get(found.rule.id)
-        if previous is not None and (previous.status, previous.message) == (found.status, found.result.message):
-            continue
-        added.append(Finding.objects.create(
-            case=case, rule_id=found.rule.id, status=found.status, severity=found.rule.severity, cite=found.cite,
-            message=found.result.message, due=found.result.due, evaluated_at=now))
+    """Evaluate the case and store the verdicts that changed. Returns the new Finding rows."""
+    [(_, _, added)] = findings_refresh_many([case], now)
     return added
 
 
-def findings_refresh_all(now=None):
-    """The scheduled pass: every case not yet archived or closed, for deadlines that passed."""
-    changed = 0
-    for case in Case.objects.exclude(stage__in=("archived", "closed")).select_related("agency").iterator():
-        changed += len(findings_refresh(case, now))
-    return changed
+def findings_refresh_many(cases, now=None, chunk=500):
+    """Evaluate these cases, a chunk at a time, and store the verdicts that changed.
+    Yields (case, findings, the new Finding rows) for each case.
+
+    Each chunk is one transaction that first locks its cases' rows (in id order): two workers
+    refreshing the same case one after the other then see each other's rows, and never store
+    the same change twice. The chunk's stored verdicts are read in one query, its cases
+    evaluated with `evaluate_many`'s batched reads and the changes inserted together."""
+    now = now or timezone.now()
+    cases = iter(cases)
+    while batch := [c for _, c in zip(range(chunk), cases)]:
+        with transaction.atomic():
+            ids = sorted(c.pk for c in batch)
+            list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+            latest = latest_findings_of(ids)
+            done, added = [], []
+            for case, findings in evaluate_many(batch, now, chunk):
+                stored = latest.get(case.pk, {})
+                new = [Finding(case=case, rule_id=f.rule.id, status=f.status, severity=f.rule.severity,
+                               cite=f.cite, message=f.result.message, due=f.result.due, evaluated_at=now)
+                       for f in findings if stored.get(f.rule.id) != (f.status, f.result.message)]
+                done.append((case, findings, new))
+                added += new
+            Finding.objects.bulk_create(added)
+        yield from done
 
 
 def on_entry_appended(sender, entry, **kwargs):
@@ -50,10 +55,13 @@ def on_entry_appended(sender, entry, **kwargs):
         after_commit_for_case(entry, refresh_findings_task, "the compliance re-evaluation")
 
 
+# A background job locks its cases a few at a time: an officer saving one of them waits for
+# one short transaction at most, not for the whole job.
+JOB_CHUNK = 20
+
+
 @task()
 def refresh_findings_task(case_ids):
     """The background job: re-evaluate these cases and store what changed."""
-    changed = 0
-    for case in Case.objects.filter(pk__in=case_ids).select_related("agency"):
-        changed += len(findings_refresh(case))
-    return changed
+    cases = Case.objects.filter(pk__in=case_ids).order_by("pk")
+    return sum(len(added) for _, _, added in findings_refresh_many(cases, chunk=JOB_CHUNK))

@@ -108,6 +108,15 @@ def test_check_gives_the_findings_of_one_case_and_records_them(org, capsys):
     assert Finding.objects.filter(case=case, rule_id="start.approval", status="pending").exists()
     assert main(["check"]) == 0 and "待办" in capsys.readouterr().out
     assert main(["check", "没有这个案号"]) == 2
+    others = [org.open_case() for _ in range(2)]
+    Finding.objects.filter(case__in=others).delete()  # (no commit hooks ran: nothing stored for them yet)
+    assert main(["check", "--record"]) == 0  # the scheduled pass over every case
+    out = capsys.readouterr().out
+    for other in others:
+        assert other.case_no in out
+        assert Finding.objects.get(case=other, rule_id="start.approval").status == "pending"
+    assert main(["check", "--record"]) == 0 and Finding.objects.filter(case__in=others).count() == \
+        len({(f.case_id, f.rule_id) for f in Finding.objects.filter(case__in=others)})  # once each
 
 
 def test_a_pipe_closed_by_its_reader_ends_the_command_quietly(tmp_path):

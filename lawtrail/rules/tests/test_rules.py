@@ -287,6 +287,61 @@ def test_re_evaluation_runs_as_a_background_job_on_the_database_queue(transactio
     assert Finding.objects.get(case=case, rule_id="start.approval").status == "pending"
 
 
+def test_bulk_evaluation_reads_each_case_its_own_records_whether_its_ids_are_dense_or_sparse(org004):
+    """A dense run of case ids is read as a range, which also brings the records of cases in
+    between; a sparse one as a list. Either way a case is judged on its own records only."""
+    import gc
+
+    from lawtrail.rules.engine import evaluate_many
+
+    org = org004
+    bare, approved = org.open_case(), org.open_case()
+    final(org, approved, "filing_approval")
+    between = [org.open_case() for _ in range(3)]
+    far = org.open_case()
+    for case in (bare, approved, *between, far):
+        step(org, case, "approve_start")
+    dense, sparse = [bare, between[0]], [bare, far]  # ids 2 apart (range); 5 apart (list)
+    for chosen in (dense, sparse):
+        verdicts = {case.pk: {f.rule.id: f.status for f in found} for case, found in evaluate_many(chosen)}
+        assert set(verdicts) == {c.pk for c in chosen}
+        assert {verdicts[c.pk]["start.approval"] for c in chosen} == {"violated"}
+    assert verdict(approved, "start.approval").status == "satisfied"  # the record in between is real
+    assert gc.isenabled()  # the collector, paused while each chunk is evaluated, is back on
+    gc.disable()
+    try:
+        list(evaluate_many([bare]))
+        assert not gc.isenabled()  # and a caller that had turned it off finds it still off
+    finally:
+        gc.enable()
+
+
+def test_refreshing_many_cases_stores_each_ones_changes_in_a_few_queries(org004, django_assert_max_num_queries):
+    from lawtrail.rules.services import findings_refresh_many, refresh_findings_task
+
+    org = org004
+    cases = [org.open_case() for _ in range(4)]
+    Finding.objects.filter(case__in=cases).delete()  # (the suite runs no commit hooks: start from none)
+    with django_assert_max_num_queries(20):  # ten a chunk (lock, stored verdicts, facts, insert), not per case
+        first = list(findings_refresh_many(cases, chunk=3))  # two chunks
+    assert [case for case, _, _ in first] == cases
+    for case, findings, added in first:
+        assert [(a.rule_id, a.status) for a in added] == [(f.rule.id, f.status) for f in findings]
+        assert all(a.pk for a in added) and Finding.objects.filter(case=case).count() == len(findings)
+    assert all(added == [] for _, _, added in findings_refresh_many(cases))  # nothing changed, nothing stored
+    final(org, cases[2], "filing_approval")
+    again = {case.pk: added for case, _, added in findings_refresh_many(cases)}
+    assert [(a.rule_id, a.status) for a in again[cases[2].pk]] == [("start.approval", "satisfied")]
+    assert all(again[c.pk] == [] for c in cases if c != cases[2])
+    step(org, cases[3], "approve_start")  # the background job takes several cases at once
+    before = Finding.objects.count()
+    changed = refresh_findings_task.call([c.pk for c in cases])
+    assert changed == Finding.objects.count() - before == Finding.objects.filter(case=cases[3]).count() - \
+        len(first[3][2]) and changed >= 1
+    assert Finding.objects.filter(case=cases[3], rule_id="start.approval").latest("evaluated_at", "id").status \
+        == "violated"
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="several workers share the queue on PostgreSQL")
 def test_two_workers_share_the_queue_without_double_work(transactional_db, settings, tmp_path):
     """Two real `db_worker` processes drain one queue: both take part, every job runs

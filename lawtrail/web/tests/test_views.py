@@ -257,7 +257,7 @@ def test_the_home_page_counts_stages_and_lists_emergency_starts_approved_late_or
     assert waiting_in_time.case_no not in section and approved_in_time.case_no not in section
     counts = dict(selectors.stage_counts(selectors.case_list(org.head)))
     assert counts[Stage.INVESTIGATION] == 4 and counts[Stage.INITIATION] == 1 and counts[Stage.ARCHIVED] == 0
-    assert f'?stage=investigation"><span class="num">4</span>' in page
+    assert '?stage=investigation"><span class="num">4</span>' in page
 
 
 def test_the_case_pages_trail_lists_changes_not_each_view(org):
