@@ -290,3 +290,13 @@ def test_the_chain_finds_the_oldest_pending_rows_through_the_index_however_many_
         seq_scans, index_scans = (after - earlier for after, earlier in zip(cursor.fetchone(), before))
     assert seq_scans == 0 and index_scans > 0
     _assert_linked(_chain())
+
+
+def test_the_pending_queue_is_vacuumed_after_every_thousand_dead_rows_not_a_fifth_of_the_table():
+    """What was taken out of the queue should not wait for dead rows to reach a fifth of a
+    table that is nearly always empty (PostgreSQL's default, i.e. hardly ever)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'ledger_pending'")
+        options = dict(option.split("=") for option in cursor.fetchone()[0])
+    assert options["autovacuum_vacuum_scale_factor"] == "0" and options["autovacuum_vacuum_threshold"] == "1000"
+    assert options["autovacuum_vacuum_insert_threshold"] == "1000"
