@@ -184,6 +184,7 @@ def cmd_ingest(args):
     from tqdm import tqdm
 
     from lawtrail.core.errors import LawTrailError
+    from lawtrail.core.text import readable_name
     from lawtrail.media.services import describe, recording_ingest
     from lawtrail.org.models import Officer, User
 
@@ -205,17 +206,17 @@ def cmd_ingest(args):
               disable=args.quiet) as bar:
         for path in files:
             if not path.is_file():
-                results.append({"file": str(path), "status": "error", "message": "文件不存在"})
+                results.append({"file": readable_name(str(path)), "status": "error", "message": "文件不存在"})
                 failed += 1
                 continue
             try:
                 recording, created = recording_ingest(
                     actor=actor, path=path, description=description, filename=path.name, progress=bar.update)
             except LawTrailError as exc:
-                results.append({"file": str(path), "status": "error", "message": exc.message})
+                results.append({"file": readable_name(str(path)), "status": "error", "message": exc.message})
                 failed += 1
                 continue
-            results.append({"file": str(path), "status": "stored" if created else "duplicate",
+            results.append({"file": readable_name(str(path)), "status": "stored" if created else "duplicate",
                             "recording": recording.pk, "sha256": recording.sha256, "flagged": recording.flagged,
                             "flag_reason": recording.flag_reason, "late": recording.late})
     if args.json:
@@ -491,6 +492,13 @@ def main(argv=None):
         return args.func(args)
     except LawTrailError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
+        return 2
+    except UnicodeEncodeError as exc:
+        # An argument typed in a terminal that is not UTF-8 reaches Python with its stray
+        # bytes as lone surrogates, which no database takes; what it was writing rolled back.
+        if exc.reason != "surrogates not allowed":
+            raise
+        print("错误：参数中有无法识别的字符（不是 UTF-8 编码），请在 UTF-8 终端中重新输入", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader of a pipe stopped early (`lawtrail cases | head`): end quietly, as

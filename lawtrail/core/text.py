@@ -24,7 +24,7 @@ def clean_filename(name, default="文件"):
     """A file name as given by a client, made safe to keep and show: no directories (either
     slash), no control or formatting characters, at most 255 characters with the extension
     kept. The bytes are stored under their hash; the name is only a label."""
-    name = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = readable_name(str(name or "")).replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")).strip()
     if name in ("", ".", ".."):
         return default
@@ -33,6 +33,23 @@ def clean_filename(name, default="文件"):
         ext = dot + ext if dot and len(ext) <= 16 else ""
         name = (stem if ext else name)[:MAX_FILENAME - len(ext)] + ext
     return name
+
+
+def readable_name(name):
+    """A name whose bytes were not UTF-8, as Python hands over a file name it could not
+    decode (each stray byte as a lone surrogate, U+DC80-U+DCFF), read again as what a
+    Chinese camera or a Windows-formatted card most likely wrote: GB18030 (GBK). Bytes that
+    are neither become U+FFFD; so does any other lone surrogate. A name with none is kept."""
+    if not any("\ud800" <= ch <= "\udfff" for ch in name):
+        return name
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no byte stands for
+        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in name)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace")
 
 
 def number_or_none(value):

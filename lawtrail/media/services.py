@@ -501,6 +501,7 @@ def recording_ingest(*, actor, path, description, filename, sha256=None, source=
     existing = Recording.objects.filter(case=description.case, sha256=sha256).first()
     if existing is not None:
         return existing, False
+    filename = clean_filename(filename)
     thumbnail = store.put(found.thumbnail)[0] if found.thumbnail else ""
     received = timezone.now()
     started = found.device_time or description.recorded_at
@@ -510,7 +511,7 @@ def recording_ingest(*, actor, path, description, filename, sha256=None, source=
     try:
         with transaction.atomic():
             recording = Recording.objects.create(
-                case=description.case, sha256=sha256, size=size, filename=clean_filename(filename), kind=found.kind,
+                case=description.case, sha256=sha256, size=size, filename=filename, kind=found.kind,
                 content_type=found.content_type, activity=description.activity, officer=description.officer,
                 device_no=description.device_no, method=description.method or DEFAULT_METHOD[found.kind],
                 proves=description.proves, started_at=started, ended_at=ended, device_time=found.device_time,

@@ -25,6 +25,8 @@ TUS = {"Tus-Resumable": "1.0.0"}
     ("现场\x00\x07\x1b[31m录像\u202e4pm.mp4", "现场[31m录像4pm.mp4"),
     ("..", "文件"),
     ("", "文件"),
+    ("现场录像.mp4".encode("gbk").decode("utf-8", "surrogateescape"), "现场录像.mp4"),  # GBK bytes on disk
+    ("录像\ud800.mp4", "录像\ufffd.mp4"),  # half a UTF-16 pair, no byte behind it
 ])
 def test_file_names_lose_directories_and_control_characters(given, kept):
     assert clean_filename(given) == kept

@@ -49,6 +49,29 @@ def test_the_dock_import_is_idempotent_and_reports_duplicates(org, tmp_path, cap
     assert first.exists()  # the dock's copy is left where it was
 
 
+def test_the_dock_import_reads_a_gbk_file_name_off_a_windows_formatted_card(org, tmp_path, capsys):
+    """A card written by a Chinese camera or Windows holds GBK names, which Python hands over
+    with each stray byte as a lone surrogate (no database takes those): the name is read as
+    GB18030, stored and shown as the officer sees it; a case number typed in such a terminal
+    gets a clear error."""
+    import os
+
+    case = org.open_case()
+    video = make_video(tmp_path / "a.mp4", seconds=1)
+    raw = os.fsencode(tmp_path) + b"/" + "执法记录仪_现场检查.MP4".encode("gbk")
+    os.rename(video, raw)
+    assert main(["ingest", os.fsdecode(raw), "--case", case.case_no, "--officer", org.officers[0].cert_no,
+                 "--quiet", "--json"]) == 0
+    [result] = json.loads(capsys.readouterr().out)
+    assert result["status"] == "stored" and result["file"].endswith("执法记录仪_现场检查.MP4")
+    recording = Recording.objects.get(pk=result["recording"])
+    assert recording.filename == "执法记录仪_现场检查.MP4"
+    assert "执法记录仪_现场检查.MP4" in Entry.objects.get(action="recording.create", object_id=str(recording.pk)).reason
+    typed = "案".encode("gbk").decode("utf-8", "surrogateescape")
+    assert main(["ingest", os.fsdecode(raw), "--case", typed, "--officer", org.officers[0].cert_no, "--quiet"]) == 2
+    assert "不是 UTF-8 编码" in capsys.readouterr().err
+
+
 def test_the_dock_import_prints_a_summary_and_fails_on_a_missing_file(org, tmp_path, capsys):
     case = org.open_case()
     video = make_video(tmp_path / "a.mp4", seconds=1)
