@@ -8,6 +8,7 @@ from lawtrail.cases import workflow
 from lawtrail.cases.enums import OPEN_STAGES, STAGE_ORDER, Stage
 from lawtrail.cases.models import Case
 from lawtrail.ledger.selectors import entries_for_scope
+from lawtrail.ledger.services import ledger_catch_up
 from lawtrail.org.enums import Role
 
 FILTERS = ("stage", "matter_type", "source", "procedure", "department")
@@ -99,11 +100,14 @@ def available_transitions(case, user):
 
 def case_trail(case, changes_only=False):
     """The case's ledger entries; `changes_only` leaves out the reads (every view of the
-    case is an entry of its own: the access log answers who has seen it)."""
+    case is an entry of its own: the access log answers who has seen it). Entries of the
+    case still waiting for the batched chain are chained first: a change made a moment ago
+    is in the trail."""
+    from lawtrail.access.selectors import ACCESS_ACTIONS_REGEX
+
+    ledger_catch_up(case.scope, but=ACCESS_ACTIONS_REGEX if changes_only else None)
     entries = entries_for_scope(case.scope)
     if changes_only:
-        from lawtrail.access.selectors import ACCESS_ACTIONS_REGEX
-
         entries = entries.exclude(action__regex=ACCESS_ACTIONS_REGEX)
     return entries
 

@@ -346,6 +346,19 @@ def ledger_flush(wait=True):
     return chained
 
 
+def ledger_catch_up(scope, but=None):
+    """Chain now the pending entries of this scope (the batched chain links them a moment
+    after their commit), so that whoever just changed a case sees the change in the trail
+    of the page they are sent to next, whichever process serves it. `but`: a regex of the
+    actions that need not wait (the reads). Nothing to do, one small query."""
+    if not batching():
+        return 0
+    pending = PendingEntry.objects.filter(scope=scope)
+    if but:
+        pending = pending.exclude(action__regex=but)
+    return ledger_flush() if pending.exists() else 0
+
+
 def checkpoint_note(tree_size, root_hex) -> bytes:
     """The signed body, in the C2SP checkpoint layout: origin, size, base64 root."""
     root_b64 = base64.b64encode(bytes.fromhex(root_hex)).decode("ascii")

@@ -300,3 +300,39 @@ def test_the_pending_queue_is_vacuumed_after_every_thousand_dead_rows_not_a_fift
         options = dict(option.split("=") for option in cursor.fetchone()[0])
     assert options["autovacuum_vacuum_scale_factor"] == "0" and options["autovacuum_vacuum_threshold"] == "1000"
     assert options["autovacuum_vacuum_insert_threshold"] == "1000"
+
+
+def test_a_change_made_a_moment_ago_is_in_the_trail_of_the_page_opened_next(settings, monkeypatch):
+    """The officer advances the stage and is sent to the case page, perhaps by another
+    process, before the chainer has linked the entry: the page's trail chains it first.
+    The page's own view of the case (a read) does not make it wait."""
+    import threading
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from lawtrail.cases.selectors import case_trail
+    from lawtrail.ledger.services import ledger_catch_up
+    from lawtrail.testing import Org, sign_in
+
+    org = Org("tr", profile="004")
+    case = org.open_case()
+    settled()
+    gate, real = threading.Event(), chainer()._flush
+    monkeypatch.setattr(chainer(), "_flush", lambda **kw: gate.wait(30) and real(**kw))  # held back
+    try:
+        with transaction.atomic():
+            ledger_append(actor=None, action="case.note", object_type="cases.case", object_id=str(case.pk),
+                          scope=case.scope, reason="补充说明：当事人已到场")
+        assert PendingEntry.objects.filter(action="case.note").exists()
+        page = sign_in(Client(), org.officer_users[0]).get(reverse("web:case_detail", args=[case.pk]))
+        assert "case.note" in page.content.decode() and not PendingEntry.objects.filter(action="case.note").exists()
+        assert Entry.objects.get(action="case.note").seq > 0
+        with transaction.atomic():  # a read of the case alone: nothing to chain for the trail
+            ledger_append(actor=None, action="case.view", object_type="cases.case", object_id=str(case.pk),
+                          scope=case.scope)
+        assert ledger_catch_up(case.scope, but="^case[.]view$") == 0
+        assert PendingEntry.objects.filter(action="case.view").exists()
+        assert "case.view" in [e.action for e in case_trail(case)]  # the whole trail takes the reads too
+    finally:
+        gate.set()
