@@ -20,7 +20,7 @@ from lawtrail.org.enums import DepartmentKind, Role
 from lawtrail.org.models import Agency
 from lawtrail.org.services import agency_create, department_create, officer_create, user_create
 from lawtrail.records.services import record_create, record_finalise, record_sign
-from lawtrail.testing import make_audio, make_photo, make_video, png_bytes
+from lawtrail.samples import make_audio, make_photo, make_video, png_bytes
 
 PASSWORD = "Demo@2026"
 ADMIN = "admin"

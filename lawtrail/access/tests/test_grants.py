@@ -15,7 +15,8 @@ from lawtrail.cases.enums import Confidentiality
 from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from lawtrail.ledger.models import Entry
 from lawtrail.org.enums import Role
-from lawtrail.testing import Org, make_video, sign_in
+from lawtrail.samples import make_video
+from lawtrail.testing import Org, sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ from django.utils import timezone
 from lawtrail.media.services import describe, recording_ingest
 from lawtrail.records.services import record_attach, record_create, record_finalise
 from lawtrail.records.catalog import doc_type
-from lawtrail.testing import complete_data, make_audio, make_video, png_bytes, sign_all
+from lawtrail.samples import make_audio, make_video, png_bytes
+from lawtrail.testing import complete_data, sign_all
 
 
 def ingest(org, case, path, *, activity="site_inspection", recorded_at=None):

@@ -15,7 +15,8 @@ from lawtrail.ledger.models import Entry
 from lawtrail.ledger.verify import verify_ledger
 from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
-from lawtrail.testing import make_video, sign_in
+from lawtrail.samples import make_video
+from lawtrail.testing import sign_in
 
 from .conftest import evidence_note, ingest
 

@@ -19,7 +19,8 @@ from lawtrail.cli import main
 from lawtrail.core.errors import Conflict
 from lawtrail.media.storage import BlobLocked, blob_store
 from lawtrail.org.enums import Role
-from lawtrail.testing import Org, make_video
+from lawtrail.samples import make_video
+from lawtrail.testing import Org
 
 from .conftest import archived_patrol, attached_record, ingest
 

@@ -12,7 +12,8 @@ from lawtrail.archive.services import hold_place, hold_release, retention_mark
 from lawtrail.cases.enums import MatterType
 from lawtrail.org.enums import Role
 from lawtrail.rules.profiles import profiles
-from lawtrail.testing import Org, make_video
+from lawtrail.samples import make_video
+from lawtrail.testing import Org
 
 from .conftest import evidence_note, ingest
 

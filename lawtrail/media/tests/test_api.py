@@ -9,7 +9,7 @@ from django.test import Client
 from lawtrail.ledger.models import Entry
 from lawtrail.media.tests.test_recordings import CST, ingest, segments
 from lawtrail.org.services import token_create
-from lawtrail.testing import make_video
+from lawtrail.samples import make_video
 
 
 def client(user):

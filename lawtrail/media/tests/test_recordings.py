@@ -17,7 +17,8 @@ from lawtrail.media.selectors import case_coverage, unexplained_gaps
 from lawtrail.media.services import describe, gap_explain, recording_ingest
 from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
-from lawtrail.testing import Org, make_audio, make_photo, make_video, replace_blob
+from lawtrail.samples import make_audio, make_photo, make_video
+from lawtrail.testing import Org, replace_blob
 
 CST = datetime.timezone(datetime.timedelta(hours=8))
 

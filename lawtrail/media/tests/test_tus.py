@@ -20,7 +20,8 @@ from lawtrail.media.models import Recording, Upload, UploadStatus
 from lawtrail.media.services import upload_dir
 from lawtrail.media.storage import blob_store
 from lawtrail.org.services import token_create
-from lawtrail.testing import Org, make_video
+from lawtrail.samples import make_video
+from lawtrail.testing import Org
 
 TUS = {"Tus-Resumable": "1.0.0"}
 

@@ -12,7 +12,8 @@ from lawtrail.ledger.verify import verify_ledger
 from lawtrail.org.enums import Role
 from lawtrail.org.services import token_create
 from lawtrail.records.catalog import doc_type
-from lawtrail.testing import complete_data, png_bytes
+from lawtrail.samples import png_bytes
+from lawtrail.testing import complete_data
 
 
 def client(user):

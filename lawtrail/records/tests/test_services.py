@@ -19,7 +19,8 @@ from lawtrail.records.services import (
     record_attach, record_correct, record_create, record_discard, record_finalise, record_refuse, record_sign,
     record_update,
 )
-from lawtrail.testing import Org, complete_data, png_bytes, sign_all
+from lawtrail.samples import png_bytes
+from lawtrail.testing import Org, complete_data, sign_all
 
 
 def draft(org, code="inquiry_record", **overrides):

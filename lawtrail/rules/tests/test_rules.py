@@ -17,7 +17,8 @@ from lawtrail.records.services import record_create, record_finalise, record_ref
 from lawtrail.rules.engine import evaluate
 from lawtrail.rules.models import Finding
 from lawtrail.rules.services import findings_refresh
-from lawtrail.testing import Org, complete_data, make_video, sign_all
+from lawtrail.samples import make_video
+from lawtrail.testing import Org, complete_data, sign_all
 
 
 def final(org, case, code, **data):

@@ -88,7 +88,8 @@ def test_the_report_opens_in_libreoffice_with_the_known_figures(org, known, tmp_
 
 def test_the_report_counts_late_uploads_and_final_records_of_the_periods_cases(db, tmp_path):
     from lawtrail.media.tests.test_recordings import ingest
-    from lawtrail.testing import Org, make_video
+    from lawtrail.samples import make_video
+    from lawtrail.testing import Org
 
     org = Org("report", profile="001")  # uploads due within 24 hours
     case, earlier = org.open_case(), org.open_case()

@@ -17,7 +17,7 @@ from lawtrail.supervision.services import (
     corrective_action_close, corrective_action_order, device_event, device_register, draw_ids, playback_check,
     sample_draw,
 )
-from lawtrail.testing import make_audio
+from lawtrail.samples import make_audio
 
 ALL_PASS = {"opening": "pass", "continuous": "pass", "conduct": "pass", "documents": "na"}
 TODAY = timezone.localdate()

@@ -15,7 +15,8 @@ from lawtrail.cases.enums import MatterType
 from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
 from lawtrail.rules.profiles import get_profile
-from lawtrail.testing import Org, make_video
+from lawtrail.samples import make_video
+from lawtrail.testing import Org
 from lawtrail.web.tests.test_views import client_for
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from lawtrail.media.tests.test_recordings import ingest
 from lawtrail.org.enums import Role
-from lawtrail.testing import make_video
+from lawtrail.samples import make_video
 from lawtrail.web.tests.test_views import client_for
 
 

@@ -208,7 +208,7 @@ def test_a_head_approves_and_officers_sign_a_filing_approval_then_download_its_p
 
 @pytest.fixture
 def upload_case(browser_org, tmp_path_factory):
-    from lawtrail.testing import make_video
+    from lawtrail.samples import make_video
 
     case = browser_org.open_case()
     video = make_video(tmp_path_factory.mktemp("dock") / "执法记录仪_0001.mp4", seconds=20, fps=10, size=(640, 360))

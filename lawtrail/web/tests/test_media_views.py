@@ -9,7 +9,8 @@ from lawtrail.ledger.models import Entry
 from lawtrail.media.tests.test_recordings import CST, ingest, segments
 from lawtrail.org.enums import Role
 from lawtrail.records.models import Record
-from lawtrail.testing import Org, make_video
+from lawtrail.samples import make_video
+from lawtrail.testing import Org
 from lawtrail.web.tests.test_views import client_for
 
 

@@ -10,7 +10,8 @@ from lawtrail.ledger.models import Entry
 from lawtrail.records.catalog import doc_type
 from lawtrail.records.models import Record
 from lawtrail.records.services import record_create, record_finalise
-from lawtrail.testing import complete_data, png_bytes, sign_all
+from lawtrail.samples import png_bytes
+from lawtrail.testing import complete_data, sign_all
 from lawtrail.web.tests.test_views import client_for
 
 CODE = "inquiry_record"
