@@ -1,6 +1,8 @@
 """Watermarked downloads: a PDF of a confidential case leaves the system stamped with who
 downloaded it and when on every page, so a leaked copy names its source. The stored
-original is never changed; the response says which original it was made from."""
+original is never changed; the response says which original it was made from. A
+confidential recording plays under the same words laid over the picture (a film of the
+screen names its source; the evidence itself stays byte for byte as received)."""
 
 import io
 from urllib.parse import quote
@@ -10,13 +12,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from lawtrail.access.policy import CONFIDENTIAL
+from lawtrail.cases.enums import Confidentiality
 from lawtrail.media.http import blob_download
 from lawtrail.media.storage import blob_store
 
 
-def watermark_text(user, case):
-    return (f"{case.get_confidentiality_display()} · {user.display_name} {user.get_username()} · "
-            f"{timezone.localtime():%Y-%m-%d %H:%M} 下载")
+def watermark_text(user, case, level=None, doing="下载"):
+    """Who, when and what for, with the level (the case's unless an item's is given)."""
+    label = Confidentiality(level).label if level else case.get_confidentiality_display()
+    return f"{label} · {user.display_name} {user.get_username()} · {timezone.localtime():%Y-%m-%d %H:%M} {doing}"
 
 
 def watermarked(pdf, text) -> bytes:

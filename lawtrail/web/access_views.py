@@ -56,13 +56,14 @@ def grant_decide_view(request, grant_id):
     return redirect("web:grants")
 
 
-def item_confidentiality_context(case, *, record=None, recording=None):
-    """What a record or recording page shows of its level, and the form to raise it."""
+def item_confidentiality_context(case, *, record=None, recording=None, level=None):
+    """What a record or recording page shows of its level (`level`, when already known),
+    and the form to raise it."""
     from lawtrail.access.policy import CONFIDENTIAL, item_level
     from lawtrail.cases.enums import Confidentiality
 
     return {
-        "item_level": Confidentiality(item_level(case, record=record, recording=recording)).label,
+        "item_level": Confidentiality(level or item_level(case, record=record, recording=recording)).label,
         "item_noun": "文书" if record else "音像记录", "item_field": "record" if record else "recording",
         "item_id": (record or recording).pk,
         "confidential_levels": [(v, label) for v, label in Confidentiality.choices if v in CONFIDENTIAL],

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from lawtrail.access.policy import CASE_WRITERS, CLOSED_STAGES, case_for, hidden_items
+from lawtrail.access.policy import CASE_WRITERS, CLOSED_STAGES, CONFIDENTIAL, case_for, hidden_items, item_level
+from lawtrail.access.watermark import watermark_text
 from lawtrail.core.errors import LawTrailError
 from lawtrail.media import selectors, services
 from lawtrail.media.api import download_response
@@ -41,10 +42,12 @@ def recording_detail(request, pk, recording_id):
     case = case_for(request.user, pk)
     recording = selectors.recording_for(case, recording_id)
     token = services.recording_play(actor=request.user, recording=recording)  # opening the player is a play
+    level = item_level(case, recording=recording)
     return render(request, "web/recording.html", {
         "case": case, "recording": recording, "stream_url": reverse("media_stream", args=[token]),
         "can_write": request.user.role in CASE_WRITERS and case.stage not in CLOSED_STAGES,
-        **item_confidentiality_context(case, recording=recording),
+        "watermark": watermark_text(request.user, case, level, "调阅") if level in CONFIDENTIAL else "",
+        **item_confidentiality_context(case, recording=recording, level=level),
         **device_context(recording),
     })
 

@@ -170,6 +170,34 @@ def test_pdfs_of_a_confidential_case_leave_watermarked_with_who_and_when(org, se
     assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == plain_record.pdf_sha256
 
 
+def test_a_confidential_recording_plays_under_who_is_watching_and_when(org, tmp_path):
+    """The words lie over the picture (a film of the screen names its source); the file
+    streamed is the original, byte for byte. A recording of an open case plays plain,
+    until it is itself marked confidential."""
+    import hashlib
+
+    from lawtrail.access.services import item_confidentiality_set
+    from lawtrail.media.services import describe, recording_ingest
+
+    case = org.open_case(title="普通检查案")
+    officer = org.officer_users[0]
+    path = make_video(tmp_path / "现场检查.mp4", seconds=1)
+    recording, _ = recording_ingest(actor=officer, path=path, filename=path.name, description=describe(
+        officer, {"case_no": case.case_no, "officer_cert": org.officers[0].cert_no}))
+    url = reverse("web:recording_detail", args=[case.pk, recording.pk])
+    page = web(officer).get(url).content.decode()
+    assert 'data-testid="watermark"' not in page
+    item_confidentiality_set(actor=officer, case=case, level=Confidentiality.PRIVACY, reason="涉及未成年人",
+                             recording=recording)
+    client = web(officer)
+    page = client.get(url).content.decode()
+    assert 'data-testid="watermark"' in page
+    assert f"个人隐私 · {officer.display_name} {officer.username} · " in page and " 调阅</span>" in page
+    stream = page.split('src="', 2)[1].split('"', 1)[0]
+    played = b"".join(client.get(stream).streaming_content)
+    assert hashlib.sha256(played).hexdigest() == recording.sha256
+
+
 def test_a_record_marked_more_confidential_than_its_case_is_hidden_from_outsiders(org, tmp_path):
     case = org.open_case(title="普通检查案")
     plain = org.final_record(case, "filing_approval")
