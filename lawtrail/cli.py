@@ -17,6 +17,18 @@ def _print_json(value):
     print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
+def _print_json_list(items):
+    """`_print_json(list(items))`, the same text, written item by item: a list of a million
+    findings never has to be held whole. Returns how many there were."""
+    count = 0
+    for item in items:
+        body = json.dumps(item, ensure_ascii=False, indent=2, default=str).replace("\n", "\n  ")
+        sys.stdout.write(("[\n  " if count == 0 else ",\n  ") + body)
+        count += 1
+    sys.stdout.write("\n]\n" if count else "[]\n")
+    return count
+
+
 def cmd_demo(args):
     from django.core.management import call_command
 
@@ -133,6 +145,8 @@ def cmd_profiles(args):
 
 
 def cmd_check(args):
+    from collections import Counter
+
     from lawtrail.cases.models import Case
     from lawtrail.rules.engine import SEVERITY_LABELS, STATUS_LABELS, evaluate_many
     from lawtrail.rules.services import findings_refresh_many
@@ -151,22 +165,20 @@ def cmd_check(args):
     cases = cases.iterator(chunk_size=2000)
     evaluated = ((case, findings) for case, findings, _ in findings_refresh_many(cases)) if args.record \
         else evaluate_many(cases)
-    rows = []
-    for case, findings in evaluated:
-        for f in findings:
-            if args.case_no or f.status in ("violated", "pending"):
-                rows.append({"case_no": case.case_no, "rule": f.rule.id, "title": f.rule.title, "cite": f.cite,
-                             "severity": f.rule.severity, "status": f.status, "due": f.result.due,
-                             "message": f.result.message})
+    rows = ({"case_no": case.case_no, "rule": f.rule.id, "title": f.rule.title, "cite": f.cite,
+             "severity": f.rule.severity, "status": f.status, "due": f.result.due, "message": f.result.message}
+            for case, findings in evaluated for f in findings
+            if args.case_no or f.status in ("violated", "pending"))
     if args.json:
-        _print_json(rows)
+        _print_json_list(rows)
         return 0
+    counts = Counter()
     for r in rows:
         due = f"（期限 {r['due']:%Y-%m-%d %H:%M}）" if r["due"] else ""
         print(f"{r['case_no']}  {STATUS_LABELS[r['status']]:<3} [{SEVERITY_LABELS[r['severity']]}] {r['rule']} "
               f"{r['title']}（{r['cite']}）{due}\n    {r['message']}")
-    violated = sum(r["status"] == "violated" for r in rows)
-    print(f"共 {len(rows)} 条：违反 {violated}，待办 {sum(r['status'] == 'pending' for r in rows)}")
+        counts[r["status"]] += 1
+    print(f"共 {counts.total()} 条：违反 {counts['violated']}，待办 {counts['pending']}")
     return 0
 
 

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.utils import timezone
 
 from lawtrail.cases.enums import STAGE_ORDER, Stage
@@ -130,3 +131,15 @@ def test_a_pipe_closed_by_its_reader_ends_the_command_quietly(tmp_path):
     errors = process.stderr.read().decode()
     assert process.wait(timeout=60) == 141, errors
     assert "Traceback" not in errors and "BrokenPipeError" not in errors
+
+
+@pytest.mark.parametrize("items", [[], [{"a": 1}], [{"案号": "测〔2026〕1号", "message": "第一行\n第二行", "due": None,
+                                             "nested": {"list": [1, 2], "empty": {}}}, {"b": [[]]}, 3, "x"]])
+def test_a_json_list_printed_item_by_item_is_the_same_text_as_printed_whole(items, capsys):
+    """`lawtrail check --json` over every case streams its findings; the text is unchanged."""
+    from lawtrail.cli import _print_json, _print_json_list
+
+    _print_json(items)
+    whole = capsys.readouterr().out
+    assert _print_json_list(iter(items)) == len(items)
+    assert capsys.readouterr().out == whole and json.loads(whole) == items
