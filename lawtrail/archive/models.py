@@ -168,3 +168,20 @@ class Provision(models.Model):
     class Meta:
         verbose_name = "对外提供"
         ordering = ["requested_at", "id"]
+
+
+class RecordingExpiry(models.Model):
+    """Derived, not an original: the day a recording's retention ends as its case's facts
+    last stood (None: kept permanently, or counted from an archiving date not yet known).
+    A background job writes a case's rows after every committed change of the case, so the
+    archive worklist asks the database which recordings may have expired instead of working
+    out the retention of every archived case on each visit; what it finds there is then
+    checked against the live rules (holds, requests, disposals) before it is listed."""
+
+    recording = models.OneToOneField(Recording, on_delete=models.CASCADE, primary_key=True, related_name="expiry")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    expires_on = models.DateField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_on", "case"])]

@@ -3,14 +3,15 @@ archive worklist (cases to file, expired items, requests waiting for the head)."
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lawtrail.access.policy import case_for, visible_cases
 from lawtrail.access.models import PartyRequestKind, PartyRequestStatus, RequesterRole
 from lawtrail.access.services import PARTY_REQUEST_HANDLERS
 from lawtrail.archive import downloads, selectors, services
+from lawtrail.archive.expiry import expiries_fill_in, possibly_expired
 from lawtrail.archive.models import (
     Circumstance, DecisionStatus, DisposalRequest, HoldKind, LegalHold, Provision, ProvisionPurpose, ProvisionStatus,
 )
@@ -18,7 +19,6 @@ from lawtrail.cases.enums import IdType, Stage
 from lawtrail.cases.selectors import shown_and_total
 from lawtrail.core.errors import LawTrailError, NotFound
 from lawtrail.core.text import number_or_none
-from lawtrail.media.models import Recording
 from lawtrail.org.enums import Role
 from lawtrail.rules.engine import evaluate, evaluate_rule
 from lawtrail.web.decorators import not_found_as_404
@@ -216,9 +216,11 @@ def archive_home(request):
     waiting = [(case, evaluate_rule(case, "archive.deadline")) for case in shown]
     expired = []
     if request.user.role == Role.ARCHIVIST:
-        # Only recordings are disposed of one by one: the cases without any have nothing to list.
-        with_recordings = Exists(Recording.objects.filter(case=OuterRef("pk")))
-        for case in cases.filter(with_recordings, stage__in=[Stage.ARCHIVED, Stage.CLOSED]).select_related("agency"):
+        # Only recordings are disposed of one by one, and only those whose stored expiry date
+        # has passed need their case's retention worked out again, live.
+        finished = cases.filter(stage__in=[Stage.ARCHIVED, Stage.CLOSED])
+        expiries_fill_in(finished)
+        for case in possibly_expired(finished, timezone.localdate()).select_related("agency").order_by("id"):
             expired += [(case, row) for row in selectors.retention_rows(case)
                         if row["retention"].expired() and not row["disposed"] and not row["requested"]
                         and row["kind"] != "文书"]

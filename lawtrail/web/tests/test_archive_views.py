@@ -149,3 +149,78 @@ def test_the_worklist_lists_the_longest_waiting_and_says_how_many_in_all(monkeyp
     page = client_for(org.users[Role.ARCHIVIST]).get(reverse("web:archive")).content.decode()
     assert "待归档案件（3）" in page and "以下为终结最早的 2 件" in page
     assert cases[0].case_no in page and cases[1].case_no in page and cases[2].case_no not in page
+
+
+def test_the_worklist_works_out_retention_only_for_cases_whose_stored_expiry_has_passed(
+        tmp_path, monkeypatch, django_capture_on_commit_callbacks):
+    """Each recording's expiry is kept in the database, written by the job that follows every
+    change of its case; the worklist looks again, live, only at the cases whose date passed."""
+    from lawtrail.archive import selectors
+    from lawtrail.archive.models import RecordingExpiry
+    from lawtrail.web import archive_views
+
+    org = Org("ex", profile="002")
+    long_ago = timezone.now() - datetime.timedelta(days=200)
+    cases, recordings = [], []
+    for name, when in (("巡查旧录像.mp4", long_ago), ("巡查新录像.mp4", timezone.now())):
+        with django_capture_on_commit_callbacks(execute=True):  # the jobs run, as in production
+            case = org.open_case(matter_type=MatterType.PATROL)
+            org.final_record(case, "filing_approval")
+            recordings.append(ingest(org, case, make_video(tmp_path / name, seconds=1, creation_time=when),
+                                     activity="patrol"))
+            org.conclude(case)
+            org.archive(case)
+        cases.append(case)
+    old, new = (RecordingExpiry.objects.get(recording=r) for r in recordings)
+    assert old.expires_on < timezone.localdate() < new.expires_on  # 002: 6 months from the recording
+    looked_at = []
+    real = selectors.retention_rows
+    monkeypatch.setattr(archive_views.selectors, "retention_rows", lambda case: looked_at.append(case.pk) or real(case))
+    page = client_for(org.users[Role.ARCHIVIST]).get(reverse("web:archive")).content.decode()
+    assert "巡查旧录像.mp4" in page and "巡查新录像.mp4" not in page
+    assert looked_at == [cases[0].pk]
+
+
+def test_the_worklist_fills_in_expiry_dates_missing_or_older_than_the_archiving(tmp_path):
+    """Recordings from before the dates were kept, or whose job was lost with its queue
+    (this suite runs no commit hooks unless asked): the worklist works them out itself."""
+    from lawtrail.archive.expiry import expiries_refresh
+    from lawtrail.archive.models import RecordingExpiry
+
+    org = Org("ex", profile="002")
+    case = org.open_case(matter_type=MatterType.PATROL)
+    org.final_record(case, "filing_approval")
+    recording = ingest(org, case, make_video(tmp_path / "巡查录像.mp4", seconds=1,
+                                             creation_time=timezone.now() - datetime.timedelta(days=200)),
+                       activity="patrol")
+    expiries_refresh(case)  # while the case was open: 002 counts from the recording, already fixed
+    RecordingExpiry.objects.filter(recording=recording).update(expires_on=None, computed_at=timezone.now()
+                                                               - datetime.timedelta(days=1))  # as if still pending
+    org.conclude(case)
+    org.archive(case)
+    archivist = client_for(org.users[Role.ARCHIVIST])
+    assert "巡查录像.mp4" in archivist.get(reverse("web:archive")).content.decode()  # older than the archiving
+    assert RecordingExpiry.objects.get(recording=recording).expires_on < timezone.localdate()
+    RecordingExpiry.objects.all().delete()
+    assert "巡查录像.mp4" in archivist.get(reverse("web:archive")).content.decode()  # none at all
+    assert RecordingExpiry.objects.filter(recording=recording).exists()
+
+
+def test_the_scheduled_check_fills_in_the_expiry_dates_the_worklist_would_otherwise_work_out(tmp_path, capsys):
+    from lawtrail.archive.models import RecordingExpiry
+    from lawtrail.archive.retention import recording_retention
+    from lawtrail.cli import main
+
+    org = Org("ex", profile="002")
+    case = org.open_case(matter_type=MatterType.PATROL)
+    org.final_record(case, "filing_approval")
+    recording = ingest(org, case, make_video(tmp_path / "巡查录像.mp4", seconds=1), activity="patrol")
+    org.conclude(case)
+    org.archive(case)
+    assert not RecordingExpiry.objects.exists()  # (no commit hooks here: as after an upgrade)
+    assert main(["check", "--record"]) == 0
+    assert "已补算 1 个案件的音像记录保存期限" in capsys.readouterr().err
+    retention = recording_retention(recording)
+    assert "6 个月" in retention.summary  # 日常巡查 under 002 第十一条
+    assert RecordingExpiry.objects.get(recording=recording).expires_on == retention.expires_on > timezone.localdate()
+    assert main(["check", "--record"]) == 0 and "补算" not in capsys.readouterr().err  # nothing left to fill in

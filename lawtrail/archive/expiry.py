@@ -1,0 +1,62 @@
+"""Each recording's retention end kept in the database (`RecordingExpiry`), for the archive
+worklist: refreshed in the background after every committed change of a case (a recording
+stored, used as evidence, marked, held, the case archived…), and, when the worklist is
+opened, for whatever has no row yet (recordings from before) or a row older than its case's
+archiving (the one change that fixes an expiry date: the others can only lengthen a period,
+and holds stop expiry without moving it), should that job have been lost with its queue.
+Nothing is listed before the live rules agree it has expired."""
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_tasks import task
+
+from lawtrail.access.services import is_access
+from lawtrail.archive.models import RecordingExpiry
+from lawtrail.archive.retention import case_facts, recording_retention
+from lawtrail.cases.models import Case
+from lawtrail.ledger.services import after_commit_for_case
+from lawtrail.media.models import Recording
+
+
+def expiries_refresh(case):
+    """Write the case's rows anew from its retention rules. Returns how many."""
+    facts, now = case_facts(case), timezone.now()
+    rows = []
+    for recording in case.recordings.select_related("case__agency"):
+        retention = recording_retention(recording, facts)
+        fixed = not retention.permanent and not retention.pending
+        rows.append(RecordingExpiry(recording=recording, case=case, expires_on=retention.expires_on if fixed else None,
+                                    computed_at=now))
+    with transaction.atomic():
+        RecordingExpiry.objects.filter(case=case).delete()
+        RecordingExpiry.objects.bulk_create(rows)
+    return len(rows)
+
+
+def expiries_fill_in(cases):
+    """Rows for the recordings of these cases that have none yet, or none since the case was
+    archived. Returns how many cases were refreshed."""
+    behind = Recording.objects.filter(case__in=cases).filter(
+        Q(expiry__isnull=True) | Q(expiry__computed_at__lt=F("case__archived_at"))).values("case_id")
+    count = 0
+    for case in Case.objects.filter(pk__in=behind).select_related("agency"):
+        expiries_refresh(case)
+        count += 1
+    return count
+
+
+def possibly_expired(cases, today):
+    """Those of these cases holding a recording whose stored expiry has passed."""
+    return cases.filter(pk__in=RecordingExpiry.objects.filter(expires_on__lt=today).values("case_id"))
+
+
+@task()
+def refresh_expiries_task(case_ids):
+    """The background job: these cases' recordings' expiry dates anew."""
+    return sum(expiries_refresh(case) for case in Case.objects.filter(pk__in=case_ids).select_related("agency"))
+
+
+def on_entry_appended(sender, entry, **kwargs):
+    if not is_access(entry.action):
+        after_commit_for_case(entry, refresh_expiries_task, "the recordings' expiry dates")
