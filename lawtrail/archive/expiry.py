@@ -20,15 +20,20 @@ from lawtrail.media.models import Recording
 
 
 def expiries_refresh(case):
-    """Write the case's rows anew from its retention rules. Returns how many."""
-    facts, now = case_facts(case), timezone.now()
-    rows = []
-    for recording in case.recordings.select_related("case__agency"):
-        retention = recording_retention(recording, facts)
-        fixed = not retention.permanent and not retention.pending
-        rows.append(RecordingExpiry(recording=recording, case=case, expires_on=retention.expires_on if fixed else None,
-                                    computed_at=now))
+    """Write the case's rows anew from its retention rules. Returns how many.
+
+    The case's row is locked first and the rules read after it: two workers refreshing the
+    case at once take turns, and the later one, having read the later facts, writes last
+    (instead of colliding with the other's rows, or overwriting them with older facts)."""
     with transaction.atomic():
+        list(Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True))
+        facts, now = case_facts(case), timezone.now()
+        rows = []
+        for recording in case.recordings.select_related("case__agency"):
+            retention = recording_retention(recording, facts)
+            fixed = not retention.permanent and not retention.pending
+            rows.append(RecordingExpiry(recording=recording, case=case, computed_at=now,
+                                        expires_on=retention.expires_on if fixed else None))
         RecordingExpiry.objects.filter(case=case).delete()
         RecordingExpiry.objects.bulk_create(rows)
     return len(rows)

@@ -6,6 +6,7 @@ import io
 import zipfile
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -224,3 +225,38 @@ def test_the_scheduled_check_fills_in_the_expiry_dates_the_worklist_would_otherw
     assert "6 个月" in retention.summary  # 日常巡查 under 002 第十一条
     assert RecordingExpiry.objects.get(recording=recording).expires_on == retention.expires_on > timezone.localdate()
     assert main(["check", "--record"]) == 0 and "补算" not in capsys.readouterr().err  # nothing left to fill in
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's (SQLite has one writer)")
+@pytest.mark.django_db(transaction=True)
+def test_two_refreshes_of_a_case_expiry_dates_take_turns(tmp_path):
+    """A worker refreshing a case waits for another that holds the case, then reads the facts
+    as they are after it: the two never write their rows over each other."""
+    import threading
+
+    from django.db import connections, transaction
+
+    from lawtrail.archive.expiry import expiries_refresh
+    from lawtrail.archive.models import RecordingExpiry
+    from lawtrail.cases.models import Case
+
+    org = Org("tt", profile="002")
+    case = org.open_case(matter_type=MatterType.PATROL)
+    ingest(org, case, make_video(tmp_path / "巡查录像.mp4", seconds=1), activity="patrol")
+    done = threading.Event()
+
+    def other_worker():
+        try:
+            expiries_refresh(Case.objects.select_related("agency").get(pk=case.pk))
+            done.set()
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        Case.objects.select_for_update().get(pk=case.pk)  # this worker holds the case
+        thread = threading.Thread(target=other_worker)
+        thread.start()
+        assert not done.wait(0.5)  # the other waits for it
+        expiries_refresh(case)
+    thread.join(10)
+    assert done.is_set() and RecordingExpiry.objects.filter(case=case).count() == 1
