@@ -163,9 +163,9 @@ def cmd_check(args):
         if requeued := requeue_stalled():
             print(f"已重新排队 {requeued} 个中断的后台任务", file=sys.stderr)
         from lawtrail.archive.expiry import expiries_fill_in
-        from lawtrail.cases.enums import Stage
+        from lawtrail.archive.retention import DISPOSABLE_STAGES
 
-        if filled := expiries_fill_in(Case.objects.filter(stage__in=[Stage.ARCHIVED, Stage.CLOSED])):
+        if filled := expiries_fill_in(Case.objects.filter(stage__in=DISPOSABLE_STAGES)):
             print(f"已补算 {filled} 个案件的音像记录保存期限", file=sys.stderr)
     cases = cases.iterator(chunk_size=2000)
     evaluated = ((case, findings) for case, findings, _ in findings_refresh_many(cases)) if args.record \

@@ -224,9 +224,12 @@ def record_retention(record, facts=None) -> Retention:
     return case_file_retention(record.case, facts)
 
 
+# Items of a case in an open stage are never disposed of, whatever their dates say.
+DISPOSABLE_STAGES = (Stage.ARCHIVED, Stage.CLOSED)
+
+
 def disposable(case):
-    """Items of a case in an open stage are never disposed of, whatever their dates say."""
-    return case.stage in (Stage.ARCHIVED, Stage.CLOSED)
+    return case.stage in DISPOSABLE_STAGES
 
 
 def validate_block(profile_id, block):

@@ -16,6 +16,7 @@ import re
 from django.http import HttpResponse, JsonResponse
 
 from lawtrail.core.errors import DISK_FULL, is_disk_full
+from lawtrail.core.text import has_surrogate
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def _has_lone_surrogate(request):
 def _holds_lone_surrogate(value):
     """json.loads joins a pair into one character; half of one stays a surrogate."""
     if isinstance(value, str):
-        return not value.isascii() and any("\ud800" <= char <= "\udfff" for char in value)
+        return has_surrogate(value)
     if isinstance(value, dict):
         return any(_holds_lone_surrogate(key) or _holds_lone_surrogate(item) for key, item in value.items())
     if isinstance(value, list):

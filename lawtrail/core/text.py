@@ -35,17 +35,27 @@ def clean_filename(name, default="文件"):
     return name
 
 
+def _is_surrogate(char):
+    return "\ud800" <= char <= "\udfff"
+
+
+def has_surrogate(text):
+    """Whether the text holds a lone UTF-16 surrogate (half of a pair), which no database
+    stores and no UTF-8 encodes."""
+    return not text.isascii() and any(_is_surrogate(char) for char in text)
+
+
 def readable_name(name):
     """A name whose bytes were not UTF-8, as Python hands over a file name it could not
     decode (each stray byte as a lone surrogate, U+DC80-U+DCFF), read again as what a
     Chinese camera or a Windows-formatted card most likely wrote: GB18030 (GBK). Bytes that
     are neither become U+FFFD; so does any other lone surrogate. A name with none is kept."""
-    if not any("\ud800" <= ch <= "\udfff" for ch in name):
+    if not has_surrogate(name):
         return name
     try:
         raw = name.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:  # a surrogate no byte stands for
-        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in name)
+        return "".join("\ufffd" if _is_surrogate(ch) else ch for ch in name)
     try:
         return raw.decode("gb18030")
     except UnicodeDecodeError:

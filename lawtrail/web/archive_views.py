@@ -12,6 +12,7 @@ from lawtrail.access.models import PartyRequestKind, PartyRequestStatus, Request
 from lawtrail.access.services import PARTY_REQUEST_HANDLERS
 from lawtrail.archive import downloads, selectors, services
 from lawtrail.archive.expiry import expiries_fill_in, possibly_expired
+from lawtrail.archive.retention import DISPOSABLE_STAGES
 from lawtrail.archive.models import (
     Circumstance, DecisionStatus, DisposalRequest, HoldKind, LegalHold, Provision, ProvisionPurpose, ProvisionStatus,
 )
@@ -218,7 +219,7 @@ def archive_home(request):
     if request.user.role == Role.ARCHIVIST:
         # Only recordings are disposed of one by one, and only those whose stored expiry date
         # has passed need their case's retention worked out again, live.
-        finished = cases.filter(stage__in=[Stage.ARCHIVED, Stage.CLOSED])
+        finished = cases.filter(stage__in=DISPOSABLE_STAGES)
         expiries_fill_in(finished)
         for case in possibly_expired(finished, timezone.localdate()).select_related("agency").order_by("id"):
             expired += [(case, row) for row in selectors.retention_rows(case)

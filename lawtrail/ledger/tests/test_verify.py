@@ -311,40 +311,36 @@ def test_writes_while_verify_runs_are_not_reported_as_tampering(monkeypatch):
     first = org.open_case()
     real = verify._check_checkpoints
 
-    def meanwhile(*args):
-        def write():
-            try:
-                org.open_case()
-                case_transition(actor=org.head, case=Case.objects.get(pk=first.pk), name="approve_start",
-                                reason="同意立案")
-            finally:
-                connections.close_all()
+    def verify_while(write):
+        """verify_ledger, with `write` done on another connection after the entries are read."""
+        def meanwhile(*args):
+            def on_its_own_connection():
+                try:
+                    write()
+                finally:
+                    connections.close_all()
 
-        writer = threading.Thread(target=write)
-        writer.start()
-        writer.join()
-        return real(*args)
+            writer = threading.Thread(target=on_its_own_connection)
+            writer.start()
+            writer.join()
+            return real(*args)
 
-    monkeypatch.setattr(verify, "_check_checkpoints", meanwhile)
-    report = verify_ledger()
+        monkeypatch.setattr(verify, "_check_checkpoints", meanwhile)
+        try:
+            return verify_ledger()
+        finally:
+            monkeypatch.undo()
+
+    def open_and_advance():
+        org.open_case()
+        case_transition(actor=org.head, case=Case.objects.get(pk=first.pk), name="approve_start", reason="同意立案")
+
+    report = verify_while(open_and_advance)
     assert report.ok, report.problems
     assert Case.objects.filter(agency=org.agency).count() == 2  # the writes did happen, and commit
     assert Case.objects.get(pk=first.pk).stage == "investigation"
 
-    def tampered_meanwhile(*args):
-        def write():
-            try:
-                Case.objects.filter(pk=first.pk).update(title="被篡改的案由")
-            finally:
-                connections.close_all()
-
-        writer = threading.Thread(target=write)
-        writer.start()
-        writer.join()
-        return real(*args)
-
-    monkeypatch.setattr(verify, "_check_checkpoints", tampered_meanwhile)
-    named = problems(verify_ledger(), "object")  # PostgreSQL's snapshot leaves it to the next run
+    report = verify_while(lambda: Case.objects.filter(pk=first.pk).update(title="被篡改的案由"))
+    named = problems(report, "object")  # PostgreSQL's snapshot leaves it to the next run
     assert named == ([] if connection.vendor == "postgresql" else [("object", f"cases.case:{first.pk}")])
-    monkeypatch.undo()
     assert problems(verify_ledger(), "object") == [("object", f"cases.case:{first.pk}")]
