@@ -120,12 +120,12 @@ def cmd_cases(args):
 
 def cmd_profiles(args):
     from lawtrail.rules.engine import SEVERITY_LABELS, catalog
-    from lawtrail.rules.profiles import profiles
+    from lawtrail.regulations.profiles import profiles
 
     if args.coverage:
         from lawtrail.rules.coverage import markdown
 
-        print(markdown(args.regulations))
+        print(markdown())
         return 0
 
     rules = [{"id": r.id, "title": r.title, "severity": r.severity,
@@ -430,8 +430,6 @@ def build_parser():
     p = sub.add_parser("profiles", help="列出规定配置和合规规则（含条款依据）")
     p.add_argument("--json", action="store_true")
     p.add_argument("--coverage", action="store_true", help="输出五部规定逐条的覆盖表（Markdown）")
-    p.add_argument("--regulations", default=os.environ.get("LAWTRAIL_SHARED", "../shared") + "/regulations",
-                   help="规定原文目录（默认 ../shared/regulations）")
     p.set_defaults(func=cmd_profiles)
 
     p = sub.add_parser("check", help="合规检查：一个案件的全部结论，或所有案件的违反和待办事项")

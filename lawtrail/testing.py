@@ -18,8 +18,8 @@ from lawtrail.org.services import agency_create, department_create, officer_crea
 from lawtrail.samples import png_bytes
 
 PASSWORD = "Test@2026-pass"
-# The project's shared specification (regulations, test vectors) sits beside the repository.
-SHARED = Path(os.environ.get("LAWTRAIL_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+# The RFC 9162 / C2SP Merkle test vectors, shipped with their licences in the ledger's test data.
+MERKLE_VECTORS = Path(__file__).resolve().parent / "ledger" / "tests" / "data" / "merkle"
 _serial = itertools.count(1)
 
 

@@ -69,7 +69,7 @@ def check_copy(user, case, what="复制、下载"):
 
 def check_av_view(user, case):
     """Where the profile demands it, playing a recording needs the head's approval."""
-    from lawtrail.rules.profiles import get_profile
+    from lawtrail.regulations.profiles import get_profile
 
     profile = get_profile(case.agency.profile)
     if profile.get("access.av_view_approval") and user.role != Role.HEAD and not case.handled_by(user) \

@@ -130,7 +130,7 @@ PARTY_REQUEST_HANDLERS = (Role.ARCHIVIST, Role.HEAD)
 
 
 def _party_request_basis(case):
-    from lawtrail.rules.profiles import get_profile
+    from lawtrail.regulations.profiles import get_profile
 
     profile = get_profile(case.agency.profile)
     block = profile.get("party_request")

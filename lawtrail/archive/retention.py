@@ -16,7 +16,7 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from lawtrail.cases.enums import MatterType, Procedure, Stage
-from lawtrail.rules.profiles import get_profile
+from lawtrail.regulations.profiles import get_profile
 
 PERIOD_KEYS = ("years", "months", "permanent", "case_file", "long_term")
 

@@ -22,6 +22,8 @@ from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, r
 from lawtrail.ledger.services import ledger_append, lock_chain
 from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
+from lawtrail.records.catalog import doc_type
+from lawtrail.regulations.citations import of_profile
 
 ARCHIVISTS = (Role.ARCHIVIST,)
 HOLD_SETTERS = (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR)
@@ -78,6 +80,7 @@ def _volume_pdf(case, catalog, recordings, notes, actor, now, version):
     html = render_to_string("archive/casefile.html", {
         "case": case, "agency": case.agency, "catalog": catalog, "recordings": recordings, "notes": notes,
         "actor": actor, "now": timezone.localtime(now), "version": version, "total_pages": total_pages,
+        "av_cite": "、".join(of_profile(doc_type("av_evidence_note").cite, case.agency.profile)),
     })
     writer = PdfWriter()
     writer.append(io.BytesIO(HTML(string=html).write_pdf()))
@@ -310,7 +313,7 @@ def _delete_blobs(store, hashes):
 # --- provision to review bodies and courts ---------------------------------------------
 
 def provision_needs_approval(case):
-    from lawtrail.rules.profiles import get_profile
+    from lawtrail.regulations.profiles import get_profile
 
     block = get_profile(case.agency.profile).get("provision")
     return bool(block.get("approval_required")), get_profile(case.agency.profile).cite("provision")

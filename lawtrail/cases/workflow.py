@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from lawtrail.cases.enums import Procedure, Source, Stage
 from lawtrail.org.enums import Role
-from lawtrail.rules.profiles import get_profile
+from lawtrail.regulations.profiles import get_profile
 
 MIN_INVESTIGATORS = 2  # 执法人员不得少于两人
 # Handling officers may be added while the facts are still being gathered.

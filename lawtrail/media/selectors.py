@@ -8,7 +8,7 @@ from lawtrail.access.policy import hidden_items
 from lawtrail.core.errors import NotFound
 from lawtrail.core.text import duration_zh
 from lawtrail.media.models import Activity, GapExplanation, Recording
-from lawtrail.rules.profiles import get_profile
+from lawtrail.regulations.profiles import get_profile
 
 # Body cameras split long recordings into files; a pause shorter than this is the split.
 GAP_TOLERANCE = datetime.timedelta(seconds=2)

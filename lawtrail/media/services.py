@@ -35,8 +35,8 @@ from lawtrail.media.models import Activity, GapExplanation, GapReason, Recording
 from lawtrail.media.body import request_body
 from lawtrail.media.storage import CHUNK, DirectAppender, blob_store
 from lawtrail.org.models import Officer
-from lawtrail.rules.deadlines import av_upload_deadline
-from lawtrail.rules.profiles import get_profile
+from lawtrail.regulations.deadlines import av_upload_deadline
+from lawtrail.regulations.profiles import get_profile
 
 UPLOAD_TTL = datetime.timedelta(days=7)
 DEFAULT_METHOD = {"video": "执法记录仪录像", "audio": "录音设备录音", "photo": "照相", "other": "电子设备记录"}

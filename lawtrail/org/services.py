@@ -10,7 +10,7 @@ from lawtrail.access.services import client_address
 from lawtrail.ledger.services import ledger_append
 from lawtrail.org.enums import DepartmentKind, Role
 from lawtrail.org.models import Agency, ApiToken, Department, Officer, User
-from lawtrail.rules.profiles import profiles
+from lawtrail.regulations.profiles import profiles
 
 TOKEN_PREFIX = "lt_"
 

@@ -13,6 +13,7 @@ from weasyprint import HTML
 from lawtrail.media.storage import blob_store
 from lawtrail.records.catalog import doc_type
 from lawtrail.records.selectors import valid_signatures
+from lawtrail.regulations.citations import of_profile
 
 
 def _image_uri(sha256):
@@ -38,7 +39,7 @@ def pdf_context(record):
             for signer in spec.signers
         ],
         "attachments": list(record.attachments.all()),
-        "cite": "、".join(spec.cite),
+        "cite": "、".join(of_profile(spec.cite, record.case.agency.profile)),  # the case's own regulation
         "printed_at": timezone.localtime(),
     }
 

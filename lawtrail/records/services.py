@@ -15,7 +15,7 @@ from lawtrail.records.catalog import doc_type
 from lawtrail.records.pdf import render_pdf
 from lawtrail.records.selectors import record_content_hash, valid_signatures
 from lawtrail.records.models import IMAGE_REQUIRED, Attachment, Record, RecordStatus, Signature, SignMethod
-from lawtrail.rules.profiles import get_profile
+from lawtrail.regulations.profiles import get_profile
 
 # What a signature image or a scanned page may be: PNG, JPEG or PDF, by their magic bytes.
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"%PDF-")

@@ -22,8 +22,8 @@ from lawtrail.media.models import GapExplanation, Recording
 from lawtrail.media.selectors import coverage_of
 from lawtrail.records.models import Record, Signature
 from lawtrail.records.catalog import catalog as document_catalog, doc_type
-from lawtrail.rules.deadlines import add_working_days, av_upload_deadline, end_of_day
-from lawtrail.rules.profiles import get_profile, profiles
+from lawtrail.regulations.deadlines import add_working_days, av_upload_deadline, end_of_day
+from lawtrail.regulations.profiles import get_profile, profiles
 
 SATISFIED, VIOLATED, PENDING, NOT_APPLICABLE = "satisfied", "violated", "pending", "na"
 STATUS_LABELS = {SATISFIED: "已满足", VIOLATED: "违反", PENDING: "待办", NOT_APPLICABLE: "不适用"}

@@ -34,7 +34,7 @@ LEDGER_COLUMNS = ["序号", "检查时间", "抽检批次（种子）", "案号"
 def ledger_rows(checks):
     for n, check in enumerate(checks, 1):
         items = CHECK_ITEMS if check.recording_id else CASE_FILE_ITEMS
-        results = "；".join(f"{label.split('（')[0]}：{RESULTS[check.results.get(key, 'na')]}" for key, label in items)
+        results = "；".join(f"{label}：{RESULTS[check.results.get(key, 'na')]}" for key, label, _ in items)
         officer = check.recording.officer.name if check.recording_id else "、".join(
             a.officer.name for a in check.case.team())
         yield [n, timezone.localtime(check.checked_at).strftime("%Y-%m-%d %H:%M"),

@@ -20,19 +20,20 @@ from lawtrail.supervision.models import (
 
 SUPERVISORS = (Role.SUPERVISOR, Role.HEAD)
 DEVICE_MANAGERS = (Role.HEAD, Role.SUPERVISOR)
-# The checklist of a playback check (000 第十六条 for the opening statement; 002 第二十二条).
+# The checklist of a playback check (002 第二十二条): (key, label, the articles each profile
+# has for the item). A page shows the citations of its agency's own profile only.
 CHECK_ITEMS = (
-    ("opening", "开始记录时语音说明时间、地点、执法人员、事由和对象（000 第十六条）"),
-    ("continuous", "全程连续记录，中断有说明（000 第十七条）"),
-    ("conduct", "队容风纪、文明规范执法"),
-    ("documents", "相应文书齐全、与音像记录一致"),
+    ("opening", "开始记录时语音说明时间、地点、执法人员、事由和对象", ("000 第十六条",)),
+    ("continuous", "全程连续记录，中断有说明", ("000 第十七条", "004 第十五、二十三、二十八条")),
+    ("conduct", "队容风纪、文明规范执法", ()),
+    ("documents", "相应文书齐全、与音像记录一致", ()),
 )
 # The checklist of a case file drawn for review.
 CASE_FILE_ITEMS = (
-    ("complete", "文书齐全，按时间顺序编排并有卷内目录（004 第三十二条）"),
-    ("signed", "签名、签章、拒签记录完整"),
-    ("deadlines", "各环节期限符合规定"),
-    ("av", "应当录音录像的环节有音像记录及文字说明"),
+    ("complete", "文书齐全，按时间顺序编排并有卷内目录", ("004 第三十二条",)),
+    ("signed", "签名、签章、拒签记录完整", ("003 第十三条", "004 第十九条")),
+    ("deadlines", "各环节期限符合规定", ()),
+    ("av", "应当录音录像的环节有音像记录及文字说明", ("000 第二十七条", "004 第三十二条")),
 )
 RESULTS = {"pass": "合格", "fail": "不合格", "na": "不适用"}
 
@@ -179,8 +180,8 @@ def playback_check(*, actor, draw, results, recording=None, case=None, findings=
             raise NotFound("该音像记录不在本次抽检中")
         case, label = recording.case, recording.filename
     items = check_items(draw)
-    unknown = set(results) - {key for key, _ in items}
-    missing = [label for key, label in items if results.get(key) not in RESULTS]
+    unknown = set(results) - {key for key, *_ in items}
+    missing = [label for key, label, _ in items if results.get(key) not in RESULTS]
     if unknown or missing:
         raise InvalidInput("请逐项填写检查结果：" + "；".join(missing or sorted(unknown)), field="results")
     passed = "fail" not in results.values()

@@ -19,7 +19,7 @@ from lawtrail.cases.selectors import counted
 from lawtrail.media.models import Recording
 from lawtrail.records.models import Record, RecordStatus
 from lawtrail.rules.engine import RULES
-from lawtrail.rules.deadlines import end_of_day
+from lawtrail.regulations.deadlines import end_of_day
 from lawtrail.rules.models import Finding
 from lawtrail.rules.selectors import SEVERITY_ORDER, current, current_violations, with_status_before
 from lawtrail.supervision.models import PlaybackCheck

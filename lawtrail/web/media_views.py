@@ -14,8 +14,9 @@ from lawtrail.core.errors import LawTrailError
 from lawtrail.media import selectors, services
 from lawtrail.media.api import download_response
 from lawtrail.media.models import Activity, GapReason
+from lawtrail.records.catalog import doc_type
 from lawtrail.records.services import record_create
-from lawtrail.rules.profiles import get_profile
+from lawtrail.regulations.profiles import get_profile
 from lawtrail.web.access_views import item_confidentiality_context
 from lawtrail.web.decorators import not_found_as_404
 
@@ -47,6 +48,7 @@ def recording_detail(request, pk, recording_id):
         "case": case, "recording": recording, "stream_url": reverse("media_stream", args=[token]),
         "can_write": request.user.role in CASE_WRITERS and case.stage not in CLOSED_STAGES,
         "watermark": watermark_text(request.user, case, level, "调阅") if level in CONFIDENTIAL else "",
+        "evidence_note_cites": doc_type("av_evidence_note").cite,
         **item_confidentiality_context(case, recording=recording, level=level),
         **device_context(recording),
     })

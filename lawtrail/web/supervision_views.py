@@ -117,7 +117,7 @@ def check_create(request, pk):
     try:
         check = services.playback_check(
             actor=request.user, draw=draw, recording=recording, case=case,
-            results={key: request.POST.get(key, "") for key, _ in services.check_items(draw)},
+            results={key: request.POST.get(key, "") for key, *_ in services.check_items(draw)},
             findings=request.POST.get("findings", ""), follow_up=request.POST.get("follow_up", ""))
     except LawTrailError as exc:
         if exc.status == 404:

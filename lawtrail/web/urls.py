@@ -2,7 +2,8 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path, register_converter
 
 from lawtrail.web import (
-    access_views, archive_views, audit_views, media_views, supervision_views, two_factor_views, views,
+    access_views, archive_views, audit_views, media_views, regulation_views, supervision_views, two_factor_views,
+    views,
 )
 
 class IdConverter:
@@ -72,6 +73,10 @@ urlpatterns = [
     path("grants/request/", access_views.grant_request_view, name="grant_request"),
     path("grants/<id:grant_id>/decide/", access_views.grant_decide_view, name="grant_decide"),
     path("audit/", audit_views.audit, name="audit"),
+    path("regulations/", regulation_views.regulation_index, name="regulations"),
+    path("regulations/<slug:profile_id>/", regulation_views.regulation, name="regulation"),
+    path("regulations/<slug:profile_id>/articles.json", regulation_views.regulation_articles,
+         name="regulation_articles"),
     path("ledger/", views.ledger, name="ledger"),
     path("ledger/checkpoint/", views.ledger_sign, name="ledger_sign"),
 ]

@@ -33,7 +33,7 @@ from lawtrail.records.api import attachment_response, decode_image, pdf_response
 from lawtrail.records.catalog import catalog, doc_type
 from lawtrail.records.models import SignMethod
 from lawtrail.rules.engine import SEVERITY_LABELS, STATUS_LABELS, evaluate
-from lawtrail.rules.profiles import get_profile
+from lawtrail.regulations.profiles import get_profile
 from lawtrail.rules.selectors import finding_history, open_violations_in
 
 CHECKLIST_ORDER = {"violated": 0, "pending": 1, "satisfied": 2, "na": 3}

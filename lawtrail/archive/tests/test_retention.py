@@ -11,7 +11,7 @@ from lawtrail.archive.retention import record_retention, recording_retention, va
 from lawtrail.archive.services import hold_place, hold_release, retention_mark
 from lawtrail.cases.enums import MatterType
 from lawtrail.org.enums import Role
-from lawtrail.rules.profiles import profiles
+from lawtrail.regulations.profiles import profiles
 from lawtrail.samples import make_video
 from lawtrail.testing import Org
 

@@ -1,5 +1,5 @@
 """The stand-alone verifier's own cryptography: Ed25519 against `cryptography`, and RFC
-9162 inclusion proofs against the shared test vectors."""
+9162 inclusion proofs against the shipped test vectors."""
 
 import base64
 import json
@@ -11,10 +11,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from lawtrail.archive import verifier
 from lawtrail.ledger import merkle
-from lawtrail.testing import SHARED
+from lawtrail.testing import MERKLE_VECTORS
 
-CCTV = SHARED / "testdata" / "merkle" / "c2sp-cctv-merkle" / "merkle" / "testdata"
-TD = SHARED / "testdata" / "merkle" / "transparency-dev-merkle" / "testdata" / "inclusion"
+CCTV = MERKLE_VECTORS / "c2sp-cctv-merkle" / "merkle" / "testdata"
+TD = MERKLE_VECTORS / "transparency-dev-merkle" / "testdata" / "inclusion"
 
 
 def raw_public(key):

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -17,7 +18,7 @@ from lawtrail.ledger.verify import verify_ledger
 from lawtrail.media.models import Recording
 from lawtrail.org.models import Agency, ApiToken, Officer
 from lawtrail.org.services import token_user
-from lawtrail.rules.profiles import profiles
+from lawtrail.regulations.profiles import profiles
 
 
 def test_demo_creates_the_five_agencies_with_cases_in_every_stage(db):
@@ -97,6 +98,17 @@ def test_profiles_lists_every_rule_with_each_profiles_citation(capsys):
     assert rules["av.upload_deadline"]["profiles"]["004"] == "004 第三十条"
     assert rules["archive.deadline"]["profiles"]["000"] == "000 第二十五条"
     assert main(["profiles"]) == 0 and "start.approval" in capsys.readouterr().out
+
+
+def test_the_coverage_table_needs_no_argument_and_works_from_any_directory(tmp_path):
+    """The regulation texts ship in the package: nothing beside the repository is read."""
+    env = {**os.environ, "LAWTRAIL_HOME": str(tmp_path), "DJANGO_SETTINGS_MODULE": "lawtrail.settings"}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-m", "lawtrail.cli", "profiles", "--coverage"], env=env,
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    committed = (Path(__file__).resolve().parents[3] / "docs" / "coverage.md").read_text(encoding="utf-8")
+    assert result.stdout.strip() == committed.strip()
 
 
 def test_check_gives_the_findings_of_one_case_and_records_them(org, capsys):

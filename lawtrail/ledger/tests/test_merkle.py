@@ -1,4 +1,4 @@
-"""RFC 9162 Merkle hashing and proofs against every vector in shared/testdata/merkle."""
+"""RFC 9162 Merkle hashing and proofs against every vector in ledger/tests/data/merkle."""
 
 import base64
 import json
@@ -6,14 +6,10 @@ import json
 import pytest
 
 from lawtrail.ledger import merkle
-from lawtrail.testing import SHARED
+from lawtrail.testing import MERKLE_VECTORS as VECTORS
 
-VECTORS = SHARED / "testdata" / "merkle"
 TD = VECTORS / "transparency-dev-merkle"
 CCTV = VECTORS / "c2sp-cctv-merkle" / "merkle" / "testdata"
-if not VECTORS.is_dir():
-    raise RuntimeError(f"Merkle test vectors not found at {VECTORS}: shared/ must sit beside the repository "
-                       "(or set LAWTRAIL_SHARED)")
 
 
 def b64(text):
@@ -26,7 +22,7 @@ def load(path):
 
 def files(kind):
     found = sorted((TD / "testdata" / kind).rglob("*.json"))
-    assert found, f"test vectors missing under {TD}: shared/ must sit beside the repository"
+    assert found, f"test vectors missing under {TD}"
     return found
 
 

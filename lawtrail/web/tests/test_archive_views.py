@@ -15,7 +15,7 @@ from lawtrail.archive.tests.conftest import ingest
 from lawtrail.cases.enums import MatterType
 from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
-from lawtrail.rules.profiles import get_profile
+from lawtrail.regulations.profiles import get_profile
 from lawtrail.samples import make_video
 from lawtrail.testing import Org
 from lawtrail.web.tests.test_views import client_for

@@ -343,3 +343,51 @@ def test_a_supervisor_draws_a_sample_checks_a_recording_and_exports_the_ledger(l
 
     rows = list(load_workbook(saved).active.iter_rows(min_row=3, values_only=True))
     assert len(rows) == 1 and "执法人员未佩戴执法证件" in rows[0]
+
+
+def test_a_findings_citation_shows_its_article_on_hover_and_on_tap(live_server, browser_org, browser, page):
+    case = browser_org.open_case(title="未制作立案审批表的案件")
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    cite = page.locator("[data-testid=checklist] tr[data-rule='start.approval'] a.cite").first
+    expect(cite).to_have_text("004 第十条")
+    cite.hover()
+    pop = page.locator(".cite-pop")
+    expect(pop).to_contain_text("依职权启动行政执法程序的，应当制作立案审批表")
+    expect(pop).to_contain_text("衡阳市林业局行政执法全过程记录操作细则")
+    # every citation on an agency's page is of its own profile
+    profiles = page.locator("a.cite").evaluate_all("links => links.map(a => a.dataset.profile)")
+    assert profiles and set(profiles) == {"004"}
+    # the link leads to the whole text at the article
+    pop.get_by_text("查看规定全文").click()
+    expect(page).to_have_url(f"{live_server.url}/regulations/004/#a10")
+    expect(page.locator("#a10")).to_contain_text("立案审批表")
+
+    # on a phone a first tap shows the words instead of leaving the page
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True,
+                                locale="zh-CN")
+    mobile = phone.new_page()
+    mobile.set_default_timeout(15000)
+    login(mobile, live_server.url, browser_org.officer_users[0])
+    mobile.goto(f"{live_server.url}/cases/{case.pk}/")
+    tapped = mobile.locator("[data-testid=checklist] tr[data-rule='start.approval'] a.cite").first
+    tapped.scroll_into_view_if_needed()
+    tapped.tap()
+    expect(mobile.locator(".cite-pop")).to_contain_text("立案审批表")
+    assert mobile.url.endswith(f"/cases/{case.pk}/")
+    phone.close()
+
+
+def test_each_agency_sees_only_its_own_regulations_citations(live_server, browser_org, page):
+    other = Org("web2", profile="003")
+    for org in (browser_org, other):
+        from lawtrail.records.services import record_create
+
+        case = org.open_case(title="引用检查案件")
+        record = record_create(actor=org.officer_users[0], case=case, doc_type_code="filing_approval")
+        login(page, live_server.url, org.officer_users[0])
+        for url in (f"/cases/{case.pk}/", f"/cases/{case.pk}/records/{record.pk}/"):
+            page.goto(live_server.url + url)
+            profiles = page.locator("a.cite").evaluate_all("links => links.map(a => a.dataset.profile)")
+            assert profiles and set(profiles) == {org.agency.profile}, (org.agency.profile, url, profiles)
+        logout(page)

@@ -1,16 +1,17 @@
-"""Regulation profiles: one YAML file per regulation in shared/regulations/.
+"""Regulation profiles: one YAML file per regulation text shipped in texts/.
 
 Code reads regulation facts only from here (STYLE.md rule 4), each with the article
 it comes from; `cite: null` marks a parameter the regulation leaves open, with a
 note that says which default LawTrail applies.
 """
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import yaml
+
+from lawtrail.regulations import citations
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 
@@ -49,7 +50,6 @@ REQUIRED_BLOCKS = (
     "simple_procedure", "enforcement_demand", "retention", "retention.case_file", "provision", "access", "party_request", "retention_circumstance",
     "rectification_check",
 )
-CITE_FORM = re.compile(r"^(\d{3}) 第[一二三四五六七八九十、]+条$")
 
 
 class ProfileError(ValueError):
@@ -75,9 +75,16 @@ def validate(profile_id, data, name):
         if cite is None and not node.get("note"):
             raise ProfileError(f"{name}: {path} has cite: null but no note saying which default applies")
         if cite is not None:
-            match = CITE_FORM.match(str(cite))
-            if match is None or match.group(1) != profile_id:
+            try:
+                citation = citations.parse(str(cite))
+            except citations.CitationError:
+                citation = None
+            if citation is None or citation.profile_id != profile_id:
                 raise ProfileError(f"{name}: {path} cites {cite!r}, not an article of {profile_id}")
+            try:
+                citation.resolve(data["source"])
+            except (citations.CitationError, FileNotFoundError) as exc:
+                raise ProfileError(f"{name}: {path}: {exc}")
 
 
 @cache

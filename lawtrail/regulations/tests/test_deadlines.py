@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from lawtrail.rules.deadlines import add_working_days, av_upload_deadline, is_working_day
-from lawtrail.rules.profiles import get_profile
+from lawtrail.regulations.deadlines import add_working_days, av_upload_deadline, is_working_day
+from lawtrail.regulations.profiles import get_profile
 
 CST = datetime.timezone(datetime.timedelta(hours=8))
 
