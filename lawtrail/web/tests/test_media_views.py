@@ -36,7 +36,7 @@ def test_an_unexplained_gap_is_shown_and_explained_from_the_case_page(db, tmp_pa
     first, second = segments(org, case, tmp_path, "hearing", [t0, t0 + datetime.timedelta(minutes=5)])
     client = client_for(org.officer_users[0])
     page = client.get(reverse("web:case_detail", args=[case.pk])).content.decode()
-    assert "须全程不间断记录（004 第十五、二十三、二十八条）" in page and "gap-violation" in page
+    assert "须全程不间断记录（" in page and ">004 第十五、二十三、二十八条</a>）" in page and "gap-violation" in page
     assert "未说明中止原因" in page
     response = client.post(reverse("web:gap_explain", args=[case.pk]), {
         "before": first.pk, "after": second.pk, "reason_kind": "spoken", "reason": "天气恶劣，暴雨中断"}, follow=True)
