@@ -5,6 +5,7 @@ import io
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from lawtrail.core.spreadsheet import xlsx_append
 from lawtrail.supervision.selectors import LEDGER_COLUMNS, ledger_rows
 
 
@@ -15,13 +16,13 @@ def ledger_xlsx(agency, checks) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "检查台帐"
-    sheet.append([f"{agency.name} 执法音像记录回放检查台帐（{timezone.localdate():%Y年%m月%d日} 导出）"])
+    xlsx_append(sheet, [f"{agency.name} 执法音像记录回放检查台帐（{timezone.localdate():%Y年%m月%d日} 导出）"])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(LEDGER_COLUMNS)
+    xlsx_append(sheet, LEDGER_COLUMNS)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in ledger_rows(checks):
-        sheet.append(row)
+        xlsx_append(sheet, row)
     for column, width in zip("ABCDEFGHIJK", (6, 17, 20, 22, 24, 12, 60, 8, 30, 24, 12)):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=3):

@@ -16,6 +16,7 @@ from lawtrail.access.policy import visible_cases
 from lawtrail.cases.enums import MatterType, OfficerRole, Stage
 from lawtrail.cases.models import CaseOfficer
 from lawtrail.cases.selectors import counted
+from lawtrail.core.spreadsheet import xlsx_append
 from lawtrail.media.models import Recording
 from lawtrail.records.models import Record, RecordStatus
 from lawtrail.rules.engine import RULES
@@ -186,24 +187,24 @@ def report_xlsx(agency, filters, figures) -> bytes:
     sheet = book.active
     sheet.title = "统计报表"
     scope = "".join(f"，{x}" for x in (getattr(filters.department, "name", ""), getattr(filters.officer, "name", "")) if x)
-    sheet.append([f"{agency.name} 行政执法全过程记录统计（{filters.period_from} 至 {filters.period_to}{scope}）"])
+    xlsx_append(sheet, [f"{agency.name} 行政执法全过程记录统计（{filters.period_from} 至 {filters.period_to}{scope}）"])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(["指标", "数值"])
+    xlsx_append(sheet, ["指标", "数值"])
     for key, label in REPORT_ROWS:
         value = figures[key]
-        sheet.append([label, "—" if value is None else value])
-    sheet.append([])
-    sheet.append(["案件阶段", "案件数"])
+        xlsx_append(sheet, [label, "—" if value is None else value])
+    xlsx_append(sheet, [])
+    xlsx_append(sheet, ["案件阶段", "案件数"])
     for label, n in figures["by_stage"]:
-        sheet.append([label, n])
-    sheet.append([])
-    sheet.append(["事项类型", "案件数"])
+        xlsx_append(sheet, [label, n])
+    xlsx_append(sheet, [])
+    xlsx_append(sheet, ["事项类型", "案件数"])
     for label, n in figures["by_type"]:
-        sheet.append([label, n])
-    sheet.append([])
-    sheet.append(["部门", "案件数"])
+        xlsx_append(sheet, [label, n])
+    xlsx_append(sheet, [])
+    xlsx_append(sheet, ["部门", "案件数"])
     for label, n in figures["by_department"]:
-        sheet.append([label, n])
+        xlsx_append(sheet, [label, n])
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 12
     out = io.BytesIO()

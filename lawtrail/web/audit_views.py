@@ -1,13 +1,12 @@
 """调阅记录: who has seen this, and what did this user look at — on screen and as CSV."""
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from lawtrail.access.selectors import accessed_by, access_entries, who_accessed
+from lawtrail.core.spreadsheet import CsvWriter
 from lawtrail.org.enums import Role
 from lawtrail.org.models import User
 
@@ -56,7 +55,7 @@ def _csv(rows, question):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = "attachment; filename*=UTF-8''access-log.csv"
     response.write("\ufeff")  # so that Excel opens the Chinese text correctly
-    writer = csv.writer(response)
+    writer = CsvWriter(response)  # user text never starts a formula in Excel
     writer.writerow([question])
     writer.writerow(["账本序号", "时间", "调阅人", "方式", "对象", "说明"])
     for r in rows:
