@@ -13,6 +13,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from lawtrail.core.files import private_dir, private_file, write_private
+
 
 def envbool(name, default):
     return os.environ.get(name, str(default)).strip().lower() in ("1", "true", "yes", "on")
@@ -28,7 +30,7 @@ def envlist(name, default):
 
 BASE_DIR = Path(__file__).resolve().parent
 LAWTRAIL_HOME = Path(os.environ.get("LAWTRAIL_HOME", "var")).resolve()
-LAWTRAIL_HOME.mkdir(parents=True, exist_ok=True)
+private_dir(LAWTRAIL_HOME)  # the agency's records: 0700, not the umask's world-readable 0755
 
 PRODUCTION = envbool("LAWTRAIL_PRODUCTION", False)
 DEBUG = envbool("DEBUG", False)
@@ -39,9 +41,10 @@ def _secret_key():
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
     path = LAWTRAIL_HOME / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(64))
-        path.chmod(0o600)
+    try:
+        write_private(path, secrets.token_urlsafe(64).encode())
+    except FileExistsError:
+        pass
     return path.read_text().strip()
 
 
@@ -136,6 +139,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Made 0600 before SQLite first opens it (it would take the umask's 0644); SQLite gives
+    # the WAL and shared-memory files the database's own mode.
+    _sqlite_file = str(DATABASES["default"]["NAME"])
+    if ":memory:" not in _sqlite_file and Path(_sqlite_file).parent.is_dir():
+        private_file(_sqlite_file)
 
 AUTH_USER_MODEL = "org.User"
 # Passwords are hashed with Argon2; repeated failures lock the account for a while (django-axes).
@@ -170,7 +178,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = LAWTRAIL_HOME / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+private_dir(STATIC_ROOT)
 # The embedded run serves static files straight from the apps; production
 # collects them once (`lawtrail manage collectstatic`).
 WHITENOISE_USE_FINDERS = not PRODUCTION

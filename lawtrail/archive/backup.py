@@ -32,6 +32,7 @@ from django.utils import timezone
 import lawtrail
 from lawtrail.core.db import snapshot
 from lawtrail.core.errors import Conflict, InvalidInput
+from lawtrail.core.files import private_dir
 from lawtrail.ledger import registry
 from lawtrail.ledger.models import Entry
 from lawtrail.ledger.selectors import latest_checkpoint
@@ -191,8 +192,7 @@ def restore(backup_dir, progress=None):
 
 
 def _restore_keys(backup_dir):
-    key_dir = Path(settings.LAWTRAIL_KEY_DIR)
-    key_dir.mkdir(parents=True, exist_ok=True)
+    key_dir = private_dir(settings.LAWTRAIL_KEY_DIR)
     for source in (backup_dir / "keys").iterdir():
         target = key_dir / source.name
         if target.exists() and target.read_bytes() != source.read_bytes():

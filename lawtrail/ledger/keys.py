@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 
+from lawtrail.core.files import private_dir, write_private
+
 PRIVATE_NAME = "ledger-ed25519.pem"
 
 
@@ -23,7 +25,7 @@ def _path():
 @lru_cache(maxsize=4)
 def _load(path):
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(
             serialization.Encoding.PEM,
@@ -33,9 +35,7 @@ def _load(path):
         # Created exclusively so that two processes starting at once cannot
         # both write a key and sign with different ones.
         try:
-            with open(path, "xb") as f:
-                f.write(pem)
-            path.chmod(0o600)
+            write_private(path, pem)
         except FileExistsError:
             pass
     return serialization.load_pem_private_key(path.read_bytes(), password=None)

@@ -27,6 +27,7 @@ from django.utils.dateparse import parse_datetime
 from lawtrail.access.policy import case_for, check_case_writer
 from lawtrail.cases.models import Case
 from lawtrail.core.errors import Conflict, InvalidInput, LawTrailError, NotFound, StorageFull, is_disk_full
+from lawtrail.core.files import FILE_MODE, private_dir
 from lawtrail.core.text import clean_filename
 from lawtrail.ledger.services import ledger_append
 from lawtrail.media import hashstate
@@ -65,9 +66,7 @@ def max_upload_bytes():
 
 
 def upload_dir():
-    path = Path(settings.LAWTRAIL_HOME) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(Path(settings.LAWTRAIL_HOME) / "uploads")
 
 
 # --- what is said about a recording --------------------------------------------
@@ -162,7 +161,7 @@ def upload_create(*, actor, length, metadata) -> Upload:
         id=secrets.token_hex(16), created_by=actor, case=description.case, officer=description.officer,
         length=length, metadata={**description.as_metadata(), "filename": filename},
         expires_at=timezone.now() + UPLOAD_TTL)
-    _part(upload).touch()
+    _part(upload).touch(mode=FILE_MODE)
     return upload
 
 
@@ -228,7 +227,7 @@ def _locked(upload, wait=True):
             raise _no_longer_active(upload) from None
         # Lost (a crash of an older version, or removed by hand): start again from what the
         # disk holds, which is nothing; `_reconcile` sends the client back to byte 0.
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT, FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         yield

@@ -27,8 +27,11 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from lawtrail.core.files import private_dir
+
 CHUNK = 1024 * 1024
 MAP_STEP = 16 * 2**20
+READ_ONLY = 0o400  # a stored original: never written again, read by the service's account only
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ class LocalBlobStore:
 
     def __init__(self, root):
         self.root = Path(root)
-        (self.root / "tmp").mkdir(parents=True, exist_ok=True)
+        private_dir(self.root / "tmp")
 
     def path(self, sha256):
         return self.root / sha256[:2] / sha256[2:4] / sha256
@@ -238,8 +241,8 @@ class LocalBlobStore:
         target = self.path(sha256)
         if target.exists():
             return size, False
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(path, 0o444)
+        private_dir(target.parent)
+        os.chmod(path, READ_ONLY)
         try:
             os.link(path, target)
         except FileExistsError:
@@ -272,8 +275,8 @@ class LocalBlobStore:
             target = self.path(sha256)
             if target.exists():
                 return sha256, size, False
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp, 0o444)
+            private_dir(target.parent)
+            os.chmod(tmp, READ_ONLY)
             try:
                 # link() fails rather than replace an existing blob, even in a race.
                 os.link(tmp, target)
@@ -300,8 +303,7 @@ class S3BlobStore:
         self.bucket, self.prefix = bucket, prefix.strip("/")
         self.client = boto3.client("s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None)
         self.transfer = TransferConfig(multipart_threshold=self.MULTIPART, multipart_chunksize=self.MULTIPART)
-        self.spool = Path(spool)
-        self.spool.mkdir(parents=True, exist_ok=True)
+        self.spool = private_dir(spool)
 
     def key(self, sha256):
         return "/".join(filter(None, [self.prefix, sha256[:2], sha256[2:4], sha256]))
