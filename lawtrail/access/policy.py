@@ -13,7 +13,9 @@ needs an `av_view` grant too.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 
+from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 
@@ -48,6 +50,26 @@ def visible_cases(user):
     if user.role == Role.OFFICER:
         shown &= Q(department_id=user.department_id)
     return cases.filter(Q(pk__in=handled) | shown)
+
+
+def _cases_seen_confidential(user):
+    """Ids of the cases whose confidential items this user sees (head: all of the agency's;
+    others: those they handle or hold a view grant for)."""
+    if user.role == Role.HEAD:
+        return Case.objects.filter(agency_id=user.agency_id).values("pk")
+    handled = CaseOfficer.objects.filter(officer__user=user).values("case_id")
+    return Case.objects.filter(Q(pk__in=handled) | Q(pk__in=granted_cases(user, "view"))).values("pk")
+
+
+def visible_items(user, items, kind):
+    """Records (kind "record") or recordings ("recording") of any cases, as this user may see
+    them: of visible cases, less those marked more confidential than their case that he may
+    not see. For lists that span cases (a device's recordings, sample draws)."""
+    from lawtrail.access.models import ItemConfidentiality
+
+    marked = ItemConfidentiality.objects.filter(level__in=CONFIDENTIAL, **{f"{kind}__isnull": False}).exclude(
+        case__in=_cases_seen_confidential(user)).values(f"{kind}_id")
+    return items.filter(case__in=visible_cases(user)).exclude(pk__in=marked)
 
 
 def _holds(user, case, kind):
@@ -156,6 +178,77 @@ def redact_findings(user, findings):
     return findings
 
 
+# Ledger entries about a record or recording, by the object they name: how to find the
+# items each object belongs to ({field: "record" | "recording"}).
+ITEM_LINKS = {
+    "records.record": {"pk": "record"},
+    "records.signature": {"record_id": "record"},
+    "records.attachment": {"record_id": "record"},
+    "media.recording": {"pk": "recording"},
+    "media.gapexplanation": {"before_id": "recording", "after_id": "recording"},
+    "access.itemconfidentiality": {"record_id": "record", "recording_id": "recording"},
+    "supervision.playbackcheck": {"recording_id": "recording"},
+    "archive.retentionmark": {"recording_id": "recording"},
+    "archive.disposalrequest": {"recording_id": "recording"},
+}
+RESTRICTED_ENTRY = "受限条目"
+
+
+@dataclass(frozen=True)
+class RestrictedEntry:
+    """What a user who may not see an entry's item learns of it: that it exists, its place in
+    the ledger and its hash (so proofs still chain), nothing else."""
+
+    seq: int
+    entry_hash: str
+    restricted: bool = True
+    action: str = RESTRICTED_ENTRY
+    time = None
+    actor = object_type = object_id = object_hash = reason = ""
+
+
+def _case_id(entry):
+    return int(entry.scope[5:]) if entry.scope.startswith("case:") else None
+
+
+def restricted_seqs(user, entries, cases=None):
+    """The sequence numbers among these entries (of any cases; `cases` when already loaded
+    with their teams) that this user may not read: those about a record or recording hidden
+    from him, or whose reason names one."""
+    if cases is None:
+        ids = {_case_id(e) for e in entries} - {None}
+        cases = Case.objects.filter(pk__in=ids).prefetch_related(with_team()) if ids else []
+    marks = _hidden_ids(user, cases).values()
+    records = {r for hidden_records, _ in marks for r in hidden_records}
+    recordings = {r for _, hidden_recordings in marks for r in hidden_recordings}
+    if not records and not recordings:
+        return set()
+    hidden = {"record": records, "recording": recordings}
+    names = item_names(records, recordings)
+    by_type = defaultdict(list)
+    for entry in entries:
+        by_type[entry.object_type].append(entry)
+    restricted = set()
+    for object_type, found in by_type.items():
+        links = ITEM_LINKS.get(object_type)
+        if links is None:
+            continue
+        model = apps.get_model(object_type)
+        ids = {int(e.object_id) for e in found if e.object_id.isdigit()}
+        for row in model.objects.filter(pk__in=ids).values("pk", *links):
+            if any(row[field] in hidden[kind] for field, kind in links.items()):
+                restricted |= {e.seq for e in found if e.object_id == str(row["pk"])}
+    restricted |= {e.seq for e in entries if any(name in (e.reason or "") for name in names)}
+    return restricted
+
+
+def visible_entries(user, entries, cases=None):
+    """Entries as this user may read them: each restricted one as a RestrictedEntry."""
+    entries = list(entries)
+    restricted = restricted_seqs(user, entries, cases)
+    return [RestrictedEntry(e.seq, e.entry_hash) if e.seq in restricted else e for e in entries]
+
+
 def item_level(case, record=None, recording=None):
     """The confidentiality of a record or recording: its case's, or higher if marked."""
     from lawtrail.access.models import ItemConfidentiality
@@ -189,13 +282,15 @@ def check_case_writer(user, case, what="制作或修改文书"):
 def entry_for(user, seq):
     """A ledger entry, if the user may see the object it is about.
 
-    Entries carry reasons and actors, so they are as visible as their case; entries
-    outside any case (agencies, users) only to admins.
+    Entries carry reasons and actors, so they are as visible as their case (an entry about
+    an item hidden from the user comes as a RestrictedEntry); entries outside any case
+    (agencies, users) only to admins.
     """
     entry = Entry.objects.filter(seq=seq).first()
     if entry is not None:
         if entry.scope.startswith("case:"):
-            case_for(user, int(entry.scope.split(":", 1)[1]))
+            case = case_for(user, int(entry.scope.split(":", 1)[1]))
+            [entry] = visible_entries(user, [entry], [case])
             return entry
         if user.is_authenticated and user.role == Role.ADMIN:
             return entry

@@ -5,7 +5,7 @@ import io
 from django.db.models import OuterRef, Subquery
 from pypdf import PdfReader
 
-from lawtrail.access.policy import hidden_items
+from lawtrail.access.policy import RESTRICTED_ENTRY, hidden_items
 from lawtrail.archive.models import CaseFile, DecisionStatus, DisposalRequest, LegalHold
 from lawtrail.archive.retention import case_facts, record_retention, recording_retention
 from lawtrail.media.storage import blob_store
@@ -23,7 +23,26 @@ def active_holds(case):
 
 
 def latest_case_file(case):
+    """The case's latest case file; the items of its catalog and recordings list that the
+    case's viewer may not see come as restricted rows (their place and pages, no names)."""
+    case_file = _latest(case)
+    hidden_records, hidden_recordings = hidden_items(case)
+    if case_file is not None and (hidden_records or hidden_recordings):
+        case_file.catalog = [_restricted_row(item) if item.get("record_id") in hidden_records else item
+                             for item in case_file.catalog]
+        case_file.recordings = [_restricted_row(item) if item.get("recording_id") in hidden_recordings else item
+                                for item in case_file.recordings]
+    return case_file
+
+
+def _latest(case):
     return CaseFile.objects.filter(case=case).order_by("-version").first()
+
+
+def _restricted_row(item):
+    kept = ("seq", "page_from", "page_to", "pages")
+    return {**{key: "" for key in item}, **{key: item[key] for key in kept if key in item},
+            "title": RESTRICTED_ENTRY, "filename": RESTRICTED_ENTRY, "restricted": True}
 
 
 def with_latest_case_file(cases):
@@ -41,7 +60,7 @@ def file_records(case):
 
 def case_file_problem(case):
     """Why the case cannot be accepted into the archive as assembled, or None."""
-    case_file = latest_case_file(case)
+    case_file = _latest(case)
     if case_file is None:
         return "尚未组卷，请先生成案卷（卷内目录和备考表）"
     if case_file.record_ids != [r.pk for r in file_records(case)]:

@@ -123,7 +123,8 @@ class TransitionOut(Schema):
 
 class EntryOut(Schema):
     seq: int
-    time: datetime
+    time: datetime | None  # none for a restricted entry (受限条目): only its seq and hash are shown
+    restricted: bool = False
     actor: str
     action: str
     object_type: str

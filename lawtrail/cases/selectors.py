@@ -3,13 +3,14 @@
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from lawtrail.access.policy import visible_cases
+from lawtrail.access.policy import visible_cases, visible_entries
 from lawtrail.cases import workflow
 from lawtrail.cases.enums import OPEN_STAGES, STAGE_ORDER, Stage
 from lawtrail.cases.models import Case
 from lawtrail.ledger.selectors import entries_for_scope
 from lawtrail.ledger.services import ledger_catch_up
 from lawtrail.org.enums import Role
+from lawtrail.org.models import User
 
 FILTERS = ("stage", "matter_type", "source", "procedure", "department")
 
@@ -109,7 +110,31 @@ def case_trail(case, changes_only=False):
     entries = entries_for_scope(case.scope)
     if changes_only:
         entries = entries.exclude(action__regex=ACCESS_ACTIONS_REGEX)
-    return entries
+    return visible_entries(case.viewer, entries, [case]) if getattr(case, "viewer", None) else entries
+
+
+TEAM_ACTIONS = {"case.assign": "指定承办人", "party.add": "增加当事人"}
+
+
+def team_changes(case):
+    """Who put each handling officer and party on the case, and when (from the ledger): the
+    registration and every later change."""
+    entries = list(entries_for_scope(case.scope).filter(action__in=list(TEAM_ACTIONS)))
+    officers = {str(a.pk): a for a in case.team()}
+    parties = {str(p.pk): p for p in case.parties.all()}
+    names = dict(User.objects.filter(pk__in={e.actor_id for e in entries}).values_list("pk", "full_name"))
+    changes = []
+    for entry in entries:
+        if entry.action == "case.assign" and entry.object_id in officers:
+            assignment = officers[entry.object_id]
+            what = f"{assignment.officer.name}（{assignment.get_role_display()}）"
+        elif entry.action == "party.add" and entry.object_id in parties:
+            what = parties[entry.object_id].name
+        else:
+            continue
+        changes.append({"time": entry.time, "by": names.get(entry.actor_id) or entry.actor, "action": TEAM_ACTIONS[entry.action], "what": what,
+                        "reason": entry.reason})
+    return changes
 
 
 def stage_overview():

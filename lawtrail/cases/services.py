@@ -75,11 +75,29 @@ def case_open(*, actor, department, title, matter_type, source, start_reason, of
         case_no=case_number(agency, year, seq), created_by=actor, **fields,
     )
     ledger_append(actor=actor, action="case.open", obj=case, scope=case.scope, reason=reason or fields["start_reason"])
+    # The registering officer names the team and the parties (the head's 立案审批 reviews
+    # them); every later change is checked by `check_team_change`.
     for officer, role in officers:
-        case_assign_officer(actor=actor, case=case, officer=officer, role=role)
+        _assign(actor=actor, case=case, officer=officer, role=role, reason=None)
     for party in parties:
-        party_add(actor=actor, case=case, **party)
+        _add_party(actor=actor, case=case, **party)
     return case
+
+
+def check_team_change(actor, case, what, officer=None, role=None):
+    """Who may change an open case's team and parties: the agency's head, or the case's
+    lead handling officer for assistants and parties; nobody may put himself on a case
+    (that would open its confidential records to him without a grant)."""
+    _same_agency(actor, case.agency)
+    if officer is not None and officer.user_id is not None and officer.user_id == actor.pk:
+        raise NotAllowed("不能指定自己为承办人，请由负责人或本案主办承办人指定")
+    if actor.role == Role.HEAD:
+        return
+    lead = any(a.role == OfficerRole.LEAD and a.officer.user_id == actor.pk for a in case.team())
+    if not lead:
+        raise NotAllowed(f"{what}须由负责人或本案主办承办人办理")
+    if role is not None and role != OfficerRole.ASSIST:
+        raise NotAllowed("主办承办人只能增加协办承办人；变更主办承办人须由负责人办理")
 
 
 def validate_identity(kind, id_type, id_number):
@@ -99,6 +117,14 @@ def validate_identity(kind, id_type, id_number):
 @transaction.atomic
 def party_add(*, actor, case, kind, name, id_type, id_number, legal_representative="",
               address="", phone="", reason=None) -> Party:
+    """Add a party to an open case (the head or the lead handling officer)."""
+    check_team_change(actor, case, "增加当事人")
+    return _add_party(actor=actor, case=case, kind=kind, name=name, id_type=id_type, id_number=id_number,
+                      legal_representative=legal_representative, address=address, phone=phone, reason=reason)
+
+
+def _add_party(*, actor, case, kind, name, id_type, id_number, legal_representative="", address="", phone="",
+               reason=None):
     _same_agency(actor, case.agency)
     if case.stage not in (Stage.INITIATION, Stage.INVESTIGATION):
         raise InvalidInput(f"案件已处于“{case.get_stage_display()}”阶段，不能再增加当事人")
@@ -119,7 +145,13 @@ def party_add(*, actor, case, kind, name, id_type, id_number, legal_representati
 
 @transaction.atomic
 def case_assign_officer(*, actor, case, officer, role=OfficerRole.ASSIST, reason=None) -> CaseOfficer:
-    """Record an officer as a handling officer; only a qualified officer of the agency may be."""
+    """Record an officer as a handling officer of an open case (see `check_team_change`);
+    only a qualified officer of the agency may be."""
+    check_team_change(actor, case, "指定承办人", officer=officer, role=role)
+    return _assign(actor=actor, case=case, officer=officer, role=role, reason=reason)
+
+
+def _assign(*, actor, case, officer, role, reason):
     _same_agency(actor, case.agency)
     if officer.agency_id != case.agency_id:
         raise InvalidInput(f"{officer.name}不是本机关执法人员", field="承办人")

@@ -1,6 +1,6 @@
 from ninja import Router
 
-from lawtrail.access.policy import entry_for
+from lawtrail.access.policy import RESTRICTED_ENTRY, entry_for
 from lawtrail.core.errors import NotFound
 from lawtrail.ledger import selectors
 
@@ -17,8 +17,12 @@ def checkpoint(request):
 
 @router.get("/proof/{seq}", summary="条目的包含证明")
 def proof(request, seq: int, size: int | None = None):
-    entry_for(request.user, seq)
-    return selectors.inclusion(seq, size)
+    entry = entry_for(request.user, seq)
+    proof = selectors.inclusion(seq, size)
+    if getattr(entry, "restricted", False):
+        # The path and hashes prove the entry is in the tree; its content is not the user's to read.
+        proof.update(entry_data=None, restricted=RESTRICTED_ENTRY)
+    return proof
 
 
 @router.get("/consistency", summary="两个树大小之间的一致性证明（只含哈希）")

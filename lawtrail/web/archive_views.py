@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from lawtrail.access.policy import case_for, visible_cases
+from lawtrail.access.policy import case_for, hidden_items, visible_cases
 from lawtrail.access.models import PartyRequestKind, PartyRequestStatus, RequesterRole
 from lawtrail.access.services import PARTY_REQUEST_HANDLERS
 from lawtrail.archive import downloads, selectors, services
@@ -20,6 +20,7 @@ from lawtrail.cases.enums import IdType, Stage
 from lawtrail.cases.selectors import shown_and_total
 from lawtrail.core.errors import LawTrailError, NotFound
 from lawtrail.core.text import number_or_none
+from lawtrail.media.selectors import case_recordings
 from lawtrail.org.enums import Role
 from lawtrail.rules.engine import evaluate, evaluate_rule
 from lawtrail.web.decorators import not_found_as_404
@@ -31,6 +32,7 @@ def case_archive(request, pk):
     case = case_for(request.user, pk)
     case_file = selectors.latest_case_file(case)
     role = request.user.role
+    hidden_records, hidden_recordings = hidden_items(case)
     return render(request, "web/case_archive.html", {
         "case": case,
         "case_file": case_file,
@@ -40,7 +42,8 @@ def case_archive(request, pk):
         "holds": LegalHold.objects.filter(case=case).select_related("placed_by", "released_by"),
         "can_hold": role in services.HOLD_SETTERS,
         "can_request_disposal": role == Role.ARCHIVIST,
-        "disposals": DisposalRequest.objects.filter(case=case).select_related("requested_by", "decided_by"),
+        "disposals": DisposalRequest.objects.filter(case=case).exclude(recording__in=hidden_recordings)
+        .exclude(attachment__record__in=hidden_records).select_related("requested_by", "decided_by"),
         "provisions": Provision.objects.filter(case=case).select_related("requested_by", "decided_by"),
         "can_export": _may_export(request.user, case),
         "can_request_provision": role in services.PROVISION_REQUESTERS,
@@ -48,7 +51,7 @@ def case_archive(request, pk):
         "circumstances": Circumstance.choices,
         "hold_kinds": HoldKind.choices,
         "purposes": ProvisionPurpose.choices,
-        "recordings": case.recordings.all(),
+        "recordings": case_recordings(case),
         "party_requests": case.party_requests.select_related("party", "registered_by", "decided_by"),
         "can_handle_party_requests": role in PARTY_REQUEST_HANDLERS,
         "parties": case.parties.all(),

@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from lawtrail.access.policy import visible_entries
 from lawtrail.access.selectors import accessed_by, access_entries, who_accessed
 from lawtrail.core.spreadsheet import CsvWriter
 from lawtrail.org.enums import Role
@@ -42,9 +43,10 @@ def audit(request):
         entries = access_entries(request.user)[:200]
         question = "最近的调阅记录"
     rows = [] if entries is None else [
-        {"seq": e.seq, "time": timezone.localtime(e.time), "actor": e.actor,
-         "action": ACTION_LABELS.get(e.action.rsplit(".", 1)[-1], e.action), "object": f"{e.object_type}:{e.object_id}",
-         "reason": e.reason} for e in entries[:5000]]
+        {"seq": e.seq, "time": e.time and timezone.localtime(e.time), "actor": e.actor,
+         "action": ACTION_LABELS.get(e.action.rsplit(".", 1)[-1], e.action),
+         "object": "" if getattr(e, "restricted", False) else f"{e.object_type}:{e.object_id}",
+         "reason": e.reason} for e in visible_entries(request.user, entries[:5000])]
     if request.GET.get("format") == "csv" and not error:
         return _csv(rows, question)
     return render(request, "web/audit.html", {"rows": rows, "question": question, "error": error,
@@ -59,6 +61,6 @@ def _csv(rows, question):
     writer.writerow([question])
     writer.writerow(["账本序号", "时间", "调阅人", "方式", "对象", "说明"])
     for r in rows:
-        writer.writerow([r["seq"], r["time"].strftime("%Y-%m-%d %H:%M:%S"), r["actor"], r["action"], r["object"],
+        writer.writerow([r["seq"], r["time"].strftime("%Y-%m-%d %H:%M:%S") if r["time"] else "", r["actor"], r["action"], r["object"],
                          r["reason"]])
     return response

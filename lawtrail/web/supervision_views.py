@@ -223,9 +223,9 @@ def device_detail(request, pk):
     device = Device.objects.filter(pk=pk, agency_id=request.user.agency_id).first()
     if device is None or request.user.role not in DEVICE_ROLES:
         raise NotFound("设备不存在")
-    from lawtrail.access.policy import visible_cases
+    from lawtrail.access.policy import visible_items
 
-    recordings = (Recording.objects.filter(device_no=device.device_no, case__in=visible_cases(request.user))
+    recordings = (visible_items(request.user, Recording.objects.filter(device_no=device.device_no), "recording")
                   .select_related("case", "officer").order_by("-started_at")[:100])
     return render(request, "web/device.html", {
         "device": device, "events": device.events.select_related("officer", "by"),

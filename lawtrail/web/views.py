@@ -142,6 +142,7 @@ def case_detail(request, pk):
         "steps": steps,
         "parties": case.parties.all(),
         "assignments": case.team(),
+        "team_changes": selectors.team_changes(case),
         "transitions": transitions,
         "trail": selectors.case_trail(case, changes_only=True),
         "can_audit": request.user.role in AUDITORS,
