@@ -1,10 +1,16 @@
-"""The REST API under /api/, with its OpenAPI document at /api/openapi.json.
+"""The REST API under /api/, with its OpenAPI document at /api/openapi.json (in production
+for signed-in users only).
 
 Authenticated by the web session or by `Authorization: Bearer TOKEN`
 (`lawtrail token USERNAME`). Endpoints validate, call one service or selector,
 and serialise; errors are the services' typed errors with their Chinese message.
 """
 
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer, django_auth
@@ -21,9 +27,27 @@ class BearerToken(HttpBearer):
         return user
 
 
+def signed_in_in_production(view):
+    """The API's description names every endpoint and field: in production only a signed-in
+    user (session or token) reads it; a browser is sent to sign in, a program told why."""
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not settings.PRODUCTION or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Bearer ") and token_user(auth[7:].strip()) is not None:
+            return view(request, *args, **kwargs)
+        if "text/html" in request.headers.get("Accept", ""):
+            return redirect_to_login(request.get_full_path())
+        return JsonResponse({"detail": "请先登录系统，或在请求中带上 API 令牌（Authorization: Bearer 令牌），"
+                                       "再查看 API 文档"}, status=401)
+    return guarded
+
+
 api = NinjaAPI(
     title="LawTrail 执法全过程记录系统 API",
     version="1",
+    docs_decorator=signed_in_in_production,
     auth=[django_auth, BearerToken()],
 )
 

@@ -188,11 +188,9 @@ def _recover(actor, upload):
     the upload: a writer at work settles it itself."""
     try:
         with _locked(upload, wait=False):
-            upload.refresh_from_db()
-            if upload.status == UploadStatus.ACTIVE:
-                _reconcile(upload)
-                if upload.offset == upload.length:
-                    _complete(actor, upload, _digest_at(upload, upload.offset))
+            _reconcile(upload)
+            if upload.offset == upload.length:
+                _complete(actor, upload, _digest_at(upload, upload.offset))
     except BlockingIOError:
         pass
     except Conflict:  # completed meanwhile by another request
@@ -216,9 +214,12 @@ def _no_longer_active(upload):
 @contextmanager
 def _locked(upload, wait=True):
     """One request per upload at a time, across processes: an exclusive lock on the partial
-    file (BlockingIOError when `wait` is off and another request holds it). The file stays
-    in place until its upload is marked completed, so every holder locks the same file."""
+    file (BlockingIOError when `wait` is off and another request holds it), on an upload
+    still active once the lock is held (refreshed; else Conflict). The file stays in place
+    until its upload is marked completed, so every holder locks the same file; a request
+    that waited for one that completed or cancelled the upload leaves no file behind."""
     path = _part(upload)
+    created = False
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
@@ -227,9 +228,14 @@ def _locked(upload, wait=True):
             raise _no_longer_active(upload) from None
         # Lost (a crash of an older version, or removed by hand): start again from what the
         # disk holds, which is nothing; `_reconcile` sends the client back to byte 0.
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT, FILE_MODE)
+        fd, created = os.open(path, os.O_RDONLY | os.O_CREAT, FILE_MODE), True
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        upload.refresh_from_db()
+        if upload.status != UploadStatus.ACTIVE:
+            if created:  # finished between the look and the lock: nothing to recreate
+                path.unlink(missing_ok=True)
+            raise _no_longer_active(upload)
         yield
     finally:
         os.close(fd)
@@ -364,10 +370,7 @@ def upload_append(*, actor, upload_id, offset, stream, length=None, checksum=Non
         algorithm, expected = checksum
         if algorithm not in CHECKSUMS:
             raise InvalidInput(f"不支持的校验算法：{algorithm}（支持 sha1、sha256）")
-    with _locked(upload), open(_part(upload), "ab") as part:
-        upload.refresh_from_db()
-        if upload.status != UploadStatus.ACTIVE:
-            raise _no_longer_active(upload)
+    with _locked(upload), open(_part(upload), "ab") as part:  # opened only once the upload is known active
         _reconcile(upload)
         if offset != upload.offset:
             raise Conflict(f"上传位置不一致：服务器已收到 {upload.offset} 字节，请求从 {offset} 字节续传")

@@ -100,6 +100,14 @@ def _checksum(request):
         raise InvalidInput("Upload-Checksum 的校验值不是有效的 base64")
 
 
+def _chunked(request):
+    """A chunked body has no Content-Length, and Django's request then reads nothing of it
+    (gunicorn decodes the chunks, other servers pass them raw): refused with 411 rather than
+    acknowledged with its bytes dropped or stored with the chunk framing. tus-js-client and
+    tuspy always send a length."""
+    return "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
 def _completed_headers(upload):
     if upload.recording is None:
         return {}
@@ -117,6 +125,9 @@ def uploads(request, upload_id=None):
     user = request_user(request)
     if user is None:
         return _error(401, "未登录或令牌无效")
+    if request.method in ("POST", "PATCH") and _chunked(request):
+        return _error(411, "不接受分块传输（Transfer-Encoding: chunked）的上传数据：请在请求中注明 "
+                           "Content-Length（本次发送的字节数）后重新发送；此前已收到的数据完好无损")
     try:
         if upload_id is None:
             if request.method != "POST":

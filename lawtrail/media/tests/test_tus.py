@@ -3,14 +3,18 @@
 import base64
 import datetime
 import hashlib
+import os
 import socket
 import subprocess
 import sys
 import textwrap
+import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
 import pytest
 import requests
+from django.db import connection
 from django.utils import timezone
 from tusclient import client as tus
 
@@ -19,6 +23,8 @@ from lawtrail.media import hashstate, services
 from lawtrail.media.models import Recording, Upload, UploadStatus
 from lawtrail.media.services import upload_dir
 from lawtrail.media.storage import blob_store
+from lawtrail.media.tests.test_faults import kill, server_home, start
+from lawtrail.media.tus import OFFSET_TYPE
 from lawtrail.org.services import token_create
 from lawtrail.samples import make_video
 from lawtrail.testing import Org
@@ -220,6 +226,57 @@ def test_an_expired_upload_is_gone(live_server, av):
     create(live_server, token, meta(org, case), 100)  # a new upload clears abandoned ones
     expired.refresh_from_db()
     assert expired.status == UploadStatus.TERMINATED and not (upload_dir() / f"{expired.id}.part").exists()
+
+
+# The hole showed under gunicorn (which decodes the chunks): a real server on its own SQLite.
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="runs its own SQLite server; once is enough")
+def test_a_chunked_body_is_refused_with_411_and_nothing_received_is_lost(tmp_path):
+    """A chunked body has no Content-Length and Django reads none of it: it was answered 204
+    with its bytes dropped. Now refused with a message saying what to send instead."""
+    env, facts, port, base, auth = server_home(tmp_path / "home")
+    server = start(env, port)
+    try:
+        content = os.urandom(5000)
+        metadata = {"filename": "DSJ001.mp4", "case_no": facts["case_no"], "officer_cert": facts["cert"]}
+        headers = {**auth, "Upload-Length": str(len(content)), "Upload-Metadata": encoded(metadata)}
+        url = requests.post(base, headers=headers).headers["Location"]
+        assert patch(url, facts["token"], 0, content[:1000]).status_code == 204
+        response = patch(url, facts["token"], 1000, iter([content[1000:3000]]))  # a generator goes chunked
+        assert response.status_code == 411 and "Content-Length" in response.json()["detail"]
+        assert head(url, facts["token"]).headers["Upload-Offset"] == "1000"
+        response = requests.post(base, data=iter([content]), headers={**headers, "Content-Type": OFFSET_TYPE})
+        assert response.status_code == 411 and "Location" not in response.headers  # no upload opened
+        response = patch(url, facts["token"], 1000, content[1000:])
+        assert response.status_code == 204
+        assert response.headers["X-Content-SHA256"] == hashlib.sha256(content).hexdigest()
+    finally:
+        kill(server)
+
+
+def _lock_waiters(path):
+    """How many flock() calls wait on the file (Linux's /proc/locks marks them with ->)."""
+    inode = os.stat(path).st_ino
+    with open("/proc/locks") as f:
+        return sum("->" in line and f":{inode} " in line for line in f)
+
+
+def test_the_loser_of_two_patches_at_once_leaves_no_partial_file(live_server, av):
+    org, case, token, video = av
+    content = video.read_bytes()
+    url = create(live_server, token, meta(org, case), len(content)).headers["Location"]
+    upload = Upload.objects.get()
+    part = upload_dir() / f"{upload.id}.part"
+    with ThreadPoolExecutor(2) as pool:
+        with services._locked(upload):  # both requests queue behind it, then race
+            sent = [pool.submit(patch, url, token, 0, content) for _ in range(2)]
+            deadline = time.monotonic() + 30
+            while _lock_waiters(part) < 2:
+                assert time.monotonic() < deadline, "the two requests never reached the upload's lock"
+                time.sleep(0.02)
+        responses = [future.result() for future in sent]
+    assert sorted(r.status_code for r in responses) == [204, 409]
+    assert Recording.objects.get(case=case).sha256 == hashlib.sha256(content).hexdigest()
+    assert not part.exists()
 
 
 def test_creation_with_upload_takes_the_whole_file_in_one_request(live_server, av):
