@@ -72,6 +72,27 @@ def visible_items(user, items, kind):
     return items.filter(case__in=visible_cases(user)).exclude(pk__in=marked)
 
 
+RESTRICTED_CASE = "需调阅许可"
+
+
+def agency_cases(user):
+    """Every case a worklist or a statistic of this user must count: his agency's (an
+    officer's: his department's and those he handles). A case among them that is not in
+    `visible_cases` is shown as a restricted row: its 案号, stage and deadline, nothing else."""
+    if not user.is_authenticated or user.role == Role.ADMIN or user.agency_id is None:
+        return Case.objects.none()
+    cases = Case.objects.filter(agency_id=user.agency_id)
+    if user.role == Role.OFFICER:
+        handled = CaseOfficer.objects.filter(officer__user=user).values("case_id")
+        cases = cases.filter(Q(department_id=user.department_id) | Q(pk__in=handled))
+    return cases
+
+
+def visible_case_ids(user, case_ids):
+    """Of these case ids, those this user may see."""
+    return set(visible_cases(user).filter(pk__in=list(case_ids)).values_list("pk", flat=True))
+
+
 def _holds(user, case, kind):
     return granted_cases(user, kind).filter(case_id=case.pk).exists()
 
@@ -170,10 +191,15 @@ def redact(text, names):
 
 def redact_findings(user, findings):
     """Stored findings (each with its case loaded), their messages blanked for this user
-    as `hidden_names` says, in memory only."""
-    names = hidden_names(user, {f.case for f in findings})
+    as `hidden_names` says, in memory only; a finding of a case he may not see keeps only
+    its case number, rule and deadline (`restricted`)."""
+    seen = visible_case_ids(user, {f.case_id for f in findings})
+    names = hidden_names(user, {f.case for f in findings if f.case_id in seen})
     for finding in findings:
-        if finding.case_id in names:
+        finding.restricted = finding.case_id not in seen
+        if finding.restricted:
+            finding.message = RESTRICTED_CASE
+        elif finding.case_id in names:
             finding.message = redact(finding.message, names[finding.case_id])
     return findings
 

@@ -2,6 +2,8 @@
 
 from django.utils import timezone
 
+from lawtrail.access.policy import RESTRICTED_ENTRY, visible_case_ids, visible_items
+from lawtrail.media.models import Recording
 from lawtrail.supervision.models import Device, DeviceEventKind, PlaybackCheck
 from lawtrail.supervision.services import CASE_FILE_ITEMS, CHECK_ITEMS, RESULTS
 
@@ -16,14 +18,29 @@ def device_holder_at(agency_id, device_no, when):
     return last.officer if last is not None and last.kind == DeviceEventKind.CHECKOUT else None
 
 
-def check_ledger(agency_id, period_from=None, period_to=None):
-    """The 检查台帐: every playback check of the agency, oldest first."""
+def check_ledger(agency_id, period_from=None, period_to=None, viewer=None):
+    """The 检查台帐: every playback check of the agency, oldest first; for a `viewer`, each
+    marked `restricted` when it is about a case or recording he may not see."""
     checks = (PlaybackCheck.objects.filter(draw__agency_id=agency_id)
               .select_related("draw", "recording__officer", "case", "checked_by").order_by("checked_at", "id"))
     if period_from:
         checks = checks.filter(checked_at__date__gte=period_from)
     if period_to:
         checks = checks.filter(checked_at__date__lte=period_to)
+    return checks if viewer is None else restricted_checks(viewer, checks)
+
+
+def restricted_checks(user, checks):
+    """The checks, each with `restricted`: whether its recording (or, for a case-file check,
+    its case) is hidden from this user."""
+    checks = list(checks)
+    recordings = {c.recording_id for c in checks if c.recording_id}
+    seen_recordings = set(visible_items(user, Recording.objects.filter(pk__in=recordings), "recording")
+                          .values_list("pk", flat=True))
+    seen_cases = visible_case_ids(user, {c.case_id for c in checks})
+    for check in checks:
+        check.restricted = (check.recording_id not in seen_recordings if check.recording_id
+                            else check.case_id not in seen_cases)
     return checks
 
 
@@ -31,8 +48,26 @@ LEDGER_COLUMNS = ["序号", "检查时间", "抽检批次（种子）", "案号"
                   "结论", "发现的问题", "整改要求", "检查人"]
 
 
+def restricted_actions(user, actions):
+    """Corrective actions, each with `restricted`: whether it follows a check, or names a case,
+    that this user may not see (its text may name what was checked)."""
+    actions = list(actions)
+    checks = {c.pk: c for c in restricted_checks(user, [a.playback_check for a in actions if a.playback_check_id])}
+    seen_cases = visible_case_ids(user, {a.case_id for a in actions if a.case_id})
+    for action in actions:
+        action.restricted = (checks[action.playback_check_id].restricted if action.playback_check_id
+                             else bool(action.case_id) and action.case_id not in seen_cases)
+    return actions
+
+
 def ledger_rows(checks):
     for n, check in enumerate(checks, 1):
+        if getattr(check, "restricted", False):
+            # Counted in its place; what was checked and found is not the reader's to see.
+            yield [n, timezone.localtime(check.checked_at).strftime("%Y-%m-%d %H:%M"),
+                   f"第 {check.draw_id} 批（{check.draw.seed}）", check.case.case_no, RESTRICTED_ENTRY,
+                   "", "", "", "", "", check.checked_by.display_name]
+            continue
         items = CHECK_ITEMS if check.recording_id else CASE_FILE_ITEMS
         results = "；".join(f"{label}：{RESULTS[check.results.get(key, 'na')]}" for key, label, _ in items)
         officer = check.recording.officer.name if check.recording_id else "、".join(

@@ -8,7 +8,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from lawtrail.access.policy import require_role, visible_cases
+from lawtrail.access.policy import agency_cases, require_role, visible_case_ids, visible_items
 from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, required
 from lawtrail.ledger.services import ledger_append
 from lawtrail.media.models import Recording
@@ -113,21 +113,31 @@ def device_event(*, actor, device, kind, officer=None, ok=None, notes="", at=Non
 
 def population(actor, period_from, period_to, department=None, officer=None, target=DrawTarget.RECORDINGS):
     """What a draw chooses from, in a fixed order (ids): recordings received in the period,
-    or the case files of cases that ended in it."""
+    or the case files of cases that ended in it. Every case of the agency is in the
+    population, confidential ones too (a sample that left them out would never check
+    them); a drawn item the checker may not see is shown restricted until a grant."""
     if target == DrawTarget.CASE_FILES:
-        cases = visible_cases(actor).filter(ended_at__date__gte=period_from, ended_at__date__lte=period_to)
+        cases = agency_cases(actor).filter(ended_at__date__gte=period_from, ended_at__date__lte=period_to)
         if department is not None:
             cases = cases.filter(department=department)
         if officer is not None:
             cases = cases.filter(assignments__officer=officer)
         return sorted(set(cases.values_list("pk", flat=True)))
-    recordings = Recording.objects.filter(case__in=visible_cases(actor), received_at__date__gte=period_from,
+    recordings = Recording.objects.filter(case__in=agency_cases(actor), received_at__date__gte=period_from,
                                           received_at__date__lte=period_to)
     if department is not None:
         recordings = recordings.filter(case__department=department)
     if officer is not None:
         recordings = recordings.filter(officer=officer)
     return sorted(recordings.values_list("pk", flat=True))
+
+
+def check_sees_drawn(actor, case, recording=None):
+    """A drawn case or recording is checked (and acted on) only by someone who may see it."""
+    visible = (visible_items(actor, Recording.objects.filter(pk=recording.pk), "recording").exists() if recording
+               else case.pk in visible_case_ids(actor, [case.pk]))
+    if not visible:
+        raise NotAllowed(f"{case.case_no} 的该项内容受限，须先申请调阅许可后再检查")
 
 
 def draw_ids(ids, seed, size):
@@ -179,6 +189,7 @@ def playback_check(*, actor, draw, results, recording=None, case=None, findings=
         if recording is None or recording.pk not in draw.recording_ids:
             raise NotFound("该音像记录不在本次抽检中")
         case, label = recording.case, recording.filename
+    check_sees_drawn(actor, case, recording)
     items = check_items(draw)
     unknown = set(results) - {key for key, *_ in items}
     missing = [label for key, label, _ in items if results.get(key) not in RESULTS]
@@ -208,6 +219,7 @@ def corrective_action_order(*, actor, kind, description, deadline=None, check=No
     if kind == ActionKind.CORRECT and deadline is None:
         raise InvalidInput("责令限期改正须定整改期限", field="deadline")
     if check is not None:
+        check_sees_drawn(actor, check.case, check.recording)
         case = check.case
         officer = officer or (check.recording.officer if check.recording else None)
     action = CorrectiveAction.objects.create(

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from lawtrail.access.policy import case_for, hidden_items, visible_cases
+from lawtrail.access.policy import agency_cases, case_for, hidden_items, visible_case_ids, visible_cases
 from lawtrail.access.models import PartyRequestKind, PartyRequestStatus, RequesterRole
 from lawtrail.access.services import PARTY_REQUEST_HANDLERS
 from lawtrail.archive import downloads, selectors, services
@@ -214,10 +214,13 @@ def archive_home(request):
         return render(request, "web/forbidden.html", {"message": "只有档案管理员、负责人和监督人员可以进入档案管理"},
                       status=403)
     cases = visible_cases(request.user)
-    waiting_cases = selectors.with_latest_case_file(cases.filter(stage=Stage.ARCHIVING)).select_related(
-        "agency").order_by("ended_at", "id")
+    # Every case waiting counts and is listed: one the user may not see (a confidential case)
+    # as a restricted row with its 案号, stage and deadline, and a way to ask for a grant.
+    waiting_cases = selectors.with_latest_case_file(agency_cases(request.user).filter(stage=Stage.ARCHIVING)
+                                                    ).select_related("agency").order_by("ended_at", "id")
     shown, waiting_count = shown_and_total(waiting_cases, WAITING_SHOWN)
-    waiting = [(case, evaluate_rule(case, "archive.deadline")) for case in shown]
+    seen = visible_case_ids(request.user, [case.pk for case in shown])
+    waiting = [(case, evaluate_rule(case, "archive.deadline"), case.pk not in seen) for case in shown]
     expired = []
     if request.user.role == Role.ARCHIVIST:
         # Only recordings are disposed of one by one, and only those whose stored expiry date

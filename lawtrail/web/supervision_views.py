@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from lawtrail.access.policy import redact_findings
+from lawtrail.access.policy import redact_findings, visible_case_ids, visible_items
 from lawtrail.core.errors import LawTrailError, NotFound
 from lawtrail.core.text import number_or_none
 from lawtrail.media.models import Recording
@@ -52,8 +52,9 @@ def supervision(request):
         "draws": SampleDraw.objects.filter(agency_id=agency_id).select_related("drawn_by")[:30],
         "departments": Department.objects.filter(agency_id=agency_id),
         "officers": Officer.objects.filter(department__agency_id=agency_id),
-        "ledger": selectors.check_ledger(agency_id),
-        "actions": CorrectiveAction.objects.filter(agency_id=agency_id).select_related("case", "officer"),
+        "ledger": selectors.check_ledger(agency_id, viewer=request.user),
+        "actions": selectors.restricted_actions(request.user, CorrectiveAction.objects.filter(
+            agency_id=agency_id).select_related("case", "officer", "playback_check")),
         "action_kinds": ActionKind.choices,
         "default_from": (today - datetime.timedelta(days=30)).isoformat(), "default_to": today.isoformat(),
         "targets": DrawTarget.choices,
@@ -92,11 +93,13 @@ def draw_detail(request, pk):
 
     if draw.recording_ids:
         checks = {c.recording_id: c for c in draw.checks.all()}
-        rows = [(r, r.case, checks.get(r.pk)) for r in
-                Recording.objects.filter(pk__in=draw.recording_ids).select_related("case", "officer")]
+        drawn = Recording.objects.filter(pk__in=draw.recording_ids).select_related("case", "officer")
+        seen = set(visible_items(request.user, drawn, "recording").values_list("pk", flat=True))
+        rows = [(r, r.case, checks.get(r.pk), r.pk not in seen) for r in drawn]
     else:
         checks = {c.case_id: c for c in draw.checks.all()}
-        rows = [(None, c, checks.get(c.pk)) for c in Case.objects.filter(pk__in=draw.case_ids)]
+        seen = visible_case_ids(request.user, draw.case_ids)
+        rows = [(None, c, checks.get(c.pk), c.pk not in seen) for c in Case.objects.filter(pk__in=draw.case_ids)]
     return render(request, "web/draw.html", {
         "draw": draw, "rows": rows, "items": services.check_items(draw),
         "results": services.RESULTS.items(), "action_kinds": ActionKind.choices,
@@ -171,7 +174,7 @@ def ledger_export(request, fmt):
     if fmt not in ("xlsx", "pdf"):
         return render(request, "web/forbidden.html", {"title": "格式不支持", "message": "只能导出 Excel 或 PDF"},
                       status=404)
-    checks = selectors.check_ledger(request.user.agency_id)
+    checks = selectors.check_ledger(request.user.agency_id, viewer=request.user)
     agency = request.user.agency
     name = f"{agency.short_name}检查台帐_{timezone.localdate():%Y%m%d}"
     if fmt == "xlsx":

@@ -4,6 +4,7 @@ and the access log show such an entry as 受限条目 with its number and hash o
 
 import base64
 import json
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -108,3 +109,74 @@ def test_the_access_log_shows_a_hidden_items_views_as_restricted(org, marked):
         text = response.content.decode()
         assert leaks(text, secret) == [] and f"records.record:{secret.pk}" not in text, query
     assert "受限条目" in supervisor.get("/audit/", {"kind": "record", "object_id": secret.pk}).content.decode()
+
+
+# --- supervision and worklists: everything counted, nothing named --------------------------
+
+SECRET_FILE = "涉密现场.m4a"
+
+
+@pytest.fixture
+def secret_case(org, tmp_path):
+    case = org.open_case(title="国家秘密的案件", confidentiality=Confidentiality.STATE_SECRET)
+    return case, make_recording(org, case, tmp_path, SECRET_FILE)
+
+
+def test_a_draw_holds_confidential_recordings_but_shows_them_only_to_who_may_see_them(org, secret_case):
+    import datetime
+
+    from django.utils import timezone
+
+    from lawtrail.supervision.models import PlaybackCheck
+    from lawtrail.supervision.services import sample_draw
+
+    case, recording = secret_case
+    today = timezone.localdate()
+    supervisor = org.users[Role.SUPERVISOR]
+    draw = sample_draw(actor=supervisor, period_from=today - datetime.timedelta(days=1), period_to=today, size=5)
+    assert draw.recording_ids == [recording.pk]  # the supervisor's own draw does not skip it
+    web = sign_in(Client(), supervisor)
+    page = web.get(f"/supervision/draws/{draw.pk}/").content.decode()
+    assert SECRET_FILE not in page and "国家秘密的案件" not in page
+    assert "受限条目" in page and f"case_no={quote(case.case_no)}&amp;kind=view" in page  # ask for a grant
+    answers = {"opening": "pass", "continuous": "pass", "conduct": "pass", "documents": "pass"}
+    response = web.post(f"/supervision/draws/{draw.pk}/checks/", {"recording": recording.pk, **answers}, follow=True)
+    assert "须先申请调阅许可" in response.content.decode() and not PlaybackCheck.objects.exists()
+    # the head sees and checks it; the supervisor's ledger and exports then count it, name nothing
+    head = sign_in(Client(), org.head)
+    head.post(f"/supervision/draws/{draw.pk}/checks/", {"recording": recording.pk, **answers, "opening": "fail",
+                                                       "findings": f"{SECRET_FILE} 未作语音说明"})
+    assert PlaybackCheck.objects.count() == 1
+    page = web.get("/supervision/").content.decode()
+    assert SECRET_FILE not in page and "受限条目" in page
+    workbook = web.get("/supervision/ledger.xlsx").content
+    import io
+
+    from openpyxl import load_workbook
+
+    cells = [str(c.value) for row in load_workbook(io.BytesIO(workbook)).active.iter_rows() for c in row if c.value]
+    assert "受限条目" in cells and not [c for c in cells if SECRET_FILE in c or "未作语音说明" in c]
+    assert SECRET_FILE in head.get("/supervision/").content.decode()
+
+
+def test_the_archivists_worklist_shows_a_confidential_case_as_a_restricted_row(org):
+    case = org.open_case(title="涉及个人隐私的案件", confidentiality=Confidentiality.PRIVACY)
+    org.final_record(case, "closing_report")
+    org.conclude(case)
+    page = sign_in(Client(), org.users[Role.ARCHIVIST]).get("/archive/").content.decode()
+    waiting = page[page.index('id="waiting"'):page.index('id="disposals"')]
+    assert "待归档案件（1）" in waiting and case.case_no in waiting and "需调阅许可" in waiting
+    assert "涉及个人隐私的案件" not in waiting and f"/cases/{case.pk}/archive/" not in waiting
+
+
+def test_the_supervisors_figures_count_every_case_of_the_agency(org, secret_case):
+    from django.utils import timezone
+
+    from lawtrail.supervision.statistics import Filters, dashboard, report
+
+    org.open_case(title="普通案件")
+    today = timezone.localdate()
+    figures = report(org.users[Role.SUPERVISOR], Filters(today, today))
+    assert figures["cases"] == 2 and figures["recordings"] == 1
+    page = sign_in(Client(), org.users[Role.SUPERVISOR]).get("/supervision/dashboard/").content.decode()
+    assert "国家秘密的案件" not in page and SECRET_FILE not in page
