@@ -295,14 +295,20 @@ def require_role(user, roles, what):
         raise NotAllowed(f"{what}须由" + "、".join(Role(r).label for r in roles) + "办理")
 
 
-def check_case_writer(user, case, what="制作或修改文书"):
-    """May this user add records to this case now? Raises the reason otherwise."""
+def check_case_writer(user, case, what="制作或修改文书", record=None):
+    """May this user add records to this case (or change this record) now? Raises the
+    reason otherwise. A grant lets its holder read a confidential case or item, never write
+    in it: that stays with its handling officers and the head."""
     if user.agency_id != case.agency_id:
         raise NotFound("案件不存在或您无权查看")
     if user.role not in CASE_WRITERS:
         raise NotAllowed(f"只有执法人员、审核人员或负责人可以{what}")
     if case.stage in CLOSED_STAGES:
         raise InvalidInput(f"案件已处于“{case.get_stage_display()}”阶段，不能再{what}")
+    level = item_level(case, record=record) if record is not None else case.confidentiality
+    if level in CONFIDENTIAL and user.role != Role.HEAD and not case.handled_by(user):
+        raise NotAllowed(f"{Confidentiality(level).label}的案件或文书只能由本案承办人或负责人{what}；"
+                         "调阅许可只允许查看")
 
 
 def entry_for(user, seq):

@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from ninja import Router, Schema, Status
 
-from lawtrail.access.policy import case_for, visible_cases
+from lawtrail.access.policy import case_for, visible_items
 from lawtrail.core.errors import NotFound
 from lawtrail.media import selectors, services
 from lawtrail.media.http import blob_download, ranged_blob
@@ -148,7 +148,9 @@ def stream(request, token):
         return HttpResponse("请先登录", status=401, content_type="text/plain; charset=utf-8")
     try:
         recording_id = services.played_recording_id(user, token)
-        recording = Recording.objects.filter(pk=recording_id, case__in=visible_cases(user)).first()
+        # Asked again on every range: a mark, a grant's expiry or a change of team since the
+        # token was given ends the playback at once.
+        recording = visible_items(user, Recording.objects.filter(pk=recording_id), "recording").first()
         if recording is None:
             raise NotFound("音像记录不存在或您无权查看")
     except NotFound as exc:

@@ -22,8 +22,8 @@ IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"%PDF-")
 MAX_ATTACHMENT_BYTES = 50 * 2**20  # scans and photos; recordings go through the A/V ingest
 
 
-def _check_writer(actor, case):
-    check_case_writer(actor, case)
+def _check_writer(actor, case, record=None):
+    check_case_writer(actor, case, record=record)
 
 
 def _check_draft(record):
@@ -73,7 +73,7 @@ def record_create(*, actor, case, doc_type_code, data=None, reason=None) -> Reco
 @transaction.atomic
 def record_update(*, actor, record, data, reason=None) -> Record:
     """Replace a draft's content. Signatures given on the old content stop counting."""
-    _check_writer(actor, record.case)
+    _check_writer(actor, record.case, record)
     record = Record.objects.select_for_update().get(pk=record.pk)
     _check_draft(record)
     record.data = doc_type(record.doc_type).clean(data)
@@ -108,7 +108,7 @@ def _check_image(image, method):
 @transaction.atomic
 def record_sign(*, actor, record, slot, method, signer_name="", officer=None, image=None) -> Signature:
     """Record one signature, fingerprint or seal in a signer slot."""
-    _check_writer(actor, record.case)
+    _check_writer(actor, record.case, record)
     record = Record.objects.select_for_update().select_related("case").get(pk=record.pk)
     _check_draft(record)
     spec = doc_type(record.doc_type).signer(slot)
@@ -132,7 +132,7 @@ def record_sign(*, actor, record, slot, method, signer_name="", officer=None, im
 @transaction.atomic
 def record_refuse(*, actor, record, slot, signer_name, reason, witness_name="", video_ref="") -> Signature:
     """Record that a party refused to sign, with what the profile requires then."""
-    _check_writer(actor, record.case)
+    _check_writer(actor, record.case, record)
     record = Record.objects.select_for_update().select_related("case__agency").get(pk=record.pk)
     _check_draft(record)
     spec = doc_type(record.doc_type).signer(slot)
@@ -162,7 +162,7 @@ def record_refuse(*, actor, record, slot, signer_name, reason, witness_name="", 
 def record_attach(*, actor, record, upload, description="") -> Attachment:
     """Keep a scan or photo with a record, byte-for-byte under its SHA-256. `upload` is an
     uploaded file (name, content_type, size, read) and is streamed into the store."""
-    _check_writer(actor, record.case)
+    _check_writer(actor, record.case, record)
     record = Record.objects.select_for_update().select_related("case").get(pk=record.pk)
     _check_draft(record)
     if not upload.size:
@@ -208,7 +208,7 @@ def document_number(record):
 @transaction.atomic
 def record_finalise(*, actor, record) -> Record:
     """Make a complete, signed draft an original: number it, render its PDF, lock it."""
-    _check_writer(actor, record.case)
+    _check_writer(actor, record.case, record)
     lock_chain()
     record = Record.objects.select_for_update().select_related("case__agency").get(pk=record.pk)
     _check_draft(record)
@@ -225,7 +225,7 @@ def record_finalise(*, actor, record) -> Record:
 @transaction.atomic
 def record_correct(*, actor, record, reason) -> Record:
     """Start a correction: a new draft version of a finalised record, which stays readable."""
-    _check_writer(actor, record.case)
+    _check_writer(actor, record.case, record)
     record = Record.objects.select_for_update().get(pk=record.pk)
     if not record.is_final:
         raise Conflict("只有已定稿的文书可以更正；草稿可直接修改")
@@ -242,7 +242,7 @@ def record_correct(*, actor, record, reason) -> Record:
 
 @transaction.atomic
 def record_discard(*, actor, record, reason) -> Record:
-    _check_writer(actor, record.case)
+    _check_writer(actor, record.case, record)
     record = Record.objects.select_for_update().get(pk=record.pk)
     _check_draft(record)
     if not (reason or "").strip():

@@ -256,3 +256,39 @@ def test_checklists_and_findings_never_name_a_record_or_recording_the_viewer_may
     assert HIDDEN_NAME in pages["case"] and HIDDEN_NAME in pages["dashboard"] and HIDDEN_NAME in pages["home"]
     own = web(officer).get(reverse("web:case_detail", args=[case.pk])).content.decode()
     assert "未成年人张某询问.mp4" in own and approval.number in own and HIDDEN_NAME not in own
+
+
+def test_a_view_grant_never_allows_a_write(org, secret):
+    from lawtrail.records.services import record_create
+
+    draft = record_create(actor=org.officer_users[0], case=secret, doc_type_code="inquiry_record")
+    reviewer = org.users[Role.REVIEWER]
+    grant = grant_request(actor=reviewer, case=secret, kind="view", reason="复核案卷")
+    grant_decide(actor=org.head, grant=grant, approve=True, reason="同意查阅", days=3)
+    client = web(reviewer)
+    url = f"/api/cases/{secret.pk}/records/{draft.pk}"
+    assert client.get(url).status_code == 200  # the grant lets him read it
+    response = client.put(url, {"data": {"interviewee": "篡改后的被询问人"}}, content_type="application/json")
+    assert response.status_code == 403 and "调阅许可只允许查看" in response.json()["detail"]
+    assert client.post(f"/api/cases/{secret.pk}/records", {"doc_type": "inquiry_record"},
+                       content_type="application/json").status_code == 403
+    draft.refresh_from_db()
+    assert draft.data.get("interviewee") != "篡改后的被询问人"
+
+
+def test_a_play_link_stops_the_moment_its_recording_is_marked(org, tmp_path):
+    from lawtrail.access.services import item_confidentiality_set
+    from lawtrail.media.services import describe, recording_ingest
+
+    case = org.open_case()
+    officer = org.officer_users[0]
+    path = make_video(tmp_path / "现场.mp4", seconds=1)
+    recording, _ = recording_ingest(actor=officer, path=path, filename=path.name, description=describe(
+        officer, {"case_no": case.case_no, "officer_cert": org.officers[0].cert_no}))
+    reviewer = web(org.users[Role.REVIEWER])
+    page = reviewer.get(reverse("web:recording_detail", args=[case.pk, recording.pk])).content.decode()
+    stream = "/media/stream/" + page.split('src="/media/stream/', 1)[1].split('"', 1)[0]
+    assert reviewer.get(stream, HTTP_RANGE="bytes=0-99").status_code == 206
+    item_confidentiality_set(actor=org.head, case=case, level=Confidentiality.PRIVACY, reason="涉及个人隐私",
+                             recording=recording)
+    assert reviewer.get(stream, HTTP_RANGE="bytes=0-99").status_code == 404
