@@ -36,14 +36,23 @@ def cmd_demo(args):
 
     call_command("migrate", verbosity=0)
     accounts = load_demo(stdout=sys.stdout)
+    codes = accounts["codes"]
+
+    def code(username):
+        return f"  两步验证设置码 {codes[username]}" if username in codes else ""
+
     print("\n演示账号（密码均为 %s）：" % accounts["password"])
     for agency, users in accounts["agencies"].items():
         print(f"  {agency}")
         for username, role, name in users:
-            print(f"    {username:<22} {role:<8} {name}")
-    print(f"  系统管理员: {accounts['admin']}")
-    print("负责人、法制监督人员和系统管理员须两步验证：首次登录时用手机验证器应用扫描页面上的二维码，"
-          "以后每次登录输入应用显示的 6 位动态验证码。")
+            print(f"    {username:<22} {role:<8} {name}{code(username)}")
+    print(f"  系统管理员: {accounts['admin']}{code(accounts['admin'])}")
+    if codes:
+        print("负责人、法制监督人员和系统管理员须两步验证：首次登录时输入上面该账号的设置码（一次有效），"
+              "再用手机验证器应用扫描页面上的二维码；以后每次登录输入应用显示的 6 位动态验证码。")
+    else:
+        print("负责人、法制监督人员和系统管理员须两步验证。设置码只在首次载入时显示；尚未设置的账号请运行 "
+              "lawtrail two-factor 账号 取得新的设置码，登录时输入，再用手机验证器应用扫描页面上的二维码。")
     return 0
 
 
@@ -190,7 +199,28 @@ def cmd_check(args):
 def cmd_token(args):
     from lawtrail.org.services import token_create
 
+    # No second factor asked here, even for a head or an admin: whoever runs commands on the
+    # server already holds the database and the keys; the ledger entry says where it came from.
     print(token_create(actor=None, username=args.username, label=args.label))
+    return 0
+
+
+def cmd_two_factor(args):
+    """A new enrolment code for a user (after a reset with --reset REASON): how the first
+    admin, or an admin who lost their phone, gets one without another admin."""
+    from lawtrail.core.errors import NotFound
+    from lawtrail.org.models import User
+    from lawtrail.org.services import two_factor_enrolment_issue, two_factor_reset
+
+    user = User.objects.filter(username=args.username, is_active=True).first()
+    if user is None:
+        raise NotFound(f"用户 {args.username} 不存在或已停用")
+    if args.reset is not None:
+        two_factor_reset(actor=None, user=user, reason=args.reset)
+    code = two_factor_enrolment_issue(actor=None, user=user, reason="在服务器命令行签发")
+    print(code)
+    print(f"请把设置码交给 {user.display_name}（{user.username}）本人：登录后输入设置码，再用手机验证器扫描二维码。",
+          file=sys.stderr)
     return 0
 
 
@@ -426,6 +456,11 @@ def build_parser():
     p.add_argument("username")
     p.add_argument("--label", default="")
     p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("two-factor", help="为用户签发两步验证设置码（--reset 先重置其两步验证）")
+    p.add_argument("username")
+    p.add_argument("--reset", metavar="REASON", help="先重置该用户的两步验证（如手机遗失），须写明理由")
+    p.set_defaults(func=cmd_two_factor)
 
     p = sub.add_parser("profiles", help="列出规定配置和合规规则（含条款依据）")
     p.add_argument("--json", action="store_true")

@@ -180,8 +180,21 @@ def load_demo(stdout=None):
         accounts["agencies"][name] = [(u.username, u.get_role_display(), u.full_name) for u in users.values()]
         if stdout:
             stdout.write(f"已载入 {name}（规定 {profile}）\n")
+    accounts["codes"] = _enrolment_codes()
     ledger_checkpoint()
     return accounts
+
+
+def _enrolment_codes():
+    """{username: code}: the admin's one-time code for each account that signs in with a
+    second factor, as the admin would hand them over (only their hashes are kept, so they
+    are shown on the first load only)."""
+    from lawtrail.access.policy import TWO_FACTOR_ROLES
+    from lawtrail.org.models import User
+    from lawtrail.org.services import two_factor_enrolment_issue
+
+    return {user.username: two_factor_enrolment_issue(actor=None, user=user, reason="演示数据")
+            for user in User.objects.filter(role__in=TWO_FACTOR_ROLES).order_by("id")}
 
 
 def _supervision(users, officers, depts):
@@ -259,6 +272,7 @@ def _recordings(case, actor, officer):
 
 
 def _accounts(accounts):
+    accounts["codes"] = {}
     for code, name, *_ in AGENCIES:
         agency = Agency.objects.get(code=code)
         accounts["agencies"][name] = [

@@ -228,6 +228,11 @@ LAWTRAIL_LEDGER_CHAIN_DELAY = float(os.environ.get("LAWTRAIL_LEDGER_CHAIN_DELAY"
 # `flush` wipes the append-only tables; only the test suite may do that.
 LAWTRAIL_ALLOW_FLUSH = envbool("LAWTRAIL_ALLOW_FLUSH", False)
 
+# An API token is accepted for this many days after it was made; a two-factor enrolment
+# code the admin hands over, for this many days or until used.
+LAWTRAIL_TOKEN_DAYS = envint("LAWTRAIL_TOKEN_DAYS", 90)
+LAWTRAIL_ENROLMENT_DAYS = envint("LAWTRAIL_ENROLMENT_DAYS", 7)
+
 # Idle timeout: a session unused for 30 minutes ends. Requests renew it, at most once a
 # minute (lawtrail.access.middleware.SessionRenewalMiddleware) rather than with a database
 # write on every request, so it ends between 29 and 30 minutes after the last one.

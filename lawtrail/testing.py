@@ -242,11 +242,19 @@ def replace_blob(sha256, content):
 
 
 def totp_device(user):
-    """The user's confirmed authenticator, made once (the tests' stand-in for a phone app)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    """The user's confirmed authenticator (the tests' stand-in for a phone app), set up once
+    as a user does it: with an enrolment code from the admin and a first code from the app."""
+    from lawtrail.org.services import (
+        two_factor_begin, two_factor_confirm, two_factor_device, two_factor_enrolment_check,
+        two_factor_enrolment_issue,
+    )
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    return device or TOTPDevice.objects.create(user=user, name="测试验证器", confirmed=True)
+    device = two_factor_device(user)
+    if device is None:
+        enrolment = two_factor_enrolment_check(actor=user, code=two_factor_enrolment_issue(actor=None, user=user))
+        device = two_factor_begin(actor=user, enrolment=enrolment)
+        two_factor_confirm(actor=user, enrolment=enrolment, device=device, token=totp_code(device))
+    return device
 
 
 def totp_code(device):

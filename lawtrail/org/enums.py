@@ -15,3 +15,9 @@ class DepartmentKind(models.TextChoices):
     TEAM = "team", "执法队"
     LEGAL = "legal", "法制（监督）机构"
     OFFICE = "office", "办公室"
+
+
+class EnrolmentStatus(models.TextChoices):
+    ISSUED = "issued", "待使用"
+    USED = "used", "已使用"
+    VOID = "void", "已作废"

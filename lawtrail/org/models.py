@@ -1,8 +1,13 @@
+import datetime
+import hashlib
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 from lawtrail.ledger.registry import ledgered
-from lawtrail.org.enums import DepartmentKind, Role
+from lawtrail.org.enums import DepartmentKind, EnrolmentStatus, Role
 
 
 @ledgered()
@@ -103,9 +108,18 @@ class Officer(models.Model):
         return None
 
 
+def secret_hash(secret):
+    """What is stored of a secret handed to a person (an API token, an enrolment code)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 @ledgered(exclude=("token_hash",))
 class ApiToken(models.Model):
-    """A bearer token for the API; only its SHA-256 is stored."""
+    """A bearer token for the API; only its SHA-256 is stored.
+
+    It expires LAWTRAIL_TOKEN_DAYS after it was made. The date is worked out rather than
+    stored: tokens made before tokens expired expire too, and no existing row changes
+    (which `lawtrail verify` would report as tampering)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     token_hash = models.CharField(max_length=64, unique=True)
@@ -114,3 +128,49 @@ class ApiToken(models.Model):
 
     class Meta:
         verbose_name = "API 令牌"
+
+    @property
+    def expires_at(self):
+        return self.created_at + datetime.timedelta(days=settings.LAWTRAIL_TOKEN_DAYS)
+
+    @property
+    def revoked(self):
+        return hasattr(self, "revocation")
+
+    @property
+    def status_label(self):
+        if self.revoked:
+            return "已吊销"
+        return "已过期" if self.expires_at <= timezone.now() else "有效"
+
+
+@ledgered()
+class TokenRevocation(models.Model):
+    """The end of an API token, by its owner or the admin: a row of its own, so that the
+    token's own row never changes."""
+
+    token = models.OneToOneField(ApiToken, on_delete=models.CASCADE, related_name="revocation")
+    revoked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    reason = models.CharField("吊销理由", max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "API 令牌吊销"
+
+
+@ledgered(exclude=("code_hash",))
+class TwoFactorEnrolment(models.Model):
+    """A one-time code the admin hands a user so that they can set up their authenticator
+    (两步验证设置码); only its SHA-256 is stored. Without one, a password alone cannot
+    enrol a device."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="two_factor_enrolments")
+    code_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    status = models.CharField(max_length=8, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ISSUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "两步验证设置码"

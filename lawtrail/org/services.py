@@ -1,15 +1,20 @@
-"""The only writers of agencies, departments, officers, users and API tokens."""
+"""The only writers of agencies, departments, officers, users, API tokens and second factors."""
 
-import hashlib
+import datetime
 import secrets
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from lawtrail.core.errors import Conflict, InvalidInput, NotFound
+from lawtrail.access.policy import needs_two_factor
 from lawtrail.access.services import client_address
+from lawtrail.core.errors import Conflict, InvalidInput, LawTrailError, NotAllowed, NotFound, required
 from lawtrail.ledger.services import ledger_append
-from lawtrail.org.enums import DepartmentKind, Role
-from lawtrail.org.models import Agency, ApiToken, Department, Officer, User
+from lawtrail.org.enums import DepartmentKind, EnrolmentStatus, Role
+from lawtrail.org.models import (
+    Agency, ApiToken, Department, Officer, TokenRevocation, TwoFactorEnrolment, User, secret_hash,
+)
 from lawtrail.regulations.profiles import profiles
 
 TOKEN_PREFIX = "lt_"
@@ -70,27 +75,89 @@ def officer_create(*, actor, department, name, cert_no, cert_valid_from, cert_va
     return officer
 
 
-def _token_hash(token):
-    return hashlib.sha256(token.encode()).hexdigest()
+class TokenRefused(LawTrailError):
+    """A bearer token that does not, or no longer, let anyone in."""
+
+    status = 401
 
 
-@transaction.atomic
-def token_create(*, actor, username, label="") -> str:
-    """Create an API token for the user and return it; only its hash is kept."""
+def token_create(*, actor, username, label="", code=None, request=None) -> str:
+    """Create an API token for the user and return it; only its hash is kept.
+
+    A token signs in without the second factor, so one for a head, supervisor or admin is
+    made only with a current code from that user's authenticator. Users make their own;
+    the admin makes anyone's. `actor` None is the server's console (`lawtrail token`):
+    whoever runs it already holds the database and the keys, which a second factor
+    would not protect any further; the ledger says the token came from there.
+    """
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
         raise NotFound(f"用户 {username} 不存在或已停用")
+    label = (label or "").strip()
+    if len(label) > ApiToken._meta.get_field("label").max_length:
+        raise InvalidInput("令牌用途不能超过 60 个字", field="用途")
+    if actor is not None:
+        if actor.pk != user.pk and actor.role != Role.ADMIN:
+            raise NotAllowed("只能为本人签发 API 令牌")
+        if needs_two_factor(user):
+            if two_factor_device(user) is None:
+                raise InvalidInput(f"{user.display_name} 尚未设置两步验证，设置后才能签发 API 令牌")
+            if not (code or "").strip():
+                raise InvalidInput(f"签发 API 令牌须输入{user.display_name}手机验证器上的 6 位动态验证码", field="otp")
+            two_factor_verified(actor=user, token=code, request=request)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    record = ApiToken.objects.create(user=user, token_hash=_token_hash(token), label=label)
-    ledger_append(actor=actor, action="token.create", obj=record, reason=f"为 {username} 签发 API 令牌")
+    with transaction.atomic():
+        record = ApiToken.objects.create(user=user, token_hash=secret_hash(token), label=label)
+        where = "在服务器命令行" if actor is None else f"来自 {client_address(request)}" if request else ""
+        ledger_append(actor=actor, action="token.create", obj=record,
+                      reason=f"为 {username} 签发 API 令牌{f'“{label}”' if label else ''}，"
+                             f"有效期至 {timezone.localtime(record.expires_at):%Y-%m-%d %H:%M}"
+                             + (f"（{where}）" if where else ""))
     return token
 
 
-def token_user(token):
-    found = ApiToken.objects.select_related("user").filter(token_hash=_token_hash(token)).first()
-    if found is None or not found.user.is_active:
-        return None
+def token_authenticate(token) -> User:
+    """The user a bearer token signs in, or TokenRefused saying why not."""
+    found = ApiToken.objects.select_related("user", "revocation").filter(token_hash=secret_hash(token)).first()
+    if found is None:
+        raise TokenRefused("API 令牌无效：请核对令牌是否完整，或重新签发")
+    if found.revoked:
+        raise TokenRefused(f"API 令牌已于 {timezone.localtime(found.revocation.created_at):%Y-%m-%d %H:%M} 吊销，"
+                           "请重新签发")
+    if found.expires_at <= timezone.now():
+        raise TokenRefused(f"API 令牌已于 {timezone.localtime(found.expires_at):%Y-%m-%d %H:%M} 过期，"
+                           "请在“API 令牌”页面或用 lawtrail token 重新签发")
+    if not found.user.is_active:
+        raise TokenRefused("该令牌所属账号已停用，令牌不能再使用")
     return found.user
+
+
+def token_user(token):
+    """`token_authenticate` for callers that only need yes or no: the user, or None."""
+    try:
+        return token_authenticate(token)
+    except TokenRefused:
+        return None
+
+
+@transaction.atomic
+def token_revoke(*, actor, token, reason=None) -> TokenRevocation:
+    """End a token at once: its owner may, and the admin (with a reason) for anyone's."""
+    token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+    if actor is not None and actor.pk != token.user_id:
+        if actor.role != Role.ADMIN:
+            raise NotFound("令牌不存在或您无权查看")
+        reason = required(reason, "吊销理由")
+    if TokenRevocation.objects.filter(token=token).exists():
+        raise Conflict("该令牌已经吊销")
+    reason = (reason or "").strip() or "本人吊销"
+    if len(reason) > TokenRevocation._meta.get_field("reason").max_length:
+        raise InvalidInput("吊销理由不能超过 200 个字", field="吊销理由")
+    revocation = TokenRevocation.objects.create(token=token, revoked_by=actor, reason=reason)
+    label = f"“{token.label}”" if token.label else ""
+    ledger_append(actor=actor, action="token.revoke", obj=revocation,
+                  reason=f"吊销 {token.user.username} 的 API 令牌{label}：{revocation.reason}")
+    return revocation
 
 
 @transaction.atomic
@@ -116,6 +183,10 @@ def login_failure_recorded(sender, credentials, request=None, **kwargs):
 # --- two-factor sign-in (TOTP, django-otp) -------------------------------------------
 
 TOTP_DEVICE_NAME = "动态验证码"
+# Enrolment codes are read out or written down: no 0/O or 1/I to confuse. 12 of 32 letters
+# are 60 bits, beyond guessing.
+ENROLMENT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+ENROLMENT_LENGTH = 12
 
 
 def two_factor_device(user, *, confirmed=True):
@@ -124,12 +195,78 @@ def two_factor_device(user, *, confirmed=True):
     return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("-id").first()
 
 
+def _enrolment_hash(code):
+    return secret_hash("".join(ch for ch in (code or "").upper() if ch.isalnum()))
+
+
+def _require_admin(actor, what):
+    """`actor` None is the server's console, which holds the database anyway."""
+    if actor is not None and actor.role != Role.ADMIN:
+        raise NotAllowed(f"{what}须由系统管理员办理")
+
+
+def _enrolments_void(actor, user):
+    for enrolment in TwoFactorEnrolment.objects.select_for_update().filter(user=user,
+                                                                          status=EnrolmentStatus.ISSUED):
+        enrolment.status, enrolment.closed_at = EnrolmentStatus.VOID, timezone.now()
+        enrolment.save(update_fields=["status", "closed_at"])
+        ledger_append(actor=actor, action="user.2fa_code_void", obj=enrolment,
+                      reason=f"作废 {user.username} 未使用的两步验证设置码")
+
+
 @transaction.atomic
-def two_factor_begin(*, actor):
-    """A fresh, unconfirmed authenticator key for the user to scan; replaces an earlier
-    unconfirmed one. Nothing changes for sign-in until a code from it is confirmed."""
+def two_factor_enrolment_issue(*, actor, user, reason=None) -> str:
+    """A one-time code (两步验证设置码) the admin hands the user, who needs it to set up an
+    authenticator; earlier unused codes become void. Returns the code; only its hash is kept."""
+    _require_admin(actor, "签发两步验证设置码")
+    if not user.is_active:
+        raise InvalidInput(f"{user.display_name} 的账号已停用")
+    if two_factor_device(user) is not None:
+        raise Conflict(f"{user.display_name} 已设置两步验证；更换手机须先重置两步验证")
+    _enrolments_void(actor, user)
+    raw = "".join(secrets.choice(ENROLMENT_ALPHABET) for _ in range(ENROLMENT_LENGTH))
+    code = "-".join(raw[i:i + 4] for i in range(0, ENROLMENT_LENGTH, 4))
+    enrolment = TwoFactorEnrolment.objects.create(
+        user=user, code_hash=_enrolment_hash(code), issued_by=actor,
+        expires_at=timezone.now() + datetime.timedelta(days=settings.LAWTRAIL_ENROLMENT_DAYS))
+    ledger_append(actor=actor, action="user.2fa_code", obj=enrolment,
+                  reason=f"为 {user.username} 签发两步验证设置码，"
+                         f"有效期至 {timezone.localtime(enrolment.expires_at):%Y-%m-%d %H:%M}"
+                         + (f"：{reason}" if reason else ""))
+    return code
+
+
+def enrolment_problem(enrolment):
+    """Why this enrolment code cannot be used now, or None."""
+    if enrolment.status == EnrolmentStatus.USED:
+        return "该设置码已经使用过，请向系统管理员索取新的设置码"
+    if enrolment.status == EnrolmentStatus.VOID:
+        return "该设置码已作废（已签发新的设置码，或两步验证已重置），请使用系统管理员最新给您的设置码"
+    if enrolment.expires_at <= timezone.now():
+        return (f"该设置码已于 {timezone.localtime(enrolment.expires_at):%Y-%m-%d %H:%M} 过期，"
+                "请向系统管理员索取新的设置码")
+    return None
+
+
+def two_factor_enrolment_check(*, actor, code, request=None) -> TwoFactorEnrolment:
+    """The user's enrolment code, if it may be used now; a wrong one is recorded."""
+    enrolment = TwoFactorEnrolment.objects.filter(user=actor, code_hash=_enrolment_hash(code)).first()
+    problem = "设置码不正确，请核对系统管理员给您的设置码" if enrolment is None else enrolment_problem(enrolment)
+    if problem:
+        _two_factor_recorded(actor, "user.2fa_code_failed", "两步验证设置码无效", request)
+        raise InvalidInput(problem, field="code")
+    return enrolment
+
+
+@transaction.atomic
+def two_factor_begin(*, actor, enrolment):
+    """A fresh, unconfirmed authenticator key for the user to scan, once they have shown a
+    valid enrolment code; replaces an earlier unconfirmed one. Nothing changes for sign-in
+    until a code from it is confirmed."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    if enrolment.user_id != actor.pk or enrolment_problem(enrolment):
+        raise InvalidInput("设置码无效，请重新输入系统管理员给您的设置码")
     TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
     return TOTPDevice.objects.create(user=actor, name=TOTP_DEVICE_NAME, confirmed=False)
 
@@ -148,18 +285,49 @@ def _check_not_throttled(device):
         raise InvalidInput("动态验证码错误次数过多，请稍候几秒再试", field="token")
 
 
-def two_factor_confirm(*, actor, device, token, request=None):
-    """The first code proves the authenticator works; the device becomes the user's."""
-    if device.user_id != actor.pk or device.confirmed:
+def two_factor_confirm(*, actor, enrolment, device, token, request=None):
+    """The first code proves the authenticator works; the device becomes the user's and the
+    enrolment code is used up."""
+    if device.user_id != actor.pk or device.confirmed or enrolment.user_id != actor.pk:
         raise InvalidInput("验证器无效，请重新开始设置")
     _check_not_throttled(device)
     if not device.verify_token((token or "").strip()):
         raise InvalidInput("动态验证码不正确，请核对手机上的时间和验证码后重试", field="token")
     with transaction.atomic():
+        # Locked and checked again: a code is used once, and not after the admin voided it
+        # or the set-up started over elsewhere (which replaces this device).
+        enrolment = TwoFactorEnrolment.objects.select_for_update().get(pk=enrolment.pk)
+        problem = enrolment_problem(enrolment)
+        if problem is None and not type(device).objects.filter(pk=device.pk, confirmed=False).exists():
+            problem = "设置已在别处重新开始，请重新输入设置码"
+        if problem:
+            raise InvalidInput(problem, field="code")
+        enrolment.status, enrolment.closed_at = EnrolmentStatus.USED, timezone.now()
+        enrolment.save(update_fields=["status", "closed_at"])
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        _two_factor_recorded(actor, "user.2fa_enrol", "启用两步验证", request)
+        ledger_append(actor=actor, action="user.2fa_enrol", obj=enrolment,
+                      reason=f"{actor.username} 启用两步验证（来自 {client_address(request)}）")
     return device
+
+
+@transaction.atomic
+def two_factor_reset(*, actor, user, reason):
+    """Take away the user's authenticator (a lost or changed phone) and their unused codes:
+    they then need a new enrolment code. The admin's, with a reason; never one's own, which
+    would leave no verified admin to hand over the new code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _require_admin(actor, "重置两步验证")
+    reason = required(reason, "重置理由")
+    if actor is not None and actor.pk == user.pk:
+        raise NotAllowed("不能重置本人的两步验证：请由另一位系统管理员办理，或在服务器上运行 lawtrail two-factor")
+    devices = TOTPDevice.objects.filter(user=user)
+    if not devices.exists() and not user.two_factor_enrolments.filter(status=EnrolmentStatus.ISSUED).exists():
+        raise InvalidInput(f"{user.display_name} 尚未设置两步验证，无需重置；可直接签发设置码")
+    devices.delete()
+    _enrolments_void(actor, user)
+    ledger_append(actor=actor, action="user.2fa_reset", obj=user, reason=f"重置 {user.username} 的两步验证：{reason}")
 
 
 def two_factor_verified(*, actor, token, request=None):

@@ -2,8 +2,8 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path, register_converter
 
 from lawtrail.web import (
-    access_views, archive_views, audit_views, media_views, regulation_views, supervision_views, two_factor_views,
-    views,
+    access_views, archive_views, audit_views, media_views, regulation_views, supervision_views, token_views,
+    two_factor_views, views,
 )
 
 class IdConverter:
@@ -27,6 +27,13 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(), name="logout"),
     path("2fa/", two_factor_views.two_factor, name="two_factor"),
     path("2fa/setup/", two_factor_views.two_factor_setup, name="two_factor_setup"),
+    # Not under /2fa/, which a session not yet verified may reach.
+    path("users/two-factor/", two_factor_views.two_factor_accounts, name="two_factor_accounts"),
+    path("users/<id:user_id>/two-factor/code/", two_factor_views.two_factor_code_issue_view,
+         name="two_factor_code_issue"),
+    path("users/<id:user_id>/two-factor/reset/", two_factor_views.two_factor_reset_view, name="two_factor_reset"),
+    path("tokens/", token_views.tokens, name="tokens"),
+    path("tokens/<id:token_id>/revoke/", token_views.token_revoke_view, name="token_revoke"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_create, name="case_create"),
     path("cases/<id:pk>/", views.case_detail, name="case_detail"),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from lawtrail.access.policy import TWO_FACTOR_ROLES
 from lawtrail.cases.enums import STAGE_ORDER, Stage
 from lawtrail.cases.models import Case
 from lawtrail.cli import main
@@ -16,13 +17,13 @@ from lawtrail.demo import AGENCIES, load_demo
 from lawtrail.ledger.models import Checkpoint
 from lawtrail.ledger.verify import verify_ledger
 from lawtrail.media.models import Recording
-from lawtrail.org.models import Agency, ApiToken, Officer
-from lawtrail.org.services import token_user
+from lawtrail.org.models import Agency, ApiToken, Officer, User
+from lawtrail.org.services import token_user, two_factor_enrolment_check
 from lawtrail.regulations.profiles import profiles
 
 
 def test_demo_creates_the_five_agencies_with_cases_in_every_stage(db):
-    load_demo()
+    accounts = load_demo()
     assert sorted(Agency.objects.values_list("profile", flat=True)) == sorted(profiles()) == ["000", "001", "002", "003", "004"]
     for agency in Agency.objects.all():
         stages = set(agency.cases.values_list("stage", flat=True))
@@ -38,6 +39,10 @@ def test_demo_creates_the_five_agencies_with_cases_in_every_stage(db):
     assert Officer.objects.filter(cert_valid_until__lt=timezone.localdate()).count() == len(AGENCIES)
     assert Checkpoint.objects.count() == 1
     assert verify_ledger().ok
+    # Each account that signs in with a second factor gets its enrolment code, as from the admin.
+    codes = accounts["codes"]
+    assert set(codes) == set(User.objects.filter(role__in=TWO_FACTOR_ROLES).values_list("username", flat=True))
+    assert two_factor_enrolment_check(actor=User.objects.get(username="cz.head"), code=codes["cz.head"])
 
 
 def test_loading_the_demo_twice_changes_nothing(db):

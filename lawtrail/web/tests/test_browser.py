@@ -68,6 +68,29 @@ def take_step(page, name, reason):
     form.locator("button[type=submit]").click()
 
 
+def test_a_head_sets_up_the_second_factor_with_the_admins_code(live_server, browser_org, page):
+    import base64
+
+    from django_otp.oath import totp
+
+    from lawtrail.org.services import two_factor_enrolment_issue
+
+    head = browser_org.head
+    code = two_factor_enrolment_issue(actor=None, user=head)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", head.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("设置两步验证")
+    expect(page.get_by_test_id("qr")).to_have_count(0)  # no key before the admin's code
+    page.fill("#id_code", code)
+    page.get_by_role("button", name="下一步").click()
+    secret = page.get_by_test_id("secret").inner_text().replace(" ", "")
+    page.fill("#id_token", f"{totp(base64.b32decode(secret)):06d}")  # what the phone app shows
+    page.get_by_role("button", name="启用并登录").click()
+    expect(page.locator("h1")).to_have_text("工作台")
+
+
 def test_a_case_goes_from_registration_to_the_archive_in_the_browser(live_server, browser_org, page):
     org = browser_org
     officer, head, archivist = org.officer_users[0], org.head, org.users[Role.ARCHIVIST]
