@@ -71,8 +71,9 @@ def _may_export(user, case):
 
 
 def _item(model, case, pk, label):
+    """The case's item a form names; a missing or foreign one is a 404, not a crash."""
     obj = model.objects.filter(pk=pk, **({"case": case} if hasattr(model, "case") else {})).first() if pk else None
-    if pk and obj is None:
+    if obj is None:
         raise NotFound(f"{label}不存在")
     return obj
 
