@@ -209,10 +209,11 @@ GET_ONLY = {"home", "login", "logout", "two_factor", "two_factor_setup", "case_l
             "record_attachment", "recording_detail", "recording_download", "case_archive", "case_file_pdf",
             "package_download", "provision_copy", "archive", "supervision", "dashboard", "report_export",
             "draw_detail", "ledger_export", "devices", "device_detail", "grants", "audit", "ledger", "regulations",
-            "regulation", "regulation_articles", "tokens", "two_factor_accounts"}
+            "regulation", "regulation_articles", "two_factor_accounts"}
 FORMS_ELSEWHERE = {
     "case_create": "lawtrail/web/tests/test_views.py (the same case_open as POST /api/cases above)",
     "disposal_decide": "lawtrail/web/tests/test_archive_views.py (needs an expired item)",
+    "tokens": "lawtrail/web/tests/test_token_views.py (a user makes his own token: no case, no other user)",
     "token_revoke": "lawtrail/web/tests/test_token_views.py",
     "two_factor_code_issue": "lawtrail/org/tests/test_two_factor.py",
     "two_factor_reset": "lawtrail/org/tests/test_two_factor.py",
