@@ -179,13 +179,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = LAWTRAIL_HOME / "static"
 private_dir(STATIC_ROOT)
-# The embedded run serves static files straight from the apps; production
-# collects them once (`lawtrail manage collectstatic`).
+# The embedded run serves static files straight from the apps; production serves the
+# collected copies with hashed names (`lawtrail serve` collects them as it starts;
+# `check --deploy` says when they are missing or out of date).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "lawtrail.core.staticfiles.StaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self):
+        from lawtrail.core import checks  # noqa: F401 (registers the deployment checks)
         from lawtrail.core.db import install_declared
 
         post_migrate.connect(install_declared, dispatch_uid="lawtrail_append_only")

@@ -6,8 +6,6 @@ import base64
 import hashlib
 import json
 import os
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,42 +16,10 @@ import pytest
 import requests
 from django.db import connection
 
+from lawtrail.core.tests.server import free_port, kill, seed, start
+
 TUS = {"Tus-Resumable": "1.0.0"}
 UPLOADS, SIZE, CHUNK = 50, 1536 * 1024, 128 * 1024
-
-SETUP = r"""
-import json, os
-os.environ["DJANGO_SETTINGS_MODULE"] = "lawtrail.settings"
-import django
-django.setup()
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
-from lawtrail.org.services import token_create
-from lawtrail.testing import Org
-org = Org("kill", profile="004")
-case = org.open_case()
-print(json.dumps({"token": token_create(actor=None, username=org.officer_users[0].username),
-                  "case_no": case.case_no, "cert": org.officers[0].cert_no}))
-"""
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(env, port):
-    process = subprocess.Popen([sys.executable, "-m", "lawtrail.cli", "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.options(f"http://127.0.0.1:{port}/api/uploads/", timeout=5).status_code == 204:
-                return process
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not start")
 
 
 def server_home(home):
@@ -61,16 +27,10 @@ def server_home(home):
     env = {**os.environ, "LAWTRAIL_HOME": str(home), "DJANGO_SETTINGS_MODULE": "lawtrail.settings"}
     env.pop("DATABASE_URL", None)
     env.pop("LAWTRAIL_STORAGE", None)
-    facts = json.loads(subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True, text=True,
-                                      check=True).stdout.strip().splitlines()[-1])
+    facts = seed(env)
     port = free_port()
     return (env, facts, port, f"http://127.0.0.1:{port}/api/uploads/",
             {**TUS, "Authorization": f"Bearer {facts['token']}"})
-
-
-def kill(process):
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
 
 
 # The server under test runs on its own SQLite home, so the PostgreSQL pass would only repeat it.

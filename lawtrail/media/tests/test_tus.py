@@ -18,12 +18,13 @@ from django.db import connection
 from django.utils import timezone
 from tusclient import client as tus
 
+from lawtrail.core.tests.server import kill, start
 from lawtrail.ledger.models import Entry
 from lawtrail.media import hashstate, services
 from lawtrail.media.models import Recording, Upload, UploadStatus
 from lawtrail.media.services import upload_dir
 from lawtrail.media.storage import blob_store
-from lawtrail.media.tests.test_faults import kill, server_home, start
+from lawtrail.media.tests.test_faults import server_home
 from lawtrail.media.tus import OFFSET_TYPE
 from lawtrail.org.services import token_create
 from lawtrail.samples import make_video
