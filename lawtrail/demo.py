@@ -189,7 +189,7 @@ def _enrolment_codes():
     """{username: code}: the admin's one-time code for each account that signs in with a
     second factor, as the admin would hand them over (only their hashes are kept, so they
     are shown on the first load only)."""
-    from lawtrail.access.policy import TWO_FACTOR_ROLES
+    from lawtrail.org.enums import TWO_FACTOR_ROLES
     from lawtrail.org.models import User
     from lawtrail.org.services import two_factor_enrolment_issue
 

@@ -271,7 +271,7 @@ def sign_in(client, user):
     """Log a test client in as `user`, with the second factor verified where the role needs one."""
     from django_otp import DEVICE_ID_SESSION_KEY
 
-    from lawtrail.access.policy import needs_two_factor
+    from lawtrail.org.enums import needs_two_factor
 
     client.force_login(user)
     if needs_two_factor(user):

@@ -10,7 +10,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from lawtrail.access.policy import needs_two_factor
+from lawtrail.org.enums import needs_two_factor
 
 OPEN_PREFIXES = ("/login/", "/logout/", "/2fa/", "/static/")
 

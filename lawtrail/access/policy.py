@@ -328,10 +328,3 @@ def entry_for(user, seq):
             return entry
     raise NotFound("账本条目不存在或您无权查看")
 
-
-# Roles that hold approvals, supervision or administration sign in with a second factor.
-TWO_FACTOR_ROLES = (Role.HEAD, Role.SUPERVISOR, Role.ADMIN)
-
-
-def needs_two_factor(user):
-    return user.is_authenticated and user.role in TWO_FACTOR_ROLES

@@ -10,6 +10,14 @@ class Role(models.TextChoices):
     ADMIN = "admin", "系统管理员"
 
 
+# Roles that hold approvals, supervision or administration sign in with a second factor.
+TWO_FACTOR_ROLES = (Role.HEAD, Role.SUPERVISOR, Role.ADMIN)
+
+
+def needs_two_factor(user):
+    return user.is_authenticated and user.role in TWO_FACTOR_ROLES
+
+
 class DepartmentKind(models.TextChoices):
     SECTION = "section", "科室"
     TEAM = "team", "执法队"

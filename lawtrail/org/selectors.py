@@ -3,9 +3,8 @@
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from lawtrail.access.policy import TWO_FACTOR_ROLES
 from lawtrail.core.errors import NotFound
-from lawtrail.org.enums import EnrolmentStatus, Role
+from lawtrail.org.enums import TWO_FACTOR_ROLES, EnrolmentStatus, Role
 from lawtrail.org.models import ApiToken, TwoFactorEnrolment, User
 
 

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from lawtrail.access.policy import needs_two_factor
+from lawtrail.org.enums import needs_two_factor
 from lawtrail.core.errors import LawTrailError
 from lawtrail.org import selectors, services
 from lawtrail.org.models import secret_hash

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from lawtrail.access.policy import TWO_FACTOR_ROLES
+from lawtrail.org.enums import TWO_FACTOR_ROLES
 from lawtrail.cases.enums import STAGE_ORDER, Stage
 from lawtrail.cases.models import Case
 from lawtrail.cli import main

@@ -7,7 +7,7 @@ import pytest
 from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 
-from lawtrail.access.policy import needs_two_factor
+from lawtrail.org.enums import needs_two_factor
 from lawtrail.org.enums import Role
 from lawtrail.testing import PASSWORD, Org, complete_data, resident_id, totp_code, totp_device
 
