@@ -11,6 +11,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
+from django.http.request import RawPostDataException
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer, django_auth
@@ -70,6 +71,14 @@ def unauthenticated(request, exc):
 def out_of_range(request, exc):
     # A number larger than the database can hold (a guessed id, an absurd offset) names nothing.
     return api.create_response(request, {"detail": "请求参数超出允许的范围"}, status=422)
+
+
+@api.exception_handler(RawPostDataException)
+def not_json(request, exc):
+    # A form or multipart body sent to an endpoint that reads JSON: the session's CSRF check
+    # has read it as a form, so it cannot be read again. The client sent the wrong kind.
+    return api.create_response(request, {"detail": "请求体须为 JSON，请以 Content-Type: application/json 提交"},
+                               status=415)
 
 
 @api.exception_handler(ValidationError)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from lawtrail.access import selectors, services
 from lawtrail.access.models import AccessGrant, GrantKind
-from lawtrail.core.errors import LawTrailError
+from lawtrail.core.errors import LawTrailError, NotFound
 from lawtrail.core.text import number_or_none
 from lawtrail.org.enums import Role
 from lawtrail.web.decorators import not_found_as_404
@@ -40,11 +40,12 @@ def grant_request_view(request):
 
 @login_required
 @require_POST
+@not_found_as_404
 def grant_decide_view(request, grant_id):
     grant = AccessGrant.objects.filter(pk=grant_id, case__agency_id=request.user.agency_id).first()
+    if grant is None:
+        raise NotFound("申请不存在")
     try:
-        if grant is None:
-            raise LawTrailError("申请不存在")
         days = request.POST.get("days", "7")
         services.grant_decide(actor=request.user, grant=grant, approve=request.POST.get("approve") == "1",
                               reason=request.POST.get("reason", ""), days=number_or_none(days) or 0)

@@ -154,11 +154,12 @@ def action_create(request):
 
 @login_required
 @require_POST
+@not_found_as_404
 def action_close(request, pk):
     action = CorrectiveAction.objects.filter(pk=pk, agency_id=request.user.agency_id).first()
+    if action is None:
+        raise NotFound("整改措施不存在")
     try:
-        if action is None:
-            raise NotFound("整改措施不存在")
         services.corrective_action_close(actor=request.user, action=action, closure=request.POST.get("closure", ""))
     except LawTrailError as exc:
         messages.error(request, exc.message)

@@ -129,3 +129,14 @@ def test_a_number_from_a_form_is_at_most_18_ascii_digits_or_nothing(value, expec
     from lawtrail.core.text import number_or_none
 
     assert number_or_none(value) == expected
+
+
+@pytest.mark.django_db
+def test_a_form_sent_to_an_endpoint_that_reads_json_is_told_to_send_json():
+    org = Org("form")
+    case = org.open_case()
+    client = sign_in(Client(enforce_csrf_checks=False), org.head)
+    response = client.post(f"/api/cases/{case.pk}/parties", {"name": "张三"})  # multipart, as a form posts
+    assert response.status_code == 415
+    assert "application/json" in response.json()["detail"]
+    assert case.parties.count() == 1
