@@ -4,8 +4,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from lawtrail.core.errors import NotFound
+from lawtrail.core.text import number_or_none
 from lawtrail.org.enums import TWO_FACTOR_ROLES, EnrolmentStatus, Role
-from lawtrail.org.models import ApiToken, TwoFactorEnrolment, User
+from lawtrail.org.models import ApiToken, Department, Officer, TwoFactorEnrolment, User
 
 
 def tokens_for(user):
@@ -54,3 +55,33 @@ def valid_enrolment(user, pk):
 
     enrolment = TwoFactorEnrolment.objects.filter(pk=pk, user=user).first() if pk else None
     return enrolment if enrolment is not None and enrolment_problem(enrolment) is None else None
+
+
+def departments_of(user):
+    """The departments of the user's own agency (the choices of every form)."""
+    return Department.objects.filter(agency_id=user.agency_id)
+
+
+def officers_of(user):
+    """The officers of the user's own agency, by name."""
+    return Officer.objects.filter(agency_id=user.agency_id).order_by("name")
+
+
+def department_for(user, pk):
+    return _of_agency(departments_of(user), pk, "所选部门不存在")
+
+
+def officer_for(user, pk):
+    return _of_agency(officers_of(user), pk, "所选执法人员不存在")
+
+
+def user_named(viewer, username):
+    """A user of the viewer's agency by account name, or None."""
+    return User.objects.filter(username=username, agency_id=viewer.agency_id).first()
+
+
+def _of_agency(objects, pk, message):
+    found = objects.filter(pk=number_or_none(pk)).first() if pk else None
+    if found is None:
+        raise NotFound(message)
+    return found

@@ -3,9 +3,92 @@
 from django.utils import timezone
 
 from lawtrail.access.policy import RESTRICTED_ENTRY, visible_case_ids, visible_items
+from lawtrail.cases.models import Case
+from lawtrail.core.errors import NotFound
+from lawtrail.core.text import number_or_none
 from lawtrail.media.models import Recording
-from lawtrail.supervision.models import Device, DeviceEventKind, PlaybackCheck
+from lawtrail.supervision.models import CorrectiveAction, Device, DeviceEventKind, PlaybackCheck, SampleDraw
 from lawtrail.supervision.services import CASE_FILE_ITEMS, CHECK_ITEMS, RESULTS
+
+
+# --- the user's agency's objects: every page looks them up here ------------------------------
+
+def draws_of(user):
+    return SampleDraw.objects.filter(agency_id=user.agency_id)
+
+
+def devices_of(user):
+    return Device.objects.filter(agency_id=user.agency_id)
+
+
+def actions_of(user):
+    return CorrectiveAction.objects.filter(agency_id=user.agency_id)
+
+
+def checks_of(user):
+    return PlaybackCheck.objects.filter(draw__agency_id=user.agency_id)
+
+
+def _one(objects, pk, message):
+    found = objects.filter(pk=number_or_none(pk)).first() if pk else None
+    if found is None:
+        raise NotFound(message)
+    return found
+
+
+def draw_for(user, pk):
+    return _one(draws_of(user), pk, "抽检不存在")
+
+
+def device_for(user, pk):
+    return _one(devices_of(user), pk, "设备不存在")
+
+
+def action_for(user, pk):
+    return _one(actions_of(user), pk, "整改措施不存在")
+
+
+def check_for(user, pk):
+    """A playback check of the user's agency, or None when the form names none."""
+    return checks_of(user).filter(pk=number_or_none(pk)).first() if pk else None
+
+
+def drawn_rows(user, draw):
+    """(recording or None, case, its check, restricted) for each item of a draw: an item the
+    user may not see is restricted (shown by its 案号 only)."""
+    if draw.recording_ids:
+        checks = {c.recording_id: c for c in draw.checks.all()}
+        drawn = Recording.objects.filter(pk__in=draw.recording_ids).select_related("case", "officer")
+        seen = set(visible_items(user, drawn, "recording").values_list("pk", flat=True))
+        return [(r, r.case, checks.get(r.pk), r.pk not in seen) for r in drawn]
+    checks = {c.case_id: c for c in draw.checks.all()}
+    seen = visible_case_ids(user, draw.case_ids)
+    return [(None, c, checks.get(c.pk), c.pk not in seen) for c in Case.objects.filter(pk__in=draw.case_ids)]
+
+
+def drawn_item(user, draw, recording_id, case_id):
+    """The recording or case file of the draw that a check form names (None for what it
+    does not name): the service checks that it was drawn and may be seen."""
+    recording = Recording.objects.filter(pk=number_or_none(recording_id), pk__in=draw.recording_ids or []) \
+        .select_related("case").first() if recording_id else None
+    case = Case.objects.filter(pk=number_or_none(case_id), agency_id=user.agency_id).first() if case_id else None
+    return recording, case
+
+
+def device_of(recording):
+    """The registered device a recording names, or None."""
+    if not recording.device_no:
+        return None
+    return Device.objects.filter(agency_id=recording.case.agency_id, device_no=recording.device_no).first()
+
+
+def device_recordings(user, device, limit=100):
+    """The recordings made with a device that the user may see, newest first, each with the
+    officer who held the device then."""
+    recordings = (visible_items(user, Recording.objects.filter(device_no=device.device_no), "recording")
+                  .select_related("case", "officer").order_by("-started_at")[:limit])
+    return [(r, device_holder_at(device.agency_id, device.device_no, r.started_at or r.received_at))
+            for r in recordings]
 
 
 def device_holder_at(agency_id, device_no, when):

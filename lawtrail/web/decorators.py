@@ -1,5 +1,6 @@
 from functools import wraps
 
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import render
 
@@ -29,3 +30,19 @@ def not_found_as_404(view):
                           status=GONE)
 
     return wrapper
+
+
+def attempt(request, work, success=None, not_found_is_404=False):
+    """Run one service call for a form and report it: `success` (text, or a function of the
+    result) on success; the service's own message when it refuses, and then None. A
+    NotFound about what the page itself names can be passed on as the page's 404."""
+    try:
+        result = work()
+    except LawTrailError as exc:
+        if not_found_is_404 and isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.message)
+        return None
+    if success:
+        messages.success(request, success(result) if callable(success) else success)
+    return result
