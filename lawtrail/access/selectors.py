@@ -2,12 +2,11 @@
 
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
+from django.utils import timezone
 
 from lawtrail.access.policy import visible_cases
-from lawtrail.access.services import ACCESS_VERBS
+from lawtrail.ledger.access_log import ACCESS_ACTIONS_REGEX
 from lawtrail.ledger.models import Entry
-
-ACCESS_ACTIONS_REGEX = r"\.(%s)$" % "|".join(sorted(ACCESS_VERBS))
 
 
 def access_entries(viewer):
@@ -25,6 +24,18 @@ def who_accessed(viewer, object_type, object_id):
 def accessed_by(viewer, user):
     """What did this user look at?"""
     return access_entries(viewer).filter(actor_id=user.pk)
+
+
+def under_grant(actor, scope):
+    """Name the grant an access relied on, when the user holds one for the case (the
+    access log adds it to the entry: access/apps.py)."""
+    from lawtrail.access.models import AccessGrant, GrantStatus
+
+    if actor is None or not scope.startswith("case:"):
+        return ""
+    grants = AccessGrant.objects.filter(user=actor, case_id=int(scope.split(":", 1)[1]), status=GrantStatus.APPROVED,
+                                        expires_at__gt=timezone.now()).values_list("pk", flat=True)
+    return "，依据调阅许可 " + "、".join(f"#{pk}" for pk in grants) if grants else ""
 
 
 def my_grants(user):
@@ -51,3 +62,27 @@ def case_by_number(user, case_no):
     if case is None or user.agency_id is None:
         raise NotFound("本机关没有该案号的案件")
     return case
+
+
+def grant_for(user, pk):
+    """A grant request of the user's own agency, by id."""
+    from lawtrail.access.models import AccessGrant
+    from lawtrail.core.errors import NotFound
+    from lawtrail.core.text import number_or_none
+
+    grant = AccessGrant.objects.filter(pk=number_or_none(pk), case__agency_id=user.agency_id).first() if pk else None
+    if grant is None:
+        raise NotFound("申请不存在")
+    return grant
+
+
+def party_request_for(case, pk):
+    """A party's request registered on this case, by id."""
+    from lawtrail.access.models import PartyRequest
+    from lawtrail.core.errors import NotFound
+    from lawtrail.core.text import number_or_none
+
+    found = PartyRequest.objects.filter(pk=number_or_none(pk), case=case).first() if pk else None
+    if found is None:
+        raise NotFound("申请不存在")
+    return found

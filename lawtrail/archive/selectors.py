@@ -5,9 +5,11 @@ import io
 from django.db.models import OuterRef, Subquery
 from pypdf import PdfReader
 
-from lawtrail.access.policy import RESTRICTED_ENTRY, hidden_items
-from lawtrail.archive.models import CaseFile, DecisionStatus, DisposalRequest, LegalHold
+from lawtrail.access.policy import RESTRICTED_ENTRY, hidden_items, visible_cases
+from lawtrail.archive.models import CaseFile, DecisionStatus, DisposalRequest, LegalHold, Provision, ProvisionStatus
 from lawtrail.archive.retention import case_facts, record_retention, recording_retention
+from lawtrail.core.errors import NotFound
+from lawtrail.core.text import number_or_none
 from lawtrail.media.storage import blob_store
 from lawtrail.records.models import RecordStatus
 
@@ -100,3 +102,51 @@ def retention_rows(case):
                      "retention": recording_retention(recording, facts),
                      "disposed": recording.sha256 in disposed, "requested": recording.sha256 in pending})
     return rows
+
+
+# --- a case's archive objects, and the pending requests of the cases a user may see ----------
+
+def case_holds(case):
+    return LegalHold.objects.filter(case=case).select_related("placed_by", "released_by")
+
+
+def case_disposals(case):
+    """The case's disposal requests, less those about items hidden from its viewer."""
+    hidden_records, hidden_recordings = hidden_items(case)
+    return (DisposalRequest.objects.filter(case=case).exclude(recording__in=hidden_recordings)
+            .exclude(attachment__record__in=hidden_records).select_related("requested_by", "decided_by"))
+
+
+def case_provisions(case):
+    return Provision.objects.filter(case=case).select_related("requested_by", "decided_by")
+
+
+def _of_case(objects, pk, label):
+    """The case's object a form names: a missing or foreign one is a 404."""
+    found = objects.filter(pk=number_or_none(pk)).first() if pk else None
+    if found is None:
+        raise NotFound(f"{label}不存在")
+    return found
+
+
+def hold_for(case, pk):
+    return _of_case(LegalHold.objects.filter(case=case), pk, "保全")
+
+
+def provision_for(case, pk, label="对外提供申请"):
+    return _of_case(Provision.objects.filter(case=case), pk, label)
+
+
+def pending_disposals(user):
+    return (DisposalRequest.objects.filter(case__in=visible_cases(user), status=DecisionStatus.PENDING)
+            .select_related("case", "requested_by"))
+
+
+def open_provisions(user):
+    return (Provision.objects.filter(case__in=visible_cases(user),
+                                     status__in=[ProvisionStatus.PENDING, ProvisionStatus.APPROVED])
+            .select_related("case", "requested_by"))
+
+
+def disposal_for(user, pk):
+    return _of_case(DisposalRequest.objects.filter(case__in=visible_cases(user)), pk, "销毁申请")

@@ -7,8 +7,9 @@ from lawtrail.access.policy import visible_cases, visible_entries
 from lawtrail.cases import workflow
 from lawtrail.cases.enums import OPEN_STAGES, STAGE_ORDER, Stage
 from lawtrail.cases.models import Case
+from lawtrail.ledger.access_log import ACCESS_ACTIONS_REGEX
+from lawtrail.ledger.chain import ledger_catch_up
 from lawtrail.ledger.selectors import entries_for_scope
-from lawtrail.ledger.services import ledger_catch_up
 from lawtrail.org.enums import Role
 from lawtrail.org.models import User
 
@@ -104,8 +105,6 @@ def case_trail(case, changes_only=False):
     case is an entry of its own: the access log answers who has seen it). Entries of the
     case still waiting for the batched chain are chained first: a change made a moment ago
     is in the trail."""
-    from lawtrail.access.selectors import ACCESS_ACTIONS_REGEX
-
     ledger_catch_up(case.scope, but=ACCESS_ACTIONS_REGEX if changes_only else None)
     entries = entries_for_scope(case.scope)
     if changes_only:
@@ -144,3 +143,10 @@ def stage_overview():
         .annotate(party_count=Count("parties"))
         .order_by("agency__code", "year", "seq")
     )
+
+
+def case_party(case, pk):
+    """A party of this case that a form names, or None (the service says what is missing)."""
+    from lawtrail.core.text import number_or_none
+
+    return case.parties.filter(pk=number_or_none(pk)).first() if pk else None

@@ -1,29 +1,27 @@
 """归档与保存 pages: a case's file, retention, holds, disposal and provision; and the
 archive worklist (cases to file, expired items, requests waiting for the head)."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from lawtrail.access.policy import agency_cases, case_for, hidden_items, visible_case_ids, visible_cases
+from lawtrail.access.policy import agency_cases, case_for, visible_case_ids, visible_cases
 from lawtrail.access.models import PartyRequestKind, PartyRequestStatus, RequesterRole
-from lawtrail.access.services import PARTY_REQUEST_HANDLERS
+from lawtrail.access.selectors import party_request_for
+from lawtrail.access.services import PARTY_REQUEST_HANDLERS, party_request_decide, party_request_register
 from lawtrail.archive import downloads, selectors, services
 from lawtrail.archive.expiry import expiries_fill_in, possibly_expired
 from lawtrail.archive.retention import DISPOSABLE_STAGES
-from lawtrail.archive.models import (
-    Circumstance, DecisionStatus, DisposalRequest, HoldKind, LegalHold, Provision, ProvisionPurpose, ProvisionStatus,
-)
+from lawtrail.archive.models import Circumstance, DecisionStatus, HoldKind, ProvisionPurpose
 from lawtrail.cases.enums import IdType, Stage
-from lawtrail.cases.selectors import shown_and_total
+from lawtrail.cases.selectors import case_party, shown_and_total
 from lawtrail.core.errors import LawTrailError, NotFound
 from lawtrail.core.text import number_or_none
 from lawtrail.media.selectors import case_recordings
 from lawtrail.org.enums import Role
 from lawtrail.rules.engine import evaluate, evaluate_rule
-from lawtrail.web.decorators import not_found_as_404
+from lawtrail.web.decorators import attempt, not_found_as_404
 
 
 @login_required
@@ -32,19 +30,17 @@ def case_archive(request, pk):
     case = case_for(request.user, pk)
     case_file = selectors.latest_case_file(case)
     role = request.user.role
-    hidden_records, hidden_recordings = hidden_items(case)
     return render(request, "web/case_archive.html", {
         "case": case,
         "case_file": case_file,
         "case_file_problem": selectors.case_file_problem(case) if case.stage == Stage.ARCHIVING else None,
         "can_assemble": role == Role.ARCHIVIST and case.stage == Stage.ARCHIVING,
         "rows": selectors.retention_rows(case),
-        "holds": LegalHold.objects.filter(case=case).select_related("placed_by", "released_by"),
+        "holds": selectors.case_holds(case),
         "can_hold": role in services.HOLD_SETTERS,
         "can_request_disposal": role == Role.ARCHIVIST,
-        "disposals": DisposalRequest.objects.filter(case=case).exclude(recording__in=hidden_recordings)
-        .exclude(attachment__record__in=hidden_records).select_related("requested_by", "decided_by"),
-        "provisions": Provision.objects.filter(case=case).select_related("requested_by", "decided_by"),
+        "disposals": selectors.case_disposals(case),
+        "provisions": selectors.case_provisions(case),
         "can_export": _may_export(request.user, case),
         "can_request_provision": role in services.PROVISION_REQUESTERS,
         "can_deliver": role in services.PROVISION_DELIVERERS,
@@ -70,14 +66,6 @@ def _may_export(user, case):
     return True
 
 
-def _item(model, case, pk, label):
-    """The case's item a form names; a missing or foreign one is a 404, not a crash."""
-    obj = model.objects.filter(pk=pk, **({"case": case} if hasattr(model, "case") else {})).first() if pk else None
-    if obj is None:
-        raise NotFound(f"{label}不存在")
-    return obj
-
-
 def _assemble(request, case):
     case_file = services.casefile_assemble(actor=request.user, case=case, notes=request.POST.get("notes", ""))
     return f"已组卷（第 {case_file.version} 版，共 {case_file.page_count} 页）"
@@ -90,7 +78,7 @@ def _hold(request, case):
 
 
 def _release(request, case):
-    hold = _item(LegalHold, case, number_or_none(request.POST.get("hold")), "保全")
+    hold = selectors.hold_for(case, request.POST.get("hold"))
     services.hold_release(actor=request.user, hold=hold, reason=request.POST.get("reason", ""))
     return "已解除保全"
 
@@ -122,23 +110,21 @@ def _provide(request, case):
 
 
 def _provision_decide(request, case):
-    provision = _item(Provision, case, number_or_none(request.POST.get("provision")), "对外提供申请")
+    provision = selectors.provision_for(case, request.POST.get("provision"))
     services.provision_decide(actor=request.user, provision=provision, approve=request.POST.get("approve") == "1",
                               reason=request.POST.get("reason", ""))
     return f"已审批：{provision.get_status_display()}"
 
 
 def _deliver(request, case):
-    provision = _item(Provision, case, number_or_none(request.POST.get("provision")), "对外提供申请")
+    provision = selectors.provision_for(case, request.POST.get("provision"))
     provision = services.provision_deliver(actor=request.user, provision=provision,
                                            received_by=request.POST.get("received_by", ""), request=request)
     return f"已提供证据包并留存副本（SHA-256 {provision.package_sha256[:16]}…）"
 
 
 def _party_request(request, case):
-    from lawtrail.access.services import party_request_register
-
-    party = case.parties.filter(pk=number_or_none(request.POST.get("party"))).first()
+    party = case_party(case, request.POST.get("party"))
     created = party_request_register(
         actor=request.user, case=case, party=party, requester_role=request.POST.get("requester_role", ""),
         requester_name=request.POST.get("requester_name", ""), requester_id_type=request.POST.get("id_type", ""),
@@ -148,11 +134,7 @@ def _party_request(request, case):
 
 
 def _party_request_decide(request, case):
-    from lawtrail.access.models import PartyRequest
-    from lawtrail.access.services import party_request_decide
-
-    decided = party_request_decide(actor=request.user, request=_item(PartyRequest, case, number_or_none(request.POST.get("request")),
-                                                                     "申请"),
+    decided = party_request_decide(actor=request.user, request=party_request_for(case, request.POST.get("request")),
                                    status=request.POST.get("status", ""), reason=request.POST.get("reason", ""),
                                    provided=request.POST.get("provided", ""))
     return f"已决定：{decided.get_status_display()}（依据 {decided.legal_basis}）"
@@ -170,12 +152,7 @@ def case_archive_action(request, pk, action):
     handler = ACTIONS.get(action)
     if handler is None:
         raise NotFound("没有这项操作")
-    try:
-        messages.success(request, handler(request, case))
-    except LawTrailError as exc:
-        if exc.status == 404:
-            raise
-        messages.error(request, exc.message)
+    attempt(request, lambda: handler(request, case), lambda message: message, not_found_is_404=True)
     return redirect("web:case_archive", pk=case.pk)
 
 
@@ -201,7 +178,7 @@ def package_download(request, pk):
 @not_found_as_404
 def provision_copy(request, pk, provision_id):
     case = case_for(request.user, pk)
-    return downloads.provided_copy_response(request, _item(Provision, case, provision_id, "对外提供记录"))
+    return downloads.provided_copy_response(request, selectors.provision_for(case, provision_id, "对外提供记录"))
 
 
 ARCHIVE_ROLES = (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR)
@@ -236,28 +213,20 @@ def archive_home(request):
         "waiting": waiting,
         "waiting_count": waiting_count,
         "expired": expired,
-        "disposals": DisposalRequest.objects.filter(case__in=cases, status=DecisionStatus.PENDING)
-        .select_related("case", "requested_by"),
-        "provisions": Provision.objects.filter(case__in=cases, status__in=[ProvisionStatus.PENDING,
-                                                                          ProvisionStatus.APPROVED])
-        .select_related("case", "requested_by"),
+        "disposals": selectors.pending_disposals(request.user),
+        "provisions": selectors.open_provisions(request.user),
         "can_decide": request.user.role == Role.HEAD,
     })
 
 
 @login_required
 @require_POST
+@not_found_as_404
 def disposal_decide_view(request, request_id):
-    disposal = DisposalRequest.objects.filter(pk=request_id, case__in=visible_cases(request.user)).first()
-    if disposal is None:
-        return render(request, "web/forbidden.html", {"message": "销毁申请不存在"}, status=404)
-    try:
-        decided = services.disposal_decide(actor=request.user, request=disposal,
-                                           approve=request.POST.get("approve") == "1",
-                                           reason=request.POST.get("reason", ""))
-    except LawTrailError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{decided.item_label}：{decided.get_status_display()}"
-                         + ("，内容已销毁，销毁记录已留存" if decided.status == DecisionStatus.APPROVED else ""))
+    disposal = selectors.disposal_for(request.user, request_id)
+    attempt(request, lambda: services.disposal_decide(actor=request.user, request=disposal,
+                                                      approve=request.POST.get("approve") == "1",
+                                                      reason=request.POST.get("reason", "")),
+            lambda decided: f"{decided.item_label}：{decided.get_status_display()}"
+                            + ("，内容已销毁，销毁记录已留存" if decided.status == DecisionStatus.APPROVED else ""))
     return redirect("web:archive")
