@@ -69,7 +69,7 @@ def run(mode, writers, writes):
     writers' chainer threads may still be at it when the last write returns (the pool's
     end kills them), so whatever is pending then is chained here, on the clock."""
     from lawtrail.ledger.models import PendingEntry
-    from lawtrail.ledger.services import ledger_flush
+    from lawtrail.ledger.chain import ledger_flush
 
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager, context.Pool(writers) as pool:
@@ -125,7 +125,7 @@ def main():
                 alone[mode].append(run(mode, 1, writes))
         plain, ledgered, peer = (min(times[mode]) for mode in (PLAIN, LEDGER, PGHISTORY))
         plain1, ledgered1, peer1 = (min(alone[mode]) / writes for mode in (PLAIN, LEDGER, PGHISTORY))
-        from lawtrail.ledger.verify import verify_ledger
+        from lawtrail.archive.integrity import verify_ledger
 
         assert verify_ledger().ok
         with connection.cursor() as cursor:

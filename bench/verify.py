@@ -25,8 +25,8 @@ import django
 django.setup()
 from django.core.management import call_command
 from django.db import transaction
+from lawtrail.archive.integrity import verify_ledger
 from lawtrail.ledger.services import ledger_append, ledger_checkpoint
-from lawtrail.ledger.verify import verify_ledger
 call_command("migrate", verbosity=0)
 mode, amount = sys.argv[1], int(sys.argv[2])
 if mode == "entries":

@@ -288,7 +288,7 @@ def cmd_ingest(args):
 
 
 def cmd_verify(args):
-    from lawtrail.ledger.verify import verify_ledger
+    from lawtrail.archive.integrity import verify_ledger
 
     report = verify_ledger()
     if args.json:

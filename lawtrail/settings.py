@@ -221,7 +221,7 @@ LAWTRAIL_TASK_STALLED_MINUTES = int(os.environ.get("LAWTRAIL_TASK_STALLED_MINUTE
 # Origin line of signed ledger checkpoints (C2SP signed-note style).
 LAWTRAIL_LEDGER_ORIGIN = os.environ.get("LAWTRAIL_LEDGER_ORIGIN", "lawtrail.local/ledger")
 # PostgreSQL: a write and its ledger entry commit together without waiting for the chain;
-# entries join the chain in batches a moment after (lawtrail.ledger.services, .chainer). SQLite
+# entries join the chain in batches a moment after (lawtrail.ledger.chain, .chainer). SQLite
 # serialises every write anyway and appends in place.
 LAWTRAIL_LEDGER_BATCH = envbool("LAWTRAIL_LEDGER_BATCH", DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3")
 # Batched: how long each process's chainer waits after a commit for more to chain in one pass.

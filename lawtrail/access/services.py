@@ -1,65 +1,11 @@
-"""The access log: every view, play, download and export is a ledger entry (who, what,
-when, from where). Reads are logged like writes, so "who has seen this" always has an answer."""
+"""The only writers of access grants, party requests and item confidentiality. The access
+log they are read under is the ledger's (ledger/access_log.py)."""
 
 from django.db import transaction
 
 from lawtrail.ledger.services import ledger_append
 from lawtrail.cases.enums import Confidentiality
 from lawtrail.org.enums import Role
-
-# The last part of an action that marks a read, not a change (e.g. `recording.play`).
-ACCESS_VERBS = frozenset({"view", "play", "download", "attachment_download", "export", "denied"})
-
-
-def is_access(action):
-    return action.rsplit(".", 1)[-1] in ACCESS_VERBS
-
-
-def client_address(request):
-    if request is None:
-        return "未知来源"
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
-    return forwarded or request.META.get("REMOTE_ADDR", "未知来源")
-
-
-@transaction.atomic
-def access_logged(*, actor, action, obj, scope, what, request=None):
-    """One read of one object, with the address it came from."""
-    if not is_access(action):
-        raise ValueError(f"{action} is not an access action")
-    ledger_append(actor=actor, action=action, obj=obj, scope=scope,
-                  reason=f"{what}（来自 {client_address(request)}{_under_grant(actor, scope)}）")
-
-
-def _under_grant(actor, scope):
-    """Name the grant an access relied on, when the user holds one for the case."""
-    from django.utils import timezone
-
-    from lawtrail.access.models import AccessGrant, GrantStatus
-
-    if actor is None or not scope.startswith("case:"):
-        return ""
-    grants = AccessGrant.objects.filter(user=actor, case_id=int(scope.split(":", 1)[1]), status=GrantStatus.APPROVED,
-                                        expires_at__gt=timezone.now()).values_list("pk", flat=True)
-    return "，依据调阅许可 " + "、".join(f"#{pk}" for pk in grants) if grants else ""
-
-
-def access_refused(*, actor, case, what, message, request=None):
-    """A refused attempt is in the access log too (in its own transaction, so it stays)."""
-    with transaction.atomic():
-        ledger_append(actor=actor, action="case.denied", obj=case, scope=case.scope,
-                      reason=f"{what}被拒绝：{message}（来自 {client_address(request)}）")
-
-
-def guarded(check, *, actor, case, what, request=None):
-    """Run a policy check; a refusal is logged before it is raised."""
-    from lawtrail.core.errors import NotAllowed
-
-    try:
-        check(actor, case)
-    except NotAllowed as exc:
-        access_refused(actor=actor, case=case, what=what, message=exc.message, request=request)
-        raise
 
 
 GRANT_DAYS_MAX = 90

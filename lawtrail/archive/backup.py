@@ -33,10 +33,11 @@ import lawtrail
 from lawtrail.core.db import snapshot
 from lawtrail.core.errors import Conflict, InvalidInput
 from lawtrail.core.files import private_dir
+from lawtrail.archive.integrity import verify_ledger
 from lawtrail.ledger import registry
+from lawtrail.ledger.chain import ledger_flush
 from lawtrail.ledger.models import Entry
 from lawtrail.ledger.selectors import latest_checkpoint
-from lawtrail.ledger.services import ledger_flush
 from lawtrail.media.storage import blob_store, hash_file
 
 FORMAT = "LawTrail 备份 1"
@@ -160,8 +161,6 @@ def backup(out_dir, progress=None):
 
 def restore(backup_dir, progress=None):
     """Load a backup into this (empty) instance and verify it; returns (description, report)."""
-    from lawtrail.ledger.verify import verify_ledger
-
     backup_dir = Path(backup_dir)
     try:
         description = json.loads((backup_dir / "backup.json").read_text(encoding="utf-8"))

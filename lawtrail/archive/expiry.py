@@ -11,10 +11,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 
-from lawtrail.access.services import is_access
 from lawtrail.archive.models import RecordingExpiry
 from lawtrail.archive.retention import case_facts, recording_retention
 from lawtrail.cases.models import Case
+from lawtrail.ledger.access_log import is_access
 from lawtrail.ledger.services import after_commit_for_case
 from lawtrail.media.models import Recording
 

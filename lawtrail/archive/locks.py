@@ -19,9 +19,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
-from lawtrail.access.services import is_access
 from lawtrail.archive.retention import case_facts, case_file_retention, record_retention, recording_retention
 from lawtrail.cases.models import Case
+from lawtrail.ledger.access_log import is_access
 from lawtrail.ledger.services import after_commit_for_case
 from lawtrail.media.storage import blob_store
 

@@ -33,13 +33,14 @@ from django.db import transaction
 from django.utils import timezone
 
 import lawtrail
-from lawtrail.access.services import access_logged
 from lawtrail.core.canonical import jsonable
 from lawtrail.core.errors import Conflict, InvalidInput
 from lawtrail.ledger import keys, merkle, registry
+from lawtrail.ledger.access_log import access_logged
+from lawtrail.ledger.formats import entry_bytes
 from lawtrail.ledger.models import Entry
 from lawtrail.ledger.selectors import leaf_hashes
-from lawtrail.ledger.services import entry_bytes, ledger_checkpoint
+from lawtrail.ledger.services import ledger_checkpoint
 from lawtrail.archive.timestamp import certificates_pem, stamp, tsa_certificates, tsa_configured
 from lawtrail.media.storage import CHUNK, LocalBlobStore, blob_store, copy_file_direct, hash_file
 

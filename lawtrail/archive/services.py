@@ -10,7 +10,6 @@ from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
 from lawtrail.access.policy import case_for, check_copy, require_role
-from lawtrail.access.services import access_logged, guarded
 from lawtrail.archive import selectors
 from lawtrail.archive.models import (
     CaseFile, Circumstance, DecisionStatus, DisposalRequest, HoldKind, LegalHold, Provision, ProvisionPurpose,
@@ -19,7 +18,9 @@ from lawtrail.archive.models import (
 from lawtrail.archive.retention import case_facts, disposable, record_retention, recording_retention
 from lawtrail.cases.enums import Stage
 from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, required
-from lawtrail.ledger.services import ledger_append, lock_chain
+from lawtrail.ledger.access_log import access_logged, guarded
+from lawtrail.ledger.chain import lock_chain
+from lawtrail.ledger.services import ledger_append
 from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
 from lawtrail.records.catalog import doc_type

@@ -4,10 +4,10 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from lawtrail.access.policy import case_for
-from lawtrail.access.services import access_logged
 from lawtrail.cases import selectors, services
 from lawtrail.cases.enums import Confidentiality, OfficerRole, Procedure
 from lawtrail.core.errors import InvalidInput
+from lawtrail.ledger.access_log import access_logged
 from lawtrail.org.models import Department, Officer
 
 router = Router(tags=["案件"])

@@ -16,7 +16,8 @@ from lawtrail.cases.enums import (
 from lawtrail.cases.models import Case, CaseOfficer, Party, StageTransition
 from lawtrail.core.counters import next_number
 from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound, required
-from lawtrail.ledger.services import ledger_append, lock_chain
+from lawtrail.ledger.chain import lock_chain
+from lawtrail.ledger.services import ledger_append
 from lawtrail.org.enums import Role
 
 PERSON_ID_TYPES = {IdType.RESIDENT_ID, IdType.PASSPORT, IdType.OTHER}

@@ -8,6 +8,6 @@ class LedgerConfig(AppConfig):
     verbose_name = "账本"
 
     def ready(self):
-        from lawtrail.ledger.services import install_chain_function
+        from lawtrail.ledger.chain import install_chain_function
 
         post_migrate.connect(install_chain_function, dispatch_uid="lawtrail_chain_function")

@@ -22,6 +22,8 @@ import time
 from django.conf import settings
 from django.db import connection
 
+from lawtrail.ledger.chain import ledger_flush
+
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
 
@@ -93,8 +95,6 @@ class Chainer:
 
 
 def _make():
-    from lawtrail.ledger.services import ledger_flush
-
     chainer = Chainer(ledger_flush)
     atexit.register(chainer.stop)  # a command that wrote entries chains them before it exits
     return chainer

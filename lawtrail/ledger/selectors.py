@@ -10,7 +10,7 @@ from django.db import connection
 from lawtrail.core.errors import InvalidInput, NotFound
 from lawtrail.ledger import keys, merkle
 from lawtrail.ledger.models import Checkpoint, Entry
-from lawtrail.ledger.services import ENTRY_FIELDS, checkpoint_note, entry_bytes, entry_json_sql
+from lawtrail.ledger.formats import ENTRY_FIELDS, checkpoint_note, entry_bytes, entry_json_sql
 
 CHUNK = 4096  # a power of two: each full chunk is a complete Merkle subtree
 

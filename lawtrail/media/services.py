@@ -29,6 +29,7 @@ from lawtrail.cases.models import Case
 from lawtrail.core.errors import Conflict, InvalidInput, LawTrailError, NotFound, StorageFull, is_disk_full
 from lawtrail.core.files import FILE_MODE, private_dir
 from lawtrail.core.text import clean_filename
+from lawtrail.ledger.access_log import guarded
 from lawtrail.ledger.services import ledger_append
 from lawtrail.media import hashstate
 from lawtrail.media.metadata import probe
@@ -560,7 +561,6 @@ def recording_accessed(*, actor, recording, how):
     """Playing or downloading a recording is an access, and accesses are in the ledger;
     where the policy refuses it, the refusal is."""
     from lawtrail.access.policy import check_av_view, check_copy
-    from lawtrail.access.services import guarded
 
     check_present(recording)
     labels = {"play": "播放", "download": "下载", "thumbnail": "查看缩略图"}

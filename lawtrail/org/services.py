@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from lawtrail.access.services import client_address
 from lawtrail.core.errors import Conflict, InvalidInput, LawTrailError, NotAllowed, NotFound, required
+from lawtrail.ledger.access_log import client_address
 from lawtrail.ledger.services import ledger_append
 from lawtrail.org.enums import DepartmentKind, EnrolmentStatus, Role, needs_two_factor
 from lawtrail.org.models import (

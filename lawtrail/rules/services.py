@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from lawtrail.access.services import is_access
 from lawtrail.cases.models import Case
+from lawtrail.ledger.access_log import is_access
 from lawtrail.ledger.services import after_commit_for_case
 from lawtrail.rules.engine import evaluate_many
 from lawtrail.rules.models import Finding

@@ -14,12 +14,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from lawtrail.access.policy import case_for, hidden_items, item_names, redact, redact_findings
-from lawtrail.access.services import access_logged
 from lawtrail.cases import selectors, workflow
 from lawtrail.cases.enums import STAGE_ORDER, MatterType, Procedure, Source, Stage
 from lawtrail.cases.models import Case
 from lawtrail.cases.services import case_open, case_transition
 from lawtrail.core.errors import InvalidInput, LawTrailError
+from lawtrail.ledger.access_log import access_logged
 from lawtrail.ledger.selectors import latest_checkpoint
 from lawtrail.ledger.services import ledger_checkpoint
 from lawtrail.ledger.models import Checkpoint, Entry

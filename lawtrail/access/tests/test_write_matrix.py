@@ -312,7 +312,7 @@ def web_world(level, tmp_path):
 
 
 def writes_so_far():
-    from lawtrail.access.selectors import ACCESS_ACTIONS_REGEX
+    from lawtrail.ledger.access_log import ACCESS_ACTIONS_REGEX
     from lawtrail.ledger.models import Checkpoint, Entry, PendingEntry
 
     return (Entry.objects.exclude(action__regex=ACCESS_ACTIONS_REGEX).exclude(action__startswith="access.").count()

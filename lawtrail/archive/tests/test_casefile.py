@@ -7,12 +7,12 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
+from lawtrail.archive.integrity import verify_ledger
 from lawtrail.archive.models import CaseFile
 from lawtrail.archive.services import casefile_assemble
 from lawtrail.cases.enums import Stage
 from lawtrail.core.errors import InvalidInput, NotAllowed
 from lawtrail.ledger.models import Entry
-from lawtrail.ledger.verify import verify_ledger
 from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
 from lawtrail.samples import make_video

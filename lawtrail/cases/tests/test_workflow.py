@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from lawtrail.archive.integrity import verify_ledger
 from lawtrail.archive.services import casefile_assemble
 from lawtrail.cases import workflow
 from lawtrail.cases.enums import Procedure, Source, Stage
@@ -13,7 +14,6 @@ from lawtrail.cases.selectors import available_transitions, pending_approvals
 from lawtrail.cases.services import case_transition
 from lawtrail.core.errors import InvalidInput, NotAllowed
 from lawtrail.ledger.models import Entry
-from lawtrail.ledger.verify import verify_ledger
 from lawtrail.org.enums import Role
 
 NOTICE = {"notice_method": "电话告知", "notice_date": "2026-11-23", "notice_content": "不予立案及理由"}

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from lawtrail.archive.integrity import verify_ledger
 from lawtrail.org.enums import TWO_FACTOR_ROLES
 from lawtrail.cases.enums import STAGE_ORDER, Stage
 from lawtrail.cases.models import Case
 from lawtrail.cli import main
 from lawtrail.demo import AGENCIES, load_demo
 from lawtrail.ledger.models import Checkpoint
-from lawtrail.ledger.verify import verify_ledger
 from lawtrail.media.models import Recording
 from lawtrail.org.models import Agency, ApiToken, Officer, User
 from lawtrail.org.services import token_user, two_factor_enrolment_check

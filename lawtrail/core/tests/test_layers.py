@@ -24,17 +24,14 @@ KNOWN = {
     # policy above the parts it reads; moving these checks to the pages and endpoints (or
     # handing the policy down) is the open step of issue 24.
     **{(module, "access"): "services and selectors ask the access policy" for module in (
-        "lawtrail.archive.downloads", "lawtrail.archive.expiry", "lawtrail.archive.locks",
-        "lawtrail.archive.package", "lawtrail.archive.selectors", "lawtrail.archive.services",
+        "lawtrail.archive.downloads", "lawtrail.archive.selectors", "lawtrail.archive.services",
         "lawtrail.cases.selectors", "lawtrail.media.selectors", "lawtrail.media.services",
-        "lawtrail.records.selectors", "lawtrail.records.services", "lawtrail.rules.services",
+        "lawtrail.records.selectors", "lawtrail.records.services",
         "lawtrail.supervision.selectors", "lawtrail.supervision.services", "lawtrail.supervision.statistics",
-        "lawtrail.org.services",
     )},
     ("lawtrail.cases.workflow", "archive"): "the archive step's guard asks whether the case file is current",
     ("lawtrail.media.services", "archive"): "a recording's expiry date is refreshed after a change of its case",
     ("lawtrail.rules.engine", "archive"): "the archive and retention rules read case files and holds",
-    ("lawtrail.ledger.verify", "media"): "verify re-hashes every stored file (the blob store moves below)",
     ("lawtrail.records.pdf", "media"): "the PDF embeds signature images from the blob store (moves below)",
     ("lawtrail.records.services", "media"): "attachments go into the blob store (moves below)",
 }

@@ -8,7 +8,7 @@ import pytest
 from django.db import DataError, connection, transaction
 
 from lawtrail.core.pgbackend.base import literal
-from lawtrail.ledger.tests.test_verify import HOSTILE
+from lawtrail.ledger.tests.test_formats import HOSTILE
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's backend"),

@@ -7,10 +7,12 @@ never forks or gaps."""
 import pytest
 from django.db import connection, transaction
 
+from lawtrail.archive.integrity import verify_ledger
+from lawtrail.ledger.chain import ledger_flush
 from lawtrail.ledger.chainer import chainer
+from lawtrail.ledger.formats import GENESIS_HASH
 from lawtrail.ledger.models import Entry, PendingEntry
-from lawtrail.ledger.services import GENESIS_HASH, ledger_append, ledger_checkpoint, ledger_flush
-from lawtrail.ledger.verify import verify_ledger
+from lawtrail.ledger.services import ledger_append, ledger_checkpoint
 
 from .test_checkpoints import write_concurrently
 
@@ -104,9 +106,9 @@ def test_the_database_hashes_each_entry_exactly_as_entry_bytes_does():
     verifier recomputes each hash from `entry_bytes`: for every kind of text a field may
     hold, and a time on the whole second, both must agree byte for byte."""
     from lawtrail.core.canonical import sha256_hex
-    from lawtrail.ledger.services import ENTRY_FIELDS, entry_bytes
+    from lawtrail.ledger.formats import ENTRY_FIELDS, entry_bytes
 
-    from .test_verify import HOSTILE
+    from .test_formats import HOSTILE
 
     for text in HOSTILE:
         with transaction.atomic():
@@ -199,7 +201,7 @@ def test_a_chainer_that_finds_the_chain_busy_tries_again_until_its_entries_are_c
     commit: nobody else is bound to chain it."""
     import threading
 
-    from lawtrail.ledger.services import lock_chain
+    from lawtrail.ledger.chain import lock_chain
 
     settings.LAWTRAIL_LEDGER_CHAIN_DELAY = 0.02
     held, release = threading.Event(), threading.Event()
@@ -312,7 +314,7 @@ def test_a_change_made_a_moment_ago_is_in_the_trail_of_the_page_opened_next(sett
     from django.urls import reverse
 
     from lawtrail.cases.selectors import case_trail
-    from lawtrail.ledger.services import ledger_catch_up
+    from lawtrail.ledger.chain import ledger_catch_up
     from lawtrail.testing import Org, sign_in
 
     org = Org("tr", profile="004")

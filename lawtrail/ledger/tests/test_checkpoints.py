@@ -11,10 +11,11 @@ from django.db import connection, transaction
 
 from lawtrail.cli import main
 from lawtrail.core.errors import Conflict, InvalidInput
+from lawtrail.archive.integrity import verify_ledger
 from lawtrail.ledger import merkle, selectors
+from lawtrail.ledger.formats import GENESIS_HASH
 from lawtrail.ledger.models import Entry
-from lawtrail.ledger.services import GENESIS_HASH, ledger_append, ledger_checkpoint
-from lawtrail.ledger.verify import verify_ledger
+from lawtrail.ledger.services import ledger_append, ledger_checkpoint
 
 
 def b64(text):

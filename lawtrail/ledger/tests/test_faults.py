@@ -61,9 +61,9 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "lawtrail.settings"
 import django
 django.setup()
 from lawtrail.cases.models import Case
+from lawtrail.archive.integrity import verify_ledger
+from lawtrail.ledger.chain import ledger_flush
 from lawtrail.ledger.models import Entry
-from lawtrail.ledger.services import ledger_flush
-from lawtrail.ledger.verify import verify_ledger
 ledger_flush()  # what the writers committed but did not chain before they died (PostgreSQL)
 seqs = list(Entry.objects.order_by("seq").values_list("seq", flat=True))
 opened = set(Entry.objects.filter(action="case.open").values_list("object_id", flat=True))

@@ -8,10 +8,10 @@ import random
 import pytest
 from django.utils import timezone
 
+from lawtrail.archive.integrity import verify_ledger
 from lawtrail.cli import main
 from lawtrail.core.errors import InvalidInput, NotAllowed
 from lawtrail.ledger.models import Entry
-from lawtrail.ledger.verify import verify_ledger
 from lawtrail.media.models import Recording
 from lawtrail.media.selectors import case_coverage, unexplained_gaps
 from lawtrail.media.services import describe, gap_explain, recording_ingest

@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from lawtrail.archive.integrity import verify_ledger
 from lawtrail.ledger.models import Entry
-from lawtrail.ledger.verify import verify_ledger
 from lawtrail.org.enums import Role
 from lawtrail.org.services import token_create
 from lawtrail.records.catalog import doc_type

@@ -7,9 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
+from lawtrail.archive.integrity import verify_ledger
 from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from lawtrail.ledger.models import Entry
-from lawtrail.ledger.verify import verify_ledger
 from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
 from lawtrail.records.catalog import doc_type

@@ -5,6 +5,9 @@ entry's own hash, feeds the Merkle tree and compares its root at every checkpoin
 size with the signed root. Then every ledgered object's current content is re-hashed
 against the last entry the database finds for it, and every stored file an object names
 (recordings, PDFs, signature images) is re-hashed too.
+
+It checks what the archive keeps, the ledger and the stored files alike, so it sits here,
+above both (the ledger's floor is below the blob store).
 """
 
 from collections import defaultdict
@@ -15,9 +18,10 @@ from django.db.models import Max, Q
 
 from lawtrail.core.db import snapshot
 from lawtrail.ledger import keys, merkle, registry
+from lawtrail.ledger.chain import ledger_flush
+from lawtrail.ledger.formats import GENESIS_HASH, checkpoint_note
 from lawtrail.ledger.models import Checkpoint, Entry
 from lawtrail.ledger.selectors import entry_chunks
-from lawtrail.ledger.services import GENESIS_HASH, checkpoint_note
 from lawtrail.media.storage import blob_store
 
 DELETE_ACTION = "delete"
@@ -73,8 +77,6 @@ class Report:
 def verify_ledger() -> Report:
     """On PostgreSQL the whole check reads one snapshot, so that writes going on meanwhile
     (an object changed after its entries were read) are not reported as tampering."""
-    from lawtrail.ledger.services import ledger_flush
-
     ledger_flush()  # every committed entry in the chain first
     with snapshot() as readers:
         return _verify(readers)

@@ -6,10 +6,11 @@ from django.db import connection
 from lawtrail.cases.models import Case
 from lawtrail.cases.services import case_transition
 from lawtrail.cli import main
+from lawtrail.archive.integrity import verify_ledger
 from lawtrail.core.canonical import sha256_hex
+from lawtrail.ledger.formats import GENESIS_HASH, entry_bytes
 from lawtrail.ledger.models import Checkpoint, Entry
-from lawtrail.ledger.services import GENESIS_HASH, entry_bytes, ledger_checkpoint
-from lawtrail.ledger.verify import verify_ledger
+from lawtrail.ledger.services import ledger_checkpoint
 from lawtrail.org.models import ApiToken, Department
 from lawtrail.org.services import token_create
 from lawtrail.testing import behind_the_ledger
@@ -154,48 +155,6 @@ def test_the_first_entry_links_to_the_genesis_hash(history):
     assert Entry.objects.get(seq=1).prev_hash == GENESIS_HASH
 
 
-def test_the_fast_entry_encoding_equals_canonical_json(db):
-    from lawtrail.core.canonical import canonical_bytes
-    from lawtrail.ledger.models import Entry
-    from lawtrail.ledger.services import ENTRY_FIELDS, entry_bytes, ledger_append
-    from django.db import transaction
-
-    with transaction.atomic():
-        ledger_append(actor=None, action="note", object_type="t", object_id="1", reason='引号"、反斜杠\\ 和 \n 换行 \u2028')
-    entry = Entry.objects.values(*ENTRY_FIELDS).get()
-    assert entry_bytes(entry) == canonical_bytes({"v": 1, **entry})
-
-
-HOSTILE = ['引号"、反斜杠\\ 斜杠/ 和 \n 换行 \t\r\b\f', "控制字符 \x01\x1f\x7f", "\u2028\u2029 行分隔",
-           "<script>alert(1)</script>", "😀 补充平面", "é́ 组合字符", ""]
-
-
-def test_the_database_assembles_each_entry_byte_for_byte_as_entry_bytes(db):
-    """verify reads entries as the database assembles them; for every kind of text a field
-    may hold, those bytes must be `entry_bytes` (else each costs a second encoding)."""
-    from django.db import transaction
-
-    from lawtrail.ledger.selectors import entry_chunks
-    from lawtrail.ledger.services import ENTRY_FIELDS, ledger_append
-
-    with transaction.atomic():
-        for text in HOSTILE:
-            ledger_append(actor=None, action="note", object_type=text, object_id=text, object_hash=text,
-                          scope=text, reason=text)
-    with transaction.atomic():  # a time on the whole second: SQLite keeps it without the fraction
-        entry = ledger_append(actor=None, action="note", reason="整秒")
-    whole = {**Entry.objects.values(*ENTRY_FIELDS).get(seq=entry.seq), "time": entry.time.replace(microsecond=0)}
-    behind_the_ledger("UPDATE ledger_entry SET time = %s, entry_hash = %s WHERE seq = %s",
-                      [connection.ops.adapt_datetimefield_value(whole["time"]), sha256_hex(entry_bytes(whole)),
-                       entry.seq])
-    want = [entry_bytes(values) for values in Entry.objects.order_by("seq").values(*ENTRY_FIELDS)]
-    assert Entry.objects.get(seq=entry.seq).time.microsecond == 0
-    [chunk] = list(entry_chunks(in_database=True))
-    assert chunk.data == want and chunk.tampered == []
-    [by_python] = list(entry_chunks(in_database=False))
-    assert by_python.data == want and by_python.tampered == []
-
-
 def test_an_entry_hash_of_the_wrong_length_is_named_not_misread(history):
     """The database hands a chunk's hashes over joined together; one of another length
     (only tampering writes it) must not shift its neighbours' hashes onto the wrong entries."""
@@ -239,7 +198,8 @@ def test_outside_a_transaction_other_threads_read_the_chunks_and_find_what_the_i
 
     from django.db import transaction
 
-    from lawtrail.ledger import selectors, verify
+    from lawtrail.archive import integrity
+    from lawtrail.ledger import selectors
     from lawtrail.ledger.services import ledger_append
     from lawtrail.testing import Org
 
@@ -251,7 +211,7 @@ def test_outside_a_transaction_other_threads_read_the_chunks_and_find_what_the_i
             ledger_append(actor=None, action="note", reason=reason)
         ledger_checkpoint()
     readers_at = set()
-    real_read, real_last = selectors._read_chunks, verify._last_entries
+    real_read, real_last = selectors._read_chunks, integrity._last_entries
 
     def read(*args):
         readers_at.add(threading.current_thread())  # (an ident may be reused)
@@ -262,7 +222,7 @@ def test_outside_a_transaction_other_threads_read_the_chunks_and_find_what_the_i
         return real_last(*args)
 
     monkeypatch.setattr(selectors, "_read_chunks", read)
-    monkeypatch.setattr(verify, "_last_entries", last)
+    monkeypatch.setattr(integrity, "_last_entries", last)
     report = verify_ledger()
     assert report.ok, report.problems
     assert report.entries == Entry.objects.count() > 3 * 4
@@ -304,12 +264,12 @@ def test_writes_while_verify_runs_are_not_reported_as_tampering(monkeypatch):
 
     from django.db import connections
 
-    from lawtrail.ledger import verify
+    from lawtrail.archive import integrity
     from lawtrail.testing import Org
 
     org = Org("v")
     first = org.open_case()
-    real = verify._check_checkpoints
+    real = integrity._check_checkpoints
 
     def verify_while(write):
         """verify_ledger, with `write` done on another connection after the entries are read."""
@@ -325,7 +285,7 @@ def test_writes_while_verify_runs_are_not_reported_as_tampering(monkeypatch):
             writer.join()
             return real(*args)
 
-        monkeypatch.setattr(verify, "_check_checkpoints", meanwhile)
+        monkeypatch.setattr(integrity, "_check_checkpoints", meanwhile)
         try:
             return verify_ledger()
         finally:
