@@ -4,7 +4,11 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from lawtrail.access.models import AccessGrant, GrantStatus, PartyRequest
 from lawtrail.access.policy import visible_cases
+from lawtrail.cases.models import Case
+from lawtrail.core.errors import NotFound
+from lawtrail.core.text import number_or_none
 from lawtrail.ledger.access_log import ACCESS_ACTIONS_REGEX
 from lawtrail.ledger.models import Entry
 
@@ -29,8 +33,6 @@ def accessed_by(viewer, user):
 def under_grant(actor, scope):
     """Name the grant an access relied on, when the user holds one for the case (the
     access log adds it to the entry: access/apps.py)."""
-    from lawtrail.access.models import AccessGrant, GrantStatus
-
     if actor is None or not scope.startswith("case:"):
         return ""
     grants = AccessGrant.objects.filter(user=actor, case_id=int(scope.split(":", 1)[1]), status=GrantStatus.APPROVED,
@@ -39,15 +41,11 @@ def under_grant(actor, scope):
 
 
 def my_grants(user):
-    from lawtrail.access.models import AccessGrant
-
     return AccessGrant.objects.filter(user=user).select_related("case", "decided_by")
 
 
 def grants_to_decide(head):
     """Pending requests in the head's agency (never their own)."""
-    from lawtrail.access.models import AccessGrant, GrantStatus
-
     return (AccessGrant.objects.filter(case__agency_id=head.agency_id, status=GrantStatus.PENDING)
             .exclude(user=head).select_related("case", "user"))
 
@@ -55,9 +53,6 @@ def grants_to_decide(head):
 def case_by_number(user, case_no):
     """A case of the user's own agency by its number, for a grant request: the number is
     not secret, what the case holds is (the request form shows nothing of it)."""
-    from lawtrail.cases.models import Case
-    from lawtrail.core.errors import NotFound
-
     case = Case.objects.filter(agency_id=user.agency_id, case_no=(case_no or "").strip()).first()
     if case is None or user.agency_id is None:
         raise NotFound("本机关没有该案号的案件")
@@ -66,10 +61,6 @@ def case_by_number(user, case_no):
 
 def grant_for(user, pk):
     """A grant request of the user's own agency, by id."""
-    from lawtrail.access.models import AccessGrant
-    from lawtrail.core.errors import NotFound
-    from lawtrail.core.text import number_or_none
-
     grant = AccessGrant.objects.filter(pk=number_or_none(pk), case__agency_id=user.agency_id).first() if pk else None
     if grant is None:
         raise NotFound("申请不存在")
@@ -78,10 +69,6 @@ def grant_for(user, pk):
 
 def party_request_for(case, pk):
     """A party's request registered on this case, by id."""
-    from lawtrail.access.models import PartyRequest
-    from lawtrail.core.errors import NotFound
-    from lawtrail.core.text import number_or_none
-
     found = PartyRequest.objects.filter(pk=number_or_none(pk), case=case).first() if pk else None
     if found is None:
         raise NotFound("申请不存在")

@@ -1,11 +1,22 @@
 """The only writers of access grants, party requests and item confidentiality. The access
 log they are read under is the ledger's (ledger/access_log.py)."""
 
-from django.db import transaction
+import datetime
 
+from django.db import transaction
+from django.utils import timezone
+
+from lawtrail.access.models import (
+    AccessGrant, GrantKind, GrantStatus, ItemConfidentiality, PartyRequest, PartyRequestKind, PartyRequestStatus,
+    RequesterRole,
+)
+from lawtrail.access.policy import CONFIDENTIAL
+from lawtrail.cases.enums import Confidentiality, IdType
+from lawtrail.cases.services import validate_identity
+from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from lawtrail.ledger.services import ledger_append
-from lawtrail.cases.enums import Confidentiality
 from lawtrail.org.enums import Role
+from lawtrail.regulations.profiles import get_profile
 
 
 GRANT_DAYS_MAX = 90
@@ -15,11 +26,6 @@ GRANT_DAYS_MAX = 90
 def grant_request(*, actor, case, kind, reason):
     """Ask for a grant on one case. A confidential case the user cannot see is named by
     its case number (the caller looks it up within the user's agency)."""
-    from django.utils import timezone
-
-    from lawtrail.access.models import AccessGrant, GrantKind, GrantStatus
-    from lawtrail.core.errors import Conflict, InvalidInput, NotFound
-
     if actor.agency_id != case.agency_id or actor.role == Role.ADMIN:
         raise NotFound("案件不存在或您无权查看")
     if kind not in GrantKind.values:
@@ -38,13 +44,6 @@ def grant_request(*, actor, case, kind, reason):
 @transaction.atomic
 def grant_decide(*, actor, grant, approve, reason, days=7):
     """A head of the same agency approves (for `days`, at most 90) or denies."""
-    import datetime
-
-    from django.utils import timezone
-
-    from lawtrail.access.models import GrantStatus
-    from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-
     if actor.agency_id != grant.case.agency_id:
         raise NotFound("申请不存在")
     if actor.role != Role.HEAD:
@@ -76,8 +75,6 @@ PARTY_REQUEST_HANDLERS = (Role.ARCHIVIST, Role.HEAD)
 
 
 def _party_request_basis(case):
-    from lawtrail.regulations.profiles import get_profile
-
     profile = get_profile(case.agency.profile)
     block = profile.get("party_request")
     return f"《中华人民共和国政府信息公开条例》；{block['cite']}" if block.get("cite") else \
@@ -89,12 +86,6 @@ def party_request_register(*, actor, case, party, requester_role, requester_name
                            requester_id_number, kind, items, authorization="", received_at=None):
     """Register a request after checking who asks: the party itself (its identity must match
     the party recorded in the case) or an agent with a written authorisation."""
-    from django.utils import timezone
-
-    from lawtrail.access.models import PartyRequest, PartyRequestKind, RequesterRole
-    from lawtrail.cases.services import validate_identity
-    from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound
-
     if actor.role not in PARTY_REQUEST_HANDLERS:
         raise NotAllowed("当事人查阅、复制申请由档案管理员或负责人登记办理")
     if party is None or party.case_id != case.pk:
@@ -107,8 +98,6 @@ def party_request_register(*, actor, case, party, requester_role, requester_name
     items = (items or "").strip()
     if not name or not items:
         raise InvalidInput("请填写申请人姓名和申请查阅、复制的记录")
-    from lawtrail.cases.enums import IdType
-
     if requester_id_type not in IdType.values:
         raise InvalidInput("请选择申请人的证件类型", field="requester_id_type")
     kind_of_person = party.kind if requester_role == RequesterRole.PARTY else "person"
@@ -135,11 +124,6 @@ def party_request_register(*, actor, case, party, requester_role, requester_name
 @transaction.atomic
 def party_request_decide(*, actor, request, status, reason, provided=""):
     """Record the decision, its legal basis (from the profile) and what was provided."""
-    from django.utils import timezone
-
-    from lawtrail.access.models import PartyRequestStatus
-    from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed
-
     if actor.role not in PARTY_REQUEST_HANDLERS:
         raise NotAllowed("当事人查阅、复制申请由档案管理员或负责人办理")
     if request.status != PartyRequestStatus.PENDING:
@@ -163,12 +147,6 @@ def party_request_decide(*, actor, request, status, reason, provided=""):
 @transaction.atomic
 def item_confidentiality_set(*, actor, case, level, reason, record=None, recording=None):
     """Mark one record or recording more confidential than its case (handling officers or heads)."""
-    from django.utils import timezone
-
-    from lawtrail.access.models import ItemConfidentiality
-    from lawtrail.access.policy import CONFIDENTIAL
-    from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound
-
     if actor.agency_id != case.agency_id:
         raise NotFound("案件不存在或您无权查看")
     if not (actor.role == Role.HEAD or case.handled_by(actor)):
