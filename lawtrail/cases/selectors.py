@@ -7,6 +7,7 @@ from lawtrail.access.policy import visible_cases, visible_entries
 from lawtrail.cases import workflow
 from lawtrail.cases.enums import OPEN_STAGES, STAGE_ORDER, Stage
 from lawtrail.cases.models import Case
+from lawtrail.core.text import number_or_none
 from lawtrail.ledger.access_log import ACCESS_ACTIONS_REGEX
 from lawtrail.ledger.chain import ledger_catch_up
 from lawtrail.ledger.selectors import entries_for_scope
@@ -147,6 +148,16 @@ def stage_overview():
 
 def case_party(case, pk):
     """A party of this case that a form names, or None (the service says what is missing)."""
-    from lawtrail.core.text import number_or_none
-
     return case.parties.filter(pk=number_or_none(pk)).first() if pk else None
+
+
+def newest_case(user):
+    """(id, created_at) of the newest case of the user's agency: what a cached count of his
+    case list depends on."""
+    return Case.objects.filter(agency_id=user.agency_id).order_by("-id").values_list("id", "created_at").first()
+
+
+def team_officer(case, officer_id):
+    """A handling officer of the case that a form names, or None."""
+    officer_id = number_or_none(officer_id)
+    return next((a.officer for a in case.team() if a.officer_id == officer_id), None)

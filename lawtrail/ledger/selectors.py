@@ -114,6 +114,14 @@ def entries_for_scope(scope):
     return Entry.objects.filter(scope=scope).order_by("seq")
 
 
+def recent_checkpoints(count=20):
+    return Checkpoint.objects.order_by("-id")[:count]
+
+
+def entry_count():
+    return Entry.objects.count()
+
+
 def latest_checkpoint():
     return Checkpoint.objects.order_by("-id").first()
 

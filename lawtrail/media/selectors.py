@@ -91,11 +91,14 @@ class Coverage:
                  max(100 * (r.ended_at - r.started_at).total_seconds() / span, 0.5)) for r in self.segments]
 
 
+def gap_explanations(case):
+    return GapExplanation.objects.filter(case=case)
+
+
 def case_coverage(case):
     """Per activity: the timed audio/video segments in order, the gaps between them with
     their explanations, and whether the profile wants the activity recorded without a break."""
-    return coverage_of(get_profile(case.agency.profile), case_recordings(case),
-                       GapExplanation.objects.filter(case=case))
+    return coverage_of(get_profile(case.agency.profile), case_recordings(case), gap_explanations(case))
 
 
 def coverage_of(profile, recordings, explanations):

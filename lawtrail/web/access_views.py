@@ -1,17 +1,15 @@
 """调阅许可: ask for a grant on a case (by its number), see one's requests, and for heads
 decide the requests of their agency with a time limit."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from lawtrail.access import selectors, services
-from lawtrail.access.models import AccessGrant, GrantKind
-from lawtrail.core.errors import LawTrailError, NotFound
+from lawtrail.access.models import GrantKind
 from lawtrail.core.text import number_or_none
 from lawtrail.org.enums import Role
-from lawtrail.web.decorators import not_found_as_404
+from lawtrail.web.decorators import attempt, not_found_as_404
 
 
 @login_required
@@ -27,14 +25,10 @@ def grants(request):
 @login_required
 @require_POST
 def grant_request_view(request):
-    try:
-        case = selectors.case_by_number(request.user, request.POST.get("case_no"))
-        grant = services.grant_request(actor=request.user, case=case, kind=request.POST.get("kind", ""),
-                                       reason=request.POST.get("reason", ""))
-    except LawTrailError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已提交{grant.get_kind_display()}申请（{grant.case.case_no}），待负责人审批")
+    attempt(request, lambda: services.grant_request(
+        actor=request.user, case=selectors.case_by_number(request.user, request.POST.get("case_no")),
+        kind=request.POST.get("kind", ""), reason=request.POST.get("reason", "")),
+        lambda grant: f"已提交{grant.get_kind_display()}申请（{grant.case.case_no}），待负责人审批")
     return redirect("web:grants")
 
 
@@ -42,18 +36,12 @@ def grant_request_view(request):
 @require_POST
 @not_found_as_404
 def grant_decide_view(request, grant_id):
-    grant = AccessGrant.objects.filter(pk=grant_id, case__agency_id=request.user.agency_id).first()
-    if grant is None:
-        raise NotFound("申请不存在")
-    try:
-        days = request.POST.get("days", "7")
-        services.grant_decide(actor=request.user, grant=grant, approve=request.POST.get("approve") == "1",
-                              reason=request.POST.get("reason", ""), days=number_or_none(days) or 0)
-    except LawTrailError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已审批：{grant.get_status_display()}"
-                         + (f"，有效期至 {grant.expires_at:%Y-%m-%d %H:%M}" if grant.expires_at else ""))
+    grant = selectors.grant_for(request.user, grant_id)
+    attempt(request, lambda: services.grant_decide(
+        actor=request.user, grant=grant, approve=request.POST.get("approve") == "1",
+        reason=request.POST.get("reason", ""), days=number_or_none(request.POST.get("days", "7")) or 0),
+        lambda _: f"已审批：{grant.get_status_display()}"
+                  + (f"，有效期至 {grant.expires_at:%Y-%m-%d %H:%M}" if grant.expires_at else ""))
     return redirect("web:grants")
 
 
@@ -84,16 +72,10 @@ def item_confidentiality_view(request, pk):
     record_id, recording_id = number_or_none(request.POST.get("record")), number_or_none(request.POST.get("recording"))
     record = record_for(case, record_id) if record_id else None
     recording = recording_for(case, recording_id) if recording_id else None
-    try:
-        mark = services.item_confidentiality_set(actor=request.user, case=case, level=request.POST.get("level", ""),
-                                                 reason=request.POST.get("reason", ""), record=record,
-                                                 recording=recording)
-    except LawTrailError as exc:
-        if exc.status == 404:
-            raise
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已设定密级：{Confidentiality(mark.level).label}")
+    attempt(request, lambda: services.item_confidentiality_set(
+        actor=request.user, case=case, level=request.POST.get("level", ""), reason=request.POST.get("reason", ""),
+        record=record, recording=recording),
+        lambda mark: f"已设定密级：{Confidentiality(mark.level).label}", not_found_is_404=True)
     if recording is not None:
         return redirect("web:recording_detail", pk=case.pk, recording_id=recording.pk)
     if record is not None:

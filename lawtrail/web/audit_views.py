@@ -9,7 +9,7 @@ from lawtrail.access.policy import visible_entries
 from lawtrail.access.selectors import accessed_by, access_entries, who_accessed
 from lawtrail.core.spreadsheet import CsvWriter
 from lawtrail.org.enums import Role
-from lawtrail.org.models import User
+from lawtrail.org.selectors import user_named
 
 AUDITORS = (Role.HEAD, Role.SUPERVISOR)
 OBJECT_TYPES = {"case": ("cases.case", "案件"), "record": ("records.record", "执法文书"),
@@ -33,7 +33,7 @@ def audit(request):
             entries = who_accessed(request.user, OBJECT_TYPES[kind][0], object_id)
             question = f"谁调阅过{OBJECT_TYPES[kind][1]} {object_id}"
     elif username:
-        user = User.objects.filter(username=username, agency_id=request.user.agency_id).first()
+        user = user_named(request.user, username)
         if user is None:
             error = f"本机关没有用户 {username}"
         else:

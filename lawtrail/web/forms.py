@@ -5,6 +5,7 @@ from lawtrail.cases.enums import (
     Confidentiality, IdType, MatterType, OfficerRole, PartyKind, Procedure, Source,
 )
 from lawtrail.org.models import Department, Officer
+from lawtrail.org.selectors import departments_of, officers_of
 
 
 class CaseForm(forms.Form):
@@ -34,9 +35,9 @@ class CaseForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(agency_id=user.agency_id)
+        self.fields["department"].queryset = departments_of(user)
         # Only officers who may act today are offered; the service checks again.
-        officers = Officer.objects.filter(agency_id=user.agency_id).qualified_on(timezone.localdate()).order_by("name")
+        officers = officers_of(user).qualified_on(timezone.localdate())
         self.fields["lead_officer"].queryset = officers
         self.fields["assist_officers"].queryset = officers
         if user.department_id:

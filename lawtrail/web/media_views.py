@@ -17,6 +17,7 @@ from lawtrail.media.models import Activity, GapReason
 from lawtrail.records.catalog import doc_type
 from lawtrail.records.services import record_create
 from lawtrail.regulations.profiles import get_profile
+from lawtrail.supervision.selectors import device_holder_at, device_of
 from lawtrail.web.access_views import item_confidentiality_context
 from lawtrail.web.decorators import not_found_as_404
 
@@ -56,12 +57,9 @@ def recording_detail(request, pk, recording_id):
 
 def device_context(recording):
     """The body camera a recording names, and who had it checked out when it was made."""
-    from lawtrail.supervision.models import Device
-    from lawtrail.supervision.selectors import device_holder_at
-
     if not recording.device_no:
         return {}
-    return {"device": Device.objects.filter(agency_id=recording.case.agency_id, device_no=recording.device_no).first(),
+    return {"device": device_of(recording),
             "device_holder": device_holder_at(recording.case.agency_id, recording.device_no,
                                               recording.started_at or recording.received_at)}
 

@@ -16,17 +16,14 @@ from django.views.decorators.http import require_POST
 from lawtrail.access.policy import case_for, hidden_items, item_names, redact, redact_findings
 from lawtrail.cases import selectors, workflow
 from lawtrail.cases.enums import STAGE_ORDER, MatterType, Procedure, Source, Stage
-from lawtrail.cases.models import Case
 from lawtrail.cases.services import case_open, case_transition
 from lawtrail.core.errors import InvalidInput, LawTrailError
 from lawtrail.ledger.access_log import access_logged
-from lawtrail.ledger.selectors import latest_checkpoint
+from lawtrail.ledger.selectors import entry_count, latest_checkpoint, recent_checkpoints
 from lawtrail.ledger.services import ledger_checkpoint
-from lawtrail.ledger.models import Checkpoint, Entry
-from lawtrail.media.models import GapExplanation
+from lawtrail.media.selectors import gap_explanations
 from lawtrail.org.enums import Role
-from lawtrail.web.audit_views import AUDITORS
-from lawtrail.org.models import Department
+from lawtrail.org.selectors import departments_of
 from lawtrail.records import selectors as record_selectors
 from lawtrail.records import services as record_services
 from lawtrail.records.api import attachment_response, decode_image, pdf_response
@@ -35,13 +32,14 @@ from lawtrail.records.models import SignMethod
 from lawtrail.rules.engine import SEVERITY_LABELS, STATUS_LABELS, evaluate
 from lawtrail.regulations.profiles import get_profile
 from lawtrail.rules.selectors import finding_history, open_violations_in
-
-CHECKLIST_ORDER = {"violated": 0, "pending": 1, "satisfied": 2, "na": 3}
-from lawtrail.web.forms import CaseForm
 from lawtrail.web.access_views import item_confidentiality_context
-from lawtrail.web.decorators import not_found_as_404
+from lawtrail.web.audit_views import AUDITORS
+from lawtrail.web.decorators import attempt, not_found_as_404
+from lawtrail.web.forms import CaseForm
 from lawtrail.web.media_views import media_context
 from lawtrail.web.record_forms import RecordForm, SignForm
+
+CHECKLIST_ORDER = {"violated": 0, "pending": 1, "satisfied": 2, "na": 3}
 
 
 class LoginView(auth_views.LoginView):
@@ -85,7 +83,7 @@ class _CountOncePaginator(Paginator):
 
 
 def _count_key(user, params):
-    newest = Case.objects.filter(agency_id=user.agency_id).order_by("-id").values_list("id", "created_at").first()
+    newest = selectors.newest_case(user)
     basis = repr((user.pk, user.date_joined, newest, sorted(params.items())))
     return "case-count:" + hashlib.sha256(basis.encode()).hexdigest()
 
@@ -101,7 +99,7 @@ def case_list(request):
         "page": page, "params": params, "query": query.urlencode(),
         "stages": Stage.choices, "matter_types": MatterType.choices, "sources": Source.choices,
         "procedures": Procedure.choices,
-        "departments": Department.objects.filter(agency_id=request.user.agency_id),
+        "departments": departments_of(request.user),
     })
 
 
@@ -127,7 +125,7 @@ def case_detail(request, pk):
     # explanations, loaded once for the recordings list, the coverage and the checklist.
     recordings = list(case.recordings.select_related("officer"))
     prefetch_related_objects([case], "parties")
-    explanations = list(GapExplanation.objects.filter(case=case))
+    explanations = list(gap_explanations(case))
     hidden = item_names(*hidden_items(case))
     checklist = [replace(f, result=replace(f.result, message=redact(f.result.message, hidden)))
                  for f in evaluate(case, recordings=recordings, explanations=explanations)]
@@ -164,13 +162,9 @@ def case_step(request, pk, name):
     case = case_for(request.user, pk)
     transition = workflow.TRANSITIONS.get(name)
     data = {key: request.POST.get(key, "") for key, _ in (transition.fields if transition else ())}
-    try:
-        step = case_transition(actor=request.user, case=case, name=name, reason=request.POST.get("reason", ""),
-                               data=data)
-    except LawTrailError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已办理：{step.label}")
+    attempt(request, lambda: case_transition(actor=request.user, case=case, name=name,
+                                             reason=request.POST.get("reason", ""), data=data),
+            lambda step: f"已办理：{step.label}")
     return redirect("web:case_detail", pk=case.pk)
 
 
@@ -181,13 +175,10 @@ def case_create(request):
         return redirect("web:case_list")
     form = CaseForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            case = case_open(actor=request.user, department=form.cleaned_data["department"],
-                             officers=form.officers(), parties=[form.party()], **form.case_fields())
-        except LawTrailError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"案件已登记，案号 {case.case_no}")
+        case = attempt(request, lambda: case_open(
+            actor=request.user, department=form.cleaned_data["department"], officers=form.officers(),
+            parties=[form.party()], **form.case_fields()), lambda case: f"案件已登记，案号 {case.case_no}")
+        if case is not None:
             return redirect("web:case_detail", pk=case.pk)
     return render(request, "web/case_form.html", {"form": form})
 
@@ -195,9 +186,9 @@ def case_create(request):
 @login_required
 def ledger(request):
     return render(request, "web/ledger.html", {
-        "checkpoints": Checkpoint.objects.order_by("-id")[:20],
+        "checkpoints": recent_checkpoints(),
         "latest": latest_checkpoint(),
-        "entries": Entry.objects.count(),
+        "entries": entry_count(),
         "can_sign": request.user.role in (Role.SUPERVISOR, Role.ADMIN),
     })
 
@@ -208,12 +199,7 @@ def ledger_sign(request):
     if request.user.role not in (Role.SUPERVISOR, Role.ADMIN):
         messages.error(request, "只有法制监督人员或系统管理员可以签发检查点")
     else:
-        try:
-            cp = ledger_checkpoint()
-        except LawTrailError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"已签发检查点：树大小 {cp.tree_size}")
+        attempt(request, ledger_checkpoint, lambda cp: f"已签发检查点：树大小 {cp.tree_size}")
     return redirect("web:ledger")
 
 
@@ -228,13 +214,9 @@ def _record(request, pk, record_id):
 @not_found_as_404
 def record_create_view(request, pk):
     case = case_for(request.user, pk)
-    try:
-        record = record_services.record_create(actor=request.user, case=case,
-                                                doc_type_code=request.POST.get("doc_type", ""))
-    except LawTrailError as exc:
-        messages.error(request, exc.message)
-        return redirect("web:case_detail", pk=pk)
-    return redirect("web:record_detail", pk=pk, record_id=record.pk)
+    record = attempt(request, lambda: record_services.record_create(actor=request.user, case=case,
+                                                                    doc_type_code=request.POST.get("doc_type", "")))
+    return redirect("web:record_detail", pk=pk, record_id=record.pk) if record else redirect("web:case_detail", pk=pk)
 
 
 @login_required
@@ -291,20 +273,17 @@ def _signature_image(form):
 def record_sign_view(request, pk, record_id, slot):
     record = _record(request, pk, record_id)
     form = SignForm(request.POST, request.FILES)
-    try:
+
+    def sign():
         if not form.is_valid():
             raise InvalidInput("签署信息不完整：" + "；".join(e for errors in form.errors.values() for e in errors))
-        officer = None
-        if form.cleaned_data.get("officer"):
-            officer = record.case.assignments.filter(officer_id=form.cleaned_data["officer"]).first()
-            officer = officer.officer if officer else None
-        signature = record_services.record_sign(
+        return record_services.record_sign(
             actor=request.user, record=record, slot=slot, method=form.cleaned_data["method"],
-            signer_name=form.cleaned_data.get("signer_name", ""), officer=officer, image=_signature_image(form))
-    except LawTrailError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{signature.signer_name}已签署")
+            signer_name=form.cleaned_data.get("signer_name", ""),
+            officer=selectors.team_officer(record.case, form.cleaned_data.get("officer")),
+            image=_signature_image(form))
+
+    attempt(request, sign, lambda signature: f"{signature.signer_name}已签署")
     return redirect("web:record_detail", pk=pk, record_id=record.pk)
 
 
@@ -313,15 +292,10 @@ def record_sign_view(request, pk, record_id, slot):
 @not_found_as_404
 def record_refuse_view(request, pk, record_id, slot):
     record = _record(request, pk, record_id)
-    try:
-        record_services.record_refuse(
-            actor=request.user, record=record, slot=slot, signer_name=request.POST.get("signer_name", ""),
-            reason=request.POST.get("reason", ""), witness_name=request.POST.get("witness_name", ""),
-            video_ref=request.POST.get("video_ref", ""))
-    except LawTrailError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已记录拒签")
+    attempt(request, lambda: record_services.record_refuse(
+        actor=request.user, record=record, slot=slot, signer_name=request.POST.get("signer_name", ""),
+        reason=request.POST.get("reason", ""), witness_name=request.POST.get("witness_name", ""),
+        video_ref=request.POST.get("video_ref", "")), "已记录拒签")
     return redirect("web:record_detail", pk=pk, record_id=record.pk)
 
 
@@ -330,12 +304,8 @@ def record_refuse_view(request, pk, record_id, slot):
 @not_found_as_404
 def record_finalise_view(request, pk, record_id):
     record = _record(request, pk, record_id)
-    try:
-        record = record_services.record_finalise(actor=request.user, record=record)
-    except LawTrailError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已定稿，文号 {record.number}")
+    attempt(request, lambda: record_services.record_finalise(actor=request.user, record=record),
+            lambda final: f"已定稿，文号 {final.number}")
     return redirect("web:record_detail", pk=pk, record_id=record.pk)
 
 
@@ -344,14 +314,10 @@ def record_finalise_view(request, pk, record_id):
 @not_found_as_404
 def record_correct_view(request, pk, record_id):
     record = _record(request, pk, record_id)
-    try:
-        correction = record_services.record_correct(actor=request.user, record=record,
-                                                    reason=request.POST.get("reason", ""))
-    except LawTrailError as exc:
-        messages.error(request, exc.message)
-        return redirect("web:record_detail", pk=pk, record_id=record.pk)
-    messages.success(request, f"已创建第 {correction.version} 版更正草稿")
-    return redirect("web:record_detail", pk=pk, record_id=correction.pk)
+    correction = attempt(request, lambda: record_services.record_correct(
+        actor=request.user, record=record, reason=request.POST.get("reason", "")),
+        lambda correction: f"已创建第 {correction.version} 版更正草稿")
+    return redirect("web:record_detail", pk=pk, record_id=(correction or record).pk)
 
 
 @login_required
@@ -371,15 +337,14 @@ def record_pdf(request, pk, record_id):
 def record_attach_view(request, pk, record_id):
     record = _record(request, pk, record_id)
     upload = request.FILES.get("file")
-    try:
+
+    def attach():
         if upload is None:
             raise InvalidInput("请选择要上传的文件")
-        attachment = record_services.record_attach(actor=request.user, record=record, upload=upload,
-                                                   description=request.POST.get("description", ""))
-    except LawTrailError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已上传附件 {attachment.filename}")
+        return record_services.record_attach(actor=request.user, record=record, upload=upload,
+                                             description=request.POST.get("description", ""))
+
+    attempt(request, attach, lambda attachment: f"已上传附件 {attachment.filename}")
     return redirect("web:record_detail", pk=pk, record_id=record.pk)
 
 
