@@ -6,7 +6,6 @@ import base64
 import io
 
 import segno
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from lawtrail.org.services import (
     two_factor_begin, two_factor_confirm, two_factor_device, two_factor_enrolment_check, two_factor_enrolment_issue,
     two_factor_reset, two_factor_verified,
 )
-from lawtrail.web.decorators import not_found_as_404
+from lawtrail.web.decorators import attempt, not_found_as_404
 
 # The enrolment code this session has shown (its id; the code itself is not kept).
 ENROLMENT_SESSION_KEY = "lawtrail_2fa_enrolment"
@@ -115,10 +114,9 @@ def two_factor_code_issue_view(request, user_id):
     if refused:
         return refused
     account = selectors.account_for(request.user, user_id)
-    try:
-        code = two_factor_enrolment_issue(actor=request.user, user=account, reason=request.POST.get("reason", ""))
-    except LawTrailError as exc:
-        messages.error(request, exc.message)
+    code = attempt(request, lambda: two_factor_enrolment_issue(actor=request.user, user=account,
+                                                                reason=request.POST.get("reason", "")))
+    if code is None:
         return redirect("web:two_factor_accounts")
     return two_factor_accounts(request, issued={"account": account, "code": code})
 
@@ -131,10 +129,6 @@ def two_factor_reset_view(request, user_id):
     if refused:
         return refused
     account = selectors.account_for(request.user, user_id)
-    try:
-        two_factor_reset(actor=request.user, user=account, reason=request.POST.get("reason", ""))
-    except LawTrailError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已重置 {account.display_name} 的两步验证；请签发新的设置码交给本人")
+    attempt(request, lambda: two_factor_reset(actor=request.user, user=account, reason=request.POST.get("reason", "")),
+            f"已重置 {account.display_name} 的两步验证；请签发新的设置码交给本人")
     return redirect("web:two_factor_accounts")
