@@ -51,7 +51,7 @@ def main():
         from lawtrail.archive.package import package_export
         from lawtrail.cases.models import Case
         from lawtrail.media.services import describe, recording_ingest
-        from lawtrail.media.storage import blob_store
+        from lawtrail.blobs import blob_store
 
         case = Case.objects.filter(stage="investigation").select_related("agency").first()
         officer = case.assignments.select_related("officer__user").first().officer

@@ -346,7 +346,7 @@ def cmd_export(args):
 def cmd_lock(args):
     from lawtrail.archive.locks import case_locks_apply
     from lawtrail.cases.models import Case
-    from lawtrail.media.storage import blob_store
+    from lawtrail.blobs import blob_store
 
     store = blob_store()
     if not store.locking:

@@ -224,7 +224,8 @@ def seaweedfs(directory, bucket="lawtrail-test"):
 def replace_blob(sha256, content):
     """Overwrite (or with None, delete) a stored file behind the system's back, on whatever
     store is configured: how a tests proves that `lawtrail verify` notices."""
-    from lawtrail.media.storage import LocalBlobStore, blob_store
+    from lawtrail.blobs import blob_store
+    from lawtrail.blobs.local import LocalBlobStore
 
     store = blob_store()
     if isinstance(store, LocalBlobStore):

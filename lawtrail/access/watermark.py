@@ -5,16 +5,14 @@ confidential recording plays under the same words laid over the picture (a film 
 screen names its source; the evidence itself stays byte for byte as received)."""
 
 import io
-from urllib.parse import quote
 
-from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from lawtrail.access.policy import CONFIDENTIAL
+from lawtrail.blobs import blob_store
+from lawtrail.blobs.responses import blob_download, bytes_download
 from lawtrail.cases.enums import Confidentiality
-from lawtrail.media.http import blob_download
-from lawtrail.media.storage import blob_store
 
 
 def watermark_text(user, case, level=None, doing="下载"):
@@ -43,7 +41,6 @@ def pdf_download(user, case, sha256, filename):
         return blob_download(sha256, filename, "application/pdf")
     with blob_store().open(sha256) as f:
         original = f.read()
-    response = HttpResponse(watermarked(original, watermark_text(user, case)), content_type="application/pdf")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response = bytes_download(watermarked(original, watermark_text(user, case)), filename, "application/pdf")
     response["X-Original-SHA256"] = sha256
     return response

@@ -30,6 +30,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 import lawtrail
+from lawtrail.blobs import blob_store
+from lawtrail.blobs.direct import hash_file
 from lawtrail.core.db import snapshot
 from lawtrail.core.errors import Conflict, InvalidInput
 from lawtrail.core.files import private_dir
@@ -38,7 +40,6 @@ from lawtrail.ledger import registry
 from lawtrail.ledger.chain import ledger_flush
 from lawtrail.ledger.models import Entry
 from lawtrail.ledger.selectors import latest_checkpoint
-from lawtrail.media.storage import blob_store, hash_file
 
 FORMAT = "LawTrail 备份 1"
 # Derived or transient state that a restored instance rebuilds by itself.

@@ -1,13 +1,11 @@
 """The archive's downloads, the same for the API and the pages: the service checks the
 policy and logs the access, then the file goes out (a confidential case's PDF watermarked)."""
 
-from django.http import FileResponse
-
 from lawtrail.access.watermark import pdf_download
 from lawtrail.archive import selectors, services
 from lawtrail.archive.package import package_zip
+from lawtrail.blobs.responses import blob_download, file_download
 from lawtrail.core.errors import NotFound
-from lawtrail.media.http import blob_download
 
 
 def case_file_response(request, case):
@@ -24,7 +22,7 @@ def package_response(request, case):
     services.check_exporter(request.user, case)
     with package_zip(actor=request.user, case=case, purpose="网页下载证据包", request=request) as path:
         handle = open(path, "rb")
-    return FileResponse(handle, as_attachment=True, filename=path.name, content_type="application/zip")
+    return file_download(handle, path.name, "application/zip")
 
 
 def provided_copy_response(request, provision):

@@ -16,13 +16,13 @@ from typing import NamedTuple
 
 from django.db.models import Max, Q
 
+from lawtrail.blobs import blob_store
 from lawtrail.core.db import snapshot
 from lawtrail.ledger import keys, merkle, registry
 from lawtrail.ledger.chain import ledger_flush
 from lawtrail.ledger.formats import GENESIS_HASH, checkpoint_note
 from lawtrail.ledger.models import Checkpoint, Entry
 from lawtrail.ledger.selectors import entry_chunks
-from lawtrail.media.storage import blob_store
 
 DELETE_ACTION = "delete"
 # Retention disposal removes an object's stored files but keeps the object as its tombstone.

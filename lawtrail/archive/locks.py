@@ -20,10 +20,10 @@ from django.utils import timezone
 from django_tasks import task
 
 from lawtrail.archive.retention import case_facts, case_file_retention, record_retention, recording_retention
+from lawtrail.blobs import blob_store
 from lawtrail.cases.models import Case
 from lawtrail.ledger.access_log import is_access
 from lawtrail.ledger.services import after_commit_for_case
-from lawtrail.media.storage import blob_store
 
 
 # "永久" on a store that needs a date: a century, the longest default retention S3 allows.

@@ -33,6 +33,10 @@ from django.db import transaction
 from django.utils import timezone
 
 import lawtrail
+from lawtrail.blobs import blob_store
+from lawtrail.blobs.base import CHUNK
+from lawtrail.blobs.direct import copy_file_direct, hash_file
+from lawtrail.blobs.local import LocalBlobStore
 from lawtrail.core.canonical import jsonable
 from lawtrail.core.errors import Conflict, InvalidInput
 from lawtrail.ledger import keys, merkle, registry
@@ -42,7 +46,6 @@ from lawtrail.ledger.models import Entry
 from lawtrail.ledger.selectors import leaf_hashes
 from lawtrail.ledger.services import ledger_checkpoint
 from lawtrail.archive.timestamp import certificates_pem, stamp, tsa_certificates, tsa_configured
-from lawtrail.media.storage import CHUNK, LocalBlobStore, blob_store, copy_file_direct, hash_file
 
 VERIFIER = Path(__file__).with_name("verifier.py")
 README = """LawTrail 执法全过程记录证据包

@@ -8,9 +8,9 @@ from pypdf import PdfReader
 from lawtrail.access.policy import RESTRICTED_ENTRY, hidden_items, visible_cases
 from lawtrail.archive.models import CaseFile, DecisionStatus, DisposalRequest, LegalHold, Provision, ProvisionStatus
 from lawtrail.archive.retention import case_facts, record_retention, recording_retention
+from lawtrail.blobs import blob_store
 from lawtrail.core.errors import NotFound
 from lawtrail.core.text import number_or_none
-from lawtrail.media.storage import blob_store
 from lawtrail.records.models import RecordStatus
 
 

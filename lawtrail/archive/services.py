@@ -16,12 +16,12 @@ from lawtrail.archive.models import (
     ProvisionStatus, RetentionMark,
 )
 from lawtrail.archive.retention import case_facts, disposable, record_retention, recording_retention
+from lawtrail.blobs import blob_store
 from lawtrail.cases.enums import Stage
 from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, required
 from lawtrail.ledger.access_log import access_logged, guarded
 from lawtrail.ledger.chain import lock_chain
 from lawtrail.ledger.services import ledger_append
-from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
 from lawtrail.records.catalog import doc_type
 from lawtrail.regulations.citations import of_profile

@@ -8,9 +8,9 @@ from django.urls import reverse
 from ninja import Router, Schema, Status
 
 from lawtrail.access.policy import case_for, visible_items
+from lawtrail.blobs.responses import blob_download, ranged_blob
 from lawtrail.core.errors import NotFound
 from lawtrail.media import selectors, services
-from lawtrail.media.http import blob_download, ranged_blob
 from lawtrail.media.models import Recording
 from lawtrail.media.tus import request_user
 

@@ -4,54 +4,41 @@ explanations, and the access entries of playing and downloading.
 The bytes are hashed while they stream in and stored (content-addressed, written once)
 before anything parses them; the database rows and their ledger entries follow in one
 transaction, so a failure leaves at most an unreferenced blob, never a half-made record.
+An upload's partial file, lock and running digest are in `uploads`, what a stored file
+says about itself in `description`.
 """
 
 import datetime
-import fcntl
-import hashlib
 import logging
-import mmap
 import os
-import queue
 import secrets
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from lawtrail.access.policy import case_for, check_case_writer
+from lawtrail.blobs import blob_store
 from lawtrail.cases.models import Case
-from lawtrail.core.errors import Conflict, InvalidInput, LawTrailError, NotFound, StorageFull, is_disk_full
-from lawtrail.core.files import FILE_MODE, private_dir
+from lawtrail.core.errors import Conflict, InvalidInput, LawTrailError, NotFound
+from lawtrail.core.files import FILE_MODE
 from lawtrail.core.text import clean_filename
 from lawtrail.ledger.access_log import guarded
 from lawtrail.ledger.services import ledger_append
-from lawtrail.media import hashstate
-from lawtrail.media.metadata import probe
+from lawtrail.media.description import probe
 from lawtrail.media.models import Activity, GapExplanation, GapReason, Recording, Upload, UploadStatus
-from lawtrail.media.body import request_body
-from lawtrail.media.storage import CHUNK, DirectAppender, blob_store
+from lawtrail.media.uploads import (
+    CHECKSUMS, UPLOAD_TTL, TooLarge, chunk_receive, digest_at, forget_digest, locked, max_upload_bytes, part_path,
+    reconcile,
+)
 from lawtrail.org.models import Officer
 from lawtrail.regulations.deadlines import av_upload_deadline
 from lawtrail.regulations.profiles import get_profile
 
-UPLOAD_TTL = datetime.timedelta(days=7)
 DEFAULT_METHOD = {"video": "执法记录仪录像", "audio": "录音设备录音", "photo": "照相", "other": "电子设备记录"}
 WHAT = "上传音像记录"
 logger = logging.getLogger(__name__)
-
-
-class ChecksumMismatch(LawTrailError):
-    status = 460  # tus checksum extension
-
-
-class TooLarge(LawTrailError):
-    status = 413
 
 
 class Gone(LawTrailError):
@@ -60,14 +47,6 @@ class Gone(LawTrailError):
 
 class StorageUnavailable(LawTrailError):
     status = 503
-
-
-def max_upload_bytes():
-    return getattr(settings, "LAWTRAIL_MAX_UPLOAD_BYTES", 64 * 2**30)
-
-
-def upload_dir():
-    return private_dir(Path(settings.LAWTRAIL_HOME) / "uploads")
 
 
 # --- what is said about a recording --------------------------------------------
@@ -162,12 +141,8 @@ def upload_create(*, actor, length, metadata) -> Upload:
         id=secrets.token_hex(16), created_by=actor, case=description.case, officer=description.officer,
         length=length, metadata={**description.as_metadata(), "filename": filename},
         expires_at=timezone.now() + UPLOAD_TTL)
-    _part(upload).touch(mode=FILE_MODE)
+    part_path(upload).touch(mode=FILE_MODE)
     return upload
-
-
-def _part(upload):
-    return upload_dir() / f"{upload.id}.part"
 
 
 def upload_for(actor, upload_id) -> Upload:
@@ -188,235 +163,25 @@ def _recover(actor, upload):
     complete partial file that never became a recording. Only when no other request holds
     the upload: a writer at work settles it itself."""
     try:
-        with _locked(upload, wait=False):
-            _reconcile(upload)
+        with locked(upload, wait=False):
+            reconcile(upload)
             if upload.offset == upload.length:
-                _complete(actor, upload, _digest_at(upload, upload.offset))
+                _complete(actor, upload, digest_at(upload, upload.offset))
     except BlockingIOError:
         pass
     except Conflict:  # completed meanwhile by another request
         upload.refresh_from_db()
 
 
-def _reconcile(upload):
-    """After a crash the partial file may hold fewer bytes than the recorded offset (chunks
-    are not fsync'd one by one): then the offset goes back, and HEAD tells the client where
-    to resume. Bytes beyond the offset are dropped by the next PATCH. Call under the lock."""
-    size = _part(upload).stat().st_size
-    if size < upload.offset:
-        Upload.objects.filter(pk=upload.pk).update(offset=size)
-        upload.offset = size
-
-
-def _no_longer_active(upload):
-    return Conflict("该文件已上传完成" if upload.status == UploadStatus.COMPLETED else "上传已取消")
-
-
-@contextmanager
-def _locked(upload, wait=True):
-    """One request per upload at a time, across processes: an exclusive lock on the partial
-    file (BlockingIOError when `wait` is off and another request holds it), on an upload
-    still active once the lock is held (refreshed; else Conflict). The file stays in place
-    until its upload is marked completed, so every holder locks the same file; a request
-    that waited for one that completed or cancelled the upload leaves no file behind."""
-    path = _part(upload)
-    created = False
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        upload.refresh_from_db()
-        if upload.status != UploadStatus.ACTIVE:
-            raise _no_longer_active(upload) from None
-        # Lost (a crash of an older version, or removed by hand): start again from what the
-        # disk holds, which is nothing; `_reconcile` sends the client back to byte 0.
-        fd, created = os.open(path, os.O_RDONLY | os.O_CREAT, FILE_MODE), True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        upload.refresh_from_db()
-        if upload.status != UploadStatus.ACTIVE:
-            if created:  # finished between the look and the lock: nothing to recreate
-                path.unlink(missing_ok=True)
-            raise _no_longer_active(upload)
-        yield
-    finally:
-        os.close(fd)
-
-
-# Running SHA-256 of the bytes received so far, per upload, in this process. Only a shortcut:
-# when another process took the previous chunk, the digest is taken up from the state saved
-# with the upload's offset (see hashstate), and only failing that rebuilt from the partial file.
-_digests = {}
-_digests_lock = threading.Lock()
-
-
-def _digest_at(upload, offset):
-    with _digests_lock:
-        known = _digests.get(upload.id)
-    if known and known[0] == offset:
-        return known[1]
-    saved = hashstate.resume(upload.hash_state, offset)
-    if saved is not None:
-        return saved
-    digest = hashstate.sha256()
-    with open(_part(upload), "rb") as f:
-        remaining = offset
-        while remaining:
-            chunk = f.read(min(CHUNK * 8, remaining))
-            if not chunk:
-                break
-            digest.update(chunk)
-            remaining -= len(chunk)
-    return digest
-
-
-class _Block:
-    """One received block in a reused buffer, back in the pool once every consumer is done."""
-
-    def __init__(self, buffer, size, pool, consumers):
-        self.buffer, self.view, self.pool = buffer, memoryview(buffer)[:size], pool
-        self.left, self.lock = consumers, threading.Lock()
-
-    def done(self):
-        with self.lock:
-            self.left -= 1
-            last = self.left == 0
-        if last:
-            self.view.release()
-            self.pool.put(self.buffer)
-
-
-class _Sink:
-    """Receives a request body into a few page-aligned buffers, reused from block to block,
-    and hands each block to the file writer and to each hash, in threads of their own, so
-    that the next block is read from the network while this one goes to disk and through
-    each hash (socket reads, hashlib, OpenSSL's SHA-256 and file writes all release the
-    GIL). A buffer goes back to be filled again once all of them are done with it."""
-
-    BUFFERS, SPARE = 4, 16
-    _spare = queue.LifoQueue()  # buffers of finished uploads, for the next (their pages already mapped)
-
-    def __init__(self, part, path, position, sums):
-        self.error = None
-        self.writer = DirectAppender(part.fileno(), path, position)
-        consumers = [lambda view: self.writer.write(view, aligned=True)] + [s.update for s in sums]
-        self.inboxes = [queue.Queue() for _ in consumers]
-        self.threads = [threading.Thread(target=self._run, args=pair, daemon=True)
-                        for pair in zip(self.inboxes, consumers)]
-        self.free = queue.Queue()
-        for _ in range(self.BUFFERS):
-            try:
-                self.free.put(self._spare.get_nowait())
-            except queue.Empty:
-                self.free.put(mmap.mmap(-1, READ_SIZE))
-
-    def _run(self, inbox, consume):
-        while (block := inbox.get()) is not None:
-            if self.error is None:
-                try:
-                    consume(block.view)
-                except OSError as exc:
-                    self.error = exc
-            block.done()
-
-    def receive(self, body, want):
-        """Read `want` bytes (at most READ_SIZE) of `body` into the next free buffer and
-        pass them on; returns how many (fewer: the body has ended)."""
-        buffer, filled = self.free.get(), 0
-        view = memoryview(buffer)
-        try:
-            while filled < want and (count := body.readinto(view[filled:want])):
-                filled += count
-        finally:
-            view.release()
-            if filled:
-                block = _Block(buffer, filled, self.free, len(self.inboxes))
-                for inbox in self.inboxes:
-                    inbox.put(block)
-            else:
-                self.free.put(buffer)
-        return filled
-
-    def __enter__(self):
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        for inbox in self.inboxes:
-            inbox.put(None)
-        for thread in self.threads:
-            thread.join()
-        self.writer.close()
-        for _ in range(self.BUFFERS):
-            buffer = self.free.get()
-            if self._spare.qsize() < self.SPARE:
-                self._spare.put(buffer)
-            else:
-                buffer.close()
-        if self.error is not None:
-            raise self.error
-
-
-CHECKSUMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
-READ_SIZE = 8 * 2**20  # large blocks from the request: fewer system calls and Python turns per GiB
-
-
 def upload_append(*, actor, upload_id, offset, stream, length=None, checksum=None) -> Upload:
-    """Append one chunk at `offset`. Bytes that arrive before a dropped connection are kept;
-    a chunk whose checksum does not match is dropped whole. The last chunk makes the recording."""
+    """Append one chunk at `offset` (`uploads.chunk_receive`). The last chunk makes the recording."""
     upload = upload_for(actor, upload_id)
     if upload.status == UploadStatus.COMPLETED:
         raise Conflict("该文件已上传完成")
-    if checksum is not None:
-        algorithm, expected = checksum
-        if algorithm not in CHECKSUMS:
-            raise InvalidInput(f"不支持的校验算法：{algorithm}（支持 sha1、sha256）")
-    with _locked(upload), open(_part(upload), "ab") as part:  # opened only once the upload is known active
-        _reconcile(upload)
-        if offset != upload.offset:
-            raise Conflict(f"上传位置不一致：服务器已收到 {upload.offset} 字节，请求从 {offset} 字节续传")
-        room = upload.length - upload.offset
-        if length is not None and length > room:
-            raise TooLarge(f"数据超出声明的文件大小：还可接收 {room} 字节，本次发送 {length} 字节")
-        part.truncate(upload.offset)  # drop bytes a crashed writer left beyond the recorded offset
-        digest = _digest_at(upload, upload.offset).copy()
-        chunk_sum = CHECKSUMS[checksum[0]]() if checksum else None
-        sums = [digest] + ([chunk_sum] if chunk_sum else [])
-        received, failure = 0, None
-        body = request_body(stream)
-        try:
-            with _Sink(part, _part(upload), upload.offset, sums) as sink:  # writing and hashing overlap with receiving
-                try:
-                    while received < room:
-                        want = min(READ_SIZE, room - received)
-                        count = sink.receive(body, want)
-                        received += count
-                        if count < want:
-                            break  # the body ended
-                    if length is None and body.readinto(bytearray(1)):
-                        failure = TooLarge("数据超出声明的文件大小")
-                except OSError as exc:  # the client went away: keep what arrived
-                    failure = exc
-        except OSError as exc:
-            if not is_disk_full(exc):
-                raise
-            os.ftruncate(part.fileno(), upload.offset)  # the chunk goes whole; what came before is intact
-            logger.error("disk full while receiving upload %s at %s bytes", upload.id, upload.offset)
-            raise StorageFull(f"服务器存储空间已满，本数据块未保存；已收到的 {upload.offset} 字节完好无损，"
-                              f"请通知系统管理员腾出空间后从第 {upload.offset} 字节续传") from exc
-        if chunk_sum is not None and (failure or chunk_sum.digest() != expected):
-            part.truncate(upload.offset)
-            raise ChecksumMismatch("数据块校验值不一致，已丢弃该数据块，请重新发送")
-        if isinstance(failure, TooLarge):
-            part.truncate(upload.offset)
-            raise failure
-        # Not fsync'd per chunk: a crash that loses bytes is caught by _reconcile.
-        new_offset = upload.offset + received
-        Upload.objects.filter(pk=upload.pk, offset=upload.offset).update(
-            offset=new_offset, hash_state=hashstate.state_of(digest))
-        upload.offset = new_offset
-        with _digests_lock:
-            _digests[upload.id] = (new_offset, digest)
+    if checksum is not None and checksum[0] not in CHECKSUMS:
+        raise InvalidInput(f"不支持的校验算法：{checksum[0]}（支持 sha1、sha256）")
+    with locked(upload), open(part_path(upload), "ab") as part:  # opened only once the upload is known active
+        digest = chunk_receive(upload, part, offset=offset, stream=stream, length=length, checksum=checksum)
         if upload.offset == upload.length:
             _complete(actor, upload, digest)
     return upload
@@ -426,9 +191,8 @@ def _complete(actor, upload, digest):
     """All bytes are in: the partial file becomes the stored original and its recording.
     The partial file goes only after the upload is marked completed: a crash at any point
     before leaves it for `_recover` to finish the job."""
-    with _digests_lock:
-        _digests.pop(upload.id, None)
-    fd = os.open(_part(upload), os.O_RDONLY)
+    forget_digest(upload)
+    fd = os.open(part_path(upload), os.O_RDONLY)
     try:
         os.fsync(fd)  # the evidence is on disk before it becomes a recording
     finally:
@@ -436,7 +200,7 @@ def _complete(actor, upload, digest):
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        recording, _ = recording_ingest(actor=actor, path=_part(upload), sha256=digest.hexdigest(),
+        recording, _ = recording_ingest(actor=actor, path=part_path(upload), sha256=digest.hexdigest(),
                                         description=_description_from(upload), keep_source=True,
                                         filename=upload.metadata["filename"], source="upload")
     except (OSError, BotoCoreError, ClientError) as exc:
@@ -446,7 +210,7 @@ def _complete(actor, upload, digest):
                                  "请稍后重试，查询上传进度即可完成入库") from exc
     Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.COMPLETED, recording=recording)
     upload.status, upload.recording = UploadStatus.COMPLETED, recording
-    _part(upload).unlink(missing_ok=True)
+    part_path(upload).unlink(missing_ok=True)
 
 
 def upload_terminate(*, actor, upload_id):
@@ -454,11 +218,10 @@ def upload_terminate(*, actor, upload_id):
     upload = upload_for(actor, upload_id)
     if upload.status == UploadStatus.COMPLETED:
         raise Conflict("已完成的上传是原始记录，不能删除")
-    with _locked(upload):
+    with locked(upload):
         Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.TERMINATED)
-        _part(upload).unlink(missing_ok=True)
-    with _digests_lock:
-        _digests.pop(upload.id, None)
+        part_path(upload).unlink(missing_ok=True)
+    forget_digest(upload)
 
 
 def uploads_expire(now=None):
@@ -467,7 +230,7 @@ def uploads_expire(now=None):
     count = 0
     for upload in expired:
         Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.TERMINATED)
-        _part(upload).unlink(missing_ok=True)
+        part_path(upload).unlink(missing_ok=True)
         count += 1
     return count
 

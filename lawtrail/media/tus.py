@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from lawtrail.core.errors import InvalidInput, LawTrailError
 from lawtrail.core.text import number_or_none
 from lawtrail.media import services
+from lawtrail.media.uploads import max_upload_bytes
 from lawtrail.org.services import token_user
 
 VERSION = "1.0.0"
@@ -118,7 +119,7 @@ def _completed_headers(upload):
 def uploads(request, upload_id=None):
     if request.method == "OPTIONS":
         return _response(204, Tus_Version=VERSION, Tus_Extension=EXTENSIONS,
-                         Tus_Max_Size=services.max_upload_bytes(), Tus_Checksum_Algorithm="sha1,sha256",
+                         Tus_Max_Size=max_upload_bytes(), Tus_Checksum_Algorithm="sha1,sha256",
                          Access_Control_Allow_Methods="POST, HEAD, PATCH, DELETE, OPTIONS")
     if request.headers.get("Tus-Resumable") != VERSION:
         return _response(412, {"detail": "仅支持 tus 1.0.0（请求须带 Tus-Resumable: 1.0.0）"}, Tus_Version=VERSION)

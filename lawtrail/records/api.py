@@ -6,10 +6,10 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from lawtrail.access.policy import case_for
+from lawtrail.blobs.responses import blob_download
 from lawtrail.core.errors import InvalidInput, NotFound
 from lawtrail.access.watermark import pdf_download
 from lawtrail.ledger.access_log import access_logged
-from lawtrail.media.http import blob_download
 from lawtrail.org.models import Officer
 from lawtrail.records import selectors, services
 from lawtrail.records.catalog import catalog

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import HTML
 
-from lawtrail.media.storage import blob_store
+from lawtrail.blobs import blob_store
 from lawtrail.records.catalog import doc_type
 from lawtrail.records.selectors import valid_signatures
 from lawtrail.regulations.citations import of_profile

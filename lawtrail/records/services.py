@@ -4,13 +4,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from lawtrail.access.policy import check_case_writer, check_copy
+from lawtrail.blobs import blob_store
 from lawtrail.core.counters import next_number
 from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed
 from lawtrail.core.text import clean_filename
 from lawtrail.ledger.access_log import guarded
 from lawtrail.ledger.chain import lock_chain
 from lawtrail.ledger.services import ledger_append
-from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
 from lawtrail.records.catalog import doc_type
 from lawtrail.records.pdf import render_pdf

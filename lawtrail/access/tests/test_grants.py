@@ -152,7 +152,7 @@ def test_pdfs_of_a_confidential_case_leave_watermarked_with_who_and_when(org, se
 
     from pypdf import PdfReader
 
-    from lawtrail.media.storage import blob_store
+    from lawtrail.blobs import blob_store
 
     record = secret.records.get()
     officer = org.officer_users[0]

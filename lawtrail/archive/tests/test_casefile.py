@@ -10,10 +10,10 @@ from pypdf import PdfReader
 from lawtrail.archive.integrity import verify_ledger
 from lawtrail.archive.models import CaseFile
 from lawtrail.archive.services import casefile_assemble
+from lawtrail.blobs import blob_store
 from lawtrail.cases.enums import Stage
 from lawtrail.core.errors import InvalidInput, NotAllowed
 from lawtrail.ledger.models import Entry
-from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
 from lawtrail.samples import make_video
 from lawtrail.testing import sign_in

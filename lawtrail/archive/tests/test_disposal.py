@@ -14,10 +14,10 @@ from lawtrail.archive.integrity import verify_ledger
 from lawtrail.archive.models import DecisionStatus, DisposalRequest, HoldKind
 from lawtrail.archive.package import package_export
 from lawtrail.archive.services import disposal_decide, disposal_request, hold_place
+from lawtrail.blobs import blob_store
 from lawtrail.cases.enums import MatterType
 from lawtrail.core.errors import Conflict, NotAllowed
 from lawtrail.ledger.models import Entry
-from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
 from lawtrail.samples import make_video
 from lawtrail.testing import Org, sign_in

@@ -15,9 +15,10 @@ from lawtrail.archive.locks import case_locks_apply, lock_until
 from lawtrail.archive.models import DecisionStatus
 from lawtrail.archive.retention import case_file_retention, recording_retention
 from lawtrail.archive.services import disposal_decide, disposal_request, hold_place, hold_release
+from lawtrail.blobs import blob_store
+from lawtrail.blobs.base import BlobLocked
 from lawtrail.cli import main
 from lawtrail.core.errors import Conflict
-from lawtrail.media.storage import BlobLocked, blob_store
 from lawtrail.org.enums import Role
 from lawtrail.samples import make_video
 from lawtrail.testing import Org

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.test import override_settings
 
 from lawtrail.archive.package import package_export
+from lawtrail.blobs import blob_store
 from lawtrail.core.errors import Conflict, InvalidInput
 from lawtrail.ledger.models import Entry
-from lawtrail.media.storage import blob_store
 from lawtrail.testing import replace_blob, sign_in
 
 

@@ -10,9 +10,9 @@ from django.test import Client
 
 from lawtrail.archive.models import ProvisionPurpose, ProvisionStatus
 from lawtrail.archive.services import provision_decide, provision_deliver, provision_request
+from lawtrail.blobs import blob_store
 from lawtrail.core.errors import Conflict, NotAllowed
 from lawtrail.ledger.models import Entry
-from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
 from lawtrail.testing import Org, sign_in
 

@@ -7,15 +7,15 @@ import stat
 import subprocess
 import sys
 
-from lawtrail.media import services
+from lawtrail.media import services, uploads
 
 FIRST_RUN = """
 import django
 django.setup()
 from django.core.management import call_command
+from lawtrail.blobs import blob_store
 from lawtrail.ledger.keys import private_key
-from lawtrail.media.services import upload_dir
-from lawtrail.media.storage import blob_store
+from lawtrail.media.uploads import upload_dir
 
 call_command("migrate", verbosity=0)
 private_key()
@@ -58,6 +58,6 @@ def test_a_partial_upload_is_private_from_its_first_byte(org):
             "filename": "现场.mp4", "case_no": case.case_no, "officer_cert": org.officers[0].cert_no})
     finally:
         os.umask(previous)
-    part = services.upload_dir() / f"{upload.id}.part"
+    part = uploads.upload_dir() / f"{upload.id}.part"
     assert stat.S_IMODE(part.stat().st_mode) == 0o600
-    assert stat.S_IMODE(services.upload_dir().stat().st_mode) == 0o700
+    assert stat.S_IMODE(uploads.upload_dir().stat().st_mode) == 0o700

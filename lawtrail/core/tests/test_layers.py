@@ -32,8 +32,6 @@ KNOWN = {
     ("lawtrail.cases.workflow", "archive"): "the archive step's guard asks whether the case file is current",
     ("lawtrail.media.services", "archive"): "a recording's expiry date is refreshed after a change of its case",
     ("lawtrail.rules.engine", "archive"): "the archive and retention rules read case files and holds",
-    ("lawtrail.records.pdf", "media"): "the PDF embeds signature images from the blob store (moves below)",
-    ("lawtrail.records.services", "media"): "attachments go into the blob store (moves below)",
 }
 
 

@@ -1,4 +1,4 @@
-"""Reading an upload's body straight off gunicorn's socket (media/body.py), with gunicorn's
+"""Reading an upload's body straight off gunicorn's socket (media/streaming.py), with gunicorn's
 own reader objects over a real socket pair: what gunicorn read ahead comes first, the next
 pipelined request stays for gunicorn, and a client that goes away half-way leaves the
 connection marked unusable."""
@@ -12,7 +12,7 @@ import pytest
 from gunicorn.http.body import Body, ChunkedReader, LengthReader
 from gunicorn.http.unreader import SocketUnreader
 
-from lawtrail.media.body import request_body
+from lawtrail.media.streaming import request_body
 
 
 class Request:

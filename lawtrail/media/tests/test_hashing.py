@@ -1,5 +1,4 @@
-"""The SHA-256 whose state survives a change of worker process, and the writer that keeps
-large uploads from filling the page cache."""
+"""The SHA-256 whose state survives a change of worker process."""
 
 import hashlib
 import os
@@ -7,7 +6,6 @@ import os
 import pytest
 
 from lawtrail.media import hashstate
-from lawtrail.media.storage import WriteBehind
 
 pytestmark = pytest.mark.skipif(not hashstate.AVAILABLE, reason="OpenSSL's SHA256_* functions are not at hand")
 
@@ -50,23 +48,3 @@ def test_without_openssls_functions_hashlib_is_used_and_nothing_is_saved(monkeyp
     digest = hashstate.sha256()
     assert isinstance(digest, type(hashlib.sha256())) and hashstate.state_of(digest) is None
     assert hashstate.resume(b"\0" * hashstate.STATE_SIZE, 0) is None
-
-
-def test_write_behind_writes_everything_and_releases_what_lies_behind(tmp_path, monkeypatch):
-    monkeypatch.setattr(WriteBehind, "WINDOW", 4096)
-    released = []
-    real = os.posix_fadvise
-    monkeypatch.setattr(os, "posix_fadvise", lambda fd, start, length, advice: (
-        released.append((start, length, advice)), real(fd, start, length, advice)))
-    data = os.urandom(50_000)
-    path = tmp_path / "f"
-    path.write_bytes(b"head")
-    with open(path, "ab", buffering=0) as f:
-        writer = WriteBehind(f.fileno(), 4)
-        for start in range(0, len(data), 3000):
-            writer.write(data[start:start + 3000])
-    assert path.read_bytes() == b"head" + data
-    assert released and released[0][0] == 4 and all(a == os.POSIX_FADV_DONTNEED for _, _, a in released)
-    assert all(s + n == nxt for (s, n, _), (nxt, _, _) in zip(released, released[1:]))  # contiguous, in order
-    assert released[-1][0] + released[-1][1] >= len(data) + 4 - 2 * 4096  # no more than the window left cached
-

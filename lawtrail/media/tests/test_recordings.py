@@ -9,13 +9,13 @@ import pytest
 from django.utils import timezone
 
 from lawtrail.archive.integrity import verify_ledger
+from lawtrail.blobs import blob_store
 from lawtrail.cli import main
 from lawtrail.core.errors import InvalidInput, NotAllowed
 from lawtrail.ledger.models import Entry
 from lawtrail.media.models import Recording
 from lawtrail.media.selectors import case_coverage, unexplained_gaps
 from lawtrail.media.services import describe, gap_explain, recording_ingest
-from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
 from lawtrail.samples import make_audio, make_photo, make_video
 from lawtrail.testing import Org, replace_blob

@@ -18,14 +18,14 @@ from django.db import connection
 from django.utils import timezone
 from tusclient import client as tus
 
+from lawtrail.blobs import blob_store
 from lawtrail.core.tests.server import kill, start
 from lawtrail.ledger.models import Entry
-from lawtrail.media import hashstate, services
+from lawtrail.media import hashstate, uploads
 from lawtrail.media.models import Recording, Upload, UploadStatus
-from lawtrail.media.services import upload_dir
-from lawtrail.media.storage import blob_store
 from lawtrail.media.tests.test_faults import server_home
 from lawtrail.media.tus import OFFSET_TYPE
+from lawtrail.media.uploads import upload_dir
 from lawtrail.org.services import token_create
 from lawtrail.samples import make_video
 from lawtrail.testing import Org
@@ -268,7 +268,7 @@ def test_the_loser_of_two_patches_at_once_leaves_no_partial_file(live_server, av
     upload = Upload.objects.get()
     part = upload_dir() / f"{upload.id}.part"
     with ThreadPoolExecutor(2) as pool:
-        with services._locked(upload):  # both requests queue behind it, then race
+        with uploads.locked(upload):  # both requests queue behind it, then race
             sent = [pool.submit(patch, url, token, 0, content) for _ in range(2)]
             deadline = time.monotonic() + 30
             while _lock_waiters(part) < 2:
@@ -335,15 +335,13 @@ def test_asking_never_disturbs_a_request_at_work_on_the_same_upload(live_server,
     """A HEAD while another request holds the upload (here: the test holds its lock, as a
     PATCH receiving or storing the last chunk would) answers at once from the database and
     leaves the partial file alone; once free, the next question puts a crash right."""
-    from lawtrail.media.services import _locked
-
     org, case, token, video = av
     body = video.read_bytes()
     url = create(live_server, token, meta(org, case), len(body)).headers["Location"]
     assert patch(url, token, 0, body[:4000]).status_code == 204
     upload = Upload.objects.get()
     part = upload_dir() / f"{upload.id}.part"
-    with _locked(upload):
+    with uploads.locked(upload):
         with open(part, "r+b") as f:
             f.truncate(1000)  # what a writer at work may briefly leave, or a crash for good
         response = head(url, token)
@@ -398,7 +396,7 @@ def test_a_worker_that_did_not_take_the_last_chunk_goes_on_hashing_without_readi
 
     monkeypatch.setattr(hashstate, "sha256", no_rehash)
     for start in (third, 2 * third):
-        services._digests.clear()  # the next chunk goes to a process that has not seen this upload
+        uploads._digests.clear()  # the next chunk goes to a process that has not seen this upload
         upload = Upload.objects.get(case=case)
         assert upload.offset == start and hashstate.resume(upload.hash_state, start) is not None
         end = len(content) if start == 2 * third else 2 * third

@@ -3,8 +3,8 @@ signature is refused with its name."""
 
 import pytest
 
+from lawtrail.blobs import blob_store
 from lawtrail.core.errors import InvalidInput
-from lawtrail.media.storage import blob_store
 from lawtrail.records.catalog import catalog, doc_type
 from lawtrail.records.models import RecordStatus
 from lawtrail.records.services import record_create, record_finalise

@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
 from lawtrail.archive.integrity import verify_ledger
+from lawtrail.blobs import blob_store
 from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from lawtrail.ledger.models import Entry
-from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
 from lawtrail.records.catalog import doc_type
 from lawtrail.records.models import Record, RecordStatus

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from lawtrail.archive.models import DecisionStatus, DisposalRequest, LegalHold, Provision
 from lawtrail.archive.tests.conftest import ingest
+from lawtrail.blobs import blob_store
 from lawtrail.cases.enums import MatterType
-from lawtrail.media.storage import blob_store
 from lawtrail.org.enums import Role
 from lawtrail.regulations.profiles import get_profile
 from lawtrail.samples import make_video

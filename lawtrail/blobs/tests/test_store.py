@@ -7,7 +7,7 @@ import os
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from lawtrail.media.storage import _store, blob_store
+from lawtrail.blobs import _store, blob_store
 
 
 def test_put_is_content_addressed_and_written_once(db):

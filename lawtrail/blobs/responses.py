@@ -1,14 +1,21 @@
-"""Serving stored blobs: whole downloads, and byte ranges so that a player can seek in a
-multi-gigabyte recording without fetching it all."""
+"""Every file the system hands out over HTTP: stored blobs whole, or by byte range so that a
+player can seek in a multi-gigabyte recording without fetching it all; bytes made for the
+request (a watermarked copy); a local file built for the download (a package). The file is
+named the same way everywhere, so that Chinese names survive every browser."""
 
 import re
 from urllib.parse import quote
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 
-from lawtrail.media.storage import blob_store
+from lawtrail.blobs import blob_store
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def content_disposition(filename, kind="attachment"):
+    """RFC 6266's UTF-8 form of the file name."""
+    return f"{kind}; filename*=UTF-8''{quote(filename)}"
 
 
 def blob_download(sha256, filename, content_type):
@@ -17,9 +24,22 @@ def blob_download(sha256, filename, content_type):
     size = store.size(sha256)
     response = StreamingHttpResponse(store.iter_range(sha256, 0, size), content_type=content_type)
     response["Content-Length"] = str(size)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = content_disposition(filename)
     response["X-Content-SHA256"] = sha256
     return response
+
+
+def bytes_download(content, filename, content_type):
+    """A download of bytes made for this request."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition(filename)
+    return response
+
+
+def file_download(handle, filename, content_type):
+    """A download of an open local file (which may already be gone from its folder: the
+    handle keeps it readable while it streams)."""
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
 
 
 def ranged_blob(request, sha256, content_type, filename=None):
@@ -53,7 +73,7 @@ def ranged_blob(request, sha256, content_type, filename=None):
     if status == 206:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
     if filename:
-        response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+        response["Content-Disposition"] = content_disposition(filename, "inline")
     return response
 
 

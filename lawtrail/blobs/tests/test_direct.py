@@ -1,5 +1,7 @@
 """Copying a stored file into an evidence package: written with O_DIRECT from a mapping of
-the source, byte for byte whatever the size, with the ordinary way as the fallback."""
+the source, byte for byte whatever the size, with the ordinary way as the fallback; an
+upload's aligned blocks written the same way; and the writer that keeps large files from
+filling the page cache."""
 
 import fcntl
 import os
@@ -7,7 +9,7 @@ import tempfile
 
 import pytest
 
-from lawtrail.media.storage import copy_file_direct
+from lawtrail.blobs.direct import DirectAppender, WriteBehind, copy_file_direct
 
 
 COPY_SIZES = [0, 1, 4095, 4096, 4097, 3 * 2**20 + 17]
@@ -73,8 +75,6 @@ def _appended(tmp_path, blocks, position=0, monkeypatch=None):
     file's bytes and, per os.pwrite/os.write call, (size, O_DIRECT?)."""
     import mmap
 
-    from lawtrail.media.storage import DirectAppender
-
     path = tmp_path / "part"
     path.write_bytes(b"p" * position)
     calls = []
@@ -117,3 +117,22 @@ def test_blocks_from_an_unaligned_buffer_are_written_the_ordinary_way(tmp_path, 
     block = os.urandom(4 * 4096)
     content, calls = _appended(tmp_path, [(block, False)], monkeypatch=monkeypatch)
     assert content == block and calls == [(len(block), False)]
+
+
+def test_write_behind_writes_everything_and_releases_what_lies_behind(tmp_path, monkeypatch):
+    monkeypatch.setattr(WriteBehind, "WINDOW", 4096)
+    released = []
+    real = os.posix_fadvise
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, start, length, advice: (
+        released.append((start, length, advice)), real(fd, start, length, advice)))
+    data = os.urandom(50_000)
+    path = tmp_path / "f"
+    path.write_bytes(b"head")
+    with open(path, "ab", buffering=0) as f:
+        writer = WriteBehind(f.fileno(), 4)
+        for start in range(0, len(data), 3000):
+            writer.write(data[start:start + 3000])
+    assert path.read_bytes() == b"head" + data
+    assert released and released[0][0] == 4 and all(a == os.POSIX_FADV_DONTNEED for _, _, a in released)
+    assert all(s + n == nxt for (s, n, _), (nxt, _, _) in zip(released, released[1:]))  # contiguous, in order
+    assert released[-1][0] + released[-1][1] >= len(data) + 4 - 2 * 4096  # no more than the window left cached

@@ -1,0 +1,173 @@
+"""The state of a resumable (tus) upload between its requests: the partial file and the
+lock on it, the bytes a crash may have lost, the running SHA-256, and taking in one chunk.
+The services open, finish and cancel uploads (`upload_*`); `tus.py` is their HTTP face."""
+
+import datetime
+import fcntl
+import hashlib
+import logging
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+
+from lawtrail.blobs.base import CHUNK
+from lawtrail.core.errors import Conflict, LawTrailError, StorageFull, is_disk_full
+from lawtrail.core.files import FILE_MODE, private_dir
+from lawtrail.media import hashstate
+from lawtrail.media.models import Upload, UploadStatus
+from lawtrail.media.streaming import READ_SIZE, Sink, request_body
+
+UPLOAD_TTL = datetime.timedelta(days=7)
+CHECKSUMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
+logger = logging.getLogger(__name__)
+
+
+class ChecksumMismatch(LawTrailError):
+    status = 460  # tus checksum extension
+
+
+class TooLarge(LawTrailError):
+    status = 413
+
+
+def max_upload_bytes():
+    return getattr(settings, "LAWTRAIL_MAX_UPLOAD_BYTES", 64 * 2**30)
+
+
+def upload_dir():
+    return private_dir(Path(settings.LAWTRAIL_HOME) / "uploads")
+
+
+def part_path(upload):
+    return upload_dir() / f"{upload.id}.part"
+
+
+def reconcile(upload):
+    """After a crash the partial file may hold fewer bytes than the recorded offset (chunks
+    are not fsync'd one by one): then the offset goes back, and HEAD tells the client where
+    to resume. Bytes beyond the offset are dropped by the next PATCH. Call under the lock."""
+    size = part_path(upload).stat().st_size
+    if size < upload.offset:
+        Upload.objects.filter(pk=upload.pk).update(offset=size)
+        upload.offset = size
+
+
+def _no_longer_active(upload):
+    return Conflict("该文件已上传完成" if upload.status == UploadStatus.COMPLETED else "上传已取消")
+
+
+@contextmanager
+def locked(upload, wait=True):
+    """One request per upload at a time, across processes: an exclusive lock on the partial
+    file (BlockingIOError when `wait` is off and another request holds it), on an upload
+    still active once the lock is held (refreshed; else Conflict). The file stays in place
+    until its upload is marked completed, so every holder locks the same file; a request
+    that waited for one that completed or cancelled the upload leaves no file behind."""
+    path = part_path(upload)
+    created = False
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        upload.refresh_from_db()
+        if upload.status != UploadStatus.ACTIVE:
+            raise _no_longer_active(upload) from None
+        # Lost (a crash of an older version, or removed by hand): start again from what the
+        # disk holds, which is nothing; `reconcile` sends the client back to byte 0.
+        fd, created = os.open(path, os.O_RDONLY | os.O_CREAT, FILE_MODE), True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        upload.refresh_from_db()
+        if upload.status != UploadStatus.ACTIVE:
+            if created:  # finished between the look and the lock: nothing to recreate
+                path.unlink(missing_ok=True)
+            raise _no_longer_active(upload)
+        yield
+    finally:
+        os.close(fd)
+
+
+# Running SHA-256 of the bytes received so far, per upload, in this process. Only a shortcut:
+# when another process took the previous chunk, the digest is taken up from the state saved
+# with the upload's offset (see hashstate), and only failing that rebuilt from the partial file.
+_digests = {}
+_digests_lock = threading.Lock()
+
+
+def digest_at(upload, offset):
+    with _digests_lock:
+        known = _digests.get(upload.id)
+    if known and known[0] == offset:
+        return known[1]
+    saved = hashstate.resume(upload.hash_state, offset)
+    if saved is not None:
+        return saved
+    digest = hashstate.sha256()
+    with open(part_path(upload), "rb") as f:
+        remaining = offset
+        while remaining:
+            chunk = f.read(min(CHUNK * 8, remaining))
+            if not chunk:
+                break
+            digest.update(chunk)
+            remaining -= len(chunk)
+    return digest
+
+
+def forget_digest(upload):
+    with _digests_lock:
+        _digests.pop(upload.id, None)
+
+
+def chunk_receive(upload, part, *, offset, stream, length, checksum):
+    """Take in one chunk at `offset`, under the upload's lock, into `part` (its partial file
+    opened for appending). Bytes that arrive before a dropped connection are kept; a chunk
+    whose checksum does not match is dropped whole. Returns the SHA-256 of all bytes so far."""
+    reconcile(upload)
+    if offset != upload.offset:
+        raise Conflict(f"上传位置不一致：服务器已收到 {upload.offset} 字节，请求从 {offset} 字节续传")
+    room = upload.length - upload.offset
+    if length is not None and length > room:
+        raise TooLarge(f"数据超出声明的文件大小：还可接收 {room} 字节，本次发送 {length} 字节")
+    part.truncate(upload.offset)  # drop bytes a crashed writer left beyond the recorded offset
+    digest = digest_at(upload, upload.offset).copy()
+    chunk_sum = CHECKSUMS[checksum[0]]() if checksum else None
+    sums = [digest] + ([chunk_sum] if chunk_sum else [])
+    received, failure = 0, None
+    body = request_body(stream)
+    try:
+        with Sink(part, part_path(upload), upload.offset, sums) as sink:  # writing and hashing overlap with receiving
+            try:
+                while received < room:
+                    want = min(READ_SIZE, room - received)
+                    count = sink.receive(body, want)
+                    received += count
+                    if count < want:
+                        break  # the body ended
+                if length is None and body.readinto(bytearray(1)):
+                    failure = TooLarge("数据超出声明的文件大小")
+            except OSError as exc:  # the client went away: keep what arrived
+                failure = exc
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+        os.ftruncate(part.fileno(), upload.offset)  # the chunk goes whole; what came before is intact
+        logger.error("disk full while receiving upload %s at %s bytes", upload.id, upload.offset)
+        raise StorageFull(f"服务器存储空间已满，本数据块未保存；已收到的 {upload.offset} 字节完好无损，"
+                          f"请通知系统管理员腾出空间后从第 {upload.offset} 字节续传") from exc
+    if chunk_sum is not None and (failure or chunk_sum.digest() != checksum[1]):
+        part.truncate(upload.offset)
+        raise ChecksumMismatch("数据块校验值不一致，已丢弃该数据块，请重新发送")
+    if isinstance(failure, TooLarge):
+        part.truncate(upload.offset)
+        raise failure
+    # Not fsync'd per chunk: a crash that loses bytes is caught by `reconcile`.
+    new_offset = upload.offset + received
+    Upload.objects.filter(pk=upload.pk, offset=upload.offset).update(
+        offset=new_offset, hash_state=hashstate.state_of(digest))
+    upload.offset = new_offset
+    with _digests_lock:
+        _digests[upload.id] = (new_offset, digest)
+    return digest
