@@ -31,7 +31,7 @@ KNOWN = {
     )},
     ("lawtrail.cases.workflow", "archive"): "the archive step's guard asks whether the case file is current",
     ("lawtrail.media.services", "archive"): "a recording's expiry date is refreshed after a change of its case",
-    ("lawtrail.rules.engine", "archive"): "the archive and retention rules read case files and holds",
+    ("lawtrail.rules.facts", "archive"): "the archive and retention rules read case files and holds",
 }
 
 

@@ -1,0 +1,146 @@
+"""What the rules read about a case: loaded once per case, or for a batch of cases in a
+few queries (`facts_of`, for `evaluate_many`)."""
+
+from collections import defaultdict, namedtuple
+from functools import cached_property
+
+from django.utils import timezone
+
+from lawtrail.cases.models import Case
+from lawtrail.media.models import GapExplanation, Recording
+from lawtrail.media.selectors import coverage_of
+from lawtrail.org.models import Agency
+from lawtrail.records.models import Record, Signature
+from lawtrail.regulations.profiles import get_profile
+
+# What the rules read of a final record: plain tuples, not model instances (bulk speed).
+RecordFact = namedtuple("RecordFact", "pk doc_type number data")
+# A refusal to sign a final record, with what was recorded about it.
+RefusalFact = namedtuple("RefusalFact", "number title signer_name reason witness_name video_ref signed_at")
+REFUSAL_FIELDS = ("record__number", "record__title", "signer_name", "refusal_reason", "witness_name", "video_ref",
+                  "signed_at")
+# The document types whose contents the rules read (the rest only by type and number).
+DATA_READ = ("service_mail", "decision", "rectification_check")
+RECORDING_FIELDS = ("id", "case_id", "kind", "activity", "filename", "sha256", "started_at", "ended_at",
+                    "received_at", "upload_due")
+
+
+def _of_cases(queryset, ids, field="case_id"):
+    """The queryset's rows of these cases, and perhaps of a few others: a dense run of ids (a
+    pass over every case) is asked for as a range, far cheaper than an IN list of thousands of
+    parameters; the caller keys what it reads by case and looks up only its own."""
+    low, high = min(ids), max(ids)
+    if high - low < 2 * len(ids):
+        return queryset.filter(**{f"{field}__gte": low, f"{field}__lte": high})
+    return queryset.filter(**{f"{field}__in": ids})
+
+
+def refusals_of(case_ids):
+    """{case id: [RefusalFact]} for the refusals recorded on the final records of these cases
+    (and perhaps of others, as `_of_cases` reads them)."""
+    found = defaultdict(list)
+    for case_id, *values in _of_cases(Signature.objects, case_ids, "record__case_id").filter(
+            record__status="final", refused=True).order_by("signed_at", "id").values_list(
+            "record__case_id", *REFUSAL_FIELDS):
+        found[case_id].append(RefusalFact(*values))
+    return found
+
+
+class Facts:
+    """What the rules read about one case, loaded once (or handed in by `evaluate_many`)."""
+
+    def __init__(self, case, now=None, *, final_records=None, recordings=None, explanations=None, holds=None,
+                 marks=None, refusals=None):
+        self.case = case
+        self.profile = get_profile(case.agency.profile)
+        self.now = now or timezone.now()
+        if final_records is not None:
+            self.final_records = final_records
+        if recordings is not None:
+            self.recordings = recordings
+        if explanations is not None:
+            self.coverage = coverage_of(self.profile, recordings or [], explanations)
+        if holds is not None:
+            self.holds = holds
+        if marks is not None:
+            self.marks = marks
+        if refusals is not None:
+            self.refusals = refusals
+
+    @cached_property
+    def final_records(self):
+        return [RecordFact(pk, doc_type, number, data) for pk, doc_type, number, data in
+                self.case.records.filter(status="final").order_by("finalised_at", "id").values_list(
+                    "id", "doc_type", "number", "data")]
+
+    def finals(self, *doc_types):
+        return [r for r in self.final_records if r.doc_type in doc_types]
+
+    @cached_property
+    def recordings(self):
+        return list(self.case.recordings.select_related("officer"))
+
+    @cached_property
+    def coverage(self):
+        # Every recording counts, whoever looks at the checklist (case_coverage would leave out
+        # those its viewer may not see).
+        return coverage_of(self.profile, self.recordings, GapExplanation.objects.filter(case=self.case))
+
+    @cached_property
+    def refusals(self):
+        return refusals_of([self.case.pk])[self.case.pk]
+
+    @cached_property
+    def holds(self):
+        """The kinds of legal hold ever placed on the case (复议, 诉讼, 投诉)."""
+        # archive sits above rules: its models are read only when a rule asks for them.
+        from lawtrail.archive.models import HoldKind, LegalHold
+
+        return [HoldKind(k).label for k in LegalHold.objects.filter(case=self.case).values_list("kind", flat=True)]
+
+    @cached_property
+    def marks(self):
+        """The retention circumstances recorded against the case or its recordings."""
+        # archive sits above rules: its models are read only when a rule asks for them.
+        from lawtrail.archive.models import RetentionMark
+
+        return set(RetentionMark.objects.filter(case=self.case).values_list("circumstance", flat=True))
+
+
+def facts_of(batch, now, agencies, *, reads_holds):
+    """(case, Facts) for a batch of cases, read in a few queries. `agencies` caches the
+    cases' agencies across batches; holds and marks are read only when `reads_holds` says
+    that the profile of one of the cases asks for them."""
+    # archive sits above rules: its models are read only when a rule asks for them.
+    from lawtrail.archive.models import HoldKind, LegalHold, RetentionMark
+
+    if not batch:
+        return
+    agency_field = Case._meta.get_field("agency")
+    if unknown := {c.agency_id for c in batch if not agency_field.is_cached(c)} - agencies.keys():
+        agencies.update(Agency.objects.in_bulk(unknown))
+    for c in batch:
+        if not agency_field.is_cached(c):
+            c.agency = agencies[c.agency_id]
+    ids = [c.pk for c in batch]
+    records, recordings, explanations = defaultdict(list), defaultdict(list), defaultdict(list)
+    finals = _of_cases(Record.objects.filter(status="final"), ids)
+    contents = dict(finals.filter(doc_type__in=DATA_READ).values_list("id", "data"))
+    for pk, case_id, doc, number in finals.order_by("finalised_at", "id").values_list(
+            "id", "case_id", "doc_type", "number"):
+        records[case_id].append(RecordFact(pk, doc, number, contents.get(pk, {})))
+    for r in _of_cases(Recording.objects, ids).only(*RECORDING_FIELDS):
+        recordings[r.case_id].append(r)
+    for g in _of_cases(GapExplanation.objects, ids).only("id", "case_id", "before_id", "after_id", "reason"):
+        explanations[g.case_id].append(g)
+    refusals = refusals_of(ids)
+    holds, marks = defaultdict(list), defaultdict(set)
+    if any(reads_holds(get_profile(c.agency.profile)) for c in batch):
+        for case_id, kind in _of_cases(LegalHold.objects, ids).values_list("case_id", "kind"):
+            holds[case_id].append(HoldKind(kind).label)
+        for case_id, circumstance in _of_cases(RetentionMark.objects, ids).values_list("case_id", "circumstance"):
+            marks[case_id].add(circumstance)
+    for case in batch:
+        yield case, Facts(case, now, final_records=records[case.pk], recordings=recordings[case.pk],
+                          explanations=explanations[case.pk], holds=holds[case.pk], marks=marks[case.pk],
+                          refusals=refusals[case.pk])
