@@ -158,7 +158,7 @@ def cmd_check(args):
 
     from lawtrail.cases.models import Case
     from lawtrail.rules.engine import SEVERITY_LABELS, STATUS_LABELS, evaluate_many
-    from lawtrail.rules.services import findings_refresh_many
+    from lawtrail.tasks import scheduled_pass
 
     cases = Case.objects.order_by("id")
     if args.case_no:
@@ -166,19 +166,16 @@ def cmd_check(args):
         if not cases.exists():
             print(f"错误：案件 {args.case_no} 不存在", file=sys.stderr)
             return 2
-    if args.record and not args.case_no:
-        from lawtrail.core.tasks import requeue_stalled
-
-        if requeued := requeue_stalled():
-            print(f"已重新排队 {requeued} 个中断的后台任务", file=sys.stderr)
-        from lawtrail.archive.expiry import expiries_fill_in
-        from lawtrail.archive.retention import DISPOSABLE_STAGES
-
-        if filled := expiries_fill_in(Case.objects.filter(stage__in=DISPOSABLE_STAGES)):
-            print(f"已补算 {filled} 个案件的音像记录保存期限", file=sys.stderr)
     cases = cases.iterator(chunk_size=2000)
-    evaluated = ((case, findings) for case, findings, _ in findings_refresh_many(cases)) if args.record \
-        else evaluate_many(cases)
+    if args.record:
+        done = scheduled_pass(cases, whole=not args.case_no)
+        if done.requeued:
+            print(f"已重新排队 {done.requeued} 个中断的后台任务", file=sys.stderr)
+        if done.filled:
+            print(f"已补算 {done.filled} 个案件的音像记录保存期限", file=sys.stderr)
+        evaluated = done.findings
+    else:
+        evaluated = evaluate_many(cases)
     rows = ({"case_no": case.case_no, "rule": f.rule.id, "title": f.rule.title, "cite": f.cite,
              "severity": f.rule.severity, "status": f.status, "due": f.result.due, "message": f.result.message}
             for case, findings in evaluated for f in findings

@@ -7,8 +7,7 @@ class ArchiveConfig(AppConfig):
     verbose_name = "归档与保存"
 
     def ready(self):
-        from lawtrail.archive import expiry, locks
+        from lawtrail.archive.tasks import on_entry_appended
         from lawtrail.ledger.services import entry_appended
 
-        entry_appended.connect(locks.on_entry_appended, dispatch_uid="lawtrail.archive.locks")
-        entry_appended.connect(expiry.on_entry_appended, dispatch_uid="lawtrail.archive.expiry")
+        entry_appended.connect(on_entry_appended, dispatch_uid="lawtrail.archive.tasks")

@@ -1,6 +1,6 @@
 """Each recording's retention end kept in the database (`RecordingExpiry`), for the archive
-worklist: refreshed in the background after every committed change of a case (a recording
-stored, used as evidence, marked, held, the case archived…), and, when the worklist is
+worklist: refreshed in the background (`tasks.py`) after every committed change of a case
+(a recording stored, used as evidence, marked, held, the case archived…), and, when the worklist is
 opened, for whatever has no row yet (recordings from before) or a row older than its case's
 archiving (the one change that fixes an expiry date: the others can only lengthen a period,
 and holds stop expiry without moving it), should that job have been lost with its queue.
@@ -9,13 +9,10 @@ Nothing is listed before the live rules agree it has expired."""
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django_tasks import task
 
 from lawtrail.archive.models import RecordingExpiry
 from lawtrail.archive.retention import case_facts, recording_retention
 from lawtrail.cases.models import Case
-from lawtrail.ledger.access_log import is_access
-from lawtrail.ledger.services import after_commit_for_case
 from lawtrail.media.models import Recording
 
 
@@ -55,13 +52,3 @@ def possibly_expired(cases, today):
     """Those of these cases holding a recording whose stored expiry has passed."""
     return cases.filter(pk__in=RecordingExpiry.objects.filter(expires_on__lt=today).values("case_id"))
 
-
-@task()
-def refresh_expiries_task(case_ids):
-    """The background job: these cases' recordings' expiry dates anew."""
-    return sum(expiries_refresh(case) for case in Case.objects.filter(pk__in=case_ids).select_related("agency"))
-
-
-def on_entry_appended(sender, entry, **kwargs):
-    if not is_access(entry.action):
-        after_commit_for_case(entry, refresh_expiries_task, "the recordings' expiry dates")

@@ -8,8 +8,9 @@ extended: a period that is still running from the archiving date is locked from 
 and pushed out again once the case is archived. Nobody, not even the bucket owner, can
 delete or overwrite a locked file; disposal is possible only after its date.
 
-The locks are applied in the background after every committed change of a case, and by
-`lawtrail lock` (run it on a schedule, and once after moving to a locked bucket).
+The locks are applied in the background after every committed change of a case
+(`tasks.py`), and by `lawtrail lock` (run it on a schedule, and once after moving to a
+locked bucket).
 """
 
 import datetime
@@ -17,13 +18,9 @@ import datetime
 from dateutil.relativedelta import relativedelta
 from django.db.models import Q
 from django.utils import timezone
-from django_tasks import task
 
 from lawtrail.archive.retention import case_facts, case_file_retention, record_retention, recording_retention
 from lawtrail.blobs import blob_store
-from lawtrail.cases.models import Case
-from lawtrail.ledger.access_log import is_access
-from lawtrail.ledger.services import after_commit_for_case
 
 
 # "永久" on a store that needs a date: a century, the longest default retention S3 allows.
@@ -103,17 +100,3 @@ def case_locks_apply(case):
             states[sha256] = state
     return states
 
-
-@task()
-def lock_cases_task(case_ids):
-    """The background job: apply the locks of these cases."""
-    count = 0
-    for case in Case.objects.filter(pk__in=case_ids).select_related("agency"):
-        count += len(case_locks_apply(case))
-    return count
-
-
-def on_entry_appended(sender, entry, **kwargs):
-    """Every committed change of a case may change what its files must be kept for."""
-    if blob_store().may_lock and not is_access(entry.action):
-        after_commit_for_case(entry, lock_cases_task, "the retention locks (run `lawtrail lock`)")

@@ -8,6 +8,6 @@ class RulesConfig(AppConfig):
 
     def ready(self):
         from lawtrail.ledger.services import entry_appended
-        from lawtrail.rules.services import on_entry_appended
+        from lawtrail.rules.tasks import on_entry_appended
 
         entry_appended.connect(on_entry_appended, dispatch_uid="lawtrail.rules.refresh")

@@ -1,16 +1,12 @@
 """Compliance findings: evaluate a case's rules and keep each change of verdict.
 
-Re-evaluation runs as a background job (django-tasks) after every committed change of a
-case (the ledger announces each write), and on a schedule for deadlines passing
-(`lawtrail check --record`)."""
+Re-evaluation runs as a background job (`tasks.py`) after every committed change of a
+case, and on a schedule for deadlines passing (`lawtrail check --record`)."""
 
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import task
 
 from lawtrail.cases.models import Case
-from lawtrail.ledger.access_log import is_access
-from lawtrail.ledger.services import after_commit_for_case
 from lawtrail.rules.engine import evaluate_many
 from lawtrail.rules.models import Finding
 from lawtrail.rules.selectors import latest_findings_of
@@ -48,20 +44,3 @@ def findings_refresh_many(cases, now=None, chunk=500):
             Finding.objects.bulk_create(added)
         yield from done
 
-
-def on_entry_appended(sender, entry, **kwargs):
-    """Re-evaluate a case in the background once the transaction that changed it commits."""
-    if not is_access(entry.action):
-        after_commit_for_case(entry, refresh_findings_task, "the compliance re-evaluation")
-
-
-# A background job locks its cases a few at a time: an officer saving one of them waits for
-# one short transaction at most, not for the whole job.
-JOB_CHUNK = 20
-
-
-@task()
-def refresh_findings_task(case_ids):
-    """The background job: re-evaluate these cases and store what changed."""
-    cases = Case.objects.filter(pk__in=case_ids).order_by("pk")
-    return sum(len(added) for _, _, added in findings_refresh_many(cases, chunk=JOB_CHUNK))

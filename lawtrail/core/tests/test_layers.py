@@ -15,7 +15,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2]
 ORDER = ["core", "ledger", "blobs", "regulations", "org", "cases", "records", "media", "rules", "archive",
          "supervision", "access", "top"]
-TOP_MODULES = {"api", "cli", "demo", "samples", "testing", "settings", "settings_test", "urls", "wsgi", "web"}
+TOP_MODULES = {"api", "cli", "demo", "samples", "tasks", "testing", "settings", "settings_test", "urls", "wsgi", "web"}
 
 # (importing module, imported part): why it is still there.
 KNOWN = {

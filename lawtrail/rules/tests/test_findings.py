@@ -8,7 +8,8 @@ from django.utils import timezone
 from lawtrail.cases.models import Case
 from lawtrail.rules.models import Finding
 from lawtrail.rules.selectors import open_violations_in
-from lawtrail.rules.services import findings_refresh, findings_refresh_many, refresh_findings_task
+from lawtrail.rules.services import findings_refresh, findings_refresh_many
+from lawtrail.rules.tasks import refresh_findings_task
 from lawtrail.rules.tests.matrix import final, step
 
 

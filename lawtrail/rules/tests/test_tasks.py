@@ -1,7 +1,8 @@
-"""The compliance job on the database queue: run by real workers, shared between them, and
-run again after a worker died."""
+"""The compliance job on the database queue: run by real workers, shared between them, run
+again after a worker died, and still found after it moved to another module."""
 
 import datetime
+import importlib
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -16,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from lawtrail.core.tasks import requeue_stalled
 from lawtrail.rules.models import Finding
-from lawtrail.rules.services import refresh_findings_task
+from lawtrail.rules.tasks import refresh_findings_task
 from lawtrail.testing import Org
 
 
@@ -27,7 +29,7 @@ def test_re_evaluation_runs_as_a_background_job_on_the_database_queue(transactio
     org = Org("bg", profile="004")
     DBTaskResult.objects.all().delete()
     case = org.open_case()
-    jobs = DBTaskResult.objects.filter(task_path="lawtrail.rules.services.refresh_findings_task")
+    jobs = DBTaskResult.objects.filter(task_path="lawtrail.rules.tasks.refresh_findings_task")
     assert jobs.filter(status="READY").count() == 1  # queued, not yet run
     assert not Finding.objects.filter(case=case).exists()
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
@@ -133,3 +135,23 @@ def test_only_jobs_running_longer_than_the_limit_are_queued_again(settings):
     assert requeue_stalled() == 1
     statuses = {job.pk: job.status for job in DBTaskResult.objects.all()}
     assert (statuses[old.pk], statuses[recent.pk], statuses[waiting.pk]) == ("READY", "RUNNING", "READY")
+
+
+def test_a_job_queued_before_the_task_moved_to_tasks_py_is_run_after_the_migration(transactional_db, settings):
+    """django-tasks finds a job's function by the import path stored with the job: the
+    migration points the jobs still queued under the old path at the new one."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    case = Org("mv", profile="004").open_case()
+    DBTaskResult.objects.all().delete()
+    Finding.objects.all().delete()
+    queued, done = (refresh_findings_task.enqueue([case.pk]) for _ in range(2))
+    DBTaskResult.objects.update(task_path="lawtrail.rules.services.refresh_findings_task")
+    DBTaskResult.objects.filter(pk=done.id).update(status="SUCCESSFUL")
+    with pytest.raises(ImportError):
+        DBTaskResult.objects.get(pk=queued.id).task
+    [moved] = importlib.import_module("lawtrail.rules.migrations.0002_refresh_findings_task_moved").Migration.operations
+    moved.code(django_apps, None)
+    assert DBTaskResult.objects.get(pk=done.id).task_path == "lawtrail.rules.services.refresh_findings_task"  # finished
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    assert DBTaskResult.objects.get(pk=queued.id).status == "SUCCESSFUL"
+    assert Finding.objects.get(case=case, rule_id="start.approval").status == "pending"
