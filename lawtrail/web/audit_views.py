@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from lawtrail.access.policy import visible_entries
+from lawtrail.blobs.responses import content_disposition
 from lawtrail.access.selectors import accessed_by, access_entries, who_accessed
 from lawtrail.core.spreadsheet import CsvWriter
 from lawtrail.org.enums import Role
@@ -55,7 +56,7 @@ def audit(request):
 
 def _csv(rows, question):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''access-log.csv"
+    response["Content-Disposition"] = content_disposition("access-log.csv")
     response.write("\ufeff")  # so that Excel opens the Chinese text correctly
     writer = CsvWriter(response)  # user text never starts a formula in Excel
     writer.writerow([question])

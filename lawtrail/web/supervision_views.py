@@ -5,12 +5,12 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lawtrail.access.policy import redact_findings
+from lawtrail.blobs.responses import bytes_download
 from lawtrail.core.errors import LawTrailError, NotFound
 from lawtrail.core.text import number_or_none
 from lawtrail.org.enums import Role
@@ -18,6 +18,9 @@ from lawtrail.org.selectors import department_for, departments_of, officer_for, 
 from lawtrail.supervision import reports, selectors, services
 from lawtrail.supervision.models import ActionKind, DeviceEventKind, DrawTarget
 from lawtrail.web.decorators import attempt, not_found_as_404
+
+
+EXPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
 
 
 def _forbidden(request, message):
@@ -126,16 +129,9 @@ def ledger_export(request, fmt):
                       status=404)
     checks = selectors.check_ledger(request.user.agency_id, viewer=request.user)
     agency = request.user.agency
-    name = f"{agency.short_name}检查台帐_{timezone.localdate():%Y%m%d}"
-    if fmt == "xlsx":
-        response = HttpResponse(reports.ledger_xlsx(agency, checks),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    else:
-        response = HttpResponse(reports.ledger_pdf(agency, checks), content_type="application/pdf")
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.{fmt}"
-    return response
+    name = f"{agency.short_name}检查台帐_{timezone.localdate():%Y%m%d}.{fmt}"
+    content = reports.ledger_xlsx(agency, checks) if fmt == "xlsx" else reports.ledger_pdf(agency, checks)
+    return bytes_download(content, name, EXPORT_TYPES[fmt])
 
 
 DEVICE_ROLES = (Role.HEAD, Role.SUPERVISOR, Role.OFFICER)
@@ -242,8 +238,6 @@ def dashboard(request):
 @login_required
 @not_found_as_404
 def report_export(request, fmt):
-    from urllib.parse import quote
-
     from lawtrail.supervision.statistics import report, report_pdf, report_xlsx
 
     if request.user.role not in services.SUPERVISORS:
@@ -253,11 +247,6 @@ def report_export(request, fmt):
     filters = _filters(request)
     figures = report(request.user, filters)
     agency = request.user.agency
-    if fmt == "xlsx":
-        response = HttpResponse(report_xlsx(agency, filters, figures),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    else:
-        response = HttpResponse(report_pdf(agency, filters, figures), content_type="application/pdf")
+    content = report_xlsx(agency, filters, figures) if fmt == "xlsx" else report_pdf(agency, filters, figures)
     name = f"{agency.short_name}统计报表_{filters.period_from:%Y%m%d}-{filters.period_to:%Y%m%d}.{fmt}"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return bytes_download(content, name, EXPORT_TYPES[fmt])
