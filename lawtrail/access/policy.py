@@ -37,6 +37,11 @@ def granted_cases(user, kind):
                                       expires_at__gt=timezone.now()).values("case_id")
 
 
+def handled_cases(user):
+    """Ids of the cases this user is a handling officer of."""
+    return CaseOfficer.objects.filter(officer__user=user).values("case_id")
+
+
 def visible_cases(user):
     if not user.is_authenticated or user.role == Role.ADMIN or user.agency_id is None:
         return Case.objects.none()
@@ -45,7 +50,7 @@ def visible_cases(user):
         return cases
     # The cases handled, and of the others those not confidential or granted (for an
     # officer: of their department).
-    handled = CaseOfficer.objects.filter(officer__user=user).values("case_id")
+    handled = handled_cases(user)
     shown = ~Q(confidentiality__in=CONFIDENTIAL) | Q(pk__in=granted_cases(user, "view"))
     if user.role == Role.OFFICER:
         shown &= Q(department_id=user.department_id)
@@ -57,7 +62,7 @@ def _cases_seen_confidential(user):
     others: those they handle or hold a view grant for)."""
     if user.role == Role.HEAD:
         return Case.objects.filter(agency_id=user.agency_id).values("pk")
-    handled = CaseOfficer.objects.filter(officer__user=user).values("case_id")
+    handled = handled_cases(user)
     return Case.objects.filter(Q(pk__in=handled) | Q(pk__in=granted_cases(user, "view"))).values("pk")
 
 
@@ -83,7 +88,7 @@ def agency_cases(user):
         return Case.objects.none()
     cases = Case.objects.filter(agency_id=user.agency_id)
     if user.role == Role.OFFICER:
-        handled = CaseOfficer.objects.filter(officer__user=user).values("case_id")
+        handled = handled_cases(user)
         cases = cases.filter(Q(department_id=user.department_id) | Q(pk__in=handled))
     return cases
 
@@ -244,7 +249,11 @@ def restricted_seqs(user, entries, cases=None):
     if cases is None:
         ids = {_case_id(e) for e in entries} - {None}
         cases = Case.objects.filter(pk__in=ids).prefetch_related(with_team()) if ids else []
-    marks = _hidden_ids(user, cases).values()
+    # A case loaded for this user (case_for) already knows its hidden items: the case page
+    # asks for them anyway, so its trail reuses them instead of asking again.
+    known = [case for case in cases if getattr(case, "viewer", None) == user]
+    others = [case for case in cases if getattr(case, "viewer", None) != user]
+    marks = [hidden_items(case) for case in known] + list(_hidden_ids(user, others).values())
     records = {r for hidden_records, _ in marks for r in hidden_records}
     recordings = {r for _, hidden_recordings in marks for r in hidden_recordings}
     if not records and not recordings:

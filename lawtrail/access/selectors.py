@@ -8,7 +8,7 @@ from lawtrail.access.models import AccessGrant, GrantStatus, PartyRequest
 from lawtrail.access.policy import visible_cases
 from lawtrail.cases.models import Case
 from lawtrail.core.errors import NotFound
-from lawtrail.core.text import number_or_none
+from lawtrail.core.lookups import named
 from lawtrail.ledger.access_log import ACCESS_ACTIONS_REGEX
 from lawtrail.ledger.models import Entry
 
@@ -61,15 +61,9 @@ def case_by_number(user, case_no):
 
 def grant_for(user, pk):
     """A grant request of the user's own agency, by id."""
-    grant = AccessGrant.objects.filter(pk=number_or_none(pk), case__agency_id=user.agency_id).first() if pk else None
-    if grant is None:
-        raise NotFound("申请不存在")
-    return grant
+    return named(AccessGrant.objects.filter(case__agency_id=user.agency_id), pk, "申请不存在")
 
 
 def party_request_for(case, pk):
     """A party's request registered on this case, by id."""
-    found = PartyRequest.objects.filter(pk=number_or_none(pk), case=case).first() if pk else None
-    if found is None:
-        raise NotFound("申请不存在")
-    return found
+    return named(PartyRequest.objects.filter(case=case), pk, "申请不存在")

@@ -9,8 +9,7 @@ from lawtrail.access.policy import RESTRICTED_ENTRY, hidden_items, visible_cases
 from lawtrail.archive.models import CaseFile, DecisionStatus, DisposalRequest, LegalHold, Provision, ProvisionStatus
 from lawtrail.archive.retention import case_facts, record_retention, recording_retention
 from lawtrail.blobs import blob_store
-from lawtrail.core.errors import NotFound
-from lawtrail.core.text import number_or_none
+from lawtrail.core.lookups import named
 from lawtrail.records.models import RecordStatus
 
 
@@ -121,20 +120,12 @@ def case_provisions(case):
     return Provision.objects.filter(case=case).select_related("requested_by", "decided_by")
 
 
-def _of_case(objects, pk, label):
-    """The case's object a form names: a missing or foreign one is a 404."""
-    found = objects.filter(pk=number_or_none(pk)).first() if pk else None
-    if found is None:
-        raise NotFound(f"{label}不存在")
-    return found
-
-
 def hold_for(case, pk):
-    return _of_case(LegalHold.objects.filter(case=case), pk, "保全")
+    return named(LegalHold.objects.filter(case=case), pk, "保全不存在")
 
 
 def provision_for(case, pk, label="对外提供申请"):
-    return _of_case(Provision.objects.filter(case=case), pk, label)
+    return named(Provision.objects.filter(case=case), pk, f"{label}不存在")
 
 
 def pending_disposals(user):
@@ -149,4 +140,4 @@ def open_provisions(user):
 
 
 def disposal_for(user, pk):
-    return _of_case(DisposalRequest.objects.filter(case__in=visible_cases(user)), pk, "销毁申请")
+    return named(DisposalRequest.objects.filter(case__in=visible_cases(user)), pk, "销毁申请不存在")

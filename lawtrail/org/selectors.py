@@ -4,7 +4,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from lawtrail.core.errors import NotFound
-from lawtrail.core.text import number_or_none
+from lawtrail.core.lookups import named
 from lawtrail.org.enums import TWO_FACTOR_ROLES, EnrolmentStatus, Role
 from lawtrail.org.models import ApiToken, Department, Officer, TwoFactorEnrolment, User
 
@@ -68,20 +68,14 @@ def officers_of(user):
 
 
 def department_for(user, pk):
-    return _of_agency(departments_of(user), pk, "所选部门不存在")
+    return named(departments_of(user), pk, "所选部门不存在")
 
 
 def officer_for(user, pk):
-    return _of_agency(officers_of(user), pk, "所选执法人员不存在")
+    return named(officers_of(user), pk, "所选执法人员不存在")
 
 
 def user_named(viewer, username):
     """A user of the viewer's agency by account name, or None."""
     return User.objects.filter(username=username, agency_id=viewer.agency_id).first()
 
-
-def _of_agency(objects, pk, message):
-    found = objects.filter(pk=number_or_none(pk)).first() if pk else None
-    if found is None:
-        raise NotFound(message)
-    return found

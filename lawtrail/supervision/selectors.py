@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from lawtrail.access.policy import RESTRICTED_ENTRY, visible_case_ids, visible_items
 from lawtrail.cases.models import Case
-from lawtrail.core.errors import NotFound
+from lawtrail.core.lookups import named
 from lawtrail.core.text import number_or_none
 from lawtrail.media.models import Recording
 from lawtrail.supervision.models import CorrectiveAction, Device, DeviceEventKind, PlaybackCheck, SampleDraw
@@ -29,23 +29,16 @@ def checks_of(user):
     return PlaybackCheck.objects.filter(draw__agency_id=user.agency_id)
 
 
-def _one(objects, pk, message):
-    found = objects.filter(pk=number_or_none(pk)).first() if pk else None
-    if found is None:
-        raise NotFound(message)
-    return found
-
-
 def draw_for(user, pk):
-    return _one(draws_of(user), pk, "抽检不存在")
+    return named(draws_of(user), pk, "抽检不存在")
 
 
 def device_for(user, pk):
-    return _one(devices_of(user), pk, "设备不存在")
+    return named(devices_of(user), pk, "设备不存在")
 
 
 def action_for(user, pk):
-    return _one(actions_of(user), pk, "整改措施不存在")
+    return named(actions_of(user), pk, "整改措施不存在")
 
 
 def check_for(user, pk):
