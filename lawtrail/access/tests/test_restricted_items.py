@@ -172,7 +172,7 @@ def test_the_archivists_worklist_shows_a_confidential_case_as_a_restricted_row(o
 def test_the_supervisors_figures_count_every_case_of_the_agency(org, secret_case):
     from django.utils import timezone
 
-    from lawtrail.supervision.statistics import Filters, dashboard, report
+    from lawtrail.supervision.statistics import Filters, report
 
     org.open_case(title="普通案件")
     today = timezone.localdate()

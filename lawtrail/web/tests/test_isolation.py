@@ -14,6 +14,7 @@ from lawtrail.access.tests.test_write_matrix import call, web_world, writes
 from lawtrail.archive.services import disposal_request
 from lawtrail.archive.tests.conftest import archived_patrol, attached_record
 from lawtrail.cases.enums import Confidentiality
+from lawtrail.ledger.chain import ledger_catch_up
 from lawtrail.ledger.models import Entry
 from lawtrail.media.services import recording_play, upload_create
 from lawtrail.org.enums import Role
@@ -58,6 +59,7 @@ def world(tmp_path):
     disposal = disposal_request(actor=patrol_org.users[Role.ARCHIVIST], case=patrol_case,
                                 recording=patrol_recording, reason="保存期满")
     token = token_create(actor=None, username=lead.username)
+    ledger_catch_up(w["case"].scope)  # the case's entries chained, so a proof of one can be asked for
     upload = upload_create(actor=lead, length=100, metadata={
         "filename": "现场.mp4", "case_no": w["case"].case_no, "officer_cert": org.officers[0].cert_no})
     from lawtrail.org.models import ApiToken
@@ -67,8 +69,7 @@ def world(tmp_path):
         "attachment": attachment.pk, "hold": w["hold"].pk, "provision": w["provision"].pk,
         "disposal": disposal.pk, "grant": w["grant"].pk, "token": ApiToken.objects.filter(user=lead).latest("pk").pk,
         "raw_token": token, "draw": w["draw"].pk, "action": w["action"].pk, "device": w["device"].pk,
-        "user": lead.pk, "seq": Entry.objects.filter(scope=w["case"].scope).first().seq if Entry.objects.filter(
-            scope=w["case"].scope).exists() else 1,
+        "user": lead.pk, "seq": Entry.objects.filter(scope=w["case"].scope).first().seq,
         "play": recording_play(actor=lead, recording=w["recordings"][0]), "payloads": payloads,
         "upload": upload.pk,
     }
