@@ -22,6 +22,7 @@ from django.utils import timezone
 from lawtrail.cases.enums import Confidentiality, Stage
 from lawtrail.cases.models import Case, CaseOfficer, with_team
 from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound
+from lawtrail.core.policy import RESTRICTED_CASE, RESTRICTED_ENTRY  # noqa: F401 (pages import them from here)
 from lawtrail.ledger.models import Entry
 from lawtrail.org.enums import Role
 
@@ -75,9 +76,6 @@ def visible_items(user, items, kind):
     marked = ItemConfidentiality.objects.filter(level__in=CONFIDENTIAL, **{f"{kind}__isnull": False}).exclude(
         case__in=_cases_seen_confidential(user)).values(f"{kind}_id")
     return items.filter(case__in=visible_cases(user)).exclude(pk__in=marked)
-
-
-RESTRICTED_CASE = "需调阅许可"
 
 
 def agency_cases(user):
@@ -222,7 +220,6 @@ ITEM_LINKS = {
     "archive.retentionmark": {"recording_id": "recording"},
     "archive.disposalrequest": {"recording_id": "recording"},
 }
-RESTRICTED_ENTRY = "受限条目"
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,17 @@
 """Reads for the archive: the case file's catalog, retention of a case's items, holds."""
 
 import io
+from collections import defaultdict
 
 from django.db.models import OuterRef, Subquery
 from pypdf import PdfReader
 
-from lawtrail.access.policy import RESTRICTED_ENTRY, hidden_items, visible_cases
-from lawtrail.archive.models import CaseFile, DecisionStatus, DisposalRequest, LegalHold, Provision, ProvisionStatus
+from lawtrail.archive.models import (CaseFile, DecisionStatus, DisposalRequest, HoldKind, LegalHold, Provision,
+                                     ProvisionStatus, RetentionMark)
 from lawtrail.archive.retention import case_facts, record_retention, recording_retention
 from lawtrail.blobs import blob_store
-from lawtrail.core.lookups import named
+from lawtrail.core.lookups import named, of_cases
+from lawtrail.core.policy import RESTRICTED_ENTRY, hidden_items, visible_cases
 from lawtrail.records.models import RecordStatus
 
 
@@ -17,6 +19,18 @@ def disposed_hashes(case):
     """The stored files of this case whose content was disposed of (approved requests)."""
     return set(DisposalRequest.objects.filter(case=case, status=DecisionStatus.APPROVED)
                .values_list("sha256", flat=True))
+
+
+def holds_and_marks(case_ids):
+    """({case id: [hold kind labels]}, {case id: {retention circumstances}}) for these cases,
+    (and perhaps of others, as `of_cases` reads them) in two queries: what the archive and
+    retention rules read."""
+    holds, marks = defaultdict(list), defaultdict(set)
+    for case_id, kind in of_cases(LegalHold.objects, case_ids).values_list("case_id", "kind"):
+        holds[case_id].append(HoldKind(kind).label)
+    for case_id, circumstance in of_cases(RetentionMark.objects, case_ids).values_list("case_id", "circumstance"):
+        marks[case_id].add(circumstance)
+    return holds, marks
 
 
 def active_holds(case):

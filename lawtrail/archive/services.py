@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
-from lawtrail.access.policy import case_for, check_copy, require_role
 from lawtrail.archive import selectors
 from lawtrail.archive.models import (
     CaseFile, Circumstance, DecisionStatus, DisposalRequest, HoldKind, LegalHold, Provision, ProvisionPurpose,
@@ -19,6 +18,7 @@ from lawtrail.archive.retention import case_facts, disposable, record_retention,
 from lawtrail.blobs import blob_store
 from lawtrail.cases.enums import Stage
 from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, required
+from lawtrail.core.policy import case_for, check_copy, require_role
 from lawtrail.ledger.access_log import access_logged, guarded
 from lawtrail.ledger.chain import lock_chain
 from lawtrail.ledger.services import ledger_append

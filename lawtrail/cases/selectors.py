@@ -3,10 +3,10 @@
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from lawtrail.access.policy import visible_cases, visible_entries
 from lawtrail.cases import workflow
 from lawtrail.cases.enums import OPEN_STAGES, STAGE_ORDER, Stage
 from lawtrail.cases.models import Case
+from lawtrail.core.policy import visible_cases, visible_entries
 from lawtrail.core.text import number_or_none
 from lawtrail.ledger.access_log import ACCESS_ACTIONS_REGEX
 from lawtrail.ledger.chain import ledger_catch_up

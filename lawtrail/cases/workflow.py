@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from lawtrail.cases.enums import Procedure, Source, Stage
+from lawtrail.core.hooks import Hook
 from lawtrail.org.enums import Role
 from lawtrail.regulations.profiles import get_profile
 
@@ -118,9 +119,11 @@ def start_emergency(case, actor, now, reason):
     case.approval_due_at = now + timedelta(hours=hours)
 
 
-def case_file_assembled(case, data):
-    from lawtrail.archive.selectors import case_file_problem
+# (case) -> why its case file is not ready for the archive, or None: archive answers.
+case_file_problem = Hook("case_file_problem", "lawtrail.archive")
 
+
+def case_file_assembled(case, data):
     return case_file_problem(case)
 
 

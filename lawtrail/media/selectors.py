@@ -4,8 +4,8 @@ time line, and the gaps that the profile says must not be there unexplained."""
 import datetime
 from dataclasses import dataclass, field
 
-from lawtrail.access.policy import hidden_items
 from lawtrail.core.errors import NotFound
+from lawtrail.core.policy import hidden_items
 from lawtrail.core.text import duration_zh
 from lawtrail.media.models import Activity, GapExplanation, Recording
 from lawtrail.regulations.profiles import get_profile

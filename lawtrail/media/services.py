@@ -18,11 +18,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from lawtrail.access.policy import case_for, check_case_writer
 from lawtrail.blobs import blob_store
 from lawtrail.cases.models import Case
 from lawtrail.core.errors import Conflict, InvalidInput, LawTrailError, NotFound
 from lawtrail.core.files import FILE_MODE
+from lawtrail.core.hooks import Hook
+from lawtrail.core.policy import case_for, check_av_view, check_case_writer, check_copy
 from lawtrail.core.text import clean_filename
 from lawtrail.ledger.access_log import guarded
 from lawtrail.ledger.services import ledger_append
@@ -312,10 +313,12 @@ def gap_explain(*, actor, before, after, reason_kind, reason) -> GapExplanation:
     return explanation
 
 
+# (case) -> the SHA-256 of the recordings disposed of: archive, which keeps the disposals, answers.
+disposed_hashes = Hook("disposed_hashes", "lawtrail.archive")
+
+
 def check_present(recording):
     """A recording whose content was disposed of at the end of its retention is gone (410)."""
-    from lawtrail.archive.selectors import disposed_hashes
-
     if recording.sha256 in disposed_hashes(recording.case):
         raise Gone(f"音像记录 {recording.filename} 已于保存期满后经批准销毁，仅保留其登记信息和销毁记录")
 
@@ -323,8 +326,6 @@ def check_present(recording):
 def recording_accessed(*, actor, recording, how):
     """Playing or downloading a recording is an access, and accesses are in the ledger;
     where the policy refuses it, the refusal is."""
-    from lawtrail.access.policy import check_av_view, check_copy
-
     check_present(recording)
     labels = {"play": "播放", "download": "下载", "thumbnail": "查看缩略图"}
     what = f"{labels[how]}音像记录 {recording.filename}"

@@ -7,6 +7,8 @@ from functools import cached_property
 from django.utils import timezone
 
 from lawtrail.cases.models import Case
+from lawtrail.core.hooks import Hook
+from lawtrail.core.lookups import of_cases
 from lawtrail.media.models import GapExplanation, Recording
 from lawtrail.media.selectors import coverage_of
 from lawtrail.org.models import Agency
@@ -25,21 +27,16 @@ RECORDING_FIELDS = ("id", "case_id", "kind", "activity", "filename", "sha256", "
                     "received_at", "upload_due")
 
 
-def _of_cases(queryset, ids, field="case_id"):
-    """The queryset's rows of these cases, and perhaps of a few others: a dense run of ids (a
-    pass over every case) is asked for as a range, far cheaper than an IN list of thousands of
-    parameters; the caller keys what it reads by case and looks up only its own."""
-    low, high = min(ids), max(ids)
-    if high - low < 2 * len(ids):
-        return queryset.filter(**{f"{field}__gte": low, f"{field}__lte": high})
-    return queryset.filter(**{f"{field}__in": ids})
+# (case ids) -> ({case id: [hold kind labels]}, {case id: {retention circumstances}}) for the
+# archive and retention rules: archive, which keeps holds and marks, answers.
+holds_and_marks = Hook("holds_and_marks", "lawtrail.archive")
 
 
 def refusals_of(case_ids):
     """{case id: [RefusalFact]} for the refusals recorded on the final records of these cases
-    (and perhaps of others, as `_of_cases` reads them)."""
+    (and perhaps of others, as `of_cases` reads them)."""
     found = defaultdict(list)
-    for case_id, *values in _of_cases(Signature.objects, case_ids, "record__case_id").filter(
+    for case_id, *values in of_cases(Signature.objects, case_ids, "record__case_id").filter(
             record__status="final", refused=True).order_by("signed_at", "id").values_list(
             "record__case_id", *REFUSAL_FIELDS):
         found[case_id].append(RefusalFact(*values))
@@ -93,27 +90,18 @@ class Facts:
     @cached_property
     def holds(self):
         """The kinds of legal hold ever placed on the case (复议, 诉讼, 投诉)."""
-        # archive sits above rules: its models are read only when a rule asks for them.
-        from lawtrail.archive.models import HoldKind, LegalHold
-
-        return [HoldKind(k).label for k in LegalHold.objects.filter(case=self.case).values_list("kind", flat=True)]
+        return holds_and_marks([self.case.pk])[0][self.case.pk]
 
     @cached_property
     def marks(self):
         """The retention circumstances recorded against the case or its recordings."""
-        # archive sits above rules: its models are read only when a rule asks for them.
-        from lawtrail.archive.models import RetentionMark
-
-        return set(RetentionMark.objects.filter(case=self.case).values_list("circumstance", flat=True))
+        return holds_and_marks([self.case.pk])[1][self.case.pk]
 
 
 def facts_of(batch, now, agencies, *, reads_holds):
     """(case, Facts) for a batch of cases, read in a few queries. `agencies` caches the
     cases' agencies across batches; holds and marks are read only when `reads_holds` says
     that the profile of one of the cases asks for them."""
-    # archive sits above rules: its models are read only when a rule asks for them.
-    from lawtrail.archive.models import HoldKind, LegalHold, RetentionMark
-
     if not batch:
         return
     agency_field = Case._meta.get_field("agency")
@@ -124,22 +112,19 @@ def facts_of(batch, now, agencies, *, reads_holds):
             c.agency = agencies[c.agency_id]
     ids = [c.pk for c in batch]
     records, recordings, explanations = defaultdict(list), defaultdict(list), defaultdict(list)
-    finals = _of_cases(Record.objects.filter(status="final"), ids)
+    finals = of_cases(Record.objects.filter(status="final"), ids)
     contents = dict(finals.filter(doc_type__in=DATA_READ).values_list("id", "data"))
     for pk, case_id, doc, number in finals.order_by("finalised_at", "id").values_list(
             "id", "case_id", "doc_type", "number"):
         records[case_id].append(RecordFact(pk, doc, number, contents.get(pk, {})))
-    for r in _of_cases(Recording.objects, ids).only(*RECORDING_FIELDS):
+    for r in of_cases(Recording.objects, ids).only(*RECORDING_FIELDS):
         recordings[r.case_id].append(r)
-    for g in _of_cases(GapExplanation.objects, ids).only("id", "case_id", "before_id", "after_id", "reason"):
+    for g in of_cases(GapExplanation.objects, ids).only("id", "case_id", "before_id", "after_id", "reason"):
         explanations[g.case_id].append(g)
     refusals = refusals_of(ids)
     holds, marks = defaultdict(list), defaultdict(set)
     if any(reads_holds(get_profile(c.agency.profile)) for c in batch):
-        for case_id, kind in _of_cases(LegalHold.objects, ids).values_list("case_id", "kind"):
-            holds[case_id].append(HoldKind(kind).label)
-        for case_id, circumstance in _of_cases(RetentionMark.objects, ids).values_list("case_id", "circumstance"):
-            marks[case_id].add(circumstance)
+        holds, marks = holds_and_marks(ids)
     for case in batch:
         yield case, Facts(case, now, final_records=records[case.pk], recordings=recordings[case.pk],
                           explanations=explanations[case.pk], holds=holds[case.pk], marks=marks[case.pk],

@@ -2,9 +2,9 @@
 
 from django.utils import timezone
 
-from lawtrail.access.policy import RESTRICTED_ENTRY, visible_case_ids, visible_items
 from lawtrail.cases.models import Case
 from lawtrail.core.lookups import named
+from lawtrail.core.policy import RESTRICTED_ENTRY, visible_case_ids, visible_items
 from lawtrail.core.text import number_or_none
 from lawtrail.media.models import Recording
 from lawtrail.supervision.models import CorrectiveAction, Device, DeviceEventKind, PlaybackCheck, SampleDraw

@@ -8,8 +8,8 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from lawtrail.access.policy import agency_cases, require_role, visible_case_ids, visible_items
 from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, required
+from lawtrail.core.policy import agency_cases, require_role, visible_case_ids, visible_items
 from lawtrail.ledger.services import ledger_append
 from lawtrail.media.models import Recording
 from lawtrail.org.enums import Role

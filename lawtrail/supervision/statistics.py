@@ -12,10 +12,10 @@ from django.db import connection
 from django.db.models import Count, F
 from django.utils import timezone
 
-from lawtrail.access.policy import agency_cases
 from lawtrail.cases.enums import MatterType, OfficerRole, Stage
 from lawtrail.cases.models import CaseOfficer
 from lawtrail.cases.selectors import counted
+from lawtrail.core.policy import agency_cases
 from lawtrail.core.spreadsheet import xlsx_append
 from lawtrail.media.models import Recording
 from lawtrail.records.models import Record, RecordStatus

@@ -2,10 +2,11 @@
 depend on each other"): a part imports only the parts below it. The imports of every module
 are read from its source (function-level ones too: they are dependencies all the same).
 
-A part's `api.py` is its HTTP endpoints: it sits on the top floor with the web UI and the
-command line, which may import anything. `KNOWN` lists the upward imports that remain, each
-with why; the test fails on any other, and on a listed one that is gone (so the list only
-shrinks)."""
+A part's `api.py` (its HTTP endpoints) and `downloads.py` (the file responses its endpoints
+and pages share) sit on the top floor with the web UI and the command line, which may import
+anything. Where a lower part must ask a higher one (a service asks the access policy, the
+workflow asks the archive), the lower part declares a `core.hooks.Hook` and the higher part
+installs the answer at start-up: no import runs upward."""
 
 import ast
 from pathlib import Path
@@ -17,22 +18,9 @@ ORDER = ["core", "ledger", "blobs", "regulations", "org", "cases", "records", "m
          "supervision", "access", "top"]
 TOP_MODULES = {"api", "cli", "demo", "samples", "tasks", "testing", "settings", "settings_test", "urls", "wsgi", "web"}
 
-# (importing module, imported part): why it is still there.
-KNOWN = {
-    # Services and selectors below `access` ask the one policy for the user's rights (the case
-    # he may see, the role a step needs, whether he may write or copy). DESIGN.md puts the
-    # policy above the parts it reads; moving these checks to the pages and endpoints (or
-    # handing the policy down) is the open step of issue 24.
-    **{(module, "access"): "services and selectors ask the access policy" for module in (
-        "lawtrail.archive.downloads", "lawtrail.archive.selectors", "lawtrail.archive.services",
-        "lawtrail.cases.selectors", "lawtrail.media.selectors", "lawtrail.media.services",
-        "lawtrail.records.selectors", "lawtrail.records.services",
-        "lawtrail.supervision.selectors", "lawtrail.supervision.services", "lawtrail.supervision.statistics",
-    )},
-    ("lawtrail.cases.workflow", "archive"): "the archive step's guard asks whether the case file is current",
-    ("lawtrail.media.services", "archive"): "a recording's expiry date is refreshed after a change of its case",
-    ("lawtrail.rules.facts", "archive"): "the archive and retention rules read case files and holds",
-}
+# The HTTP floor inside a part: its endpoints and the download responses its endpoints and
+# pages share.
+HTTP_MODULES = {"api", "downloads"}
 
 
 def part_of(module):
@@ -40,7 +28,7 @@ def part_of(module):
     parts = module.split(".")
     if parts[0] != "lawtrail" or len(parts) < 2:
         return None
-    if parts[1] in TOP_MODULES or (len(parts) > 2 and parts[2] == "api"):
+    if parts[1] in TOP_MODULES or (len(parts) > 2 and parts[2] in HTTP_MODULES):
         return "top"
     return parts[1] if parts[1] in ORDER else None
 
@@ -85,10 +73,8 @@ def test_no_part_imports_a_part_above_it():
     found = set()
     for module, path in package_modules():
         found |= upward_imports(path.read_text(encoding="utf-8"), module)
-    new = sorted(found - set(KNOWN))
-    assert new == [], "imports from a lower part to a higher one: " + "; ".join(f"{m} -> {p}" for m, p in new)
-    gone = sorted(set(KNOWN) - found)
-    assert gone == [], "no longer imported, remove from KNOWN: " + "; ".join(f"{m} -> {p}" for m, p in gone)
+    assert sorted(found) == [], "imports from a lower part to a higher one: " + "; ".join(
+        f"{m} -> {p}" for m, p in sorted(found))
 
 
 def test_every_part_folder_has_a_floor():
