@@ -1,5 +1,6 @@
-"""审查决定: the decision document, the rights notice before a penalty, the head's approval,
-and the record of a decision made on the spot (简易程序)."""
+"""审查决定: the decision document, the rights notice before a penalty, the review of what the
+party stated, the hearing he asked for, the head's approval, and the record of a decision
+made on the spot (简易程序)."""
 
 from lawtrail.cases.enums import Procedure, Stage
 from lawtrail.records.catalog import doc_type
@@ -60,3 +61,54 @@ def _simple(f):
     if case.stage in PAST_DECISION:
         return Result(VIOLATED, "已适用简易程序当场作出决定，但没有已定稿的简易程序记录")
     return Result(PENDING, "当场作出决定须制作简易程序记录")
+
+
+def _needs_review(statement, profile):
+    """Whether a 陈述申辩笔录 asks for a 复核: not where the party waived it, nor, where the
+    profile reviews only what raises facts, reasons or evidence, where it is marked as raising none."""
+    if statement.data.get("waived") is True:
+        return False
+    return not (profile.get("statement_review.only_when_raised") and statement.data.get("raises_facts") == "否")
+
+
+@rule("decision.statement_review", "当事人陈述申辩的，复核并书面记录复核及采纳情况", "high", "statement_review")
+def _statement_review(f):
+    case, records = f.case, f.final_records
+    stated = [(i, s) for i, s in enumerate(records) if s.doc_type == "statement_record" and _needs_review(s, f.profile)]
+    if not stated:
+        return Result(NOT_APPLICABLE, "当事人未陈述申辩（或已放弃）")
+    late, waiting = [], []
+    for i, statement in stated:
+        after = {r.doc_type for r in records[i + 1:]}
+        if "statement_review" in after:
+            continue
+        # Made before the decision, it is reviewed before it; made after (answering the 催告),
+        # before the enforcement; and in any case before the case is concluded.
+        decided_since = case.stage in PAST_DECISION and (
+            case.decided_at is None or statement.finalised_at is None or statement.finalised_at <= case.decided_at)
+        enforced_since = after & {"enforcement_record", "court_enforcement_application"}
+        if decided_since or enforced_since or case.stage in (Stage.ARCHIVING, Stage.ARCHIVED):
+            late.append(statement.number)
+        else:
+            waiting.append(statement.number)
+    if late:
+        return Result(VIOLATED, f"陈述申辩笔录 {'、'.join(late)} 所载当事人的陈述、申辩未经复核即作出决定或执行，"
+                                "没有其后定稿的陈述申辩复核意见")
+    if waiting:
+        return Result(PENDING, f"陈述申辩笔录 {'、'.join(waiting)} 所载当事人的陈述、申辩须复核，"
+                               "并制作陈述申辩复核意见（事实、理由、证据及是否采纳）")
+    return Result(SATISFIED, f"当事人的 {len(stated)} 次陈述申辩均已复核并记录")
+
+
+@rule("decision.hearing", "当事人申请听证的，举行听证并制作听证笔录", "high", "hearing_record")
+def _hearing(f):
+    applied = [n for n in f.finals("hearing_notice") if n.data.get("applied") == "申请听证"]
+    if not applied:
+        return Result(NOT_APPLICABLE, "当事人未申请听证")
+    hearings = f.finals("hearing_record")
+    if hearings:
+        return Result(SATISFIED, f"听证笔录 {hearings[0].number} 已定稿（主持人、参加人、时间地点及听证全过程）")
+    what = f"当事人已申请听证（听证告知书 {applied[0].number}）"
+    if f.case.stage in PAST_DECISION:
+        return Result(VIOLATED, f"{what}，但未制作听证笔录即作出决定")
+    return Result(PENDING, f"{what}，作出决定前须组织听证并制作听证笔录")

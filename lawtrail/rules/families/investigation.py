@@ -1,4 +1,7 @@
-"""调查取证: the written record of the investigation, and a party's refusal to sign one."""
+"""调查取证: the written record of the investigation, the officers it names, and a party's
+refusal to sign one."""
+
+import re
 
 from lawtrail.cases.enums import Source, Stage
 from lawtrail.records.catalog import catalog as document_catalog, doc_type
@@ -6,6 +9,7 @@ from lawtrail.regulations.deadlines import av_upload_deadline
 from lawtrail.rules.base import (
     NOT_APPLICABLE, PAST_DECISION, PENDING, SATISFIED, VIOLATED, Result, at, general, outcome, rule,
 )
+from lawtrail.rules.facts import OFFICER_LISTED
 
 INVESTIGATION_TYPES = tuple(code for code, spec in document_catalog().items()
                             if spec.stage == "investigation" and code != "av_evidence_note")
@@ -55,3 +59,29 @@ def _refusal(f):
                 problems.append(f"{where}所称录像“{r.video_ref}”不在本案音像记录中（应于 {at(due)} 前上传）")
     return outcome(problems, waiting, f"{len(f.refusals)} 处拒签均已记录拒签人和理由"
                    + ("，并有见证人签字或录像" if needs_proof else ""))
+
+
+def _listed_numbers(text):
+    """The 执法证件编号 an officer typed into a record, however he separated them."""
+    return {n for n in re.split(r"[\s,，、;；/]+", text or "") if n}
+
+
+@rule("investigation.officers", "调查笔录载明执法人员人数、姓名、执法证件编号及出示情况", "medium", "investigation_officers")
+def _officers(f):
+    records = [r for r in f.final_records if r.doc_type in OFFICER_LISTED]
+    if not records:
+        return Result(NOT_APPLICABLE, "本案尚无已定稿的询问、调查或现场检查（勘验）笔录")
+    problems = []
+    for r in records:
+        where = f"《{doc_type(r.doc_type).title}》{r.number}"
+        signed = f.officer_certs.get(r.pk, [])
+        listed = _listed_numbers(r.data.get("cert_numbers"))
+        if unlisted := [c for c in signed if c not in listed]:
+            problems.append(f"{where}未载明签名执法人员的执法证件编号 {'、'.join(unlisted)}")
+        if signed and str(r.data.get("officer_count")) != str(len(signed)):
+            problems.append(f"{where}载明执法人员 {r.data.get('officer_count')} 人，签名的执法人员为 {len(signed)} 人")
+        if r.data.get("cert_shown") is not True:
+            problems.append(f"{where}未记录向当事人出示执法证件的情况")
+    if problems:
+        return Result(VIOLATED, "；".join(problems))
+    return Result(SATISFIED, f"{len(records)} 份调查笔录均载明执法人员人数、姓名、执法证件编号及出示情况")

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from lawtrail.media.services import gap_explain
 from lawtrail.media.tests.test_recordings import CST, ingest, segments
-from lawtrail.rules.base import NOT_APPLICABLE, SATISFIED, VIOLATED
-from lawtrail.rules.tests.matrix import Cases, final, matrix_test, verdict
+from lawtrail.rules.base import NOT_APPLICABLE, PENDING, SATISFIED, VIOLATED
+from lawtrail.rules.tests.matrix import Cases, final, matrix_test, step, verdict
 from lawtrail.samples import make_video
 from lawtrail.testing import Org
 
@@ -61,12 +61,83 @@ def not_filmed(org, profile, tmp_path):
     return verdict(case, "av.mandatory")
 
 
+
+def recorded(org, case, tmp_path, name="现场.mp4", **meta):
+    [recording] = ingest(org, case, make_video(tmp_path / name, seconds=1, creation_time=timezone.now()), **meta)[:1]
+    return recording
+
+
+LABELLED = dict(device_no="DSJ-001", method="执法记录仪录像", proves="当事人在现场加工木材的事实")
+
+
+def labelled_as_required(org, profile, tmp_path):
+    """000 第二十五条: "标明案号、当事人姓名或者名称、承办人姓名等信息"; 002 第十六条: "按照执法记录
+    设备编号、执法人员信息、使用时间、案件当事人和案由名称等项目分类存储"; 004 第三十一条: "存储音像
+    记录时，应当同时以电子数据形式附记制作方法、制作时间、制作人和证明对象等内容"."""
+    case = org.open_case()
+    recorded(org, case, tmp_path, activity="site_inspection", **LABELLED)
+    return verdict(case, "av.metadata")
+
+
+def stored_unlabelled(org, profile, tmp_path):
+    """The same words: a recording stored with no device number, method or purpose, in a case
+    with no party registered yet."""
+    case = org.open_case(parties=0)
+    recorded(org, case, tmp_path, activity="site_inspection")
+    return verdict(case, "av.metadata")
+
+
+def investigated_on_camera(org, profile, tmp_path):
+    """002 第十七条: "应当佩戴、使用执法记录设备进行全程录音录像……无法全程录音录像的，应当对重要
+    环节……进行录音录像"."""
+    case = step(org, org.open_case(), "approve_start")
+    recorded(org, case, tmp_path, activity="inquiry")
+    return verdict(step(org, case, "submit_review"), "av.case_recorded")
+
+
+def investigated_off_camera(org, profile, tmp_path):
+    case = step(org, org.open_case(), "approve_start")
+    assert verdict(case, "av.case_recorded").status == PENDING
+    return verdict(step(org, case, "submit_review"), "av.case_recorded")
+
+
+def concluded_with(org, tmp_path, *, noted):
+    """A case whose 案件处理意见书 names its recording as evidence, concluded with or without the
+    recording's 视听资料文字说明."""
+    case = step(org, org.open_case(), "approve_start")
+    recording = recorded(org, case, tmp_path, activity="site_inspection")
+    if noted:
+        final(org, case, "av_evidence_note", recording=recording.filename, sha256=recording.sha256)
+    step(org, case, "submit_review")
+    final(org, case, "handling_opinion", av_evidence=recording.filename)
+    case = step(org, case, "decide")
+    if not noted:
+        assert verdict(case, "av.evidence_note").status == PENDING
+    return step(org, case, "conclude")
+
+
+def evidence_described_before_archiving(org, profile, tmp_path):
+    """000 第二十七条: "将执法视音频资料作为证据使用的，应当……制作文字说明材料，注明制作人、提取人、
+    提取时间等信息，并将其复制为光盘后附卷"; 004 第三十二条: "将有关记录制作方法、制作时间、制作人和
+    证明对象、录音内容等的详细书面说明归入案卷"."""
+    return verdict(concluded_with(org, tmp_path, noted=True), "av.evidence_note")
+
+
+def evidence_undescribed(org, profile, tmp_path):
+    return verdict(concluded_with(org, tmp_path, noted=False), "av.evidence_note")
+
+
 CASES = {
     "av.upload_deadline": Cases(uploaded_at_once, uploaded_a_month_late),
     # 001, 002 and 003 name no activity that must be recorded without a break: a break is no finding.
     "av.continuous": Cases(break_explained, break_unexplained, lambda profile: (
         (SATISFIED, VIOLATED) if profile.get("av.continuous.activities") else (NOT_APPLICABLE, NOT_APPLICABLE))),
     "av.mandatory": Cases(filmed_as_required, not_filmed),
+    # 001 and 003 name nothing a stored recording must be labelled with.
+    "av.metadata": Cases(labelled_as_required, stored_unlabelled, lambda profile: (
+        (SATISFIED, VIOLATED) if profile.get("av.metadata.fields") else (NOT_APPLICABLE, NOT_APPLICABLE))),
+    "av.case_recorded": Cases(investigated_on_camera, investigated_off_camera),
+    "av.evidence_note": Cases(evidence_described_before_archiving, evidence_undescribed),
 }
 test_each_rule_passes_and_fails_under_each_profile_that_uses_it = matrix_test(CASES)
 

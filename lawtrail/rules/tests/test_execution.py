@@ -5,7 +5,8 @@ import datetime
 from lawtrail.media.tests.test_recordings import CST
 from lawtrail.rules.base import PENDING
 from lawtrail.rules.engine import evaluate
-from lawtrail.rules.tests.matrix import Cases, final, later, matrix_test, verdict
+from lawtrail.rules.tests.matrix import Cases, final, later, matrix_test, step, verdict
+from lawtrail.rules.tests.test_decision import decided
 from lawtrail.testing import Org
 
 # An order to correct by 30 September 2026: its check falls due at the end of 10 October
@@ -42,9 +43,25 @@ def correction_never_checked(org, profile, tmp_path):
     return verdict(case, "execution.rectification_check", now=later(found, minutes=1))
 
 
+
+def performance_recorded(org, profile, tmp_path):
+    """000 第二十三条: "作出行政执法决定后，应对当事人履行行政决定的情况进行文字记录"; 001 第二十条:
+    "依职权启动的行政执法行为作出决定后……"; 004 第二十七条: "行政相对人自愿履行行政执法决定所确定的
+    义务的，应当书面记录行政相对人的履行情况"."""
+    case = decided(org, "decision")
+    assert verdict(case, "execution.performance").status == PENDING
+    final(org, case, "performance_record")
+    return verdict(step(org, case, "conclude"), "execution.performance")
+
+
+def concluded_without_recording_performance(org, profile, tmp_path):
+    return verdict(step(org, decided(org, "decision"), "conclude"), "execution.performance")
+
+
 CASES = {
     "enforcement.demand": Cases(demanded_before_enforcing, enforced_without_a_demand),
     "execution.rectification_check": Cases(correction_checked_after_the_deadline, correction_never_checked),
+    "execution.performance": Cases(performance_recorded, concluded_without_recording_performance),
 }
 test_each_rule_passes_and_fails_under_each_profile_that_uses_it = matrix_test(CASES)
 

@@ -37,9 +37,33 @@ def refusal_filmed_but_the_video_never_uploaded(org, profile, tmp_path):
     return verdict(case, "signature.refusal", now=later(found, minutes=1))
 
 
+
+def inquiry(org, case, **data):
+    return final(org, case, "inquiry_record", **data)
+
+
+def officers_named_with_their_certificates(org, profile, tmp_path):
+    """000 第九条 / 003 第十一条: "行政执法人员应当在相关调查笔录中对执法人员数量、姓名、执法证件编号
+    及出示情况进行文字记录"; 004 第十二条（一）: "行政执法人员的数量、姓名、执法证件编号及向行政相对人
+    出示证件情况"."""
+    case = org.open_case()
+    signers = [a.officer for a in case.team()]
+    inquiry(org, case, officer_count=len(signers), officer_names="、".join(o.name for o in signers),
+            cert_numbers="、".join(o.cert_no for o in signers), cert_shown=True)
+    return verdict(case, "investigation.officers")
+
+
+def certificates_not_named(org, profile, tmp_path):
+    """The same words: a 询问笔录 whose 执法证件编号 are not those of the officers who signed it."""
+    case = org.open_case()
+    inquiry(org, case, cert_numbers="见执法证")
+    return verdict(case, "investigation.officers")
+
+
 CASES = {
     "investigation.record": Cases(investigated_in_writing, investigated_without_a_record),
     "signature.refusal": Cases(refusal_witnessed, refusal_filmed_but_the_video_never_uploaded),
+    "investigation.officers": Cases(officers_named_with_their_certificates, certificates_not_named),
 }
 test_each_rule_passes_and_fails_under_each_profile_that_uses_it = matrix_test(CASES)
 

@@ -25,6 +25,43 @@ def test_every_reason_in_the_coverage_list_names_an_existing_article():
         assert article in regulation_text(get_profile(profile_id).source).articles, ref
 
 
+def test_an_article_marked_as_a_rule_is_one_its_profile_checks_and_cites():
+    """规则 in the coverage table only where a rule the profile uses cites that very article:
+    no article is said to be checked by a rule that is missing, switched off or cites another."""
+    import yaml
+
+    from lawtrail.rules.coverage import REASONS, coverage, expand
+    from lawtrail.rules.engine import RULES
+
+    assert {kind for kind, _ in yaml.safe_load(REASONS.read_text(encoding="utf-8")).values()} <= {
+        "general", "manual", "system", "planned"}, "coverage.yaml explains articles; rules come from the rules"
+    marked = [(profile_id, article, text) for profile_id, rows in coverage().items() for article, entries in rows
+              for kind, text in entries if kind == "rule"]
+    assert len(marked) >= 60
+    by_id = {r.id: r for r in RULES}
+    for profile_id, article, text in marked:
+        rule, profile = by_id.get(text.split(" ", 1)[0]), get_profile(profile_id)
+        assert rule is not None and rule.uses(profile), (profile_id, article, text)
+        assert (profile_id, article) in expand(rule.cite(profile)), (profile_id, article, text)
+
+
+def test_every_rule_cites_articles_of_its_own_text_or_says_which_default_applies():
+    from lawtrail.regulations.citations import parse
+    from lawtrail.rules.engine import RULES
+
+    for rule in RULES:
+        for profile in profiles().values():
+            if not rule.uses(profile):
+                continue
+            block = profile.get(rule.param)
+            if block.get("cite") is None:
+                assert block.get("note"), (rule.id, profile.id)
+                continue
+            citation = parse(block["cite"])
+            assert citation.profile_id == profile.id, (rule.id, profile.id)
+            citation.resolve(profile.source)  # raises for an article not in the text
+
+
 def test_the_committed_coverage_table_is_up_to_date():
     from pathlib import Path
 
