@@ -16,6 +16,7 @@ from lawtrail.records.catalog import doc_type
 from lawtrail.records.pdf import render_pdf
 from lawtrail.records.selectors import record_content_hash, valid_signatures
 from lawtrail.records.models import IMAGE_REQUIRED, Attachment, Record, RecordStatus, Signature, SignMethod
+from lawtrail.regulations.citations import of_profile
 from lawtrail.regulations.profiles import get_profile
 
 # What a signature image or a scanned page may be: PNG, JPEG or PDF, by their magic bytes.
@@ -183,9 +184,21 @@ def record_attach(*, actor, record, upload, description="") -> Attachment:
 
 
 def finalise_problems(record):
-    """Everything that keeps a record from being finalised, each naming what is missing."""
+    """Everything that keeps a record from being finalised, each naming what is missing and the
+    article of the agency's regulation that asks for it."""
     spec = doc_type(record.doc_type)
-    problems = [f"请填写“{f.label}”" for f in spec.missing_fields(record.data)]
+    profile = get_profile(record.case.agency.profile)
+    cites = "、".join(of_profile(spec.cite, profile.id))
+    problems = [f"请填写“{f.label}”" + (f"（{cites}）" if cites else "") for f in spec.missing_fields(record.data)]
+    # Items the regulation asks for only when something happened (an objection raised…):
+    # the record says whether it happened, the profile what must then be filled in.
+    for item in profile.data.get("record_conditions", {}).get("items", ()):
+        if item["document"] == record.doc_type and all(record.data.get(k) == v for k, v in item["when"].items()):
+            for key in item["require"]:
+                value = record.data.get(key)
+                rows = value if isinstance(value, list) else [[value]]
+                if not rows or not all(str(cell or "").strip() for row in rows for cell in row):
+                    problems.append(f"{item['what']}，请填写“{spec.field(key).label}”（{item['cite']}）")
     signatures = valid_signatures(record)
     for signer in spec.signers:
         given = {s.signer_name for s in signatures if s.slot == signer.slot}
@@ -193,7 +206,6 @@ def finalise_problems(record):
             missing = signer.min - len(given)
             problems.append(f"缺少“{signer.label}”签名" + (f"（还差 {missing} 人）" if signer.min > 1 else ""))
     if spec.service_method == "mail" and record.data.get("mail_method"):
-        profile = get_profile(record.case.agency.profile)
         allowed = profile.get("service.mail_methods.allowed")
         if record.data["mail_method"] not in allowed:
             problems.append(f"邮寄送达只能采用{'或'.join(allowed)}（{profile.cite('service.mail_methods')}）")

@@ -1,6 +1,8 @@
-"""送达: proof that the decision was served, and mail sent only in the ways allowed."""
+"""送达: proof that the decision was served, mail sent only in the ways allowed, and a posted
+notice photographed or filmed."""
 
 from lawtrail.cases.enums import Procedure, Stage
+from lawtrail.media.models import Activity
 from lawtrail.rules.base import NOT_APPLICABLE, SATISFIED, VIOLATED, Result, rule
 
 SERVICE_TYPES = ("service_direct", "service_lodged", "service_mail", "service_entrusted", "service_public")
@@ -28,3 +30,15 @@ def _service(f):
     if served:
         return Result(SATISFIED, f"送达回证 {served[0].number} 已定稿")
     return Result(VIOLATED, "案件已执行完毕，但没有已定稿的送达回证")
+
+
+@rule("service.public_photo", "张贴公告送达的，照相或录像记录送达情况", "medium", "service.public_photo")
+def _public_photo(f):
+    methods = f.profile.get("service.public_photo.methods")
+    posted = [r for r in f.finals("service_public") if r.data.get("method") in methods]
+    if not posted:
+        return Result(NOT_APPLICABLE, f"本案没有以{'、'.join(methods)}方式公告送达")
+    if any(r.activity == Activity.SERVICE_PUBLIC for r in f.recordings):
+        return Result(SATISFIED, "公告送达有照片或录像记录")
+    return Result(VIOLATED, f"公告送达记录 {'、'.join(r.number for r in posted)} 以{posted[0].data.get('method')}方式送达，"
+                            "但没有“公告送达”的照片或录像")

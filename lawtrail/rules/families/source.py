@@ -1,5 +1,6 @@
-"""案件来源: the records a case's source requires — an application registered and accepted
-or refused, a complaint registered, and a named complainant told what became of it."""
+"""案件来源 and 事项类型: the records a case's source or matter type requires — an application
+registered and accepted or refused, a complaint registered, a named complainant told what
+became of it, and the draw of an inspection recorded."""
 
 from lawtrail.cases.enums import Source, Stage
 from lawtrail.rules.base import NOT_APPLICABLE, PAST_INITIATION, PENDING, SATISFIED, VIOLATED, Result, rule
@@ -63,3 +64,16 @@ def _complaint_notice(f):
     if started:
         return Result(PENDING, f"{what}，须告知投诉举报人处理情况（{outcome_label}）并书面记录")
     return Result(NOT_APPLICABLE, "尚未决定是否启动执法程序")
+
+
+@rule("source.random_check", "行政检查事项书面记录抽查方式、随机确定的检查对象和执法人员", "medium", "start.random_check_record")
+def _random_check(f):
+    case, block = f.case, f.profile.get("start.random_check_record")
+    if case.matter_type not in block["matter_types"] or case.source not in block["sources"]:
+        return Result(NOT_APPLICABLE, "不是随机抽查或依职权开展的行政检查（投诉举报、移送等引起的检查不经抽取）")
+    drawn = f.finals("random_check_record")
+    if drawn:
+        return Result(SATISFIED, f"随机抽查记录 {drawn[0].number} 已定稿")
+    if case.stage in STARTED_OR_NOT:
+        return Result(VIOLATED, "行政检查已启动，但没有已定稿的随机抽查记录（抽查方式、随机确定的检查对象、执法人员）")
+    return Result(PENDING, "检查前须制作随机抽查记录（抽查方式、随机确定的检查对象、执法人员）")

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from lawtrail.media.services import gap_explain
 from lawtrail.media.tests.test_recordings import CST, ingest, segments
+from lawtrail.records.catalog import doc_type
 from lawtrail.rules.base import NOT_APPLICABLE, PENDING, SATISFIED, VIOLATED
 from lawtrail.rules.tests.matrix import Cases, final, matrix_test, step, verdict
 from lawtrail.samples import make_video
@@ -55,9 +56,11 @@ def filmed_as_required(org, profile, tmp_path):
 
 
 def not_filmed(org, profile, tmp_path):
+    """Nor said in writing why not (the field, where the document has it, left empty)."""
     item = profile.get("av_mandatory.items")[0]
     case = org.open_case()
-    final(org, case, item["document"])
+    unexplained = {"no_av_reason": ""} if any(f.key == "no_av_reason" for f in doc_type(item["document"]).fields) else {}
+    final(org, case, item["document"], **unexplained)
     return verdict(case, "av.mandatory")
 
 
@@ -175,3 +178,17 @@ def test_av_mandatory(org004, tmp_path):
     assert "现场检查（勘验）" in found.result.message and found.cite == "004 第十五、二十三、二十八条"
     ingest(org, case, make_video(tmp_path / "检查.mp4", seconds=1), activity="site_inspection")
     assert verdict(case, "av.mandatory").status == "satisfied"
+
+
+def test_a_step_not_fit_to_film_is_excused_by_its_written_reason_where_the_text_allows(db):
+    """003 第十四条: "采取现场检查（勘验）、抽样调查和听证取证方式的，应同时进行音像记录，不适宜音像
+    记录的除外，但需书面记录原因"; 004 第十五条 has no such exception."""
+    for profile, expected in (("003", SATISFIED), ("004", VIOLATED)):
+        org = Org(f"ax{profile}", profile=profile)
+        case = org.open_case()
+        final(org, case, "site_inspection_record", no_av_reason="检查涉及国家秘密的林业测绘资料，不适宜音像记录")
+        assert verdict(case, "av.mandatory").status == expected
+    org = Org("ay", profile="003")  # the reason left out: the footage is owed
+    case = org.open_case()
+    final(org, case, "sampling_list", no_av_reason="")
+    assert verdict(case, "av.mandatory").status == VIOLATED

@@ -66,10 +66,29 @@ def named_complainant_never_told(org, profile, tmp_path):
     return verdict(closed_as_before(complaint(org)), "source.complaint_notice")
 
 
+
+def inspection(org):
+    return org.open_case(matter_type=MatterType.INSPECTION, source=Source.RANDOM_CHECK, title="林木经营加工单位随机抽查")
+
+
+def draw_recorded(org, profile, tmp_path):
+    """004 第十条: "对行政检查事项，应当书面记录抽查方式、随机确定的检查对象、执法人员等内容"."""
+    case = inspection(org)
+    final(org, case, "random_check_record")
+    return verdict(step(org, case, "approve_start"), "source.random_check")
+
+
+def inspected_without_the_draw(org, profile, tmp_path):
+    case = inspection(org)
+    assert verdict(case, "source.random_check").status == PENDING
+    return verdict(step(org, case, "approve_start"), "source.random_check")
+
+
 CASES = {
     "source.application": Cases(application_registered_and_accepted, application_accepted_unrecorded),
     "source.complaint_record": Cases(complaint_registered, complaint_taken_up_unregistered),
     "source.complaint_notice": Cases(named_complainant_told, named_complainant_never_told),
+    "source.random_check": Cases(draw_recorded, inspected_without_the_draw),
 }
 test_each_rule_passes_and_fails_under_each_profile_that_uses_it = matrix_test(CASES)
 

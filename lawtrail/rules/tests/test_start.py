@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.utils import timezone
+
 from lawtrail.cases.enums import Procedure
 from lawtrail.cases.services import case_transition
 from lawtrail.rules.base import PENDING
@@ -32,9 +34,28 @@ def emergency_never_approved(org, profile, tmp_path):
     return verdict(case, "start.emergency", now=later(found, hours=1))
 
 
+
+def reported_within_the_day(org, profile, tmp_path):
+    """001 第六条 / 003 第九条: "情况紧急的，可先启动行政执法程序，并在行政执法程序启动后24小时内补报";
+    004 第十一条: "应当在启动后 24 小时内向局分管负责人报告，补办批准手续并书面记录紧急情况、报告与批准内容"."""
+    case = step(org, org.open_case(), "emergency_start")
+    now = timezone.localtime()
+    final(org, case, "emergency_start_report", started_at=f"{now:%Y-%m-%dT%H:%M}",
+          reported_at=f"{now + datetime.timedelta(hours=3):%Y-%m-%dT%H:%M}")
+    return verdict(case, "start.emergency_report")
+
+
+def never_reported(org, profile, tmp_path):
+    case = step(org, org.open_case(), "emergency_start")
+    found = verdict(case, "start.emergency_report")
+    assert found.status == PENDING and found.result.due
+    return verdict(case, "start.emergency_report", now=later(found, minutes=1))
+
+
 CASES = {
     "start.approval": Cases(approved_with_the_form, approved_without_the_form),
     "start.emergency": Cases(emergency_approved_in_time, emergency_never_approved),
+    "start.emergency_report": Cases(reported_within_the_day, never_reported),
 }
 test_each_rule_passes_and_fails_under_each_profile_that_uses_it = matrix_test(CASES)
 
@@ -65,3 +86,14 @@ def test_emergency_approval_deadline(org004):
     step(org, case, "approve_emergency")
     assert verdict(case, "start.emergency").status == "satisfied"
     assert verdict(org.open_case(), "start.emergency").status == "na"
+
+
+def test_an_emergency_reported_after_a_day_is_late(db):
+    """004 第十一条: "应当在启动后 24 小时内向局分管负责人报告"."""
+    from lawtrail.testing import Org
+
+    org = Org("er", profile="004")
+    case = step(org, org.open_case(), "emergency_start")
+    final(org, case, "emergency_start_report", started_at="2026-11-20T09:00", reported_at="2026-11-21T10:30")
+    found = verdict(case, "start.emergency_report")
+    assert found.status == "violated" and "超过启动后 24 小时" in found.result.message and found.cite == "004 第十一条"
