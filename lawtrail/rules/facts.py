@@ -26,7 +26,8 @@ REFUSAL_FIELDS = ("record__number", "record__title", "signer_name", "refusal_rea
 # The document types whose contents the rules read (the rest only by type and number).
 DATA_READ = ("service_mail", "decision", "rectification_check", "handling_opinion", "av_evidence_note",
              "hearing_notice", "statement_record", "inquiry_record", "investigation_record", "site_inspection_record",
-             "service_public", "sampling_list", "hearing_record", "emergency_start_report")
+             "service_public", "sampling_list", "hearing_record", "emergency_start_report",
+             "simple_procedure_record")
 # The 调查笔录 that must name their officers' 执法证件编号: the rules read who signed them.
 OFFICER_LISTED = ("inquiry_record", "investigation_record", "site_inspection_record")
 RECORDING_FIELDS = ("id", "case_id", "kind", "activity", "filename", "sha256", "started_at", "ended_at",

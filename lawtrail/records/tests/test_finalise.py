@@ -45,3 +45,11 @@ def test_an_objection_to_enforcement_is_recorded_with_its_handling_under_004(db)
 def test_other_texts_do_not_ask_for_the_objection_record(db):
     """003 第二十二条 records the 申请法院强制执行, not objections to it."""
     assert finalised(Org("fq", profile="003"), "enforcement_record", objected="是", objections=[]).status == "final"
+
+
+def test_a_fine_collected_on_the_spot_is_recorded_as_it_was_collected(db):
+    """000 第二十一条（六）: "对符合当场收缴罚款情况的实施过程" — asked when the fine was collected on the spot."""
+    with pytest.raises(InvalidInput, match="请填写“当场收缴罚款的实施过程”（000 第二十一条）"):
+        finalised(Org("fs", profile="000"), "simple_procedure_record", collected_on_spot="是", on_spot_collection="")
+    assert finalised(Org("ft", profile="000"), "simple_procedure_record", collected_on_spot="否",
+                     on_spot_collection="").status == "final"

@@ -13,8 +13,8 @@ CHECKLIST_ORDER = (
     "source.complaint_notice", "source.random_check", "av.upload_deadline", "av.metadata", "av.continuous",
     "av.mandatory", "av.case_recorded", "service.mail_method", "service.public_photo", "decision.document",
     "service.proof", "investigation.record", "investigation.officers", "decision.rights_notice",
-    "decision.statement_review", "decision.hearing", "decision.head_approval", "simple.record", "enforcement.demand",
-    "archive.deadline", "retention.circumstance", "signature.refusal", "execution.rectification_check",
-    "execution.performance", "av.evidence_note",
+    "decision.statement_review", "decision.hearing", "decision.head_approval", "simple.record", "simple.av",
+    "enforcement.demand", "archive.deadline", "retention.circumstance", "signature.refusal",
+    "execution.rectification_check", "execution.performance", "av.evidence_note",
 )
 RULES.sort(key=lambda r: CHECKLIST_ORDER.index(r.id))

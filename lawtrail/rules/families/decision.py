@@ -1,10 +1,13 @@
 """审查决定: the decision document, the rights notice before a penalty, the review of what the
 party stated, the hearing he asked for, the head's approval, and the record of a decision
-made on the spot (简易程序)."""
+made on the spot (简易程序), filmed where it is likely to be disputed."""
 
 from lawtrail.cases.enums import Procedure, Stage
 from lawtrail.records.catalog import doc_type
-from lawtrail.rules.base import NOT_APPLICABLE, PAST_DECISION, PENDING, SATISFIED, VIOLATED, Result, general, rule
+from lawtrail.regulations.deadlines import av_upload_deadline
+from lawtrail.rules.base import (
+    NOT_APPLICABLE, PAST_DECISION, PENDING, SATISFIED, VIOLATED, Result, at, general, rule,
+)
 
 
 @rule("decision.document", "作出决定须有行政执法决定书", "high", "decision_document")
@@ -112,3 +115,17 @@ def _hearing(f):
     if f.case.stage in PAST_DECISION:
         return Result(VIOLATED, f"{what}，但未制作听证笔录即作出决定")
     return Result(PENDING, f"{what}，作出决定前须组织听证并制作听证笔录")
+
+
+@rule("simple.av", "容易引起行政争议的简易程序执法行为有音像记录", "medium", "simple_procedure_av")
+def _simple_av(f):
+    disputed = [r for r in f.finals("simple_procedure_record") if r.data.get("disputed") == "是"]
+    if not disputed:
+        return Result(NOT_APPLICABLE, "本案没有容易引起行政争议的简易程序执法行为")
+    if f.recordings:
+        return Result(SATISFIED, f"简易程序记录 {disputed[0].number} 所载容易引起争议的执法行为有 {len(f.recordings)} 个音像记录")
+    due = av_upload_deadline(f.profile, made_at=disputed[0].finalised_at or f.now).due
+    what = f"简易程序记录 {disputed[0].number} 载明执法行为容易引起行政争议"
+    if f.now <= due:
+        return Result(PENDING, f"{what}，须于 {at(due)} 前上传其音像记录", due)
+    return Result(VIOLATED, f"{what}，但本案没有音像记录（应于 {at(due)} 前上传）")

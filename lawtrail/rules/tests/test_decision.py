@@ -2,8 +2,10 @@
 approval in writing, and the record of a decision made on the spot (简易程序)."""
 
 from lawtrail.cases.enums import Procedure
+from lawtrail.media.tests.test_recordings import ingest
 from lawtrail.rules.base import PENDING
-from lawtrail.rules.tests.matrix import Cases, final, matrix_test, step, verdict
+from lawtrail.rules.tests.matrix import Cases, final, later, matrix_test, step, verdict
+from lawtrail.samples import make_video
 from lawtrail.testing import Org
 
 
@@ -92,11 +94,34 @@ def decided_without_the_hearing_asked_for(org, profile, tmp_path):
     return verdict(step(org, case, "decide"), "decision.hearing")
 
 
+
+def disputed_on_the_spot(org):
+    case = org.open_case(procedure=Procedure.SIMPLE)
+    final(org, case, "simple_procedure_record", disputed="是")
+    return case
+
+
+def disputed_decision_filmed(org, profile, tmp_path):
+    """000 第二十一条: "对容易引起行政争议的简易程序执法行为，应当采用适当方式进行音像记录"
+    (001 第十四条, 003 第十九条 the same)."""
+    case = disputed_on_the_spot(org)
+    ingest(org, case, make_video(tmp_path / "当场处罚.mp4", seconds=1), activity="other")
+    return verdict(step(org, case, "simple_decide"), "simple.av")
+
+
+def disputed_decision_never_filmed(org, profile, tmp_path):
+    case = step(org, disputed_on_the_spot(org), "simple_decide")
+    found = verdict(case, "simple.av")
+    assert found.status == PENDING and found.result.due
+    return verdict(case, "simple.av", now=later(found, minutes=1))
+
+
 CASES = {
     "decision.document": Cases(decided_with_the_document, decided_without_the_document),
     "decision.rights_notice": Cases(rights_notified_before_the_penalty, penalty_without_a_rights_notice),
     "decision.head_approval": Cases(head_approved_in_writing, decided_without_a_written_approval),
     "simple.record": Cases(decided_on_the_spot_with_a_record, decided_on_the_spot_without_a_record),
+    "simple.av": Cases(disputed_decision_filmed, disputed_decision_never_filmed),
     "decision.statement_review": Cases(statement_reviewed_before_the_decision, decided_without_reviewing_the_statement),
     "decision.hearing": Cases(hearing_held_as_asked, decided_without_the_hearing_asked_for),
 }
