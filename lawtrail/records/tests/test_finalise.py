@@ -53,3 +53,10 @@ def test_a_fine_collected_on_the_spot_is_recorded_as_it_was_collected(db):
         finalised(Org("fs", profile="000"), "simple_procedure_record", collected_on_spot="是", on_spot_collection="")
     assert finalised(Org("ft", profile="000"), "simple_procedure_record", collected_on_spot="否",
                      on_spot_collection="").status == "final"
+
+
+@pytest.mark.parametrize("profile, article", [("000", "000 第十条"), ("003", "003 第十三条")])
+def test_a_refusal_to_be_investigated_is_described(db, profile, article):
+    """000 第十条: "当事人或有关人员拒绝接受调查和提供证据的，应当进行记录"."""
+    with pytest.raises(InvalidInput, match=f"请填写“拒绝接受调查、提供证据的情况”（{article}）"):
+        finalised(Org("fu", profile=profile), "inquiry_record", uncooperative="是", uncooperative_account="")

@@ -11,8 +11,8 @@ from lawtrail.rules.families import (  # each module registers its rules as it l
 CHECKLIST_ORDER = (
     "start.approval", "start.emergency", "start.emergency_report", "source.application", "source.complaint_record",
     "source.complaint_notice", "source.random_check", "av.upload_deadline", "av.metadata", "av.continuous",
-    "av.mandatory", "av.case_recorded", "service.mail_method", "service.public_photo", "decision.document",
-    "service.proof", "investigation.record", "investigation.officers", "decision.rights_notice",
+    "av.mandatory", "av.case_recorded", "av.uncooperative", "service.mail_method", "service.public_photo",
+    "decision.document", "service.proof", "investigation.record", "investigation.officers", "decision.rights_notice",
     "decision.statement_review", "decision.hearing", "decision.head_approval", "simple.record", "simple.av",
     "enforcement.demand", "archive.deadline", "retention.circumstance", "signature.refusal",
     "execution.rectification_check", "execution.performance", "av.evidence_note",

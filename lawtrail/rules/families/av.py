@@ -7,7 +7,9 @@ import re
 from lawtrail.cases.enums import Stage
 from lawtrail.media.models import Activity, MediaKind
 from lawtrail.records.catalog import doc_type
+from lawtrail.regulations.deadlines import av_upload_deadline
 from lawtrail.rules.base import NOT_APPLICABLE, PENDING, SATISFIED, VIOLATED, Result, at, rule
+from lawtrail.rules.facts import OFFICER_LISTED
 from lawtrail.rules.families.investigation import names_recording
 
 
@@ -134,3 +136,18 @@ def _case_recorded(f):
     if case.stage == Stage.INVESTIGATION:
         return Result(PENDING, "查处违法案件须全程录音录像；无法全程的，须对重要环节录音录像")
     return Result(VIOLATED, "查处违法案件已调查终结，但没有任何录音录像（无法全程录音录像的，应当对重要环节录音录像）")
+
+
+@rule("av.uncooperative", "当事人或有关人员不配合执法的，同时进行音像记录", "medium", "av_uncooperative")
+def _uncooperative(f):
+    refused = [r for r in f.final_records if r.doc_type in OFFICER_LISTED and r.data.get("uncooperative") == "是"]
+    if not refused:
+        return Result(NOT_APPLICABLE, "调查笔录未记载当事人或有关人员不配合执法")
+    if f.recordings:
+        return Result(SATISFIED, f"《{doc_type(refused[0].doc_type).title}》{refused[0].number}记载不配合执法，"
+                                 f"本案有 {len(f.recordings)} 个音像记录")
+    due = av_upload_deadline(f.profile, made_at=refused[0].finalised_at or f.now).due
+    what = f"《{doc_type(refused[0].doc_type).title}》{refused[0].number}记载当事人或有关人员拒绝接受调查、提供证据"
+    if f.now <= due:
+        return Result(PENDING, f"{what}，须于 {at(due)} 前上传该执法过程的音像记录", due)
+    return Result(VIOLATED, f"{what}，但本案没有音像记录（应于 {at(due)} 前上传）")

@@ -9,7 +9,7 @@ from lawtrail.media.services import gap_explain
 from lawtrail.media.tests.test_recordings import CST, ingest, segments
 from lawtrail.records.catalog import doc_type
 from lawtrail.rules.base import NOT_APPLICABLE, PENDING, SATISFIED, VIOLATED
-from lawtrail.rules.tests.matrix import Cases, final, matrix_test, step, verdict
+from lawtrail.rules.tests.matrix import Cases, final, later, matrix_test, step, verdict
 from lawtrail.samples import make_video
 from lawtrail.testing import Org
 
@@ -130,6 +130,27 @@ def evidence_undescribed(org, profile, tmp_path):
     return verdict(concluded_with(org, tmp_path, noted=False), "av.evidence_note")
 
 
+
+def uncooperative(org):
+    case = org.open_case()
+    final(org, case, "site_inspection_record", uncooperative="是", uncooperative_account="当事人拒绝打开仓库接受检查")
+    return case
+
+
+def uncooperation_filmed(org, profile, tmp_path):
+    """000 第十二条（三）: "当事人或者有关人员不配合行政执法的"，行政执法人员应当同时进行音像记录."""
+    case = uncooperative(org)
+    recorded(org, case, tmp_path, activity="site_inspection")
+    return verdict(case, "av.uncooperative")
+
+
+def uncooperation_never_filmed(org, profile, tmp_path):
+    case = uncooperative(org)
+    found = verdict(case, "av.uncooperative")
+    assert found.status == PENDING and found.result.due
+    return verdict(case, "av.uncooperative", now=later(found, minutes=1))
+
+
 CASES = {
     "av.upload_deadline": Cases(uploaded_at_once, uploaded_a_month_late),
     # 001, 002 and 003 name no activity that must be recorded without a break: a break is no finding.
@@ -141,6 +162,7 @@ CASES = {
         (SATISFIED, VIOLATED) if profile.get("av.metadata.fields") else (NOT_APPLICABLE, NOT_APPLICABLE))),
     "av.case_recorded": Cases(investigated_on_camera, investigated_off_camera),
     "av.evidence_note": Cases(evidence_described_before_archiving, evidence_undescribed),
+    "av.uncooperative": Cases(uncooperation_filmed, uncooperation_never_filmed),
 }
 test_each_rule_passes_and_fails_under_each_profile_that_uses_it = matrix_test(CASES)
 
