@@ -1,5 +1,5 @@
 """The article coverage table: for every article of the five regulations, how LawTrail
-accounts for it — a rule, a document type, a profile parameter, or a listed reason
+accounts for it — a rule, a finalisation check, a document type, a profile parameter, or a listed reason
 (`coverage.yaml`: general, manual, system, planned). Nothing is left unexplained."""
 
 from pathlib import Path
@@ -12,8 +12,11 @@ from lawtrail.regulations.profiles import profiles
 from lawtrail.regulations.texts import regulation_text, zh_numeral
 from lawtrail.rules.engine import RULES
 
-KINDS = {"rule": "规则", "document": "文书", "parameter": "参数", "general": "总则", "manual": "人工事项",
-         "system": "系统机制", "planned": "待实现"}
+KINDS = {"rule": "规则", "check": "定稿检查", "document": "文书", "parameter": "参数", "general": "总则",
+         "manual": "人工事项", "system": "系统机制", "planned": "待实现"}
+# The profile block whose items finalising checks (records/services.py finalise_problems):
+# what a record must carry when something happened, each item with its article.
+CHECKS = "record_conditions"
 REASONS = Path(__file__).resolve().parent / "coverage.yaml"
 
 
@@ -41,7 +44,15 @@ def coverage():
     found = {}
     for profile in profiles().values():
         rule_params = {r.param: r for r in RULES if r.uses(profile)}
+        checked = {}  # (article, what is asked) -> the documents finalising asks it of
+        for item in profile.data.get(CHECKS, {}).get("items", ()):
+            for key in expand(item["cite"]):
+                checked.setdefault((key, item["what"]), []).append(catalog()[item["document"]].title)
+        for (key, what), titles in checked.items():
+            found.setdefault(key, []).append(("check", f"定稿时检查：{what}（{'、'.join(titles)}）"))
         for path, cite in _cites(profile.data):
+            if path.split(".")[0] == CHECKS:
+                continue
             rule = next((r for param, r in rule_params.items() if path == param), None)
             for key in expand(cite):
                 entry = ("rule", f"{rule.id} {rule.title}") if rule else ("parameter", path)

@@ -62,6 +62,24 @@ def test_every_rule_cites_articles_of_its_own_text_or_says_which_default_applies
             citation.resolve(profile.source)  # raises for an article not in the text
 
 
+def test_every_finalisation_check_names_real_fields_and_cites_its_own_text():
+    """The items finalising asks for when something happened (`record_conditions`): a typo
+    in a document or field name would switch a check off without a word."""
+    from lawtrail.records.catalog import catalog
+    from lawtrail.regulations.citations import parse
+
+    items = [(p, item) for p in profiles().values() for item in p.data.get("record_conditions", {}).get("items", ())]
+    assert len(items) >= 5
+    for profile, item in items:
+        fields = {f.key: f for f in catalog()[item["document"]].fields}
+        for key, value in item["when"].items():
+            assert value in fields[key].options, (profile.id, item)
+        assert all(key in fields for key in item["require"]), (profile.id, item)
+        citation = parse(item["cite"])
+        assert citation.profile_id == profile.id and item["what"], (profile.id, item)
+        citation.resolve(profile.source)
+
+
 def test_the_committed_coverage_table_is_up_to_date():
     from pathlib import Path
 
