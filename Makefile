@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 
 # Debian packages: venv support, Chromium for the browser tests, CJK fonts for pages
 # and PDFs, Pango for WeasyPrint's PDF rendering, poppler-utils (pdftotext, pdffonts)
-# for the tests that read PDFs back, LibreOffice Calc (headless) for the tests that open
+# for the tests that read PDFs back, zbar-tools (zbarimg) for the tests that scan a PDF's
+# QR code, LibreOffice Calc (headless) for the tests that open
 # the Excel reports. Installed only when missing and only when root.
 system-deps:
 	@missing=""; \
@@ -24,6 +25,7 @@ system-deps:
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
 	command -v libreoffice >/dev/null || missing="$$missing libreoffice-calc-nogui"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \

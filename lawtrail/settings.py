@@ -200,6 +200,12 @@ LAWTRAIL_STORAGE = os.environ.get("LAWTRAIL_STORAGE", f"file://{LAWTRAIL_HOME / 
 # (002 第十一条: 日常巡查 不少于6个月). 0 leaves new blobs unlocked until classified.
 LAWTRAIL_OBJECT_LOCK_DAYS = int(os.environ.get("LAWTRAIL_OBJECT_LOCK_DAYS", "183"))
 LAWTRAIL_KEY_DIR = LAWTRAIL_HOME / "keys"
+# The address the public reaches this server at: every finalised document's QR code points
+# to <this>/verify/<code> (扫码验真), so it must be the address printed documents will keep.
+LAWTRAIL_PUBLIC_URL = os.environ.get("LAWTRAIL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public page answers each client address this many lookups per window of seconds.
+LAWTRAIL_VERIFY_LOOKUPS = envint("LAWTRAIL_VERIFY_LOOKUPS", 30)
+LAWTRAIL_VERIFY_WINDOW = envint("LAWTRAIL_VERIFY_WINDOW", 600)
 # The issuer shown in authenticator apps for two-factor sign-in.
 OTP_TOTP_ISSUER = "LawTrail 执法全过程记录系统"
 # 国密: agencies (by code, comma-separated, or *) whose packages also carry SM3 digests.

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from lawtrail.org.enums import needs_two_factor
 
-OPEN_PREFIXES = ("/login/", "/logout/", "/2fa/", "/static/")
+# /verify/ is the public 扫码验真 page: open to anyone, signed in or not.
+OPEN_PREFIXES = ("/login/", "/logout/", "/2fa/", "/static/", "/verify/")
 
 
 class RequireTwoFactorMiddleware:

@@ -4,8 +4,8 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from lawtrail.access.models import AccessGrant, GrantStatus, PartyRequest
-from lawtrail.access.policy import visible_cases
+from lawtrail.access.models import AccessGrant, GrantStatus, ItemConfidentiality, PartyRequest
+from lawtrail.access.policy import CONFIDENTIAL, visible_cases
 from lawtrail.cases.models import Case
 from lawtrail.core.errors import NotFound
 from lawtrail.core.lookups import named
@@ -67,3 +67,10 @@ def grant_for(user, pk):
 def party_request_for(case, pk):
     """A party's request registered on this case, by id."""
     return named(PartyRequest.objects.filter(case=case), pk, "申请不存在")
+
+
+def kept_from_public(record):
+    """Whether the public 扫码验真 page must keep a record's title, number and issuer to
+    itself: its case is confidential, or the record is marked so on its own."""
+    return (record.case.confidentiality in CONFIDENTIAL
+            or ItemConfidentiality.objects.filter(record=record, level__in=CONFIDENTIAL).exists())

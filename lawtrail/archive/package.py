@@ -54,7 +54,7 @@ README = """LawTrail 执法全过程记录证据包
 本目录是一个 BagIt 包（RFC 8493），由 LawTrail 执法全过程记录系统导出。
 
   data/metadata.json、data/metadata.xml  案件及每个对象的内容（与账本记载的哈希一致）
-  data/records/                          已定稿执法文书的 PDF
+  data/records/                          已定稿执法文书的 PDF（加盖电子印章，及其后补加时间戳的版本）
   data/casefile/                         组卷后的案卷（卷内目录、备考表和全部文书）
   data/recordings/                       音像记录原始文件（逐字节原样）
   data/signatures/、data/attachments/    签名图像和附件原件
@@ -72,6 +72,12 @@ README = """LawTrail 执法全过程记录证据包
 
     openssl ts -verify -data tagmanifest-sha256.txt -in timestamp/tagmanifest-sha256.txt.tsr \
         -CAfile timestamp/tsa-certs.pem
+
+文书 PDF 上的电子印章是 PAdES 签名。校验程序从每个 PDF 的签名字典和证书读出签署人与签署时间，
+并核对签名范围（/ByteRange）覆盖除签名值以外的全部内容。签名值、证书链和吊销状态的密码学核验，
+请向制发机关索取其 CA 证书后用 pyHanko 的命令行（pip install pyhanko-cli）离线运行：
+
+    pyhanko sign validate --trust 机关CA证书.pem data/records/<文书>.pdf
 """
 
 
@@ -124,7 +130,7 @@ def package_contents(case):
     from lawtrail.archive.models import CaseFile, DisposalRequest, LegalHold, Provision, RetentionMark
     from lawtrail.archive.selectors import disposed_hashes
     from lawtrail.media.models import GapExplanation
-    from lawtrail.records.models import Attachment, RecordStatus, Signature
+    from lawtrail.records.models import Attachment, RecordStatus, Seal, Signature
 
     store = blob_store()
     disposed = disposed_hashes(case)
@@ -133,11 +139,19 @@ def package_contents(case):
     contents += [(a, f"承办人 {a.officer_id}", []) for a in case.assignments.all()]
     contents += [(t, f"流程 {t.label}", []) for t in case.transitions.all()]
     records = list(case.records.filter(status=RecordStatus.FINAL).order_by("finalised_at", "id"))
+    paths = {}
     for n, record in enumerate(records, 1):
         label = f"《{record.title}》{record.number}".strip()
         path = f"data/records/{n:03d}_{safe_name(record.title)}_{record.pk}.pdf" if record.pdf_sha256 else None
+        paths[record.pk] = (path, record.pdf_sha256)
         contents.append((record, label, [("pdf_sha256", path, False)]))
     record_ids = [r.pk for r in records]
+    # Every sealed and time-stamped PDF: the one the record names is carried once, under its path.
+    for seal in Seal.objects.filter(record_id__in=record_ids).select_related("record").order_by("sealed_at", "id"):
+        path, record_sha256 = paths[seal.record_id]
+        if seal.pdf_sha256 != record_sha256:
+            path = f"data/records/{safe_name(seal.record.title)}_{seal.record_id}_签章{seal.pk}.pdf"
+        contents.append((seal, f"《{seal.record.title}》电子签章 {seal.get_level_display()}", [("pdf_sha256", path, False)]))
     for sig in Signature.objects.filter(record_id__in=record_ids).order_by("id"):
         files = []
         if sig.image_sha256:
@@ -337,7 +351,7 @@ def _build(case, root, actor, purpose, checkpoint):
         total_bytes += nbytes
 
     facts = case_facts(case)
-    objects, disposed = [], []
+    objects, disposed, sizes = [], [], {}
     for obj, label, files in contents:
         key = (registry.object_type(obj), str(obj.pk))
         entry = last.get(key)
@@ -354,12 +368,14 @@ def _build(case, root, actor, purpose, checkpoint):
                 item["disposed"] = True
                 if label not in disposed:
                     disposed.append(label)
+            elif relpath in sizes:  # the same file as an earlier object's (a record and its seal)
+                item["size"] = sizes[relpath]
             elif relpath is not None:
                 target = root / relpath
                 target.parent.mkdir(parents=True, exist_ok=True)
                 digests, nbytes = copy_blob(store, sha256, target, sm3)
                 add(relpath, digests, nbytes)
-                item["size"] = nbytes
+                item["size"] = sizes[relpath] = nbytes
             listed.append(item)
         described = {"object_type": key[0], "object_id": key[1], "label": label, "entry": entry.seq,
                      "content": content, "files": listed}

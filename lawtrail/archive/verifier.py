@@ -18,7 +18,11 @@ It checks, and names every item that fails:
    ledger entry recorded, and each file hashes to the SHA-256 the object names;
 5. an RFC 3161 time-stamp, where the package has one: that it stamps the SHA-256 of
    tagmanifest-sha256.txt, its time, and (with openssl on the PATH) its signature
-   against the TSA certificates shipped beside it.
+   against the TSA certificates shipped beside it;
+6. every PDF signature (the agency's electronic seal, PAdES): who signed and when, read
+   from its signature dictionary and certificate, and that its /ByteRange covers the whole
+   file but the signature value itself. The signature's cryptography is left to pyHanko
+   (`pyhanko sign validate --trust <the agency's CA certificate> FILE.pdf`).
 
 Exit status 0 when everything verifies, 1 otherwise. This file is shipped verbatim
 inside every package; LawTrail's own tests run it on packages they tamper with.
@@ -28,6 +32,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -165,6 +170,7 @@ class Result:
         self.problems = []
         self.checked = {"files": 0, "bytes": 0, "entries": 0, "objects": 0}
         self.notes = []
+        self.signatures = []
 
     def fail(self, ref, message):
         self.problems.append({"ref": ref, "message": message})
@@ -415,6 +421,184 @@ def check_timestamp(root, result):
         result.notes.append("可信时间戳 %s：所盖哈希与本包一致，签名经 openssl 核验有效" % when)
 
 
+# --- PDF signatures (PAdES seals): what they say, and what they cover ---------------------
+
+SIGNATURE_VALIDATION = ("PDF 签名的密码学核验（签名值、证书链、吊销状态）请安装 pyHanko 命令行（pip install pyhanko-cli）"
+                        "后运行：pyhanko sign validate --trust <制发机关的 CA 证书> <PDF 文件>")
+_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+_OID_COMMON_NAME = b"\x06\x03\x55\x04\x03"
+_OID_TST_INFO = b"\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x01\x04"
+
+
+def pdf_literal(data, at):
+    """The PDF literal string starting at data[at] == "(", unescaped, as text."""
+    out, depth, i = bytearray(), 0, at
+    while i < len(data):
+        ch = data[i:i + 1]
+        if ch == b"\\":
+            nxt = data[i + 1:i + 2]
+            octal = re.match(rb"[0-7]{1,3}", data[i + 1:i + 4])
+            if octal:
+                out.append(int(octal.group(), 8) & 0xFF)
+                i += 1 + len(octal.group())
+                continue
+            if nxt not in (b"\r", b"\n"):  # a backslash before a line end continues the line
+                out += _ESCAPES.get(nxt, nxt)
+            i += 2
+            continue
+        if ch == b"(":
+            depth += 1
+            if depth == 1:
+                i += 1
+                continue
+        elif ch == b")":
+            depth -= 1
+            if depth == 0:
+                break
+        out += ch
+        i += 1
+    raw = bytes(out)
+    if raw.startswith(b"\xfe\xff"):
+        return raw[2:].decode("utf-16-be", "replace")
+    return raw.decode("latin-1")
+
+
+def pdf_date(text):
+    """D:YYYYMMDDHHmmSS+HH'mm' as 2026-12-03 02:17:35 +08:00."""
+    m = re.match(r"D:(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})([Zz+-])?(\d{2})?'?(\d{2})?", text or "")
+    if not m:
+        return text or "时间不详"
+    zone = "UTC" if m.group(7) in ("Z", "z") else ("%s%s:%s" % (m.group(7), m.group(8) or "00", m.group(9) or "00")
+                                                     if m.group(7) else "")
+    return ("%s-%s-%s %s:%s:%s %s" % (m.groups()[:6] + (zone,))).strip()
+
+
+def der(data, at):
+    """One DER element at `at`: (tag, start of content, end of content)."""
+    tag, length, at = data[at], data[at + 1], at + 2
+    if length & 0x80:
+        count = length & 0x7F
+        length, at = int.from_bytes(data[at:at + count], "big"), at + count
+    return tag, at, at + length
+
+
+def der_children(data, start, end):
+    while start < end:
+        tag, s, e = der(data, start)
+        yield tag, s, e
+        start = e
+
+
+def cms_signer(cms):
+    """The common name (CN) of the certificate that made a CMS signature: the one whose
+    issuer and serial number the SignerInfo names (else the first certificate)."""
+    try:
+        _, s, e = der(cms, 0)  # ContentInfo
+        parts = list(der_children(cms, s, e))
+        _, s, e = der(cms, parts[1][1])  # [0] EXPLICIT SignedData
+        fields = list(der_children(cms, s, e))
+        certificates = [c for tag, s, e in fields if tag == 0xA0 for c in der_children(cms, s, e)]
+        signer_info = list(der_children(cms, *fields[-1][1:]))[0]
+        sid = list(der_children(cms, *signer_info[1:]))[1]
+        wanted = cms[sid[1]:sid[2]] if sid[0] == 0x30 else None  # IssuerAndSerialNumber
+        chosen = certificates[0]
+        for cert in certificates:
+            tbs = list(der_children(cms, *list(der_children(cms, cert[1], cert[2]))[0][1:]))
+            if tbs[0][0] == 0xA0:  # explicit version
+                tbs = tbs[1:]
+            serial, issuer, subject = tbs[0], tbs[2], tbs[4]
+            named = cms[issuer[1] - _header(cms, issuer):issuer[2]] + cms[serial[1] - _header(cms, serial):serial[2]]
+            if wanted is None or named == wanted:
+                chosen = cert
+                break
+        tbs = list(der_children(cms, *list(der_children(cms, chosen[1], chosen[2]))[0][1:]))
+        subject = (tbs[1:] if tbs[0][0] == 0xA0 else tbs)[4]
+        at = cms.find(_OID_COMMON_NAME, subject[1], subject[2])
+        if at < 0:
+            return None
+        _, s, e = der(cms, at + len(_OID_COMMON_NAME))
+        return cms[s:e].decode("utf-8", "replace")
+    except (IndexError, ValueError):
+        return None
+
+
+def _header(data, element):
+    """How many bytes the tag and length of an element take (its content starts after them)."""
+    length = element[2] - element[1]
+    return 2 if length < 0x80 else 2 + (length.bit_length() + 7) // 8
+
+
+def _revision_end(data, end):
+    """Whether `end` is where a revision of the PDF ends (%%EOF and its line end)."""
+    return re.search(rb"%%EOF[\r\n]*$", data[max(0, end - 8):end]) is not None
+
+
+def pdf_signatures(data):
+    """Each signature and document time-stamp of a PDF, oldest first, as a dict (type,
+    signer, time, time-stamp time, reason, covered bytes); the problems found with what
+    they cover; and how many signature dictionaries came from other files (a volume that
+    merges sealed PDFs carries their dictionaries, whose ranges end nowhere in it)."""
+    found, problems, foreign = [], [], 0
+    for m in _BYTE_RANGE.finditer(data):
+        start = data.rfind(b" obj", 0, m.start())
+        end = data.find(b"endobj", m.end())
+        body = data[start:end if end > 0 else len(data)]
+        a, b, c, d = (int(g) for g in m.groups())
+        if c + d != len(data) and not (c + d < len(data) and _revision_end(data, c + d)):
+            foreign += 1
+            continue
+        kind = "文档时间戳" if re.search(rb"/Type\s*/DocTimeStamp", body) else "签名"
+        sig = {"type": kind, "byte_range": [a, b, c, d], "covers_to": c + d}
+        if a != 0 or b <= 0 or c <= b:
+            problems.append("%s的 /ByteRange %s 不是“从文件开头到签名值、再从签名值之后起”的范围" % (kind, [a, b, c, d]))
+            continue
+        hole = data[b:c]
+        if not (hole.startswith(b"<") and hole.endswith(b">") and re.fullmatch(rb"<[0-9A-Fa-f]*>", hole)):
+            problems.append("%s的 /ByteRange 留出的部分不只是签名值 /Contents（可能藏有未签名的内容）" % kind)
+            continue
+        contents = bytes.fromhex(hole[1:-1].decode("ascii"))
+        for key in ("M", "Name", "Reason"):
+            k = re.search(rb"/" + key.encode() + rb"\s*\(", body)
+            if k:
+                sig[key.lower()] = pdf_literal(body, k.end() - 1)
+        sig["time"] = pdf_date(sig.pop("m", ""))
+        sig["signer"] = sig.pop("name", None) or cms_signer(contents) or "签名人不详"
+        tst = contents.find(_OID_TST_INFO)
+        if tst >= 0:
+            sig["timestamp"] = generalized_time(contents, tst)
+        found.append(sig)
+    found.sort(key=lambda s: s["covers_to"])
+    for sig in found:
+        sig["whole_file"] = sig["covers_to"] == len(data)
+    if found and not found[-1]["whole_file"]:
+        # Only validation data (/DSS: certificates, CRLs, OCSP answers) may follow the last one.
+        later = data[found[-1]["covers_to"]:]
+        if later.strip() and (b"/DSS" not in later or re.search(rb"/Type\s*/(Page|Annot)\b", later)):
+            problems.append("最后一个签名之后追加了未经签名的修改（%d 字节）" % len(later))
+    return found, problems, foreign
+
+
+def check_pdf_signatures(root, digests_by_file, result):
+    result.signatures = []
+    for path in sorted(p for p in digests_by_file if p.lower().endswith(".pdf")):
+        try:
+            with open(os.path.join(root, path), "rb") as f:
+                data = f.read()
+        except OSError:
+            continue  # named by the bag check already
+        signatures, problems, foreign = pdf_signatures(data)
+        for sig in signatures:
+            result.signatures.append(dict(sig, path=path))
+        for problem in problems:
+            result.fail(path, problem)
+        if foreign and not signatures:
+            result.notes.append("%s 并入了其他 PDF 的签名（%d 个），它们不是本文件的签名；请核对其原件（data/records/）"
+                                % (path, foreign))
+    if result.signatures:
+        result.notes.append(SIGNATURE_VALIDATION)
+
+
 def verify(root):
     result = Result()
     if not os.path.exists(os.path.join(root, "bagit.txt")):
@@ -425,6 +609,7 @@ def verify(root):
     entries = check_entries(root, checkpoint, result)
     check_objects(root, entries, digests, result)
     check_timestamp(root, result)
+    check_pdf_signatures(root, digests, result)
     return result
 
 
@@ -437,11 +622,16 @@ def main(argv=None):
     ok = not result.problems
     if as_json:
         print(json.dumps({"ok": ok, "checked": result.checked, "problems": result.problems,
-                          "notes": result.notes}, ensure_ascii=False, indent=2))
+                          "notes": result.notes, "pdf_signatures": result.signatures}, ensure_ascii=False, indent=2))
     else:
         c = result.checked
         print("已核对文件 %d 个（%.1f MB）、账本条目 %d 条、对象 %d 个"
               % (c["files"], c["bytes"] / 1048576, c["entries"], c["objects"]))
+        for sig in result.signatures:
+            print("  PDF %s：%s，签署人 %s，签署时间 %s%s，%s" % (
+                sig["type"], sig["path"], sig["signer"], sig["time"],
+                "，可信时间戳 %s" % sig["timestamp"] if sig.get("timestamp") else "",
+                "覆盖全文（签名值除外）" if sig["whole_file"] else "覆盖至第 %d 字节（其后为增量更新）" % sig["covers_to"]))
         for note in result.notes:
             print("  注意：" + note)
         for p in result.problems:

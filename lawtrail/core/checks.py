@@ -48,3 +48,17 @@ def data_private(app_configs, **kwargs):
                     hint=f"以运行 LawTrail 的账号执行 chmod {700 if path.is_dir() else 600} {path}",
                     id="lawtrail.W001")
             for path in _data_paths() if open_to_others(path)]
+
+
+@register(deploy=True)
+def public_url_set(app_configs, **kwargs):
+    """Every finalised document prints a QR code of LAWTRAIL_PUBLIC_URL: left at the local
+    default, the paper would point where nobody can reach, for as long as it is kept."""
+    from urllib.parse import urlsplit
+
+    if urlsplit(settings.LAWTRAIL_PUBLIC_URL).hostname not in ("127.0.0.1", "localhost", "::1", None):
+        return []
+    return [Warning(f"LAWTRAIL_PUBLIC_URL 仍是 {settings.LAWTRAIL_PUBLIC_URL}：定稿文书上的扫码验真二维码将指向公众无法访问的地址",
+                    hint="定稿第一份文书之前，将 LAWTRAIL_PUBLIC_URL 设为公众访问本系统的地址（如 https://zfjl.example.gov.cn）",
+                    id="lawtrail.W002")]
+

@@ -6,8 +6,9 @@ from django.db import transaction
 from lawtrail.core.errors import NotAllowed
 from lawtrail.ledger.services import ledger_append
 
-# The last part of an action that marks a read, not a change (e.g. `recording.play`).
-ACCESS_VERBS = frozenset({"view", "play", "download", "attachment_download", "export", "denied"})
+# The last part of an action that marks a read, not a change (e.g. `recording.play`;
+# `record.verify` is a lookup on the public 扫码验真 page).
+ACCESS_VERBS = frozenset({"view", "play", "download", "attachment_download", "export", "denied", "verify"})
 ACCESS_ACTIONS_REGEX = r"\.(%s)$" % "|".join(sorted(ACCESS_VERBS))
 
 # What an access relied on beyond the user's role (the grants the access policy keeps):

@@ -6,6 +6,8 @@ WeasyPrint subsets and embeds, so the PDF reads the same on any machine.
 
 import base64
 
+import segno
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import HTML
@@ -25,6 +27,16 @@ def _image_uri(sha256):
     return f"data:image/{kind};base64,{base64.b64encode(data).decode()}"
 
 
+def verification(record):
+    """The 扫码验真 block: a QR code of the public page's address, and the code to type there
+    (in groups of four, as people read it out)."""
+    code = record.verify_code
+    url = f"{settings.LAWTRAIL_PUBLIC_URL}/verify/{code}"
+    # Vector, so it prints sharp at any size; a one-module margin, the page's white does the rest.
+    qr = segno.make(url, error="m").svg_data_uri(border=1)
+    return {"url": url, "qr": qr, "code": "-".join(code[i:i + 4] for i in range(0, len(code), 4))}
+
+
 def pdf_context(record):
     spec = doc_type(record.doc_type)
     signatures = valid_signatures(record)
@@ -41,6 +53,7 @@ def pdf_context(record):
         "attachments": list(record.attachments.all()),
         "cite": "、".join(of_profile(spec.cite, record.case.agency.profile)),  # the case's own regulation
         "printed_at": timezone.localtime(),
+        "verify": verification(record) if record.verify_code else None,
     }
 
 

@@ -57,3 +57,35 @@ def versions(record):
     while (nxt := Record.objects.filter(previous=chain[-1]).first()) is not None:
         chain.append(nxt)
     return chain
+
+
+def verify_code_normal(code):
+    """A verification code as typed or scanned: case, spaces and dashes do not matter.
+    Anything longer than a code can be is no code at all (and is not logged at length)."""
+    code = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    return code if len(code) <= 16 else ""
+
+
+def record_by_verify_code(code):
+    """The finalised record a verification code (扫码验真) names, or None. A corrected
+    record's earlier versions keep their codes: their paper copies stay verifiable."""
+    code = verify_code_normal(code)
+    if not code:
+        return None
+    return Record.objects.filter(verify_code=code, status=RecordStatus.FINAL).select_related("case__agency").first()
+
+
+def corrected_by(record):
+    """The finalised correction of a record (its next version), or None: whoever holds the
+    earlier paper must know it is no longer the one in force."""
+    return Record.objects.filter(previous=record, status=RecordStatus.FINAL).only("version").first()
+
+
+def genuine_pdfs(record):
+    """Every PDF the system keeps of a finalised record, as (what it is, SHA-256): the
+    original, then each sealed or time-stamped version (a copy of any of them is genuine)."""
+    pdfs = {record.pdf_sha256: "定稿原件"} if record.pdf_sha256 else {}
+    for seal in record.seals.order_by("sealed_at", "id"):
+        sealed = "定稿原件" if seal.pdf_sha256 == record.pdf_sha256 else "文本"  # sealed as it was finalised
+        pdfs[seal.pdf_sha256] = f"加盖电子印章的{sealed}（{seal.get_level_display()}）"
+    return [(label, sha256) for sha256, label in pdfs.items()]

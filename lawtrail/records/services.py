@@ -1,5 +1,7 @@
 """The only writers of 执法文书: draft, edit, sign or refuse, attach, finalise, correct."""
 
+import secrets
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,6 +14,7 @@ from lawtrail.ledger.access_log import guarded
 from lawtrail.ledger.chain import lock_chain
 from lawtrail.ledger.services import ledger_append
 from lawtrail.org.enums import Role
+from lawtrail.org.services import ENROLMENT_ALPHABET
 from lawtrail.records.catalog import doc_type
 from lawtrail.records.pdf import render_pdf
 from lawtrail.records.selectors import record_content_hash, valid_signatures
@@ -218,9 +221,22 @@ def document_number(record):
     return f"{record.case.agency.short_name}{doc_type(record.doc_type).abbr}〔{year}〕{seq}号"
 
 
+# 扫码验真: a code anyone holding the paper can type, and nobody can guess. 12 of the 32
+# letters that are never misread (no 0/O, 1/I) are 60 bits.
+VERIFY_CODE_LENGTH = 12
+
+
+def new_verify_code():
+    while True:
+        code = "".join(secrets.choice(ENROLMENT_ALPHABET) for _ in range(VERIFY_CODE_LENGTH))
+        if not Record.objects.filter(verify_code=code).exists():
+            return code
+
+
 @transaction.atomic
 def record_finalise(*, actor, record) -> Record:
-    """Make a complete, signed draft an original: number it, render its PDF, lock it."""
+    """Make a complete, signed draft an original: number it, give it its verification code,
+    render its PDF, lock it."""
     _check_writer(actor, record.case, record)
     lock_chain()
     record = Record.objects.select_for_update().select_related("case__agency").get(pk=record.pk)
@@ -230,6 +246,7 @@ def record_finalise(*, actor, record) -> Record:
     record.number = record.previous.number if record.previous_id else document_number(record)
     record.finalised_at = timezone.now()
     record.finalised_by = actor
+    record.verify_code = new_verify_code()  # printed in the PDF with its QR code
     record.pdf_sha256 = blob_store().put(render_pdf(record))[0]
     record.status = RecordStatus.FINAL
     return _save(actor, record, "record.finalise", f"{record.title} {record.number}")

@@ -3,7 +3,7 @@ from django.urls import path, register_converter
 
 from lawtrail.web import (
     access_views, archive_views, audit_views, media_views, regulation_views, supervision_views, token_views,
-    two_factor_views, views,
+    two_factor_views, verify_views, views,
 )
 
 class IdConverter:
@@ -84,6 +84,8 @@ urlpatterns = [
     path("regulations/<slug:profile_id>/", regulation_views.regulation, name="regulation"),
     path("regulations/<slug:profile_id>/articles.json", regulation_views.regulation_articles,
          name="regulation_articles"),
+    path("verify/", verify_views.verify_form, name="verify_form"),
+    path("verify/<str:code>", verify_views.verify, name="verify"),
     path("ledger/", views.ledger, name="ledger"),
     path("ledger/checkpoint/", views.ledger_sign, name="ledger_sign"),
 ]

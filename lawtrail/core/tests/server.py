@@ -66,7 +66,7 @@ def production_env(home):
     """The environment of a production-mode instance on its own SQLite under `home`."""
     env = {**os.environ, "LAWTRAIL_HOME": str(home), "LAWTRAIL_PRODUCTION": "true", "ALLOWED_HOSTS": "127.0.0.1",
            "DJANGO_SETTINGS_MODULE": "lawtrail.settings"}
-    for name in ("DATABASE_URL", "LAWTRAIL_STORAGE", "SECRET_KEY", "CSRF_TRUSTED_ORIGINS"):
+    for name in ("DATABASE_URL", "LAWTRAIL_STORAGE", "SECRET_KEY", "CSRF_TRUSTED_ORIGINS", "LAWTRAIL_PUBLIC_URL"):
         env.pop(name, None)
     return env
 

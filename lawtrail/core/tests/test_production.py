@@ -41,7 +41,8 @@ def deploy_check(env):
 
 def test_deploy_check_names_what_production_mode_lacks_and_is_clean_once_set_up(tmp_path):
     home = tmp_path / "home"
-    env = {**production_env(home), "SECRET_KEY": SECRET, "ALLOWED_HOSTS": "lawtrail.example.gov.cn"}
+    env = {**production_env(home), "SECRET_KEY": SECRET, "ALLOWED_HOSTS": "lawtrail.example.gov.cn",
+           "LAWTRAIL_PUBLIC_URL": "https://lawtrail.example.gov.cn"}
     status, output = deploy_check(env)
     assert status == 1 and "lawtrail.E001" in output and "collectstatic" in output  # every page would fail
 
@@ -60,3 +61,7 @@ def test_deploy_check_names_what_production_mode_lacks_and_is_clean_once_set_up(
     os.chmod(home, 0o755)  # as older versions made it
     status, output = deploy_check(env)
     assert "lawtrail.W001" in output and f"chmod 700 {home}" in output
+
+    del env["LAWTRAIL_PUBLIC_URL"]  # the documents' QR codes would point to the server itself
+    status, output = deploy_check(env)
+    assert status == 1 and "lawtrail.W002" in output and "http://127.0.0.1:8000" in output

@@ -24,8 +24,10 @@ from lawtrail.testing import Org, sign_in
 pytestmark = pytest.mark.django_db
 PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 # Parameters that name no object of an agency: a document's slot, a step, an archive action,
-# an export format, a regulation profile.
-NOT_OBJECTS = {"slot": "officers", "name": "approve_start", "action": "hold", "fmt": "xlsx", "profile_id": "004"}
+# an export format, a regulation profile; and a 扫码验真 code, which names a document to
+# anyone on purpose (its page is public, web/tests/test_verify.py).
+NOT_OBJECTS = {"slot": "officers", "name": "approve_start", "action": "hold", "fmt": "xlsx", "profile_id": "004",
+               "code": "ABCDEFGHJKLM"}
 
 
 def walk(patterns, prefix=""):
