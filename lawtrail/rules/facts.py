@@ -17,7 +17,8 @@ from lawtrail.org.models import Agency
 from lawtrail.records.models import Record, Signature
 from lawtrail.regulations.profiles import get_profile
 
-# What the rules read of a final record: plain tuples, not model instances (bulk speed).
+# What the rules read of a final record: plain tuples, not model instances (bulk speed). Its
+# data and finalisation time are read only for the types in DATA_READ.
 RecordFact = namedtuple("RecordFact", "pk doc_type number data finalised_at", defaults=(None,))
 # A refusal to sign a final record, with what was recorded about it.
 RefusalFact = namedtuple("RefusalFact", "number title signer_name reason witness_name video_ref signed_at")
@@ -175,10 +176,13 @@ def facts_of(batch, now, agencies, *, reads_holds):
     ids = [c.pk for c in batch]
     records, recordings, explanations = defaultdict(list), defaultdict(list), defaultdict(list)
     finals = of_cases(Record.objects.filter(status="final"), ids)
-    contents = dict(finals.filter(doc_type__in=DATA_READ).values_list("id", "data"))
-    for pk, case_id, doc, number, finalised_at in finals.order_by("finalised_at", "id").values_list(
-            "id", "case_id", "doc_type", "number", "finalised_at"):
-        records[case_id].append(RecordFact(pk, doc, number, contents.get(pk, {}), finalised_at))
+    # Contents and finalisation times only of the types whose contents the rules read: turning
+    # every record's time into a datetime would cost an eighth of the whole pass.
+    contents = {pk: values for pk, *values in finals.filter(doc_type__in=DATA_READ).values_list(
+        "id", "data", "finalised_at")}
+    for pk, case_id, doc, number in finals.order_by("finalised_at", "id").values_list(
+            "id", "case_id", "doc_type", "number"):
+        records[case_id].append(RecordFact(pk, doc, number, *contents.get(pk, ({}, None))))
     for r in of_cases(Recording.objects, ids).only(*RECORDING_FIELDS):
         recordings[r.case_id].append(r)
     for g in of_cases(GapExplanation.objects, ids).only("id", "case_id", "before_id", "after_id", "reason"):

@@ -74,7 +74,8 @@ def _officers(f):
     problems = []
     for r in records:
         where = f"《{doc_type(r.doc_type).title}》{r.number}"
-        signed = f.officer_certs.get(r.pk, [])
+        # Each officer once: a signature given again after the draft changed leaves the old one behind.
+        signed = sorted(set(f.officer_certs.get(r.pk, ())))
         listed = _listed_numbers(r.data.get("cert_numbers"))
         if unlisted := [c for c in signed if c not in listed]:
             problems.append(f"{where}未载明签名执法人员的执法证件编号 {'、'.join(unlisted)}")

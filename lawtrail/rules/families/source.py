@@ -51,18 +51,18 @@ def _complaint_notice(f):
     started = case.stage in PAST_INITIATION
     if started and not f.profile.get("start.complaint_decline_notice").get("also_when_started"):
         return Result(NOT_APPLICABLE, "已启动执法程序（仅不启动的须告知）")
-    outcome_label = "立案查处" if started else "不予立案"
-    notices = [n for n in f.finals("complaint_notice")]
+    notices = f.finals("complaint_notice")
+    # The step that declines a named complaint records how he was told (不予立案并告知).
     told_in_step = [d for d in f.declines if d.get("notice_method") and d.get("notice_date")]
-    if notices or (told_in_step and not started):
+    if notices or told_in_step:
         how = f"投诉举报处理告知书 {notices[0].number} 已定稿" if notices else \
             f"已于 {told_in_step[0]['notice_date']} 以{told_in_step[0]['notice_method']}告知并记录"
         return Result(SATISFIED, f"已告知实名投诉举报人 {case.complainant_name}：{how}")
     what = f"实名投诉举报人 {case.complainant_name} 的投诉举报{'已立案查处' if started else '经审查不予启动'}"
-    if case.stage == Stage.CLOSED or case.stage in (Stage.ARCHIVING, Stage.ARCHIVED):
+    if case.stage in (Stage.CLOSED, Stage.ARCHIVING, Stage.ARCHIVED):
         return Result(VIOLATED, f"{what}，但没有告知投诉举报人的书面记录（投诉举报处理告知书）")
     if started:
-        return Result(PENDING, f"{what}，须告知投诉举报人处理情况（{outcome_label}）并书面记录")
+        return Result(PENDING, f"{what}，须告知投诉举报人处理情况（立案查处）并书面记录")
     return Result(NOT_APPLICABLE, "尚未决定是否启动执法程序")
 
 
