@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 # and PDFs, Pango for WeasyPrint's PDF rendering, poppler-utils (pdftotext, pdffonts)
 # for the tests that read PDFs back, zbar-tools (zbarimg) for the tests that scan a PDF's
 # QR code, LibreOffice Calc (headless) for the tests that open
-# the Excel reports. Installed only when missing and only when root.
+# the Excel reports, SoftHSM2 for the tests that seal with a key in a PKCS#11 token.
+# Installed only when missing and only when root.
 system-deps:
 	@missing=""; \
 	$(PYTHON) -c "import ensurepip" 2>/dev/null || missing="$$missing python3-venv"; \
@@ -27,6 +28,7 @@ system-deps:
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
 	command -v libreoffice >/dev/null || missing="$$missing libreoffice-calc-nogui"; \
+	test -e /usr/lib/softhsm/libsofthsm2.so || missing="$$missing softhsm2"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian packages:$$missing"; \
@@ -66,6 +68,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/sealing.py
 
 clean:
 	rm -rf $(VENV) var

@@ -423,6 +423,28 @@ def cmd_ledger(args):
     return 0
 
 
+def cmd_seal_keys(args):
+    from lawtrail.org import keys
+    from lawtrail.org.models import Agency
+
+    if args.seal_command == "ca":
+        sys.stdout.write(keys.ca_certificate_pem().decode())
+        return 0
+    agency = Agency.objects.filter(code=args.agency).first()
+    if agency is None:
+        print(f"错误：执法机关 {args.agency} 不存在", file=sys.stderr)
+        return 2
+    if args.seal_command == "revoke":
+        if keys.seal_certificate_revoke(agency) is None:
+            print(f"错误：{agency.name}尚无试用电子印章证书", file=sys.stderr)
+            return 2
+        print(f"已吊销{agency.name}的电子印章证书；换发新证书前，该机关的文书不能定稿（lawtrail seal-keys renew {agency.code}）")
+    else:
+        cert = keys.seal_certificate_issue(agency)
+        print(f"已为{agency.name}换发电子印章证书，有效期至 {cert.not_valid_after_utc:%Y-%m-%d}")
+    return 0
+
+
 def cmd_manage(args):
     from django.core.management import execute_from_command_line
 
@@ -523,6 +545,13 @@ def build_parser():
     q.add_argument("new", type=int)
     q.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ledger)
+
+    p = sub.add_parser("seal-keys", help="电子印章试用证书：导出根证书、吊销或换发机关的签章证书")
+    ksub = p.add_subparsers(dest="seal_command", required=True)
+    ksub.add_parser("ca", help="输出根证书（PEM），供法院等核验方导入")
+    for name, text in (("revoke", "吊销机关的电子印章证书"), ("renew", "为机关换发新的电子印章证书")):
+        ksub.add_parser(name, help=text).add_argument("agency", help="机关代码")
+    p.set_defaults(func=cmd_seal_keys)
 
     p = sub.add_parser("manage", help="Django 管理命令（运维用）")
     p.add_argument("rest", nargs=argparse.REMAINDER)

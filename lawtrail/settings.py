@@ -216,6 +216,19 @@ LAWTRAIL_SM3_AGENCIES = frozenset(filter(None, os.environ.get("LAWTRAIL_SM3_AGEN
 LAWTRAIL_TSA_URL = os.environ.get("LAWTRAIL_TSA_URL", "")
 LAWTRAIL_TSA_CERTS = os.environ.get("LAWTRAIL_TSA_CERTS", "")
 LAWTRAIL_TSA_TIMEOUT = int(os.environ.get("LAWTRAIL_TSA_TIMEOUT", "30"))
+# The agency's electronic seal (电子印章) on finalised documents (lawtrail.org.keys). Without
+# a PKCS#11 module, trial keys are generated into LAWTRAIL_KEY_DIR. With one (a UKey or HSM):
+# the token's label and user PIN, the label of each agency's key and certificate ("{agency}"
+# is the agency's code), the PEM file of the CA certificates that issued them, and optionally
+# the CA's CRL (DER) to check and embed; without it, revocation data is fetched when sealing.
+LAWTRAIL_SEAL_PKCS11_LIB = os.environ.get("LAWTRAIL_SEAL_PKCS11_LIB", "")
+LAWTRAIL_SEAL_PKCS11_TOKEN = os.environ.get("LAWTRAIL_SEAL_PKCS11_TOKEN", "")
+LAWTRAIL_SEAL_PKCS11_PIN = os.environ.get("LAWTRAIL_SEAL_PKCS11_PIN", "")
+LAWTRAIL_SEAL_PKCS11_KEY = os.environ.get("LAWTRAIL_SEAL_PKCS11_KEY", "seal-{agency}")
+LAWTRAIL_SEAL_CA_CERTS = os.environ.get("LAWTRAIL_SEAL_CA_CERTS", "")
+LAWTRAIL_SEAL_CRL = os.environ.get("LAWTRAIL_SEAL_CRL", "")
+# Sealing asks the TSA at most this long before it seals without a time-stamp (时间戳待补).
+LAWTRAIL_SEAL_TSA_TIMEOUT = int(os.environ.get("LAWTRAIL_SEAL_TSA_TIMEOUT", "10"))
 
 # Background jobs (compliance re-evaluation) go through django-tasks with its database
 # backend: `lawtrail serve` starts one worker beside the web server; larger deployments run

@@ -21,12 +21,18 @@ def watermark_text(user, case, level=None, doing="下载"):
     return f"{label} · {user.display_name} {user.get_username()} · {timezone.localtime():%Y-%m-%d %H:%M} {doing}"
 
 
-def watermarked(pdf, text) -> bytes:
+def copy_mark(sha256, number=""):
+    """What a marked copy says of its original: it is a copy (the original's seal no longer
+    validates on it), and which signed original it was made from."""
+    return "标记副本" + (f" · 文号 {number}" if number else "") + f" · 原件 SHA-256 {sha256}"
+
+
+def watermarked(pdf, text, mark="") -> bytes:
     from pypdf import PdfReader, PdfWriter
     from weasyprint import HTML
 
     stamp = PdfReader(io.BytesIO(HTML(string=render_to_string(
-        "access/watermark.html", {"text": text, "rows": range(8)})).write_pdf())).pages[0]
+        "access/watermark.html", {"text": text, "mark": mark, "rows": range(8)})).write_pdf())).pages[0]
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     for page in writer.pages:
         page.merge_page(stamp)
@@ -35,12 +41,14 @@ def watermarked(pdf, text) -> bytes:
     return out.getvalue()
 
 
-def pdf_download(user, case, sha256, filename):
-    """The stored PDF as it is, or, for a confidential case, a watermarked copy of it."""
+def pdf_download(user, case, sha256, filename, number=""):
+    """The stored (signed) PDF as it is, or, for a confidential case, a marked copy of it that
+    names the original's SHA-256 and 文号 (`number`)."""
     if case.confidentiality not in CONFIDENTIAL:
         return blob_download(sha256, filename, "application/pdf")
     with blob_store().open(sha256) as f:
         original = f.read()
-    response = bytes_download(watermarked(original, watermark_text(user, case)), filename, "application/pdf")
+    copy = watermarked(original, watermark_text(user, case), copy_mark(sha256, number))
+    response = bytes_download(copy, filename, "application/pdf")
     response["X-Original-SHA256"] = sha256
     return response

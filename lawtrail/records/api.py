@@ -215,7 +215,8 @@ def pdf_response(user, record):
     if not record.is_final:
         raise InvalidInput("草稿没有 PDF，请先定稿")
     services.record_downloaded(actor=user, record=record)
-    return pdf_download(user, record.case, record.pdf_sha256, f"{record.title}-{record.number}-v{record.version}.pdf")
+    return pdf_download(user, record.case, selectors.sealed_pdf_sha256(record),
+                        f"{record.title}-{record.number}-v{record.version}.pdf", record.number)
 
 
 def attachment_response(user, record, attachment_id):

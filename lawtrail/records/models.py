@@ -25,6 +25,23 @@ class SignMethod(models.TextChoices):
 IMAGE_REQUIRED = {SignMethod.HANDWRITTEN, SignMethod.SCAN}
 
 
+class SignAuth(models.TextChoices):
+    """How the system knew that the signer was the person the signature names."""
+
+    SESSION = "session", "本人登录"
+    PASSWORD = "password", "本人重新输入密码"
+    TOTP = "totp", "本人动态验证码"
+    CAPTURED = "captured", "承办人设备采集（承办人见证）"
+
+
+class SealLevel(models.TextChoices):
+    """How far a sealed PDF's PAdES signature goes (ETSI EN 319 142-1)."""
+
+    B_B = "B-B", "PAdES-B-B"
+    B_T = "B-T", "PAdES-B-T（含时间戳）"
+    B_LT = "B-LT", "PAdES-B-LT（含时间戳和验证数据）"
+
+
 @append_only(mutable_while="OLD.status = 'draft'")
 @ledgered(blobs=("pdf_sha256",))
 class Record(ChoiceLabels, models.Model):
@@ -48,6 +65,8 @@ class Record(ChoiceLabels, models.Model):
                                      related_name="+")
     finalised_at = models.DateTimeField("定稿时间", null=True, blank=True)
     pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
+    # The short code printed beside the QR code of a finalised record (扫码验真).
+    verify_code = models.CharField("验真码", max_length=16, blank=True, db_index=True)
 
     class Meta:
         verbose_name = "执法文书"
@@ -66,8 +85,11 @@ class Record(ChoiceLabels, models.Model):
 class Signature(models.Model):
     """A signature, fingerprint or seal on a record, or a refusal to give one.
 
-    It attests the record's content as it was (`content_hash`); if a draft is edited
-    afterwards, the signature no longer counts and must be given again."""
+    It attests exactly the content its section covers (`covers`: the field keys; its hash in
+    `content_hash`). Filling a later section leaves it standing; if what it covers changes
+    afterwards, it no longer counts and must be given again. `user` is the person who signed
+    (an official) and `auth` how the system knew it was him; a party's or witness's signature
+    is captured on a handling officer's device (`recorded_by`, its witness of capture)."""
 
     record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="signatures")
     slot = models.CharField("签名栏", max_length=32)
@@ -82,7 +104,10 @@ class Signature(models.Model):
     witness_name = models.CharField("见证人", max_length=60, blank=True)
     video_ref = models.CharField("拒签录像", max_length=200, blank=True)
     content_hash = models.CharField(max_length=64)
+    covers = models.JSONField("覆盖栏目", default=list)
+    auth = models.CharField("身份确认方式", max_length=16, choices=SignAuth.choices, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    device_time = models.DateTimeField("设备时间", null=True, blank=True)
     signed_at = models.DateTimeField()
 
     class Meta:
@@ -107,3 +132,25 @@ class Attachment(models.Model):
     class Meta:
         verbose_name = "附件"
         ordering = ["uploaded_at", "id"]
+
+
+@append_only
+@ledgered(blobs=("pdf_sha256",))
+class Seal(models.Model):
+    """The agency's electronic seal (电子印章) on a finalised record: its PDF signed as PAdES
+    with the agency's document-sealing certificate. A later time-stamp (时间戳待补, done by a
+    background job) is a further row with the time-stamped PDF, never a change."""
+
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="seals")
+    pdf_sha256 = models.CharField("签章 PDF SHA-256", max_length=64)
+    level = models.CharField("签章级别", max_length=8, choices=SealLevel.choices)
+    certificate_sha256 = models.CharField("证书指纹", max_length=64)
+    certificate_subject = models.CharField("证书主体", max_length=300)
+    timestamp_at = models.DateTimeField("时间戳时间", null=True, blank=True)
+    sealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+    sealed_at = models.DateTimeField("签章时间")
+
+    class Meta:
+        verbose_name = "电子签章"
+        ordering = ["sealed_at", "id"]

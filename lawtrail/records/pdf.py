@@ -57,6 +57,22 @@ def pdf_context(record):
     }
 
 
+# WeasyPrint lays out in CSS px (96 per inch); PDF user space is in points (72 per inch).
+PT_PER_PX = 72 / 96
+
+
 def render_pdf(record) -> bytes:
-    html = render_to_string("records/pdf.html", pdf_context(record))
-    return HTML(string=html).write_pdf()
+    return render_document(record)[0]
+
+
+def render_document(record):
+    """The PDF and where its seal goes: (bytes, (page index, (x1, y1, x2, y2) in PDF points
+    from the page's bottom left)), from the layout of the issuer block's `#seal-anchor`."""
+    document = HTML(string=render_to_string("records/pdf.html", pdf_context(record))).render()
+    seal_box = None
+    for index, page in enumerate(document.pages):
+        if anchor := page.anchors.get("seal-anchor"):
+            left, top, right, bottom = anchor
+            seal_box = (index, (left * PT_PER_PX, (page.height - bottom) * PT_PER_PX,
+                                right * PT_PER_PX, (page.height - top) * PT_PER_PX))
+    return document.write_pdf(), seal_box

@@ -1,9 +1,12 @@
 """Reads of 执法文书."""
 
+from django.db.models import OuterRef, Subquery
+
 from lawtrail.access.policy import hidden_items
 from lawtrail.core.canonical import content_hash
 from lawtrail.core.errors import NotFound
-from lawtrail.records.models import Record, RecordStatus
+from lawtrail.records.models import Record, RecordStatus, Seal, SealLevel
+from lawtrail.records.sealing import timestamp_configured
 
 
 def record_content_hash(record):
@@ -89,3 +92,26 @@ def genuine_pdfs(record):
         sealed = "定稿原件" if seal.pdf_sha256 == record.pdf_sha256 else "文本"  # sealed as it was finalised
         pdfs[seal.pdf_sha256] = f"加盖电子印章的{sealed}（{seal.get_level_display()}）"
     return [(label, sha256) for sha256, label in pdfs.items()]
+
+
+def latest_seal(record):
+    """The record's newest seal (a completed time-stamp is a newer one), or None."""
+    return record.seals.order_by("sealed_at", "id").last()
+
+
+def sealed_pdf_sha256(record):
+    """The signed original to hand out: the newest sealed PDF (each later one only appends
+    to the one before), else the stored PDF of a record finalised before seals existed."""
+    seal = latest_seal(record)
+    return seal.pdf_sha256 if seal else record.pdf_sha256
+
+
+def timestamp_pending(record=None):
+    """Finalised records whose newest seal still lacks its time-stamp (时间戳待补), when a TSA
+    is configured; with `record`, whether that one does."""
+    if not timestamp_configured():
+        return False if record else Record.objects.none()
+    newest = Seal.objects.filter(record=OuterRef("pk")).order_by("-sealed_at", "-id").values("level")[:1]
+    pending = Record.objects.filter(status=RecordStatus.FINAL).annotate(level=Subquery(newest)).filter(
+        level=SealLevel.B_B)
+    return pending.filter(pk=record.pk).exists() if record else pending.select_related("case__agency")

@@ -16,9 +16,12 @@ from lawtrail.ledger.services import ledger_append
 from lawtrail.org.enums import Role
 from lawtrail.org.services import ENROLMENT_ALPHABET
 from lawtrail.records.catalog import doc_type
-from lawtrail.records.pdf import render_pdf
+from lawtrail.records.pdf import render_document
+from lawtrail.records.sealing import seal_pdf, seal_timestamp_add, timestamp_configured
 from lawtrail.records.selectors import record_content_hash, valid_signatures
-from lawtrail.records.models import IMAGE_REQUIRED, Attachment, Record, RecordStatus, Signature, SignMethod
+from lawtrail.records.models import (
+    IMAGE_REQUIRED, Attachment, Record, RecordStatus, Seal, SealLevel, Signature, SignMethod,
+)
 from lawtrail.regulations.citations import of_profile
 from lawtrail.regulations.profiles import get_profile
 
@@ -247,9 +250,38 @@ def record_finalise(*, actor, record) -> Record:
     record.finalised_at = timezone.now()
     record.finalised_by = actor
     record.verify_code = new_verify_code()  # printed in the PDF with its QR code
-    record.pdf_sha256 = blob_store().put(render_pdf(record))[0]
+    pdf, seal_box = render_document(record)
+    # The agency's seal over the whole PDF; a certificate that may not seal refuses here,
+    # before anything is stored.
+    sealed = seal_pdf(pdf, seal_box, agency=record.case.agency, reason=f"{record.title} {record.number}")
+    record.pdf_sha256 = _seal_append(actor, record, sealed).pdf_sha256
     record.status = RecordStatus.FINAL
     return _save(actor, record, "record.finalise", f"{record.title} {record.number}")
+
+
+def _seal_append(actor, record, sealed):
+    seal = Seal.objects.create(
+        record=record, pdf_sha256=blob_store().put(sealed.pdf)[0], level=sealed.level,
+        certificate_sha256=sealed.certificate_sha256, certificate_subject=sealed.certificate_subject[:300],
+        timestamp_at=sealed.timestamp_at, sealed_by=actor, sealed_at=timezone.now(),
+    )
+    ledger_append(actor=actor, action="record.seal", obj=seal, scope=record.case.scope,
+                  reason=f"《{record.title}》{record.number} 加盖电子印章（{SealLevel(sealed.level).label}）")
+    return seal
+
+
+@transaction.atomic
+def record_timestamp_add(*, record) -> Seal | None:
+    """Complete a seal made while the TSA did not answer (时间戳待补): the sealed PDF with a
+    document time-stamp appended, as a new Seal row. None when nothing is due; the TSA's
+    error when it still does not answer."""
+    record = Record.objects.select_for_update().select_related("case__agency").get(pk=record.pk)
+    latest = record.seals.last()
+    if latest is None or latest.level != SealLevel.B_B or not timestamp_configured():
+        return None
+    with blob_store().open(latest.pdf_sha256) as f:
+        sealed = seal_timestamp_add(f.read(), agency=record.case.agency)
+    return _seal_append(None, record, sealed)
 
 
 @transaction.atomic

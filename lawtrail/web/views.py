@@ -252,6 +252,8 @@ def record_detail(request, pk, record_id):
         "officers": officers,
         "methods": SignMethod.choices,
         "problems": [] if record.is_final else record_services.finalise_problems(record),
+        "seal": record_selectors.latest_seal(record) if record.is_final else None,
+        "timestamp_pending": record.is_final and record_selectors.timestamp_pending(record),
         "versions": record_selectors.versions(record),
         "attachments": record.attachments.select_related("uploaded_by"),
         "refusal_cite": get_profile(record.case.agency.profile).cite("signature.refusal"),
