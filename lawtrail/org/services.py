@@ -340,3 +340,35 @@ def two_factor_verified(*, actor, token, request=None):
         raise InvalidInput("动态验证码不正确", field="token")
     _two_factor_recorded(actor, "user.2fa", "两步验证通过", request)
     return device
+
+
+# --- proving who is present (signing on another's device) -----------------------------
+
+def identity_confirmed(*, user, password="", otp="", request=None, name=None):
+    """Prove that `user` is at the device someone else is signed in on (a second officer
+    signing a 笔录 in the field): his own password, and for the roles that sign in with a
+    second factor his dynamic code as well; an officer with an authenticator may give the
+    code alone. Returns how: "password" or "totp". A wrong password counts toward the
+    account's lockout like a failed sign-in, and is in the ledger like one."""
+    from axes.handlers.proxy import AxesProxyHandler
+    from django.contrib.auth import authenticate
+
+    password, otp = (password or "").strip(), (otp or "").strip()
+    name = name or user.display_name  # an officer is named as on his 执法证
+    if not user.is_active:
+        raise NotAllowed(f"{name}的账户已停用，不能签名")
+    if needs_two_factor(user) and not (password and otp):
+        raise InvalidInput(f"请{name}本人输入登录密码和手机验证器上的动态验证码", field="password")
+    if not password and not otp:
+        raise InvalidInput(f"请{name}本人输入登录密码（或动态验证码）确认身份", field="password")
+    if password:
+        credentials = {"username": user.username, "password": password}
+        if authenticate(request, **credentials) is None:
+            if AxesProxyHandler.is_locked(request, credentials):
+                minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+                raise NotAllowed(f"{name}的账户因多次输错密码已被暂时锁定，请 {minutes} 分钟后再试")
+            raise NotAllowed(f"{name}的密码不正确，请本人重新输入（多次输错将锁定账户）")
+    if otp:
+        two_factor_verified(actor=user, token=otp, request=request)
+        return "totp"
+    return "password"

@@ -11,6 +11,7 @@ from lawtrail.core.errors import InvalidInput, NotFound
 from lawtrail.access.watermark import pdf_download
 from lawtrail.ledger.access_log import access_logged
 from lawtrail.org.models import Officer
+from lawtrail.org.selectors import user_named
 from lawtrail.records import selectors, services
 from lawtrail.records.catalog import catalog
 
@@ -53,6 +54,10 @@ class SignatureOut(Schema):
     witness_name: str
     video_ref: str
     image_sha256: str
+    auth: str
+    covers: list[str]
+    content_hash: str
+    device_time: datetime | None = None
     signed_at: datetime
     valid: bool = True
 
@@ -120,7 +125,11 @@ class SignIn(Schema):
     slot: str
     method: str
     signer_name: str = ""
-    officer_cert: str = ""
+    officer_cert: str = ""  # an officer slot: whose (default: the caller's own)
+    signer_username: str = ""  # a head, reviewer or department slot: whose (default: the caller)
+    password: str = ""  # the signer's own, when he is not the caller
+    otp: str = ""
+    device_time: str = ""
     image_base64: str = ""
 
 
@@ -130,6 +139,7 @@ class RefuseIn(Schema):
     reason: str
     witness_name: str = ""
     video_ref: str = ""
+    device_time: str = ""
 
 
 class ReasonIn(Schema):
@@ -188,9 +198,16 @@ def sign(request, case_id: int, record_id: int, payload: SignIn):
         officer = Officer.objects.filter(cert_no=payload.officer_cert, agency_id=record.case.agency_id).first()
         if officer is None:
             raise InvalidInput(f"本机关没有执法证号为 {payload.officer_cert} 的执法人员", field="officer_cert")
+    signer_user = None
+    if payload.signer_username:
+        signer_user = user_named(request.user, payload.signer_username)
+        if signer_user is None:
+            raise InvalidInput(f"本机关没有账户名为 {payload.signer_username} 的用户", field="signer_username")
     return Status(201, services.record_sign(
         actor=request.user, record=record, slot=payload.slot, method=payload.method,
-        signer_name=payload.signer_name, officer=officer, image=decode_image(payload.image_base64)))
+        signer_name=payload.signer_name, officer=officer, signer_user=signer_user, password=payload.password,
+        otp=payload.otp, device_time=payload.device_time, image=decode_image(payload.image_base64),
+        request=request))
 
 
 @router.post("/cases/{case_id}/records/{record_id}/refuse", response={201: SignatureOut}, summary="记录拒签")

@@ -17,7 +17,10 @@ from lawtrail.core.errors import InvalidInput
 
 CATALOG_FILE = Path(__file__).resolve().parent / "catalog.yaml"
 FIELD_TYPES = {"string", "text", "date", "datetime", "int", "bool", "choice", "multichoice", "table"}
-SIGNER_KINDS = {"officer", "party", "witness", "reviewer", "head", "other"}
+SIGNER_KINDS = {"officer", "party", "witness", "reviewer", "head", "department", "other"}
+# Slots signed by an official of the agency, who proves who he is; the rest (parties,
+# witnesses, others) are captured on a handling officer's device.
+OFFICIAL_KINDS = {"officer", "reviewer", "head", "department"}
 TABLE_SEPARATOR = "|"
 
 
@@ -108,11 +111,20 @@ class FieldSpec:
 
 @dataclass(frozen=True)
 class SignerSpec:
+    """A signer's slot. `fields` are the section the signer fills in himself (承办人意见,
+    负责人意见 …); a signature covers its own section and everything before it, never the
+    sections of the signers after it."""
+
     slot: str
     kind: str
     label: str
     min: int = 1
     may_refuse: bool = False
+    fields: tuple = ()
+
+    @property
+    def official(self):
+        return self.kind in OFFICIAL_KINDS
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,17 @@ class DocType:
                 return s
         raise InvalidInput(f"《{self.title}》没有“{slot}”签名栏")
 
+    def covers(self, slot):
+        """The field keys a signature in this slot covers: every field but those of the
+        sections that come after it."""
+        signers = [s.slot for s in self.signers]
+        later = {key for s in self.signers[signers.index(self.signer(slot).slot) + 1:] for key in s.fields}
+        return tuple(f.key for f in self.fields if f.key not in later)
+
+    def section_of(self, key):
+        """The signer whose own section holds this field, or None."""
+        return next((s for s in self.signers if key in s.fields), None)
+
     def clean(self, data):
         """Typed values for the known fields; unknown keys are refused, not dropped."""
         unknown = sorted(set(data) - {f.key for f in self.fields})
@@ -156,20 +179,27 @@ def _field(spec):
                      options=tuple(options.get("options", ())), columns=tuple(options.get("columns", ())))
 
 
-def _signer(spec):
+def _signer(spec, field_keys):
     if spec["kind"] not in SIGNER_KINDS:
         raise ValueError(f"unknown signer kind {spec['kind']}")
-    return SignerSpec(**spec)
+    own = tuple(spec.get("fields", ()))
+    if unknown := set(own) - field_keys:
+        raise ValueError(f"signer {spec['slot']} owns unknown fields {sorted(unknown)}")
+    return SignerSpec(**{**spec, "fields": own})
 
 
 @cache
 def catalog():
     types = {}
     for item in yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8")):
+        fields = tuple(_field(f) for f in item["fields"])
+        signers = tuple(_signer(s, {f.key for f in fields}) for s in item["signers"])
+        owned = [key for s in signers for key in s.fields]
+        if len(owned) != len(set(owned)):
+            raise ValueError(f"{item['code']}: a field belongs to two signers' sections")
         doc = DocType(
             code=item["code"], title=item["title"], stage=item["stage"], abbr=item["abbr"],
-            cite=tuple(item["cite"]), fields=tuple(_field(f) for f in item["fields"]),
-            signers=tuple(_signer(s) for s in item["signers"]), service_method=item.get("service_method", ""),
+            cite=tuple(item["cite"]), fields=fields, signers=signers, service_method=item.get("service_method", ""),
         )
         types[doc.code] = doc
     return types

@@ -10,7 +10,10 @@ a B-B seal; `seal_timestamp_add` later adds a document time-stamp as an incremen
 pyHanko takes seconds to import: it is imported where it is used, so that the commands and
 pages that never seal do not wait for it."""
 
+import asyncio
+import functools
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +44,20 @@ class Sealed:
 
 def timestamp_configured():
     return bool(settings.LAWTRAIL_TSA_URL)
+
+
+def _off_the_event_loop(fn):
+    """pyHanko drives its own event loop (asyncio.run), which Python refuses inside a running
+    one (an ASGI server's, a test's): there the work runs in a thread of its own."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return fn(*args, **kwargs)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(fn, *args, **kwargs).result()
+    return wrapper
 
 
 def _tsa_roots():
@@ -128,6 +145,7 @@ def _sign(pdf, seal_box, identity, *, reason, timestamper):
     return out.getvalue(), level
 
 
+@_off_the_event_loop
 def seal_pdf(pdf, seal_box, *, agency, reason) -> Sealed:
     """Seal a freshly rendered PDF; SealRefused when the certificate may not seal. A TSA that
     does not answer gives a B-B seal (its time-stamp to be added later)."""
@@ -145,6 +163,7 @@ def seal_pdf(pdf, seal_box, *, agency, reason) -> Sealed:
                       _gen_time(sealed) if level != SealLevel.B_B else None)
 
 
+@_off_the_event_loop
 def seal_timestamp_add(pdf, *, agency) -> Sealed:
     """The sealed PDF with a document time-stamp appended (an incremental update: the seal's
     bytes stay as they were). TimestampRequestError while the TSA still does not answer."""

@@ -1,29 +1,74 @@
 """Reads of 执法文书."""
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
-from lawtrail.access.policy import hidden_items
 from lawtrail.core.canonical import content_hash
 from lawtrail.core.errors import NotFound
+from lawtrail.core.policy import hidden_items, visible_cases
+from lawtrail.core.text import number_or_none
+from lawtrail.org.enums import Role
+from lawtrail.org.models import User
 from lawtrail.records.models import Record, RecordStatus, Seal, SealLevel
 from lawtrail.records.sealing import timestamp_configured
 
 
-def record_content_hash(record):
-    """What a signature attests: the document type, its case, version and content, and
-    the files attached to it (so attaching after signing voids the signatures)."""
-    content = {"doc_type": record.doc_type, "case": record.case.case_no, "version": record.version,
-               "data": record.data}
-    attached = sorted(record.attachments.values_list("sha256", flat=True)) if record.pk else []
+def record_content_hash(record, covers=None, attached=None):
+    """What a signature attests: the document type, its case and version, the fields of its
+    section (`covers`; all of them when None, as signatures given before sections were
+    kept) and the files attached to the record (so attaching after signing voids them)."""
+    data = record.data if covers is None else {key: record.data[key] for key in covers if key in record.data}
+    content = {"doc_type": record.doc_type, "case": record.case.case_no, "version": record.version, "data": data}
+    if covers is not None:
+        content["covers"] = list(covers)
+    if attached is None:
+        attached = sorted(record.attachments.values_list("sha256", flat=True)) if record.pk else []
     if attached:
         content["attachments"] = attached
     return content_hash(content)
 
 
+def signature_counts(record, signature, attached=None):
+    """Whether what the signature covers is still as it was when it was given."""
+    covers = signature.covers or None  # an empty list: given before sections, on everything
+    return signature.content_hash == record_content_hash(record, covers, attached)
+
+
+def _signatures(record):
+    attached = sorted(record.attachments.values_list("sha256", flat=True)) if record.pk else []
+    signatures = list(record.signatures.select_related("officer", "user", "recorded_by"))
+    return [(s, signature_counts(record, s, attached)) for s in signatures]
+
+
 def valid_signatures(record):
-    """Signatures and refusals given on the record's current content."""
-    current = record_content_hash(record)
-    return [s for s in record.signatures.select_related("officer") if s.content_hash == current]
+    """Signatures and refusals that still count: what each covers is unchanged."""
+    return [s for s, counts in _signatures(record) if counts]
+
+
+def voided_signatures(record):
+    """Signatures given on a draft whose covered content changed since, and not given again
+    by the same person in the same slot: they must be given again."""
+    signatures = _signatures(record)
+    standing = {(s.slot, s.signer_name) for s, counts in signatures if counts}
+    voided = {}
+    for s, counts in signatures:
+        if not counts and (s.slot, s.signer_name) not in standing:
+            voided[(s.slot, s.signer_name)] = s
+    return list(voided.values())
+
+
+def resign_needed(user):
+    """This user's 待办 of signatures to give again: the drafts (of cases he may see) on which
+    a signature of his no longer counts because what it covered was changed."""
+    drafts = Record.objects.filter(
+        status=RecordStatus.DRAFT, case__in=visible_cases(user),
+        signatures__refused=False).filter(
+        Q(signatures__user=user) | Q(signatures__officer__user=user)).distinct().select_related("case")
+    found = []
+    for record in drafts:
+        mine = [s for s in voided_signatures(record) if user.pk in (s.user_id, getattr(s.officer, "user_id", None))]
+        if mine:
+            found.append((record, mine))
+    return found
 
 
 def case_records(case):
@@ -31,6 +76,12 @@ def case_records(case):
     hidden, _ = hidden_items(case)
     return (case.records.exclude(status=RecordStatus.DISCARDED).exclude(pk__in=hidden)
             .select_related("created_by", "finalised_by").order_by("created_at", "id"))
+
+
+def case_documents(case):
+    """(doc_type, status, data) of each of the case's records, discarded drafts left out:
+    what the workflow's gates read."""
+    return list(case.records.exclude(status=RecordStatus.DISCARDED).values_list("doc_type", "status", "data"))
 
 
 # What a row of the case page's records table shows.
@@ -60,6 +111,28 @@ def versions(record):
     while (nxt := Record.objects.filter(previous=chain[-1]).first()) is not None:
         chain.append(nxt)
     return chain
+
+
+def slot_signers(case, spec):
+    """The officials who may sign an official slot of the case's record: the handling
+    officers (officers), the agency's heads or reviewers, or the case department's officials
+    who do not handle it (department). Parties and witnesses are named, not chosen."""
+    if spec.kind == "officer":
+        return [a.officer for a in case.team()]
+    users = User.objects.filter(agency_id=case.agency_id, is_active=True).order_by("id")
+    if spec.kind in ("head", "reviewer"):
+        return list(users.filter(role=spec.kind))
+    if spec.kind == "department":
+        handlers = case.assignments.values_list("officer__user_id", flat=True)
+        return list(users.filter(department_id=case.department_id, role__in=(Role.OFFICER, Role.HEAD))
+                    .exclude(pk__in=handlers))
+    return []
+
+
+def slot_signer(case, spec, pk):
+    """The official a signing form names for this slot, among those who may sign it, or None."""
+    pk = number_or_none(pk)
+    return next((who for who in slot_signers(case, spec) if who.pk == pk), None)
 
 
 def verify_code_normal(code):
@@ -115,3 +188,32 @@ def timestamp_pending(record=None):
     pending = Record.objects.filter(status=RecordStatus.FINAL).annotate(level=Subquery(newest)).filter(
         level=SealLevel.B_B)
     return pending.filter(pk=record.pk).exists() if record else pending.select_related("case__agency")
+
+
+def signatures_awaited(user, limit=50):
+    """(record, slot spec) for the official slots of drafts that wait for this user's own
+    signature: his 承办人 slots on the cases he handles, the agency's 负责人 or 审核人员 slots
+    for a head or reviewer. The newest drafts first, at most `limit` records looked at."""
+    from lawtrail.records.catalog import catalog
+
+    kinds = {Role.OFFICER: "officer", Role.HEAD: "head", Role.REVIEWER: "reviewer"}
+    kind = kinds.get(user.role)
+    if kind is None:
+        return []
+    codes = [code for code, spec in catalog().items() if any(s.kind == kind for s in spec.signers)]
+    drafts = Record.objects.filter(status=RecordStatus.DRAFT, doc_type__in=codes, case__in=visible_cases(user))
+    if kind == "officer":
+        drafts = drafts.filter(case__assignments__officer__user=user)
+    found = []
+    for record in drafts.select_related("case").order_by("-created_at", "-id").distinct()[:limit]:
+        spec = catalog()[record.doc_type]
+        signed = valid_signatures(record)
+        for slot in spec.signers:
+            if slot.kind != kind or slot.min == 0:
+                continue
+            mine = any(s.slot == slot.slot and user.pk in (s.user_id, getattr(s.officer, "user_id", None))
+                       for s in signed)
+            given = len({s.signer_name for s in signed if s.slot == slot.slot})
+            if not mine and given < max(slot.min, 1):
+                found.append((record, slot))
+    return found

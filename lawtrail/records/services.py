@@ -2,15 +2,18 @@
 
 import secrets
 
+import datetime
+
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from lawtrail.access.policy import check_case_writer, check_copy
 from lawtrail.blobs import blob_store
 from lawtrail.core.counters import next_number
-from lawtrail.core.errors import Conflict, InvalidInput, NotAllowed
+from lawtrail.core.errors import Conflict, InvalidInput, LawTrailError, NotAllowed
+from lawtrail.core.policy import check_case_writer, check_copy
 from lawtrail.core.text import clean_filename
-from lawtrail.ledger.access_log import guarded
+from lawtrail.ledger.access_log import access_refused, guarded
 from lawtrail.ledger.chain import lock_chain
 from lawtrail.ledger.services import ledger_append
 from lawtrail.org.enums import Role
@@ -18,9 +21,10 @@ from lawtrail.org.services import ENROLMENT_ALPHABET
 from lawtrail.records.catalog import doc_type
 from lawtrail.records.pdf import render_document
 from lawtrail.records.sealing import seal_pdf, seal_timestamp_add, timestamp_configured
-from lawtrail.records.selectors import record_content_hash, valid_signatures
+from lawtrail.org.services import identity_confirmed
+from lawtrail.records.selectors import record_content_hash, valid_signatures, voided_signatures
 from lawtrail.records.models import (
-    IMAGE_REQUIRED, Attachment, Record, RecordStatus, Seal, SealLevel, Signature, SignMethod,
+    IMAGE_REQUIRED, Attachment, Record, RecordStatus, Seal, SealLevel, Signature, SignAuth, SignMethod,
 )
 from lawtrail.regulations.citations import of_profile
 from lawtrail.regulations.profiles import get_profile
@@ -80,30 +84,78 @@ def record_create(*, actor, case, doc_type_code, data=None, reason=None) -> Reco
 
 @transaction.atomic
 def record_update(*, actor, record, data, reason=None) -> Record:
-    """Replace a draft's content. Signatures given on the old content stop counting."""
+    """Replace a draft's content. A signature whose section (or an earlier one) changed stops
+    counting; those of untouched sections stand. The signatures voided are returned on the
+    record (`voided`) and named in the ledger, so that their signers can be told."""
     _check_writer(actor, record.case, record)
     record = Record.objects.select_for_update().get(pk=record.pk)
     _check_draft(record)
+    standing = {s.pk for s in valid_signatures(record)}
     record.data = doc_type(record.doc_type).clean(data)
+    record.voided = [s for s in voided_signatures(record) if s.pk in standing]
+    if record.voided:
+        names = "、".join(f"{s.signer_name}（{doc_type(record.doc_type).signer(s.slot).label}）" for s in record.voided)
+        reason = f"{reason or ''}（所签内容已改动，以下签名失效须重新签署：{names}）".lstrip()
     return _save(actor, record, "record.update", reason or "")
 
 
-def _signer_identity(actor, record, spec, signer_name, officer):
+def _slot_refused(actor, record, what, message, request):
+    """A signature by the wrong person is refused, and the refusal stays in the access log."""
+    access_refused(actor=actor, case=record.case, what=what, message=message, request=request)
+    raise NotAllowed(message)
+
+
+def _official_signer(actor, record, spec, officer, signer_user, request):
+    """(name, officer, user) of the official who signs this slot: the slot's own person, who
+    is the signed-in user or proves himself on this device. Checks the person fits the slot."""
     case = record.case
+    what = f"在《{record.title}》“{spec.label}”栏签名"
     if spec.kind == "officer":
+        if officer is None:
+            officer = getattr(actor, "officer", None)
         if officer is None or not case.assignments.filter(officer=officer).exists():
-            raise InvalidInput(f"“{spec.label}”须由本案承办人签名", field=spec.slot)
+            raise InvalidInput(f"“{spec.label}”须由本案承办人签名，请选择签名的承办人", field=spec.slot)
         if problem := officer.qualification_problem(timezone.localdate()):
             raise InvalidInput(problem, field=spec.slot)
-        return officer.name, officer, None
-    if spec.kind in ("head", "reviewer"):
-        if actor.role != spec.kind:
-            raise NotAllowed(f"“{spec.label}”须由{Role(spec.kind).label}本人签署")
-        return actor.display_name, None, actor
-    name = (signer_name or "").strip()
-    if not name:
-        raise InvalidInput(f"请填写“{spec.label}”的姓名", field=spec.slot)
-    return name, None, None
+        user = officer.user
+        if user is None:
+            _slot_refused(actor, record, what, f"{officer.name}没有系统账户，不能签署“{spec.label}”栏", request)
+        return officer.name, officer, user
+    user = signer_user or actor
+    if spec.kind in ("head", "reviewer") and (user.role != spec.kind or user.agency_id != case.agency_id):
+        label = Role(spec.kind).label
+        _slot_refused(actor, record, what, f"“{spec.label}”栏须由本机关{label}本人签署，{user.display_name}不能签署", request)
+    if spec.kind == "department":
+        handlers = set(case.assignments.values_list("officer__user_id", flat=True))
+        if user.agency_id != case.agency_id or user.department_id != case.department_id or user.pk in handlers \
+                or user.role not in (Role.OFFICER, Role.HEAD):
+            _slot_refused(actor, record, what, f"“{spec.label}”栏须由承办部门的负责人（非本案承办人）本人签署，"
+                          f"{user.display_name}不能签署", request)
+    return user.display_name, None, user
+
+
+def _signer_auth(actor, record, spec, name, user, password, otp, request):
+    """How the system knows the official signing is who the slot names: he is signed in, or
+    he proves it here (password / dynamic code). Anyone else is refused, and that is logged."""
+    if user.pk == actor.pk:
+        return SignAuth.SESSION
+    if not (password or otp):
+        _slot_refused(actor, record, f"在《{record.title}》“{spec.label}”栏签名",
+                      f"这是{name}的签名：须由{name}本人签署。{actor.display_name}不能代签；如在本设备签名，"
+                      f"请{name}本人输入密码确认身份", request)
+    try:
+        return SignAuth(identity_confirmed(user=user, password=password, otp=otp, request=request, name=name))
+    except LawTrailError as exc:
+        access_refused(actor=actor, case=record.case, what=f"{name}在《{record.title}》签名时确认身份",
+                       message=exc.message, request=request)
+        raise
+
+
+def _check_capturer(actor, record, spec):
+    """A party's or witness's signature is captured on the device of a signed-in handling
+    officer, who is its witness of capture."""
+    if not record.case.assignments.filter(officer__user=actor).exists():
+        raise NotAllowed(f"“{spec.label}”的签名须在本案承办人登录的设备上采集，由承办人见证")
 
 
 def _check_image(image, method):
@@ -113,56 +165,88 @@ def _check_image(image, method):
         raise InvalidInput("签名图像须为 PNG、JPEG 或 PDF 文件", field="image")
 
 
-@transaction.atomic
-def record_sign(*, actor, record, slot, method, signer_name="", officer=None, image=None) -> Signature:
-    """Record one signature, fingerprint or seal in a signer slot."""
+def _device_time(value):
+    """The signing device's clock, as it said (kept beside the server's time), or None."""
+    if value in (None, ""):
+        return None
+    parsed = value if isinstance(value, datetime.datetime) else parse_datetime(str(value).strip())
+    if parsed is None:
+        raise InvalidInput("设备时间格式不正确", field="device_time")
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+
+
+def record_sign(*, actor, record, slot, method, signer_name="", officer=None, signer_user=None, password="",
+                otp="", image=None, device_time=None, request=None) -> Signature:
+    """Record one signature, fingerprint or seal in a signer slot, made by the person it
+    names (《电子签名法》第十三条): an official signs his own slot, signed in or proving himself
+    on this device; a party or witness signs on a handling officer's device. The signature
+    covers its section and everything before it, and keeps the hash of exactly that."""
     _check_writer(actor, record.case, record)
-    record = Record.objects.select_for_update().select_related("case").get(pk=record.pk)
-    _check_draft(record)
     spec = doc_type(record.doc_type).signer(slot)
     if method not in SignMethod.values:
         raise InvalidInput(f"签署方式无效：{method}", field="method")
     _check_image(image, method)
-    name, officer, user = _signer_identity(actor, record, spec, signer_name, officer)
-    current = record_content_hash(record)
-    if record.signatures.filter(slot=slot, signer_name=name, content_hash=current).exists():
-        raise Conflict(f"{name}已在“{spec.label}”栏签署")
-    image_sha256 = blob_store().put(image)[0] if image else ""
-    signature = Signature.objects.create(
-        record=record, slot=slot, signer_name=name, officer=officer, user=user, method=method,
-        image_sha256=image_sha256, content_hash=current, recorded_by=actor, signed_at=timezone.now(),
-    )
-    ledger_append(actor=actor, action="record.sign", obj=signature, scope=record.case.scope,
-                  reason=f"{spec.label}：{name}（{SignMethod(method).label}）")
+    device_time = _device_time(device_time)
+    if spec.official:
+        name, officer, user = _official_signer(actor, record, spec, officer, signer_user, request)
+        # Proving identity writes (a failed attempt counts toward the lockout and is logged),
+        # so it runs before, not inside, the signature's transaction.
+        auth = _signer_auth(actor, record, spec, name, user, password, otp, request)
+    else:
+        _check_capturer(actor, record, spec)
+        name, officer, user, auth = (signer_name or "").strip(), None, None, SignAuth.CAPTURED
+        if not name:
+            raise InvalidInput(f"请填写“{spec.label}”的姓名", field=spec.slot)
+    with transaction.atomic():
+        record = Record.objects.select_for_update().select_related("case").get(pk=record.pk)
+        _check_draft(record)
+        covers = doc_type(record.doc_type).covers(slot)
+        current = record_content_hash(record, covers)
+        if record.signatures.filter(slot=slot, signer_name=name, content_hash=current).exists():
+            raise Conflict(f"{name}已在“{spec.label}”栏签署")
+        image_sha256 = blob_store().put(image)[0] if image else ""
+        signature = Signature.objects.create(
+            record=record, slot=slot, signer_name=name, officer=officer, user=user, method=method,
+            image_sha256=image_sha256, content_hash=current, covers=list(covers), auth=auth, recorded_by=actor,
+            device_time=device_time, signed_at=timezone.now(),
+        )
+        how = SignAuth(auth).label + ("" if auth == SignAuth.SESSION else f"，{actor.display_name}的设备")
+        ledger_append(actor=actor, action="record.sign", obj=signature, scope=record.case.scope,
+                      reason=f"{spec.label}：{name}（{SignMethod(method).label}；{how}）")
     return signature
 
 
-@transaction.atomic
-def record_refuse(*, actor, record, slot, signer_name, reason, witness_name="", video_ref="") -> Signature:
-    """Record that a party refused to sign, with what the profile requires then."""
+def record_refuse(*, actor, record, slot, signer_name, reason, witness_name="", video_ref="",
+                  device_time=None) -> Signature:
+    """Record that a party refused to sign, with what the profile requires then; recorded by
+    a handling officer, as a party's signature would be."""
     _check_writer(actor, record.case, record)
-    record = Record.objects.select_for_update().select_related("case__agency").get(pk=record.pk)
-    _check_draft(record)
-    spec = doc_type(record.doc_type).signer(slot)
-    if not spec.may_refuse:
-        raise InvalidInput(f"“{spec.label}”栏不适用拒签记录", field=slot)
-    name = (signer_name or "").strip()
-    reason, witness_name, video_ref = (reason or "").strip(), (witness_name or "").strip(), (video_ref or "").strip()
-    if not name:
-        raise InvalidInput("请填写拒签人姓名", field="signer_name")
-    if not reason:
-        raise InvalidInput("请填写拒签理由", field="reason")
-    profile = get_profile(record.case.agency.profile)
-    if profile.get("signature.refusal.requires_witness_or_video") and not (witness_name or video_ref):
-        raise InvalidInput(f"拒签须有其他在场人员签字证明或录像记录（{profile.cite('signature.refusal')}）",
-                           field="witness_name")
-    signature = Signature.objects.create(
-        record=record, slot=slot, signer_name=name, refused=True, refusal_reason=reason,
-        witness_name=witness_name, video_ref=video_ref, content_hash=record_content_hash(record),
-        recorded_by=actor, signed_at=timezone.now(),
-    )
-    ledger_append(actor=actor, action="record.refuse", obj=signature, scope=record.case.scope,
-                  reason=f"{spec.label}：{name}拒绝签名，理由：{reason}")
+    with transaction.atomic():
+        record = Record.objects.select_for_update().select_related("case__agency").get(pk=record.pk)
+        _check_draft(record)
+        spec = doc_type(record.doc_type).signer(slot)
+        if not spec.may_refuse:
+            raise InvalidInput(f"“{spec.label}”栏不适用拒签记录", field=slot)
+        _check_capturer(actor, record, spec)
+        name = (signer_name or "").strip()
+        reason, witness_name, video_ref = (reason or "").strip(), (witness_name or "").strip(), (video_ref or "").strip()
+        if not name:
+            raise InvalidInput("请填写拒签人姓名", field="signer_name")
+        if not reason:
+            raise InvalidInput("请填写拒签理由", field="reason")
+        profile = get_profile(record.case.agency.profile)
+        if profile.get("signature.refusal.requires_witness_or_video") and not (witness_name or video_ref):
+            raise InvalidInput(f"拒签须有其他在场人员签字证明或录像记录（{profile.cite('signature.refusal')}）",
+                               field="witness_name")
+        covers = doc_type(record.doc_type).covers(slot)
+        signature = Signature.objects.create(
+            record=record, slot=slot, signer_name=name, refused=True, refusal_reason=reason,
+            witness_name=witness_name, video_ref=video_ref, content_hash=record_content_hash(record, covers),
+            covers=list(covers), auth=SignAuth.CAPTURED, recorded_by=actor, device_time=_device_time(device_time),
+            signed_at=timezone.now(),
+        )
+        ledger_append(actor=actor, action="record.refuse", obj=signature, scope=record.case.scope,
+                      reason=f"{spec.label}：{name}拒绝签名，理由：{reason}")
     return signature
 
 

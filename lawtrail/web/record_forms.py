@@ -67,5 +67,10 @@ class SignForm(forms.Form):
     method = forms.ChoiceField(label="签署方式", choices=SignMethod.choices)
     signer_name = forms.CharField(label="签名人姓名", required=False)
     officer = forms.IntegerField(required=False)
+    signer_user = forms.IntegerField(required=False)
+    # On a shared device the signer proves himself here; never kept, never echoed back.
+    password = forms.CharField(required=False, strip=False, widget=forms.PasswordInput)
+    otp = forms.CharField(required=False, max_length=12)
+    device_time = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     image_data = forms.CharField(required=False, widget=forms.HiddenInput)
     image_file = forms.FileField(label="或上传签字页扫描件/签名图片", required=False)

@@ -38,6 +38,7 @@ from lawtrail.web.decorators import attempt, not_found_as_404
 from lawtrail.web.forms import CaseForm
 from lawtrail.web.media_views import media_context
 from lawtrail.web.record_forms import RecordForm, SignForm
+from lawtrail.web.todo import tasks_counted
 
 CHECKLIST_ORDER = {"violated": 0, "pending": 1, "satisfied": 2, "na": 3}
 
@@ -56,7 +57,7 @@ def home(request):
     context = {"profile": get_profile(user.agency.profile) if user.agency_id else None}
     if user.role == Role.OFFICER:
         context["my_cases"] = selectors.case_rows(selectors.my_open_cases(user))[:20]
-    context["approvals"] = selectors.case_rows(selectors.pending_approvals(user))[:20]
+    context["tasks"] = tasks_counted(user)
     cases = selectors.case_list(user)
     context["stage_counts"] = selectors.stage_counts(cases)
     overdue = selectors.overdue_emergency_starts(cases).select_related(None).only("case_no", "title", "approval_due_at")
@@ -230,17 +231,21 @@ def record_detail(request, pk, record_id):
     form = RecordForm(request.POST or None, doc_type=spec, record_data=record.data)
     if request.method == "POST" and not record.is_final:
         try:
-            record_services.record_update(actor=request.user, record=record, data=form.raw_data())
+            saved = record_services.record_update(actor=request.user, record=record, data=form.raw_data())
         except LawTrailError as exc:
             if exc.field in form.fields:
                 form.add_error(exc.field, exc.message)
             else:
                 messages.error(request, exc.message)
         else:
-            messages.success(request, "草稿已保存")
+            if saved.voided:
+                messages.warning(request, "草稿已保存。所签内容已改动，以下签名已失效，须本人重新签署：" + "、".join(
+                    f"{s.signer_name}（{spec.signer(s.slot).label}）" for s in saved.voided))
+            else:
+                messages.success(request, "草稿已保存")
             return redirect("web:record_detail", pk=pk, record_id=record.pk)
     signatures = record_selectors.valid_signatures(record)
-    officers = [a.officer for a in record.case.team()]
+    voided = [] if record.is_final else record_selectors.voided_signatures(record)
     return render(request, "web/record.html", {
         "case": record.case,
         "record": record,
@@ -248,8 +253,11 @@ def record_detail(request, pk, record_id):
         "spec": spec,
         "form": form,
         "values": [(f, f.as_text(record.data.get(f.key)), record.data.get(f.key)) for f in spec.fields],
-        "slots": [(s, [sig for sig in signatures if sig.slot == s.slot]) for s in spec.signers],
-        "officers": officers,
+        "slots": [(s, [sig for sig in signatures if sig.slot == s.slot], [sig for sig in voided if sig.slot == s.slot],
+                   record_selectors.slot_signers(record.case, s) if s.official and not record.is_final else [],
+                   [spec.field(key).label for key in s.fields])
+                  for s in spec.signers],
+        "me": request.user,
         "methods": SignMethod.choices,
         "problems": [] if record.is_final else record_services.finalise_problems(record),
         "seal": record_selectors.latest_seal(record) if record.is_final else None,
@@ -279,11 +287,16 @@ def record_sign_view(request, pk, record_id, slot):
     def sign():
         if not form.is_valid():
             raise InvalidInput("签署信息不完整：" + "；".join(e for errors in form.errors.values() for e in errors))
+        spec = doc_type(record.doc_type).signer(slot)
+        data = form.cleaned_data
+        chosen = record_selectors.slot_signer(record.case, spec, data.get("officer") or data.get("signer_user"))
         return record_services.record_sign(
-            actor=request.user, record=record, slot=slot, method=form.cleaned_data["method"],
-            signer_name=form.cleaned_data.get("signer_name", ""),
-            officer=selectors.team_officer(record.case, form.cleaned_data.get("officer")),
-            image=_signature_image(form))
+            actor=request.user, record=record, slot=slot, method=data["method"],
+            signer_name=data.get("signer_name", ""),
+            officer=chosen if spec.kind == "officer" else None,
+            signer_user=chosen if spec.kind != "officer" else None,
+            password=data.get("password", ""), otp=data.get("otp", ""), device_time=data.get("device_time"),
+            image=_signature_image(form), request=request)
 
     attempt(request, sign, lambda signature: f"{signature.signer_name}已签署")
     return redirect("web:record_detail", pk=pk, record_id=record.pk)
@@ -297,7 +310,7 @@ def record_refuse_view(request, pk, record_id, slot):
     attempt(request, lambda: record_services.record_refuse(
         actor=request.user, record=record, slot=slot, signer_name=request.POST.get("signer_name", ""),
         reason=request.POST.get("reason", ""), witness_name=request.POST.get("witness_name", ""),
-        video_ref=request.POST.get("video_ref", "")), "已记录拒签")
+        video_ref=request.POST.get("video_ref", ""), device_time=request.POST.get("device_time")), "已记录拒签")
     return redirect("web:record_detail", pk=pk, record_id=record.pk)
 
 

@@ -23,7 +23,7 @@ from lawtrail.media.services import describe, recording_ingest
 from lawtrail.org.enums import Role
 from lawtrail.records.services import record_create
 from lawtrail.samples import make_audio, png_bytes
-from lawtrail.testing import Org, person_party, resident_id, sign_in
+from lawtrail.testing import PASSWORD, Org, person_party, resident_id, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -65,11 +65,13 @@ def writes(w):
          {"data": {"interviewee": "矩阵"}}, WRITERS, True),
         ("post", "/api/cases/{case_id}/records/{record_id}/sign", f"/api/cases/{case}/records/{o['draft'].pk}/sign",
          {"slot": "officers", "method": "handwritten", "officer_cert": o["org"].officers[0].cert_no,
+          "password": PASSWORD,  # the officer proves himself on the writer's device
           "image_base64": base64.b64encode(png_bytes()).decode()}, WRITERS, True),
+        # A party's refusal is recorded on a handling officer's device, who witnesses it.
         ("post", "/api/cases/{case_id}/records/{record_id}/refuse",
          f"/api/cases/{case}/records/{o['draft'].pk}/refuse",
          {"slot": "party", "signer_name": "矩阵当事人", "reason": "拒绝签字", "witness_name": "见证人"},
-         WRITERS, True),
+         HANDLING, True),
         ("post", "/api/cases/{case_id}/records/{record_id}/finalise",
          f"/api/cases/{case}/records/{o['draft'].pk}/finalise", None, WRITERS, True),
         ("post", "/api/cases/{case_id}/records/{record_id}/correct",
@@ -209,7 +211,8 @@ GET_ONLY = {"home", "login", "logout", "two_factor", "two_factor_setup", "case_l
             "record_attachment", "recording_detail", "recording_download", "case_archive", "case_file_pdf",
             "package_download", "provision_copy", "archive", "supervision", "dashboard", "report_export",
             "draw_detail", "ledger_export", "devices", "device_detail", "grants", "audit", "ledger", "regulations",
-            "regulation", "regulation_articles", "two_factor_accounts"}
+            "regulation", "regulation_articles", "two_factor_accounts",
+            "verify", "verify_form"}  # 扫码验真: public, read-only (lawtrail/web/tests/test_verify.py)
 FORMS_ELSEWHERE = {
     "case_create": "lawtrail/web/tests/test_views.py (the same case_open as POST /api/cases above)",
     "disposal_decide": "lawtrail/web/tests/test_archive_views.py (needs an expired item)",
@@ -242,9 +245,10 @@ def forms(w):
         ("record_detail", reverse("web:record_detail", args=[case, draft]), {"interviewee": "矩阵"}, WRITERS, "case",
          True),
         ("record_sign", reverse("web:record_sign", args=[case, draft, "officers"]),
-         {"method": "handwritten", "officer": org.officers[0].pk, "image_data": image}, WRITERS, "case", True),
+         {"method": "handwritten", "officer": org.officers[0].pk, "password": PASSWORD, "image_data": image}, WRITERS,
+         "case", True),
         ("record_refuse", reverse("web:record_refuse", args=[case, draft, "party"]),
-         {"signer_name": "张三", "reason": "拒绝签字", "witness_name": "李四"}, WRITERS, "case", True),
+         {"signer_name": "张三", "reason": "拒绝签字", "witness_name": "李四"}, HANDLING, "case", True),
         ("record_finalise", reverse("web:record_finalise", args=[case, ready]), {}, WRITERS, "case", True),
         ("record_correct", reverse("web:record_correct", args=[case, final]), {"reason": "笔误"}, WRITERS, "case", True),
         ("record_attach", reverse("web:record_attach", args=[case, draft]), "multipart", WRITERS, "case", True),

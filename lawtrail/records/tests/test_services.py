@@ -87,7 +87,7 @@ def test_only_handling_officers_sign_as_officers(org):
 
 def test_only_the_head_signs_as_head(org):
     record = draft(org, "head_approval")
-    with pytest.raises(NotAllowed, match="须由负责人本人签署"):
+    with pytest.raises(NotAllowed, match="须由本机关负责人本人签署"):
         record_sign(actor=org.officer_users[0], record=record, slot="head", method="handwritten", image=png_bytes())
 
 

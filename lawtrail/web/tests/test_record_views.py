@@ -83,7 +83,7 @@ def test_saving_a_draft_stores_the_typed_values(org, record):
 
 
 def test_an_officer_signs_with_the_drawn_signature(org, record):
-    officer = org.officers[1]
+    officer = org.officers[0]
     drawn = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
     response = client_for(org.officer_users[0]).post(
         record_url(record, "web:record_sign", slot="officers"),
@@ -196,3 +196,27 @@ def test_a_scan_is_attached_listed_and_downloaded_byte_for_byte(org, record):
     page = client.post(record_url(record, "web:record_attach"), {"description": "忘了选文件"},
                        follow=True).content.decode()
     assert "请选择要上传的文件" in page and record.attachments.count() == 1
+
+
+def test_an_edit_that_voids_signatures_says_whose_and_puts_them_in_the_signers_worklist(org):
+    from lawtrail.records.services import record_sign
+
+    spec = doc_type("filing_approval")
+    data = complete_data(spec)
+    filing = record_create(actor=org.officer_users[0], case=org.open_case(), doc_type_code=spec.code, data=data)
+    record_sign(actor=org.officer_users[0], record=filing, slot="officers", method="fingerprint")
+    officer = client_for(org.officer_users[0])
+    # the head's own section: the officer's signature stands
+    response = client_for(org.head).post(record_url(filing), form_payload(spec, {**data, "head_opinion": "同意"}),
+                                         follow=True)
+    assert "草稿已保存" in response.content.decode() and "签名已失效" not in response.content.decode()
+    assert 'data-kind="待补正"' not in officer.get(reverse("web:home")).content.decode()
+    # the facts the officer signed: his signature no longer counts, and he is told
+    response = client_for(org.head).post(record_url(filing), form_payload(spec, {**data, "basic_facts": "改过的事实"}),
+                                         follow=True)
+    page = response.content.decode()
+    assert f"以下签名已失效，须本人重新签署：{org.officers[0].name}（承办人）" in page
+    assert 'data-testid="voided"' in page and f"✖ {org.officers[0].name}的签名已失效" in page
+    home = officer.get(reverse("web:home")).content.decode()
+    assert 'data-kind="待补正"' in home and record_url(filing) + "#signatures" in home
+    assert 'data-kind="待补正"' not in client_for(org.officer_users[1]).get(reverse("web:home")).content.decode()

@@ -27,3 +27,28 @@ document.querySelectorAll("form.sign-form").forEach(function (form) {
     field.value = drawn ? canvas.toDataURL("image/png") : "";
   });
 });
+
+// The device's clock at signing is kept beside the server's time.
+document.querySelectorAll("form.sign-form, form.refuse-form").forEach(function (form) {
+  form.addEventListener("submit", function () {
+    var field = form.querySelector("input[name=device_time]");
+    if (field) field.value = new Date().toISOString();
+  });
+});
+
+// Signing for someone else than the signed-in user: that person proves himself here.
+document.querySelectorAll("form.sign-form select.signer-choice").forEach(function (select) {
+  var box = select.form.querySelector("fieldset.identity");
+  function update() {
+    var option = select.options[select.selectedIndex];
+    var self = option && option.dataset.self === "1";
+    box.hidden = self;
+    box.querySelectorAll("input").forEach(function (input) { if (self) input.value = ""; });
+  }
+  // Start on the signed-in user when he may sign this slot.
+  for (var i = 0; i < select.options.length; i++) {
+    if (select.options[i].dataset.self === "1") { select.selectedIndex = i; break; }
+  }
+  select.addEventListener("change", update);
+  update();
+});
