@@ -172,6 +172,7 @@ def load_demo(stdout=None):
             case = case_open(actor=users["officer1"], department=depts[0], officers=team, title=title, **plan)
             _records(case, users, steps)
             for who, step, reason, *data in steps:
+                _gate_documents(case, users, step)
                 if step == "archive":
                     casefile_assemble(actor=users[who], case=case, notes="文书齐全，音像记录以存储位置载明")
                 case_transition(actor=users[who], case=case, name=step, reason=reason,
@@ -229,14 +230,19 @@ def _records(case, users, steps):
     approves the start, a draft 询问笔录 where the investigation is still under way."""
     officer = users["officer1"]
     officers = [a.officer for a in case.team()]
+    if case.source == Source.COMPLAINT:
+        _signed(case, users, "complaint_register", {
+            "complainant": case.complainant_name, "complainant_contact": case.complainant_contact,
+            "received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "channel": "电话",
+            "content": case.start_reason, "recorder": officers[0].name, "handling": "登记后报负责人决定是否立案"})
     approval = next((reason for _, step, reason, *_ in steps if step == "approve_start"), None)
     if approval:
         record = record_create(actor=officer, case=case, doc_type_code="filing_approval", data={
             "basic_facts": case.start_reason, "handler_opinion": "建议立案调查",
             "department_opinion": "同意承办人意见", "head_opinion": approval,
             "opinion_time": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
-        for signer in officers:
-            record_sign(actor=officer, record=record, slot="officers", method="handwritten", officer=signer,
+        for signer in officers:  # each officer signs his own slot, signed in himself
+            record_sign(actor=signer.user, record=record, slot="officers", method="handwritten", officer=signer,
                         image=png_bytes())
         record_sign(actor=users["head"], record=record, slot="head", method="handwritten", image=png_bytes())
         record_finalise(actor=officer, record=record)
@@ -244,6 +250,80 @@ def _records(case, users, steps):
         record_create(actor=officer, case=case, doc_type_code="inquiry_record", data={
             "place": "本机关询问室", "rights_told": "已告知被询问人有申请回避、陈述和申辩的权利"})
         _recordings(case, officer, officers[0])
+
+
+def _signed(case, users, code, data, party=None):
+    """A document made, signed by the people its slots name (each officer signed in himself,
+    the head, the party on the lead officer's device) and finalised."""
+    from lawtrail.records.catalog import doc_type
+
+    officer = users["officer1"]
+    record = record_create(actor=officer, case=case, doc_type_code=code, data=data)
+    officers = [a.officer for a in case.team()]
+    for slot in doc_type(code).signers:
+        if slot.kind == "officer":
+            for signer in officers[:max(slot.min, 1)]:
+                record_sign(actor=signer.user, record=record, slot=slot.slot, method="handwritten", officer=signer,
+                            image=png_bytes())
+        elif slot.kind == "head":
+            record_sign(actor=users["head"], record=record, slot=slot.slot, method="handwritten", image=png_bytes())
+        elif slot.kind == "party":
+            record_sign(actor=officer, record=record, slot=slot.slot, method="handwritten", signer_name=party,
+                        image=png_bytes(), device_time=timezone.now())
+    return record_finalise(actor=officer, record=record)
+
+
+def _gate_documents(case, users, step):
+    """What the regulation requires on file before each step, made as the officers make it."""
+    from lawtrail.rules.engine import severe_violations
+
+    party = case.parties.first().name
+    now = timezone.localtime()
+    at = now.strftime("%Y-%m-%dT%H:%M")
+    if step == "submit_review":
+        _signed(case, users, "inquiry_record", {
+            "place": "本机关询问室", "started_at": (now - datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "ended_at": (now - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"), "cert_shown": True,
+            "interviewee": party, "interviewee_id": case.parties.first().id_number,
+            "rights_told": "已告知被询问人有申请回避、陈述和申辩的权利",
+            "content": f"问：{case.start_reason}，你对此有何说明？\n答：情况属实，我们愿意配合调查并立即整改。"},
+            party)
+    elif step == "decide":
+        if case.matter_type == MatterType.PENALTY:
+            _signed(case, users, "rights_notice", {
+                "intended_decision": "拟给予警告，并责令限期改正", "facts": case.start_reason,
+                "reasons": "违反有关规定，依法应予处罚", "rights": ["陈述", "申辩", "申请行政复议", "提起行政诉讼"],
+                "channel": "自收到本告知书之日起三日内向本机关提出陈述、申辩", "method": "直接送达"}, party)
+        _signed(case, users, "head_approval", {"matter": "对本案拟作出的行政执法决定", "opinion": "同意",
+                                                "signed_at": at})
+        _signed(case, users, "decision", {
+            "party_info": party, "facts_evidence": case.start_reason + "，有询问笔录、现场检查记录为证",
+            "legal_basis": "依据有关法律、法规的规定", "conclusion": "给予警告，并责令限期改正",
+            "remedy": "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，或者六个月内提起行政诉讼",
+            "agency_seal": f"{case.agency.name} {now:%Y年%-m月%-d日}"})
+    elif step == "simple_decide":
+        _signed(case, users, "simple_procedure_record", {
+            "facts_and_law": f"{case.start_reason}，违法事实确凿并有法定依据，符合当场作出决定的条件",
+            "steps_documents": "出示执法证件、告知违法事实及依据、听取陈述申辩、当场填写决定书并交付当事人",
+            "statements": "当事人对违法事实无异议，未提出申辩", "review": "当事人未提出申辩，无需复核",
+            "filing": "决定书副本于当日报所属机关备案"}, party)
+    elif step == "conclude":
+        decision = case.records.filter(doc_type="decision", status="final").first()
+        if decision is not None:
+            _signed(case, users, "service_direct", {
+                "document_name": decision.title, "document_number": decision.number, "served_at": at,
+                "place": "当事人经营场所", "recipient": party}, party)
+        number = decision.number if decision is not None else "当场决定"
+        _signed(case, users, "performance_record", {
+            "decision_number": number, "performance": "当事人已按期改正并签收决定书，履行完毕",
+            "checked_on": now.date().isoformat()})
+        _signed(case, users, "closing_report", {
+            "summary": case.start_reason, "decision_result": "给予警告，并责令限期改正",
+            "performance": "当事人已按期改正，执行完毕", "closing_reason": "行政执法决定已执行完毕"})
+    elif step == "archive" and (problems := severe_violations(case)):
+        case_transition(actor=users["head"], case=case, name="explain_problems",
+                        reason="经核查，以下问题系系统上线前的历史记录所致，已责成承办人补正并纳入执法监督："
+                               + "；".join(problems))
 
 
 def _recordings(case, actor, officer):

@@ -30,6 +30,9 @@ class Case(ChoiceLabels, models.Model):
     summary = models.TextField("基本案情", blank=True)
     complainant_name = models.CharField("投诉举报人", max_length=60, blank=True)
     complainant_contact = models.CharField("投诉举报人联系方式", max_length=60, blank=True)
+    # 重大执法决定: set by the head (a workflow step); the profile says what it then requires
+    # (法制审核, 集体讨论).
+    major_decision = models.BooleanField("重大执法决定", default=False)
     emergency = models.BooleanField("紧急先行启动", default=False)
     emergency_reason = models.TextField("紧急情况", blank=True)
     approval_due_at = models.DateTimeField("补办批准期限", null=True, blank=True)

@@ -91,6 +91,27 @@ def pending_approvals(user):
     return cases.none()
 
 
+def returned_cases(user):
+    """The cases this officer handles that a reviewer or head sent back for more
+    investigation (退回补充调查), with the step that returned them."""
+    returned = []
+    cases = my_open_cases(user).filter(stage=Stage.INVESTIGATION, transitions__name="return_investigation")
+    for case in cases.distinct():
+        last = case.transitions.order_by("-at", "-id").first()
+        if last is not None and last.name == "return_investigation":
+            returned.append((case, last))
+    return returned
+
+
+def legal_reviews_awaited(user):
+    """For a reviewer: the cases in 审查决定 that need the 法制审核 step and have not had it."""
+    if user.role != Role.REVIEWER:
+        return []
+    step = workflow.TRANSITIONS["legal_review"]
+    return [case for case in case_list(user).filter(stage=Stage.DECISION).select_related("agency")
+            if workflow.applies(step, case)]
+
+
 def available_transitions(case, user):
     """The workflow steps this user could take now, each with its refusals (empty when allowed)."""
     steps = []

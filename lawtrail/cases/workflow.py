@@ -105,6 +105,95 @@ def complainant_notified(case, data):
 NOTICE_FIELDS = (("notice_method", "告知方式"), ("notice_date", "告知日期"), ("notice_content", "告知内容"))
 
 
+# --- gates: what the other parts know ------------------------------------------
+# The steps that make a decision, close or archive a case are gated by the documents the
+# case holds and by the rules its profile attaches to the step (`gates:` in the profile).
+# Records and rules sit above cases: they answer these questions when Django starts.
+
+# (case) -> [(doc_type, status, data)] of the case's records, discarded drafts left out.
+case_documents = Hook("case_documents", "lawtrail.records")
+# (case, rule ids) -> ["message（article）"] for each of these rules the case does not yet meet.
+rules_unmet = Hook("rules_unmet", "lawtrail.rules")
+# (case) -> ["message（article）"] for the case's open high-severity violations.
+severe_violations = Hook("severe_violations", "lawtrail.rules")
+
+
+def _documents(case, doc_type, status=None):
+    return [data for code, state, data in case_documents(case) if code == doc_type and status in (None, state)]
+
+
+def _since_last(case, name, after=("submit_review", "return_investigation")):
+    """Whether step `name` was taken since the case last entered review (or was returned)."""
+    for step in case.transitions.order_by("-at", "-id").values_list("name", flat=True):
+        if step == name:
+            return True
+        if step in after:
+            return False
+    return False
+
+
+def legal_review_required(case):
+    block = get_profile(case.agency.profile).get("legal_review")
+    when = block.get("required_for", {})
+    return (when.get("major") and case.major_decision) or case.matter_type in when.get("matter_types", ())
+
+
+def legal_review_needed(case, data):
+    if not legal_review_required(case):
+        return "本案不需要法制审核"
+    if _since_last(case, "legal_review"):
+        return "本案已经法制审核"
+
+
+def legal_reviewed(case, data):
+    if legal_review_required(case) and not _since_last(case, "legal_review"):
+        profile = get_profile(case.agency.profile)
+        return f"本案须经法制审核（{profile.cite('legal_review')}），请审核人员审核后再作决定"
+
+
+def discussed_collectively(case, data):
+    profile = get_profile(case.agency.profile)
+    if case.major_decision and profile.get("collective_discussion.required_for_major") and not _documents(
+            case, "collective_discussion", "final"):
+        return f"重大执法决定须经集体讨论，并有已定稿的集体讨论记录（{profile.cite('collective_discussion')}）"
+
+
+def decision_drafted(case, data):
+    if not _documents(case, "decision"):
+        profile = get_profile(case.agency.profile)
+        return f"请先起草行政执法决定书（{profile.cite('decision_document')}）"
+
+
+def closing_report_approved(case, data):
+    profile = get_profile(case.agency.profile)
+    if case.procedure == Procedure.GENERAL and profile.get("closing_report.required") and not _documents(
+            case, "closing_report", "final"):
+        return f"结案须有负责人签署批准的结案报告（{profile.cite('closing_report')}）"
+
+
+def problems_explained(case, data):
+    """Open high-severity violations: the case is archived only with the head's written
+    explanation (带问题归档), which stays on the case."""
+    if (found := severe_violations(case)) and not _since_last(case, "explain_problems", after=("conclude",)):
+        return f"尚有 {len(found)} 项严重违规未纠正：{'；'.join(found)}。须负责人书面说明后方可带问题归档"
+
+
+def problems_open(case, data):
+    if not severe_violations(case):
+        return "本案没有未纠正的严重违规，无需说明"
+
+
+def not_major(case, data):
+    if case.major_decision:
+        return "本案已认定为重大执法决定"
+
+
+def profile_gates(transition, case):
+    """The rules the case's profile attaches to this step, each one not yet met."""
+    rule_ids = get_profile(case.agency.profile).data.get("gates", {}).get(transition.name, ())
+    return rules_unmet(case, tuple(rule_ids)) if rule_ids else []
+
+
 # --- effects ------------------------------------------------------------------
 
 def approve(case, actor, now, reason):
@@ -125,6 +214,10 @@ case_file_problem = Hook("case_file_problem", "lawtrail.archive")
 
 def case_file_assembled(case, data):
     return case_file_problem(case)
+
+
+def mark_major(case, actor, now, reason):
+    case.major_decision = True
 
 
 def decide(case, actor, now, reason):
@@ -148,6 +241,7 @@ class Transition:
     roles: frozenset
     applies: tuple = ()  # guards saying whether the step concerns this kind of case at all
     guards: tuple = ()  # guards saying whether the case is ready for the step
+    gates: tuple = ()  # what the regulation requires on file first (documents, reviews), besides the profile's rules
     effects: tuple = ()
     reason_label: str = "说明"
     reason_required: bool = True
@@ -186,18 +280,29 @@ TRANSITIONS = {
                    reason_label="调查终结报告摘要"),
         Transition("return_investigation", "退回补充调查", (Stage.DECISION,), Stage.INVESTIGATION,
                    frozenset({Role.REVIEWER, Role.HEAD}), reason_label="退回理由"),
+        Transition("mark_major", "认定为重大执法决定", (Stage.INVESTIGATION, Stage.DECISION), None, HEADS,
+                   applies=(general_procedure, not_major), effects=(mark_major,), reason_label="认定理由"),
+        Transition("legal_review", "法制审核通过", (Stage.DECISION,), None, frozenset({Role.REVIEWER}),
+                   applies=(legal_review_needed,), reason_label="审核意见（含意见采纳情况）"),
         Transition("decide", "负责人批准决定", (Stage.DECISION,), Stage.EXECUTION, HEADS,
-                   guards=(start_approved,), effects=(decide,), reason_label="负责人意见"),
+                   guards=(start_approved,),
+                   gates=(legal_reviewed, discussed_collectively, decision_drafted),
+                   effects=(decide,), reason_label="负责人意见"),
         Transition("conclude", "执行完毕，结案", (Stage.EXECUTION,), Stage.ARCHIVING, OFFICERS | HEADS,
-                   effects=(end,), reason_label="结案说明"),
+                   gates=(closing_report_approved,), effects=(end,), reason_label="结案说明"),
+        Transition("explain_problems", "带问题归档说明", (Stage.ARCHIVING,), None, HEADS,
+                   applies=(problems_open,), reason_label="负责人书面说明"),
         Transition("archive", "接收归档", (Stage.ARCHIVING,), Stage.ARCHIVED, frozenset({Role.ARCHIVIST}),
-                   guards=(case_file_assembled,), effects=(archive,), reason_label="归档说明", reason_required=False),
+                   guards=(case_file_assembled,), gates=(problems_explained,), effects=(archive,), reason_label="归档说明",
+                   reason_required=False),
     )
 }
 
 
-def refusals(transition, case, actor, data):
-    """Every reason this actor may not take this step on this case now."""
+def refusals(transition, case, actor, data, gated=True):
+    """Every reason this actor may not take this step on this case now. `gated=False` leaves
+    out the regulation's gates (documents on file, the profile's rules): only the tests use
+    it, to make the histories the rules must catch (as data from an older system has them)."""
     reasons = []
     if case.stage not in transition.sources:
         return [f"案件当前处于“{case.get_stage_display()}”阶段，不能{transition.label}"]
@@ -206,10 +311,13 @@ def refusals(transition, case, actor, data):
         reasons.append(f"“{transition.label}”须由{roles}办理")
     elif actor.role == Role.OFFICER and not case.handled_by(actor):
         reasons.append("您不是本案承办人")
-    for guard in (*transition.applies, *transition.guards):
+    for guard in transition.applies:
+        if problem := guard(case, data):
+            return reasons + [problem]  # the step does not concern this case: nothing else to say
+    for guard in (*transition.guards, *(transition.gates if gated else ())):
         if problem := guard(case, data):
             reasons.append(problem)
-    return reasons
+    return reasons + (profile_gates(transition, case) if gated else [])
 
 
 def applies(transition, case):

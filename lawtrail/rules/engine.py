@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from lawtrail.regulations.profiles import get_profile, profiles
 from lawtrail.rules import families  # noqa: F401 (loading it registers every rule in RULES)
-from lawtrail.rules.base import RULES, SEVERITY_LABELS, STATUS_LABELS, Result, Rule
+from lawtrail.rules.base import PENDING, RULES, SEVERITY_LABELS, STATUS_LABELS, VIOLATED, Result, Rule
 from lawtrail.rules.facts import Facts, facts_of
 
 # What other parts import from here (RULES and the labels re-exported from `base`).
 __all__ = ["RULES", "SEVERITY_LABELS", "STATUS_LABELS", "Finding", "catalog", "evaluate", "evaluate_many",
-           "evaluate_rule", "rules_for"]
+           "evaluate_rule", "rules_for", "rules_unmet", "severe_violations"]
 
 # Only this rule reads legal holds and retention marks: a batch reads them only for its profiles.
 RETENTION_RULE = next(r for r in RULES if r.id == "retention.circumstance")
@@ -49,6 +49,22 @@ def evaluate_rule(case, rule_id, now=None):
     facts = Facts(case, now)
     return next((Finding(r, cite, r.evaluate(facts)) for r, cite in _rules_cited(facts.profile.id) if r.id == rule_id),
                 None)
+
+
+def rules_unmet(case, rule_ids, now=None):
+    """For a workflow step's gate: "message（article）" for each of these rules (that the case's
+    profile uses) which the case does not meet yet, pending or violated."""
+    facts = Facts(case, now)
+    return [f"{finding.result.message}（{finding.cite}）"
+            for finding in (Finding(r, cite, r.evaluate(facts)) for r, cite in _rules_cited(facts.profile.id)
+                            if r.id in rule_ids)
+            if finding.status in (PENDING, VIOLATED)]
+
+
+def severe_violations(case, now=None):
+    """"message（article）" for each high-severity rule the case violates now."""
+    return [f"{f.result.message}（{f.cite}）" for f in evaluate(case, now)
+            if f.status == VIOLATED and f.rule.severity == "high"]
 
 
 @cache

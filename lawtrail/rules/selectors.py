@@ -65,3 +65,10 @@ def current_violations(findings):
 def open_violations_in(cases, limit=50):
     """The current violations across these cases (the stored verdicts), most severe first."""
     return list(current_violations(Finding.objects.filter(case__in=cases)).select_related("case")[:limit])
+
+
+def due_soon(cases, until):
+    """The current pending findings of these cases whose deadline falls before `until`
+    (uploads, archiving, an emergency approval, 整改 checks), earliest first."""
+    return list(current(Finding.objects.filter(case__in=cases, status="pending", due__isnull=False, due__lte=until))
+                .select_related("case").order_by("due", "id"))

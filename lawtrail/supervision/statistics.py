@@ -155,6 +155,8 @@ def report(user, filters):
         "violations_cured": _cured(cases),
         "checks": checks.count(),
         "checks_passed": checks.filter(passed=True).count(),
+        # archived with high-severity violations open, on the head's written explanation
+        "archived_with_problems": cases.filter(transitions__name="explain_problems").distinct().count(),
     }
 
 
@@ -175,7 +177,7 @@ REPORT_ROWS = [
     ("cases", "案件数"), ("records", "已定稿文书"), ("recordings", "音像记录"), ("late_uploads", "逾期上传的音像记录"),
     ("upload_on_time_pct", "按期上传率（%）"), ("av_coverage_pct", "法定音像记录覆盖率（%）"),
     ("archive_on_time_pct", "按期归档率（%）"), ("violations_open", "未纠正的违规"), ("violations_cured", "已纠正的违规"),
-    ("checks", "回放检查"), ("checks_passed", "回放检查合格"),
+    ("checks", "回放检查"), ("checks_passed", "回放检查合格"), ("archived_with_problems", "带问题归档的案件"),
 ]
 
 

@@ -4,7 +4,6 @@ import pytest
 from django.db import connection
 
 from lawtrail.cases.models import Case
-from lawtrail.cases.services import case_transition
 from lawtrail.cli import main
 from lawtrail.archive.integrity import verify_ledger
 from lawtrail.core.canonical import sha256_hex
@@ -20,9 +19,9 @@ from lawtrail.testing import behind_the_ledger
 def history(org):
     """A case carried to decision, with a signed checkpoint in the middle."""
     case = org.open_case()
-    case_transition(actor=org.head, case=case, name="approve_start", reason="同意立案")
+    org.step(case, "approve_start", "同意立案")
     checkpoint = ledger_checkpoint()
-    case_transition(actor=org.officer_users[0], case=case, name="submit_review", reason="调查终结")
+    org.step(case, "submit_review", "调查终结")
     return case, checkpoint
 
 
@@ -293,7 +292,7 @@ def test_writes_while_verify_runs_are_not_reported_as_tampering(monkeypatch):
 
     def open_and_advance():
         org.open_case()
-        case_transition(actor=org.head, case=Case.objects.get(pk=first.pk), name="approve_start", reason="同意立案")
+        org.step(Case.objects.get(pk=first.pk), "approve_start", "同意立案")
 
     report = verify_while(open_and_advance)
     assert report.ok, report.problems

@@ -1,6 +1,8 @@
 """The REST API: authentication, agency isolation, the same services and their errors."""
 
 import pytest
+
+from lawtrail.cases.models import Case
 from django.test import Client
 
 from lawtrail.ledger.models import Entry
@@ -70,6 +72,10 @@ def test_an_officer_opens_a_case_and_the_head_approves_it(org, head_client):
     assert case["stage"] == "initiation" and case["parties"][0]["name"] == "赵六"
     assert [o["role"] for o in case["officers"]] == ["lead", "assist"]
 
+    response = head_client.post(f"/api/cases/{case['id']}/transitions",
+                                {"name": "approve_start", "reason": "同意立案"}, content_type="application/json")
+    assert response.status_code == 422 and "立案前须制作立案（程序启动）审批表" in response.json()["detail"]
+    org.ready_for(Case.objects.get(pk=case["id"]), "approve_start")
     response = head_client.post(f"/api/cases/{case['id']}/transitions",
                                 {"name": "approve_start", "reason": "同意立案"}, content_type="application/json")
     assert response.status_code == 201

@@ -27,19 +27,19 @@ def step(case, actor, name, reason="意见", data=None):
 def test_a_general_case_walks_every_stage_to_the_archive(org):
     officer, head, archivist = org.officer_users[0], org.head, org.users[Role.ARCHIVIST]
     case = org.open_case()
-    case = step(case, head, "approve_start")
+    case = step(org.ready_for(case, "approve_start"), head, "approve_start")
     assert case.stage == Stage.INVESTIGATION and case.start_approved_by == head
-    case = step(case, officer, "submit_review")
+    case = step(org.ready_for(case, "submit_review"), officer, "submit_review")
     assert case.stage == Stage.DECISION
     case = step(case, org.users[Role.REVIEWER], "return_investigation", "证据不足")
     case = step(case, officer, "submit_review")
-    case = step(case, head, "decide")
+    case = step(org.ready_for(case, "decide"), head, "decide")
     assert case.stage == Stage.EXECUTION and case.decided_at
-    case = step(case, officer, "conclude")
+    org.final_record(case, "service_direct")  # the decision served
+    case = step(org.ready_for(case, "conclude"), officer, "conclude")
     assert case.stage == Stage.ARCHIVING and case.ended_at
     with pytest.raises(InvalidInput, match="尚未组卷"):
         step(case, archivist, "archive", "")
-    org.final_record(case, "closing_report")
     casefile_assemble(actor=archivist, case=case)
     case = step(case, archivist, "archive", "")
     assert case.stage == Stage.ARCHIVED and case.archived_at
@@ -74,7 +74,7 @@ def test_a_lapsed_certificate_blocks_the_start(org):
 
 
 def test_an_officer_who_does_not_handle_the_case_cannot_move_it(org):
-    case = step(org.open_case(), org.head, "approve_start")
+    case = step(org.ready_for(org.open_case(), "approve_start"), org.head, "approve_start")
     with pytest.raises(InvalidInput, match="不是本案承办人"):
         step(case, org.officer_users[2], "submit_review")
 
@@ -94,7 +94,7 @@ def test_an_emergency_start_must_be_approved_within_the_profile_deadline(org):
     case = step(case, org.head, "approve_emergency")
     assert case.start_approved_at and not case.emergency_overdue
     assert case not in pending_approvals(org.head).filter(stage=Stage.INVESTIGATION)
-    case = step(case, org.officer_users[0], "submit_review")
+    case = step(org.ready_for(case, "submit_review"), org.officer_users[0], "submit_review")
     assert case.stage == Stage.DECISION
 
 
@@ -159,8 +159,7 @@ def test_a_step_from_the_wrong_stage_is_refused(org):
 
 
 def test_only_the_archivist_archives(org):
-    case = step(step(step(step(org.open_case(), org.head, "approve_start"), org.officer_users[0], "submit_review"),
-                     org.head, "decide"), org.officer_users[0], "conclude")
+    case = org.conclude(org.open_case())
     with pytest.raises(NotAllowed, match="须由档案管理员办理"):
         step(case, org.head, "archive")
 
@@ -168,7 +167,9 @@ def test_only_the_archivist_archives(org):
 def test_the_ui_offers_only_the_steps_that_concern_the_case(org):
     case = org.open_case()
     offered = {t.name: problems for t, problems in available_transitions(case, org.head)}
-    assert set(offered) == {"approve_start"} and offered["approve_start"] == []
+    assert set(offered) == {"approve_start"} and offered["approve_start"] == ["立案前须制作立案（程序启动）审批表，经负责人批准（003 第九条）"]
+    offered = {t.name: problems for t, problems in available_transitions(org.ready_for(case, "approve_start"), org.head)}
+    assert offered["approve_start"] == []
     complaint = org.open_case(source=Source.COMPLAINT, complainant_name="王")
     assert {t.name for t, _ in available_transitions(complaint, org.head)} == {"approve_start", "decline_complaint"}
     thin = org.open_case(officers=1)

@@ -5,7 +5,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 
-from lawtrail.cases.services import case_transition
 from lawtrail.core.db import append_only_tables
 from lawtrail.ledger.models import Entry
 from lawtrail.ledger.services import ledger_checkpoint
@@ -24,7 +23,7 @@ def test_it_installs_triggers_on_the_ledger_and_original_record_tables(db):
     "DELETE FROM cases_transition",
 ])
 def test_raw_sql_cannot_change_or_delete_rows(org, sql):
-    case_transition(actor=org.head, case=org.open_case(), name="approve_start", reason="同意")
+    org.step(org.open_case(), "approve_start", "同意")
     ledger_checkpoint()
     with pytest.raises(IntegrityError, match="append-only"):
         with transaction.atomic(), connection.cursor() as cursor:

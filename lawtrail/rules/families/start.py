@@ -18,6 +18,13 @@ def _start_approval(f):
     approvals = f.finals("filing_approval")
     if approvals:
         return Result(SATISFIED, f"立案审批表 {approvals[0].number} 已定稿")
+    if case.emergency and case.start_approved_at is None:
+        # Started in an emergency: the approval (and its form) comes afterwards, and whether
+        # it came in time is start.emergency's finding, not a second, contradicting one here.
+        if case.approval_due_at and f.now <= case.approval_due_at:
+            return Result(PENDING, f"紧急先行启动，须于 {at(case.approval_due_at)} 前补办批准并制作立案审批表",
+                          case.approval_due_at)
+        return Result(NOT_APPLICABLE, "紧急先行启动后逾期未补办批准，见“紧急先行启动后限时补办批准”")
     if case.stage in PAST_INITIATION:
         return Result(VIOLATED, "案件已进入调查取证，但没有已定稿的立案（程序启动）审批表")
     return Result(PENDING, "立案前须制作立案（程序启动）审批表，经负责人批准")

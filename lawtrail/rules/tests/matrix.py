@@ -7,14 +7,13 @@ from typing import Callable
 
 import pytest
 
-from lawtrail.cases.services import case_transition
-from lawtrail.org.enums import Role
+from lawtrail.cases.services import _transition
 from lawtrail.records.catalog import doc_type
 from lawtrail.records.services import record_create, record_finalise, record_refuse
 from lawtrail.regulations.profiles import get_profile, profiles
 from lawtrail.rules.base import SATISFIED, VIOLATED
 from lawtrail.rules.engine import RULES, evaluate
-from lawtrail.testing import Org, complete_data, sign_all
+from lawtrail.testing import Org, complete_data, sign_all, step_actor
 
 OUTCOMES = ("passing", "failing")
 
@@ -36,9 +35,9 @@ def refused(org, case, code, **refusal):
 
 
 def step(org, case, name, who=None):
-    actor = who or (org.head if name in ("approve_start", "decide", "approve_emergency") else
-                    org.users[Role.ARCHIVIST] if name == "archive" else org.officer_users[0])
-    case_transition(actor=actor, case=case, name=name, reason="依法办理")
+    """A step as the right person takes it, the regulation's gates left out (`Org.step`): the
+    failing histories are the ones the gates now refuse, as data from an older system has them."""
+    _transition(actor=who or step_actor(org, name), case=case, name=name, reason="依法办理", data=None, gated=False)
     case.refresh_from_db()
     return case
 

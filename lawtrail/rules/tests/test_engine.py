@@ -9,7 +9,6 @@ import pkgutil
 from django.utils import timezone
 
 from lawtrail.cases.models import Case
-from lawtrail.cases.services import case_transition
 from lawtrail.media.tests.test_recordings import CST, segments
 from lawtrail.regulations.profiles import profiles
 from lawtrail.rules import families
@@ -91,7 +90,7 @@ def test_bulk_evaluation_reads_each_case_its_own_records_whether_its_ids_are_den
 
 def test_one_rule_evaluated_alone_gives_what_the_whole_evaluation_gives(org004, django_assert_num_queries):
     case = org004.open_case()
-    case_transition(actor=org004.head, case=case, name="approve_start", reason="同意")
+    org004.step(case, "approve_start", "同意")
     case = Case.objects.select_related("agency").get(pk=case.pk)
     now = timezone.now()
     whole = {f.rule.id: f for f in evaluate(case, now=now)}

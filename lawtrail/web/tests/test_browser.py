@@ -187,10 +187,34 @@ def draw_signature(page, slot):
     return box
 
 
-def test_a_head_approves_and_officers_sign_a_filing_approval_then_download_its_pdf(
+def sign_slot(page, slot, signer=None, password=None):
+    box = draw_signature(page, slot)
+    if signer is not None:
+        box.locator("select.signer-choice").select_option(str(signer))
+    identity = box.get_by_test_id("identity")
+    if password is not None:
+        expect(identity).to_be_visible()  # signing for another than the signed-in user
+        identity.locator("input[name=password]").fill(password)
+    box.locator("button[type=submit]:has-text('确认签署')").click()
+    return box
+
+
+def test_two_officers_sign_on_one_device_and_the_heads_opinion_leaves_them_in_place(
         live_server, browser_org, filing_draft, page, tmp_path):
     org, record = browser_org, filing_draft
     url = f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/"
+
+    login(page, live_server.url, org.officer_users[0])
+    page.goto(url)
+    expect(page.locator(".slot[data-slot=officers] [data-testid=identity]")).to_be_hidden()  # his own slot
+    sign_slot(page, "officers")
+    expect(page.locator(".alert-success")).to_contain_text(f"{org.officers[0].name}已签署")
+    # the second officer signs on the first one's device, with his own password
+    sign_slot(page, "officers", signer=org.officers[1].pk, password=PASSWORD)
+    expect(page.locator(".alert-success")).to_contain_text(f"{org.officers[1].name}已签署")
+    given = page.locator(".slot[data-slot=officers] .given")
+    expect(given).to_contain_text("本人重新输入密码")
+    logout(page)
 
     login(page, live_server.url, org.head)
     page.goto(url)
@@ -199,19 +223,12 @@ def test_a_head_approves_and_officers_sign_a_filing_approval_then_download_its_p
     page.fill("input[name=opinion_time]", "2026-11-20T09:30")
     page.click("button[name=save]")
     expect(page.locator(".alert-success")).to_contain_text("草稿已保存")
-    box = draw_signature(page, "head")
-    box.locator("button[type=submit]:has-text('确认签署')").click()
+    given = page.locator(".slot[data-slot=officers] .given")
+    expect(given).to_contain_text(f"✔ {org.officers[0].name}")
+    expect(given).to_contain_text(f"✔ {org.officers[1].name}")
+    expect(page.get_by_test_id("voided")).to_have_count(0)
+    sign_slot(page, "head")
     expect(page.locator(".alert-success")).to_contain_text("已签署")
-    expect(page.locator(".slot[data-slot=head] .given")).to_contain_text(org.head.display_name)
-    logout(page)
-
-    login(page, live_server.url, org.officer_users[0])
-    page.goto(url)
-    for officer in org.officers[:2]:
-        box = draw_signature(page, "officers")
-        box.locator("select[name=officer]").select_option(str(officer.pk))
-        box.locator("button[type=submit]:has-text('确认签署')").click()
-        expect(page.locator(".alert-success")).to_contain_text(f"{officer.name}已签署")
     expect(page.get_by_test_id("problems")).to_have_count(0)
     page.click("text=定稿并生成 PDF")
     expect(page.get_by_test_id("record-status")).to_have_text("已定稿")
@@ -227,6 +244,25 @@ def test_a_head_approves_and_officers_sign_a_filing_approval_then_download_its_p
     record.refresh_from_db()
     signatures = record.signatures.filter(refused=False)
     assert signatures.count() == 3 and all(s.image_sha256 for s in signatures)
+    assert {s.user for s in signatures} == {org.officer_users[0], org.officer_users[1], org.head}
+
+
+def test_an_officer_cannot_sign_another_officers_slot_on_a_phone(live_server, browser_org, filing_draft, browser):
+    org, record = browser_org, filing_draft
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True,
+                                locale="zh-CN")
+    page = phone.new_page()
+    page.set_default_timeout(15000)
+    login(page, live_server.url, org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    other = org.officers[1]
+    sign_slot(page, "officers", signer=other.pk)  # no password: as if signing for him
+    expect(page.locator(".alert-error")).to_contain_text(f"这是{other.name}的签名：须由{other.name}本人签署")
+    sign_slot(page, "officers", signer=other.pk, password="not-his-password")
+    expect(page.locator(".alert-error")).to_contain_text(f"{other.name}的密码不正确")
+    expect(page.locator(".slot[data-slot=officers] .given")).to_contain_text("尚未签署")
+    assert not record.signatures.exists()
+    phone.close()
 
 
 @pytest.fixture
@@ -414,3 +450,44 @@ def test_each_agency_sees_only_its_own_regulations_citations(live_server, browse
             profiles = page.locator("a.cite").evaluate_all("links => links.map(a => a.dataset.profile)")
             assert profiles and set(profiles) == {org.agency.profile}, (org.agency.profile, url, profiles)
         logout(page)
+
+
+@pytest.fixture
+def gate_cases(browser_org):
+    """Made before the browser starts: a case without its filing approval, the same with it,
+    and a case in review without what the decision needs."""
+    org = browser_org
+    bare = org.open_case(title="门槛示例案")
+    ready = org.ready_for(org.open_case(title="已备审批表案"), "approve_start")
+    decided = org.step(org.step(org.ready_for(org.open_case(title="待决定案"), "approve_start"), "approve_start"),
+                       "submit_review")
+    return bare, ready, decided
+
+
+def test_a_gated_step_names_what_is_missing_and_the_todo_list_follows_the_work(
+        live_server, browser_org, gate_cases, page):
+    org, (case, ready, decided) = browser_org, gate_cases
+    login(page, live_server.url, org.head)
+    todo = page.get_by_test_id("todo")
+    expect(todo.locator("li[data-kind=待我审批]", has_text=case.case_no)).to_contain_text("立案")
+    expect(todo.locator("li[data-kind=待我审批]", has_text=decided.case_no)).to_contain_text("决定")
+    # 批准立案 without the filing approval: refused, naming the form and the article (004 第十条)
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    form = page.locator("form[data-step=approve_start]")
+    expect(form.locator(".problems")).to_contain_text("立案前须制作立案（程序启动）审批表")
+    expect(form.locator(".problems a.cite")).to_have_text("004 第十条")
+    expect(form.locator("button[type=submit]")).to_be_disabled()
+    # 负责人批准决定 without rights notice, head's approval and decision: each named with its article
+    page.goto(f"{live_server.url}/cases/{decided.pk}/")
+    problems = page.locator("form[data-step=decide] .problems")
+    expect(problems).to_contain_text("请先起草行政执法决定书")
+    expect(problems).to_contain_text("权利告知书")
+    expect(problems.locator("a.cite", has_text="004 第二十条").first).to_be_visible()
+    # with the form on file the step opens, and the task goes away once taken
+    page.goto(f"{live_server.url}/cases/{ready.pk}/")
+    take_step(page, "approve_start", "同意立案")
+    expect(page.locator(".alert-success")).to_be_visible()
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_test_id("todo").locator("li", has_text=ready.case_no)).to_have_count(0)
+    expect(page.get_by_test_id("todo").locator("li", has_text=case.case_no)).to_have_count(1)
+    expect(page.get_by_test_id("todo-count")).to_be_visible()
