@@ -25,21 +25,21 @@ from lawtrail.samples import make_audio, make_photo, make_video, png_bytes
 PASSWORD = "Demo@2026"
 ADMIN = "admin"
 
-# code, name, short name, region, profile, 案号字头, departments, people, region code for IDs
+# code, name, short name, region, profile, 机关代字, departments, people, region code for IDs
 AGENCIES = [
-    ("cz", "长治市市场监督管理局", "长治市监局", "山西省长治市", "000", "长市监罚",
+    ("cz", "长治市市场监督管理局", "长治市监局", "山西省长治市", "000", "长市监",
      [("执法稽查一科", DepartmentKind.SECTION), ("法制科", DepartmentKind.LEGAL)], "140402",
      ["王建军", "李晓燕", "赵志刚", "刘海涛", "陈静", "杨帆", "周敏"]),
-    ("xlt", "兴隆台区民政局", "兴隆台民政", "辽宁省盘锦市兴隆台区", "001", "兴民罚",
+    ("xlt", "兴隆台区民政局", "兴隆台民政", "辽宁省盘锦市兴隆台区", "001", "兴民",
      [("社会组织管理科", DepartmentKind.SECTION), ("办公室", DepartmentKind.OFFICE)], "211103",
      ["孙立新", "马丽娟", "高伟", "郭淑芬", "林海", "何晓东", "罗欣"]),
-    ("xg", "大连市西岗区人力资源和社会保障局", "西岗人社", "辽宁省大连市西岗区", "002", "西人社监",
+    ("xg", "大连市西岗区人力资源和社会保障局", "西岗人社", "辽宁省大连市西岗区", "002", "西人社",
      [("劳动保障监察科", DepartmentKind.SECTION), ("综合科", DepartmentKind.LEGAL)], "210203",
      ["张宏伟", "徐丽", "朱建华", "胡明", "吕娜", "谢军", "韩冰"]),
-    ("jp", "大连金普新区文化和旅游局", "金普文旅", "辽宁省大连市金普新区", "003", "金文旅罚",
+    ("jp", "大连金普新区文化和旅游局", "金普文旅", "辽宁省大连市金普新区", "003", "金文旅",
      [("文化市场综合行政执法队", DepartmentKind.TEAM), ("政策法规科", DepartmentKind.LEGAL)], "210213",
      ["郑晓光", "冯雪", "曹磊", "彭丽华", "董建国", "袁媛", "潘宇"]),
-    ("hy", "衡阳市林业局", "衡阳林业", "湖南省衡阳市", "004", "衡林罚",
+    ("hy", "衡阳市林业局", "衡阳林业", "湖南省衡阳市", "004", "衡林",
      [("森林资源管理科", DepartmentKind.SECTION), ("政策法规科", DepartmentKind.LEGAL)], "430421",
      ["蒋志远", "蔡文静", "贾涛", "丁红梅", "魏国强", "薛琳", "叶青"]),
 ]
@@ -299,8 +299,7 @@ def _gate_documents(case, users, step):
         _signed(case, users, "decision", {
             "party_info": party, "facts_evidence": case.start_reason + "，有询问笔录、现场检查记录为证",
             "legal_basis": "依据有关法律、法规的规定", "conclusion": "给予警告，并责令限期改正",
-            "remedy": "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，或者六个月内提起行政诉讼",
-            "agency_seal": f"{case.agency.name} {now:%Y年%-m月%-d日}"})
+            "remedy": "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，或者六个月内提起行政诉讼"})
     elif step == "simple_decide":
         _signed(case, users, "simple_procedure_record", {
             "facts_and_law": f"{case.start_reason}，违法事实确凿并有法定依据，符合当场作出决定的条件",

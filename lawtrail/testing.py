@@ -39,7 +39,7 @@ class Org:
     def __init__(self, code="t1", profile="003"):
         n = next(_serial)
         self.agency = agency_create(actor=None, code=f"{code}{n}", name=f"测试执法局{code}{n}",
-                                    short_name="测试局", profile=profile, case_prefix=f"测{code}{n}罚")
+                                    short_name="测试局", profile=profile, case_prefix=f"测{code}{n}")
         self.department = department_create(actor=None, agency=self.agency, name="执法队", kind=DepartmentKind.TEAM)
         self.legal = department_create(actor=None, agency=self.agency, name="法规科", kind=DepartmentKind.LEGAL)
         self.users = {}

@@ -49,9 +49,7 @@ class Case(ChoiceLabels, models.Model):
     class Meta:
         verbose_name = "案件"
         ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["agency", "year", "seq"], name="case_number_unique"),
-        ]
+        # `seq` counts within the case number's own series (罚, 许 …); `case_no` is the unique one.
         indexes = [
             models.Index(fields=["agency", "stage"]),
             # The case list: an agency's cases, newest first, a page at a time.

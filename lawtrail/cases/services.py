@@ -19,6 +19,7 @@ from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound, required
 from lawtrail.ledger.chain import lock_chain
 from lawtrail.ledger.services import ledger_append
 from lawtrail.org.enums import Role
+from lawtrail.regulations.profiles import get_profile
 
 PERSON_ID_TYPES = {IdType.RESIDENT_ID, IdType.PASSPORT, IdType.OTHER}
 ORGANISATION_ID_TYPES = {IdType.USCC, IdType.OTHER}
@@ -37,8 +38,14 @@ def _same_agency(actor, agency):
         raise NotFound("案件不存在")
 
 
-def case_number(agency, year, seq):
-    return f"{agency.case_prefix}〔{year}〕{seq}号"
+def case_code(agency, matter_type):
+    """The 类别代字 of a matter type in the agency's profile (罚, 许, 强 …)."""
+    return get_profile(agency.profile).get("numbering.case_codes")[matter_type]
+
+
+def case_number(agency, matter_type, year, seq):
+    """案号: 机关代字 + 类别代字 + 〔year〕 + number, e.g. 衡林罚〔2026〕7号."""
+    return f"{agency.case_prefix}{case_code(agency, matter_type)}〔{year}〕{seq}号"
 
 
 @transaction.atomic
@@ -70,10 +77,11 @@ def case_open(*, actor, department, title, matter_type, source, start_reason, of
     lock_chain()
     now = timezone.now()
     year = timezone.localtime(now).year
-    seq = next_number(f"case:{agency.pk}:{year}")
+    # One gap-free series per 类别代字, as the numbers read.
+    seq = next_number(f"case:{agency.pk}:{case_code(agency, fields['matter_type'])}:{year}")
     case = Case.objects.create(
         agency=agency, department=department, year=year, seq=seq,
-        case_no=case_number(agency, year, seq), created_by=actor, **fields,
+        case_no=case_number(agency, fields["matter_type"], year, seq), created_by=actor, **fields,
     )
     ledger_append(actor=actor, action="case.open", obj=case, scope=case.scope, reason=reason or fields["start_reason"])
     # The registering officer names the team and the parties (the head's 立案审批 reviews

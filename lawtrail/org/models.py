@@ -19,7 +19,8 @@ class Agency(models.Model):
     short_name = models.CharField("简称", max_length=30)
     region = models.CharField("所在地区", max_length=60, blank=True)
     profile = models.CharField("适用规定", max_length=16)
-    case_prefix = models.CharField("案号字头", max_length=20)
+    # 机关代字 (衡林, 长市监 …): the head of every 案号 and 文号, before the 类别代字 or 文书代字.
+    case_prefix = models.CharField("机关代字", max_length=20)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

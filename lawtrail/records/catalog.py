@@ -22,6 +22,7 @@ SIGNER_KINDS = {"officer", "party", "witness", "reviewer", "head", "department",
 # witnesses, others) are captured on a handling officer's device.
 OFFICIAL_KINDS = {"officer", "reviewer", "head", "department"}
 TABLE_SEPARATOR = "|"
+LAYOUTS = {"form", "transcript", "approval", "prose", "receipt", "list"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,13 @@ class FieldSpec:
     required: bool = True
     options: tuple = ()
     columns: tuple = ()
+    default: object = None  # a value, or {matter type: value}
+
+    def default_for(self, matter_type):
+        """What a new draft of a case of this matter type starts with, or None."""
+        if isinstance(self.default, dict):
+            return self.default.get(matter_type)
+        return self.default
 
     def clean(self, raw):
         """The value to store, or InvalidInput naming this field. Empty is None."""
@@ -137,6 +145,27 @@ class DocType:
     fields: tuple
     signers: tuple
     service_method: str = ""
+    layout: str = "form"
+    issued: bool = False
+    title_field: str = ""
+    title_suffix: str = ""
+    abbr_by: object = None  # {value of title_field: 文书代字}
+    fine_warning: str = ""
+
+    def title_for(self, data):
+        """The title the document bears: the type's, or, where the type names what was
+        decided, that (行政处罚决定书, 不予行政许可决定书 …)."""
+        value = data.get(self.title_field) if self.title_field else None
+        return f"{value}{self.title_suffix}" if value else self.title
+
+    def code_word(self, data):
+        """The 文书代字 of a document issued to the party."""
+        return (self.abbr_by or {}).get(data.get(self.title_field), self.abbr)
+
+    @property
+    def number_label(self):
+        """文号 for what is issued to the party, 编号 for the case's internal records."""
+        return "文号" if self.issued else "编号"
 
     def field(self, key):
         return next(f for f in self.fields if f.key == key)
@@ -176,7 +205,8 @@ def _field(spec):
     if type_ not in FIELD_TYPES:
         raise ValueError(f"unknown field type {type_} for {key}")
     return FieldSpec(key=key, label=label, type=type_, required=options.get("required", True),
-                     options=tuple(options.get("options", ())), columns=tuple(options.get("columns", ())))
+                     options=tuple(options.get("options", ())), columns=tuple(options.get("columns", ())),
+                     default=options.get("default"))
 
 
 def _signer(spec, field_keys):
@@ -197,9 +227,14 @@ def catalog():
         owned = [key for s in signers for key in s.fields]
         if len(owned) != len(set(owned)):
             raise ValueError(f"{item['code']}: a field belongs to two signers' sections")
+        if item.get("layout", "form") not in LAYOUTS:
+            raise ValueError(f"{item['code']}: unknown layout {item['layout']}")
         doc = DocType(
             code=item["code"], title=item["title"], stage=item["stage"], abbr=item["abbr"],
             cite=tuple(item["cite"]), fields=fields, signers=signers, service_method=item.get("service_method", ""),
+            layout=item.get("layout", "form"), issued=item.get("issued", False),
+            title_field=item.get("title_field", ""), title_suffix=item.get("title_suffix", ""),
+            abbr_by=item.get("abbr_by"), fine_warning=item.get("fine_warning", ""),
         )
         types[doc.code] = doc
     return types

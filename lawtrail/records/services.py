@@ -76,9 +76,12 @@ def record_create(*, actor, case, doc_type_code, data=None, reason=None) -> Reco
     spec = doc_type(doc_type_code)
     _check_writer(actor, case)
     known = {f.key for f in spec.fields}
-    prefill = {key: value for key, value in case_facts(case).items() if key in known and value is not None}
-    record = Record(case=case, doc_type=spec.code, title=spec.title, stage=spec.stage,
-                    data=spec.clean({**prefill, **(data or {})}), created_by=actor)
+    defaults = {f.key: f.default_for(case.matter_type) for f in spec.fields}
+    prefill = {key: value for key, value in {**defaults, **case_facts(case)}.items()
+               if key in known and value is not None}
+    data = spec.clean({**prefill, **(data or {})})
+    record = Record(case=case, doc_type=spec.code, title=spec.title_for(data), stage=spec.stage, data=data,
+                    created_by=actor)
     return _save(actor, record, "record.create", reason or spec.title)
 
 
@@ -92,6 +95,7 @@ def record_update(*, actor, record, data, reason=None) -> Record:
     _check_draft(record)
     standing = {s.pk for s in valid_signatures(record)}
     record.data = doc_type(record.doc_type).clean(data)
+    record.title = doc_type(record.doc_type).title_for(record.data)
     record.voided = [s for s in voided_signatures(record) if s.pk in standing]
     if record.voided:
         names = "、".join(f"{s.signer_name}（{doc_type(record.doc_type).signer(s.slot).label}）" for s in record.voided)
@@ -303,9 +307,16 @@ def finalise_problems(record):
 
 
 def document_number(record):
+    """A document issued to the party gets a 文号: 机关代字 + 文书代字 + 〔year〕 + number, one
+    gap-free series per 文书代字 (衡林罚决〔2026〕3号). An internal record (笔录, 审批表, 送达回证,
+    清单) gets a 编号 within its case: the 案号 and its place in the case's series."""
+    spec, case = doc_type(record.doc_type), record.case
+    if not spec.issued:
+        return f"{case.case_no}-{next_number(f'rec:{case.pk}'):02d}"
     year = timezone.localdate().year
-    seq = next_number(f"doc:{record.case.agency_id}:{record.doc_type}:{year}")
-    return f"{record.case.agency.short_name}{doc_type(record.doc_type).abbr}〔{year}〕{seq}号"
+    word = get_profile(case.agency.profile).get("numbering.document_codes").get(spec.code) or spec.code_word(record.data)
+    seq = next_number(f"doc:{case.agency_id}:{word}:{year}")
+    return f"{case.agency.case_prefix}{word}〔{year}〕{seq}号"
 
 
 # 扫码验真: a code anyone holding the paper can type, and nobody can guess. 12 of the 32

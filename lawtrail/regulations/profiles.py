@@ -48,7 +48,7 @@ REQUIRED_BLOCKS = (
     "service.mail_methods", "av.upload_deadline", "av.metadata", "av.continuous", "av_mandatory", "archive",
     "decision_document", "service_proof", "investigation_record", "rights_notice", "head_approval",
     "simple_procedure", "enforcement_demand", "retention", "retention.case_file", "provision", "access", "party_request", "retention_circumstance",
-    "rectification_check", "legal_review", "collective_discussion", "closing_report",
+    "rectification_check", "legal_review", "collective_discussion", "closing_report", "numbering",
 )
 
 

@@ -18,8 +18,15 @@ def test_it_numbers_cases_per_agency_and_year_without_gaps(org, other_org):
     first, second = org.open_case(), org.open_case()
     elsewhere = other_org.open_case()
     assert (first.seq, second.seq, elsewhere.seq) == (1, 2, 1)
-    assert first.case_no == f"{org.agency.case_prefix}〔{year}〕1号"
-    assert elsewhere.case_no == f"{other_org.agency.case_prefix}〔{year}〕1号"
+    assert first.case_no == f"{org.agency.case_prefix}罚〔{year}〕1号"
+    assert elsewhere.case_no == f"{other_org.agency.case_prefix}罚〔{year}〕1号"
+
+
+def test_each_matter_type_has_its_own_series(org):
+    year = timezone.localdate().year
+    penalty, licence = org.open_case(), org.open_case(matter_type="licensing")
+    assert penalty.case_no == f"{org.agency.case_prefix}罚〔{year}〕1号"
+    assert licence.case_no == f"{org.agency.case_prefix}许〔{year}〕1号"
 
 
 def test_a_refused_opening_does_not_use_up_a_number(org):

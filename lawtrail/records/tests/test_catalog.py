@@ -26,10 +26,15 @@ def test_the_catalog_covers_every_document_the_issue_lists():
 
 def test_the_decision_states_the_seven_items_of_004_article_20():
     fields = doc_type("decision").fields
-    assert [f.label for f in fields[:7]] == ["当事人的基本情况", "事实认定及相关证据", "法律依据与适用理由", "处理结论",
-                                             "救济的途径和期限", "执法机关名称及印章与日期", "其他应当载明的事项"]
-    # and, where the decision orders a correction, its deadline (000 第二十三条: the check follows it)
-    assert [(f.key, f.required) for f in fields[7:]] == [("rectify_by", False)]
+    # what was decided names the document (行政处罚决定书 …); the agency's name, seal and date
+    # (第二十条 (六)) are the issuer block of its layout, not a field typed in
+    assert [f.label for f in fields[:7]] == ["决定类型", "当事人的基本情况", "事实认定及相关证据", "法律依据与适用理由",
+                                             "处理结论", "救济的途径和期限", "其他应当载明的事项"]
+    # and, where the decision orders a correction, its deadline (000 第二十三条: the check follows it),
+    # and where it imposes a fine, how to pay it
+    assert [(f.key, f.required) for f in fields[7:]] == [
+        ("rectify_by", False), ("fine_amount", False), ("payment_deadline", False), ("payment_method", False),
+        ("payment_account", False)]
 
 
 def test_every_type_cites_regulation_articles():
@@ -44,7 +49,12 @@ def test_a_complete_record_is_finalised(org, code):
     sign_all(org, record)
     record = record_finalise(actor=org.officer_users[0], record=record)
     assert record.status == RecordStatus.FINAL
-    assert record.number.startswith(org.agency.short_name + doc_type(code).abbr) and record.number.endswith("号")
+    spec = doc_type(code)
+    if spec.issued:  # a 文号: 机关代字 + 文书代字 〔year〕 N号
+        assert record.number.startswith(org.agency.case_prefix + spec.code_word(record.data))
+        assert record.number.endswith("号")
+    else:  # a 编号 within the case
+        assert record.number.startswith(record.case.case_no + "-")
     with blob_store().open(record.pdf_sha256) as pdf:
         assert pdf.read(5) == b"%PDF-"
 
