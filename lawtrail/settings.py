@@ -113,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lawtrail.web.todo.todo_count",
+                "lawtrail.web.context.technical",
             ],
         },
     },
@@ -203,6 +204,8 @@ LAWTRAIL_OBJECT_LOCK_DAYS = int(os.environ.get("LAWTRAIL_OBJECT_LOCK_DAYS", "183
 LAWTRAIL_KEY_DIR = LAWTRAIL_HOME / "keys"
 # The address the public reaches this server at: every finalised document's QR code points
 # to <this>/verify/<code> (扫码验真), so it must be the address printed documents will keep.
+# The reverse proxies (nginx) whose X-Forwarded-For is believed, by address; none by default.
+LAWTRAIL_TRUSTED_PROXIES = frozenset(envlist("LAWTRAIL_TRUSTED_PROXIES", ""))
 LAWTRAIL_PUBLIC_URL = os.environ.get("LAWTRAIL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # The public page answers each client address this many lookups per window of seconds.
 LAWTRAIL_VERIFY_LOOKUPS = envint("LAWTRAIL_VERIFY_LOOKUPS", 30)

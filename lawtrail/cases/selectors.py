@@ -10,6 +10,7 @@ from lawtrail.core.policy import visible_cases, visible_entries
 from lawtrail.core.text import number_or_none
 from lawtrail.ledger.access_log import ACCESS_ACTIONS_REGEX
 from lawtrail.ledger.chain import ledger_catch_up
+from lawtrail.ledger.labels import action_label
 from lawtrail.ledger.selectors import entries_for_scope
 from lawtrail.org.enums import Role
 from lawtrail.org.models import User
@@ -134,7 +135,7 @@ def case_trail(case, changes_only=False):
     return visible_entries(case.viewer, entries, [case]) if getattr(case, "viewer", None) else entries
 
 
-TEAM_ACTIONS = {"case.assign": "指定承办人", "party.add": "增加当事人"}
+TEAM_ACTIONS = ("case.assign", "party.add")
 
 
 def team_changes(case):
@@ -153,7 +154,7 @@ def team_changes(case):
             what = parties[entry.object_id].name
         else:
             continue
-        changes.append({"time": entry.time, "by": names.get(entry.actor_id) or entry.actor, "action": TEAM_ACTIONS[entry.action], "what": what,
+        changes.append({"time": entry.time, "by": names.get(entry.actor_id) or entry.actor, "action": action_label(entry.action), "what": what,
                         "reason": entry.reason})
     return changes
 

@@ -18,6 +18,15 @@ def needs_two_factor(user):
     return user.is_authenticated and user.role in TWO_FACTOR_ROLES
 
 
+# IT staff and supervisors keep the ledger: they see its codes and hashes (技术详情) and
+# the 账本与校验 page; everyone else reads the trail in plain words.
+TECHNICAL_ROLES = (Role.ADMIN, Role.SUPERVISOR)
+
+
+def sees_technical_details(user):
+    return user.is_authenticated and user.role in TECHNICAL_ROLES
+
+
 class DepartmentKind(models.TextChoices):
     SECTION = "section", "科室"
     TEAM = "team", "执法队"

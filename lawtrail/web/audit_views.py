@@ -9,14 +9,14 @@ from lawtrail.access.policy import visible_entries
 from lawtrail.blobs.responses import content_disposition
 from lawtrail.access.selectors import accessed_by, access_entries, who_accessed
 from lawtrail.core.spreadsheet import CsvWriter
+from lawtrail.ledger.labels import access_label, described
 from lawtrail.org.enums import Role
 from lawtrail.org.selectors import user_named
 
 AUDITORS = (Role.HEAD, Role.SUPERVISOR)
 OBJECT_TYPES = {"case": ("cases.case", "案件"), "record": ("records.record", "执法文书"),
                 "recording": ("media.recording", "音像记录")}
-ACTION_LABELS = {"view": "查看", "play": "播放", "download": "下载", "attachment_download": "下载附件",
-                 "export": "导出"}
+OBJECT_NOUNS = {object_type: noun for object_type, noun in OBJECT_TYPES.values()}
 
 
 @login_required
@@ -39,19 +39,25 @@ def audit(request):
             error = f"本机关没有用户 {username}"
         else:
             entries = accessed_by(request.user, user)
-            question = f"{user.display_name}（{user.username}）调阅过什么"
+            question = f"{user.display_name}调阅过什么"
     else:
         entries = access_entries(request.user)[:200]
         question = "最近的调阅记录"
     rows = [] if entries is None else [
-        {"seq": e.seq, "time": e.time and timezone.localtime(e.time), "actor": e.actor,
-         "action": ACTION_LABELS.get(e.action.rsplit(".", 1)[-1], e.action),
-         "object": "" if getattr(e, "restricted", False) else f"{e.object_type}:{e.object_id}",
-         "reason": e.reason} for e in visible_entries(request.user, entries[:5000])]
+        {"seq": e.seq, "time": e.time and timezone.localtime(e.time), "actor": getattr(e, "who", ""),
+         "action": access_label(e.action) if not getattr(e, "restricted", False) else "",
+         "object": "" if getattr(e, "restricted", False) else _object(e),
+         "reason": e.reason} for e in described(visible_entries(request.user, entries[:5000]))]
     if request.GET.get("format") == "csv" and not error:
         return _csv(rows, question)
     return render(request, "web/audit.html", {"rows": rows, "question": question, "error": error,
                                               "kinds": [(k, v[1]) for k, v in OBJECT_TYPES.items()]})
+
+
+def _object(entry):
+    """The object in words: “案件 衡林罚〔2026〕9号”, “执法文书《询问笔录》…”, “音像记录 a.mp4”."""
+    noun = OBJECT_NOUNS.get(entry.object_type, "")
+    return f"{noun} {entry.object_text}".strip() if not entry.object_text.startswith("《") else noun + entry.object_text
 
 
 def _csv(rows, question):

@@ -19,6 +19,7 @@ from lawtrail.cases.enums import STAGE_ORDER, MatterType, Procedure, Source, Sta
 from lawtrail.cases.services import case_open, case_transition
 from lawtrail.core.errors import InvalidInput, LawTrailError
 from lawtrail.ledger.access_log import access_logged
+from lawtrail.ledger.labels import described
 from lawtrail.ledger.selectors import entry_count, latest_checkpoint, recent_checkpoints
 from lawtrail.ledger.services import ledger_checkpoint
 from lawtrail.media.selectors import gap_explanations
@@ -143,7 +144,7 @@ def case_detail(request, pk):
         "assignments": case.team(),
         "team_changes": selectors.team_changes(case),
         "transitions": transitions,
-        "trail": selectors.case_trail(case, changes_only=True),
+        "trail": described(selectors.case_trail(case, changes_only=True)),
         "can_audit": request.user.role in AUDITORS,
         "records": record_selectors.record_rows(record_selectors.case_records(case)),
         "doc_types": [(Stage(stage).label, [t for t in catalog().values() if t.stage == stage])

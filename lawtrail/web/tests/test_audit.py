@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from lawtrail.media.tests.test_recordings import ingest
 from lawtrail.org.enums import Role
+from lawtrail.org.models import User
 from lawtrail.samples import make_video
 from lawtrail.web.tests.test_views import client_for
 
@@ -15,7 +16,7 @@ from lawtrail.web.tests.test_views import client_for
 def test_who_has_seen_this_recording_and_what_did_this_user_look_at(org, other_org, tmp_path):
     case = org.open_case()
     recording, _ = ingest(org, case, make_video(tmp_path / "v.mp4", seconds=1))
-    officer, head = org.officer_users[1], org.head
+    officer, head = named(org.officer_users[1], "李晓燕"), named(org.head, "刘海涛")
     client_for(officer).get(reverse("web:recording_detail", args=[case.pk, recording.pk]))  # a play
     client_for(officer).get(reverse("web:recording_download", args=[case.pk, recording.pk]))
     client_for(head).get(reverse("web:case_detail", args=[case.pk]))  # a view
@@ -23,20 +24,30 @@ def test_who_has_seen_this_recording_and_what_did_this_user_look_at(org, other_o
 
     page = supervisor.get(reverse("web:audit"), {"kind": "recording", "object_id": recording.pk}).content.decode()
     assert f"谁调阅过音像记录 {recording.pk}" in page
-    assert page.count(officer.username) == 2 and "播放" in page and "下载" in page and head.username not in page
+    assert page.count(f"<td>{officer.display_name}</td>") == 2 and "播放" in page and "下载" in page
+    assert head.display_name not in page and officer.username not in page  # names, not login names
 
     page = supervisor.get(reverse("web:audit"), {"username": head.username}).content.decode()
-    assert "调阅过什么" in page and f"cases.case:{case.pk}" in page and "查看" in page
+    assert f"{head.display_name}调阅过什么" in page and f"案件 {case.case_no}" in page and "查看" in page
+    assert "cases.case" not in page
 
     response = supervisor.get(reverse("web:audit"), {"kind": "recording", "object_id": recording.pk, "format": "csv"})
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1] == ["账本序号", "时间", "调阅人", "方式", "对象", "说明"]
-    assert sorted(r[3] for r in rows[2:]) == ["下载", "播放"] and all(r[2] == officer.username for r in rows[2:])
+    assert sorted(r[3] for r in rows[2:]) == ["下载", "播放"] and all(r[2] == officer.display_name for r in rows[2:])
+    assert all(r[4] == f"音像记录 {recording.filename}" for r in rows[2:])
 
     stranger = client_for(other_org.users[Role.SUPERVISOR])
     page = stranger.get(reverse("web:audit"), {"kind": "recording", "object_id": recording.pk}).content.decode()
     assert "没有调阅记录" in page and officer.username not in page
     assert "本机关没有用户" in stranger.get(reverse("web:audit"), {"username": officer.username}).content.decode()
+
+
+def named(user, name):
+    """The test users are named by their login names; the page must show the person's name."""
+    User.objects.filter(pk=user.pk).update(full_name=name)
+    user.refresh_from_db()
+    return user
 
 
 def test_only_heads_and_supervisors_query_the_access_log(org):

@@ -142,7 +142,7 @@ def test_a_case_goes_from_registration_to_the_archive_in_the_browser(live_server
 
     login(page, base, archivist)
     page.goto(case_url)
-    expect(page.locator("[data-testid=trail]")).to_contain_text("case.archive")
+    expect(page.locator("[data-testid=trail]")).to_contain_text("办理“接收归档”")
     expect(page.locator(".timeline li.done")).to_have_count(5)
 
 
