@@ -426,6 +426,7 @@ def cmd_ledger(args):
 def cmd_seal_keys(args):
     from lawtrail.org import keys
     from lawtrail.org.models import Agency
+    from lawtrail.org.services import seal_certificate_renew, seal_certificate_withdraw
 
     if args.seal_command == "ca":
         sys.stdout.write(keys.ca_certificate_pem().decode())
@@ -435,12 +436,12 @@ def cmd_seal_keys(args):
         print(f"错误：执法机关 {args.agency} 不存在", file=sys.stderr)
         return 2
     if args.seal_command == "revoke":
-        if keys.seal_certificate_revoke(agency) is None:
+        if seal_certificate_withdraw(actor=None, agency=agency) is None:
             print(f"错误：{agency.name}尚无试用电子印章证书", file=sys.stderr)
             return 2
         print(f"已吊销{agency.name}的电子印章证书；换发新证书前，该机关的文书不能定稿（lawtrail seal-keys renew {agency.code}）")
     else:
-        cert = keys.seal_certificate_issue(agency)
+        cert = seal_certificate_renew(actor=None, agency=agency)
         print(f"已为{agency.name}换发电子印章证书，有效期至 {cert.not_valid_after_utc:%Y-%m-%d}")
     return 0
 

@@ -372,3 +372,32 @@ def identity_confirmed(*, user, password="", otp="", request=None, name=None):
         two_factor_verified(actor=user, token=otp, request=request)
         return "totp"
     return "password"
+
+
+def _certificate_reason(verb, agency, cert, reason):
+    serial = format(cert.serial_number, "X")
+    return f"{verb}{agency.name}电子印章证书（序列号 {serial}）" + (f"：{reason}" if reason else "")
+
+
+@transaction.atomic
+def seal_certificate_renew(*, actor, agency, reason=None):
+    """Issue the agency a new trial sealing certificate (`lawtrail seal-keys renew`), with its
+    ledger entry: who replaced the key that seals the agency's documents, and when."""
+    from lawtrail.org import keys
+
+    cert = keys.seal_certificate_issue(agency)
+    ledger_append(actor=actor, action="seal.renew", obj=agency, reason=_certificate_reason("换发", agency, cert, reason))
+    return cert
+
+
+@transaction.atomic
+def seal_certificate_withdraw(*, actor, agency, reason=None):
+    """Revoke the agency's current trial sealing certificate; None when it has none."""
+    from lawtrail.org import keys
+
+    cert = keys.seal_certificate_revoke(agency)
+    if cert is not None:
+        ledger_append(actor=actor, action="seal.revoke", obj=agency,
+                      reason=_certificate_reason("吊销", agency, cert, reason))
+    return cert
+

@@ -152,6 +152,11 @@ def test_the_cli_revokes_and_renews_and_prints_the_ca(org, capsys):
         record_finalise(actor=org.officer_users[0], record=record)
     assert main(["seal-keys", "renew", org.agency.code]) == 0
     assert record_finalise(actor=org.officer_users[0], record=record).is_final
+    from lawtrail.ledger.models import Entry
+
+    changes = Entry.objects.filter(action__in=("seal.revoke", "seal.renew")).order_by("seq")
+    assert [(e.action, e.actor) for e in changes] == [("seal.revoke", "system"), ("seal.renew", "system")]
+    assert all(e.object_id == str(org.agency.pk) and "序列号" in e.reason for e in changes)
 
 
 # A real TSA on 127.0.0.1: pyHanko's test time-stamper behind http.server, with its own root.
