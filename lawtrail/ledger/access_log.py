@@ -1,6 +1,7 @@
 """The access log: every view, play, download and export is a ledger entry (who, what,
 when, from where). Reads are logged like writes, so "who has seen this" always has an answer."""
 
+from django.conf import settings
 from django.db import transaction
 
 from lawtrail.core.errors import NotAllowed
@@ -29,10 +30,21 @@ def is_access(action):
 
 
 def client_address(request):
+    """Where a request came from. X-Forwarded-For is believed only as far as it was written
+    by the proxies named in LAWTRAIL_TRUSTED_PROXIES: read from its right end (what the
+    nearest proxy appended), the first address that is no trusted proxy is the client. Any
+    client can send the header, so a forged one must not change the access log or dodge a
+    rate limit."""
     if request is None:
         return "未知来源"
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
-    return forwarded or request.META.get("REMOTE_ADDR", "未知来源")
+    address = request.META.get("REMOTE_ADDR") or "未知来源"
+    trusted = settings.LAWTRAIL_TRUSTED_PROXIES
+    if address not in trusted:
+        return address
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        if (hop := hop.strip()) and hop not in trusted:
+            return hop
+    return address
 
 
 @transaction.atomic
