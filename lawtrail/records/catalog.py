@@ -151,6 +151,8 @@ class DocType:
     title_suffix: str = ""
     abbr_by: object = None  # {value of title_field: 文书代字}
     fine_warning: str = ""
+    # What the party writes above his signature on every page of a 笔录.
+    confirmation: str = "以上笔录我已看过，与我说的一致。"
 
     def title_for(self, data):
         """The title the document bears: the type's, or, where the type names what was
@@ -223,6 +225,8 @@ def catalog():
     types = {}
     for item in yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8")):
         fields = tuple(_field(f) for f in item["fields"])
+        if len({f.key for f in fields}) != len(fields):
+            raise ValueError(f"{item['code']}: a field key is listed twice")
         signers = tuple(_signer(s, {f.key for f in fields}) for s in item["signers"])
         owned = [key for s in signers for key in s.fields]
         if len(owned) != len(set(owned)):
@@ -235,6 +239,7 @@ def catalog():
             layout=item.get("layout", "form"), issued=item.get("issued", False),
             title_field=item.get("title_field", ""), title_suffix=item.get("title_suffix", ""),
             abbr_by=item.get("abbr_by"), fine_warning=item.get("fine_warning", ""),
+            **({"confirmation": item["confirmation"]} if "confirmation" in item else {}),
         )
         types[doc.code] = doc
     return types

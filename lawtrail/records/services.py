@@ -55,6 +55,7 @@ def case_facts(case):
     parties = list(case.parties.all())
     first_party = parties[0].name if parties else None
     return {
+        "recorder": officers[1].name if len(officers) > 1 else None,
         "officer_count": len(officers) or None,
         "officer_names": "、".join(o.name for o in officers) or None,
         "cert_numbers": "、".join(o.cert_no for o in officers) or None,

@@ -166,10 +166,23 @@ def test_a_correction_is_a_new_version_and_both_stay_readable(org):
     assert verify_ledger().ok
 
 
-def test_document_numbers_are_per_type_and_gap_free(org):
-    a, b = final(org), final(org)
+def test_wenhao_are_per_document_code_and_gap_free(org):
+    a, b = final(org, "rights_notice"), final(org, "rights_notice")
     assert a.number.endswith("1号") and b.number.endswith("2号")
-    assert final(org, "site_inspection_record").number.endswith("〔%s〕1号" % a.finalised_at.year)
+    assert final(org, "hearing_notice").number.endswith("〔%s〕1号" % a.finalised_at.year)
+
+
+def test_internal_records_are_numbered_within_their_case_without_gaps(org):
+    case = org.open_case()
+    numbers = [final_in(org, case, code).number for code in ("inquiry_record", "site_inspection_record")]
+    assert numbers == [f"{case.case_no}-01", f"{case.case_no}-02"]
+
+
+def final_in(org, case, code):
+    record = record_create(actor=org.officer_users[0], case=case, doc_type_code=code,
+                           data=complete_data(doc_type(code)))
+    sign_all(org, record)
+    return record_finalise(actor=org.officer_users[0], record=record)
 
 
 def upload(content, name="签字页.pdf", content_type="application/pdf"):
@@ -241,7 +254,7 @@ def test_the_pdf_carries_the_chinese_text_the_number_and_embedded_fonts(org, tmp
     with blob_store().open(record.pdf_sha256) as f:
         path.write_bytes(f.read())
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    for expected in ("行政执法决定书", record.number, org.agency.name, "救济的途径和期限", "第1页共1页"):
+    for expected in ("行政处罚决定书", record.number, org.agency.name, "本机关决定", "第1页共1页"):
         assert expected in text, expected
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     cjk = [line for line in fonts.splitlines() if "CJK" in line]
