@@ -11,3 +11,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("lawtrail.web.urls")),
 ]
+
+# Chinese error pages in the site's layout (Django's own are English).
+handler403 = "lawtrail.web.error_views.forbidden"
+handler404 = "lawtrail.web.error_views.not_found"
+handler500 = "lawtrail.web.error_views.server_error"

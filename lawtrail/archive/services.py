@@ -22,6 +22,7 @@ from lawtrail.core.policy import case_for, check_copy, require_role
 from lawtrail.ledger.access_log import access_logged, guarded
 from lawtrail.ledger.chain import lock_chain
 from lawtrail.ledger.services import ledger_append
+from lawtrail.media.selectors import storage_location
 from lawtrail.org.enums import Role
 from lawtrail.records.catalog import doc_type
 from lawtrail.regulations.citations import of_profile
@@ -57,7 +58,7 @@ def _catalog(case, records):
 
 
 def _recording_list(case):
-    store, notes = blob_store(), selectors.evidence_notes(case)
+    notes = selectors.evidence_notes(case)
     disposed = selectors.disposed_hashes(case)
     rows = []
     for n, rec in enumerate(case.recordings.select_related("officer"), 1):
@@ -67,7 +68,7 @@ def _recording_list(case):
             "maker": rec.officer.name, "made_at": timezone.localtime(rec.started_at or rec.received_at)
             .strftime("%Y-%m-%d %H:%M"), "method": rec.method, "proves": rec.proves,
             "duration": rec.duration_ms // 1000 if rec.duration_ms else None, "sha256": rec.sha256,
-            "location": "已按保存期限销毁" if rec.sha256 in disposed else store.location(rec.sha256),
+            "location": "已按保存期限销毁" if rec.sha256 in disposed else storage_location(rec),
             "note": f"《{note.title}》{note.number}" if note else "", "recording_id": rec.pk,
         })
     return rows

@@ -27,6 +27,17 @@ def recording_for(case, recording_id):
     return recording
 
 
+# The system's own name for where recordings are kept: what a case file and a 文字说明
+# record as 存储位置 (with the SHA-256), never the store's internal address.
+STORAGE_ROOT = "执法信息系统 / 音像库"
+
+
+def storage_location(recording):
+    """“执法信息系统 / 音像库 / 2026 / 衡林罚〔2026〕9号 / 编号 23”."""
+    case = recording.case
+    return f"{STORAGE_ROOT} / {case.year} / {case.case_no} / 编号 {recording.pk}"
+
+
 def must_be_continuous(profile, activity):
     """(required?, citation) of uninterrupted recording of an activity under a profile."""
     rule = profile.get("av.continuous")

@@ -14,6 +14,7 @@ from lawtrail.core.errors import LawTrailError
 from lawtrail.media import selectors, services
 from lawtrail.media.api import download_response
 from lawtrail.media.models import Activity, GapReason
+from lawtrail.media.selectors import storage_location
 from lawtrail.records.catalog import doc_type
 from lawtrail.records.services import record_create
 from lawtrail.regulations.profiles import get_profile
@@ -52,6 +53,7 @@ def recording_detail(request, pk, recording_id):
         "evidence_note_cites": doc_type("av_evidence_note").cite,
         **item_confidentiality_context(case, recording=recording, level=level),
         **device_context(recording),
+        "storage_location": storage_location(recording),
     })
 
 
@@ -108,7 +110,7 @@ def evidence_note_data(user, recording):
     return {
         "recording": f"{recording.filename}（{recording.get_kind_display()}，{recording.get_activity_display()}）",
         "sha256": recording.sha256,
-        "storage_location": f"执法信息系统音像记录库 sha256:{recording.sha256}（记录编号 {recording.pk}）",
+        "storage_location": storage_location(recording),
         "maker": f"{recording.officer.name}（执法证号 {recording.officer.cert_no}）",
         "method": recording.method,
         "made_at": timezone.localtime(made).strftime("%Y-%m-%dT%H:%M"),
