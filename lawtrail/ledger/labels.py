@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "record.discard": "作废草稿",
     "record.view": "查看",
     "record.download": "下载",
+    "record.preview": "预览打印草稿",
     "record.attachment_download": "下载附件",
     "record.verify": "扫码验真",
     "recording.create": "上传音像记录",

@@ -5,15 +5,16 @@ from datetime import datetime
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from lawtrail.access.policy import case_for
-from lawtrail.blobs.responses import blob_download
+from lawtrail.access.policy import CONFIDENTIAL, case_for
+from lawtrail.access.watermark import pdf_download, watermark_text, watermarked
+from lawtrail.blobs.responses import blob_download, bytes_download, content_disposition
 from lawtrail.core.errors import InvalidInput, NotFound
-from lawtrail.access.watermark import pdf_download
 from lawtrail.ledger.access_log import access_logged
 from lawtrail.org.models import Officer
 from lawtrail.org.selectors import user_named
 from lawtrail.records import selectors, services
-from lawtrail.records.catalog import catalog
+from lawtrail.records.catalog import catalog, doc_type
+from lawtrail.records.pdf import render_blank, render_draft
 
 router = Router(tags=["执法文书"])
 
@@ -234,6 +235,28 @@ def pdf_response(user, record):
     services.record_downloaded(actor=user, record=record)
     return pdf_download(user, record.case, selectors.sealed_pdf_sha256(record),
                         f"{record.title}-{record.number}-v{record.version}.pdf", record.number)
+
+
+def preview_response(user, record):
+    """A draft as a PDF marked 草稿, shown in the browser to read and print; a confidential
+    case's preview is marked with who printed it, as its downloads are."""
+    services.record_previewed(actor=user, record=record)
+    pdf = render_draft(record)
+    if record.case.confidentiality in CONFIDENTIAL:
+        pdf = watermarked(pdf, watermark_text(user, record.case, doing="预览打印"))
+    return pdf_inline(pdf, f"{record.title}-草稿.pdf")
+
+
+def blank_response(code, agency):
+    """A type printed blank for field work: the form only, nothing of any case."""
+    spec = doc_type(code)
+    return pdf_inline(render_blank(spec, agency), f"{spec.title}-空白.pdf")
+
+
+def pdf_inline(pdf, filename):
+    response = bytes_download(pdf, filename, "application/pdf")
+    response["Content-Disposition"] = content_disposition(filename, "inline")  # opens in the viewer, to print
+    return response
 
 
 def attachment_response(user, record, attachment_id):

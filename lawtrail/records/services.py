@@ -418,6 +418,14 @@ def attachment_downloaded(*, actor, attachment):
                       reason=f"下载《{record.title}》附件 {attachment.filename}")
 
 
+def record_previewed(*, actor, record):
+    """A draft printed for reading (预览打印) leaves the system as paper, as a download of a
+    PDF does, and is in the ledger likewise."""
+    with transaction.atomic():
+        ledger_append(actor=actor, action="record.preview", obj=record, scope=record.case.scope,
+                      reason=f"预览打印《{record.title}》草稿")
+
+
 def record_downloaded(*, actor, record):
     """A download of a record's PDF is an access, and accesses are in the ledger."""
     guarded(check_copy, actor=actor, case=record.case, what=f"下载《{record.title}》PDF")

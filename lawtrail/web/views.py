@@ -321,7 +321,7 @@ def record_refuse_view(request, pk, record_id, slot):
 def record_finalise_view(request, pk, record_id):
     record = _record(request, pk, record_id)
     attempt(request, lambda: record_services.record_finalise(actor=request.user, record=record),
-            lambda final: f"已定稿，文号 {final.number}")
+            lambda final: f"已定稿，{doc_type(final.doc_type).number_label} {final.number}")
     return redirect("web:record_detail", pk=pk, record_id=record.pk)
 
 

@@ -212,6 +212,7 @@ GET_ONLY = {"home", "login", "logout", "two_factor", "two_factor_setup", "case_l
             "package_download", "provision_copy", "archive", "supervision", "dashboard", "report_export",
             "draw_detail", "ledger_export", "devices", "device_detail", "grants", "audit", "ledger", "regulations",
             "regulation", "regulation_articles", "two_factor_accounts",
+            "record_preview", "blank_forms", "blank_form",  # 预览打印 and 空白文书 (web/tests/test_record_views.py)
             "verify", "verify_form"}  # 扫码验真: public, read-only (lawtrail/web/tests/test_verify.py)
 FORMS_ELSEWHERE = {
     "case_create": "lawtrail/web/tests/test_views.py (the same case_open as POST /api/cases above)",

@@ -136,7 +136,7 @@ def test_a_complete_record_is_finalised_numbered_and_downloaded_as_pdf(org, reco
     sign_all(org, record)
     page = client.post(record_url(record, "web:record_finalise"), follow=True).content.decode()
     record.refresh_from_db()
-    assert record.is_final and f"已定稿，文号 {record.number}" in page and "下载 PDF" in page
+    assert record.is_final and f"已定稿，编号 {record.number}" in page and "下载 PDF" in page  # a 笔录: 编号
     assert 'name="save"' not in page  # no form to edit a finalised record
     downloads = Entry.objects.filter(action="record.download").count()
     response = client.get(record_url(record, "web:record_pdf"))
@@ -220,3 +220,67 @@ def test_an_edit_that_voids_signatures_says_whose_and_puts_them_in_the_signers_w
     home = officer.get(reverse("web:home")).content.decode()
     assert 'data-kind="待补正"' in home and record_url(filing) + "#signatures" in home
     assert 'data-kind="待补正"' not in client_for(org.officer_users[1]).get(reverse("web:home")).content.decode()
+
+
+def pdf_text(response):
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-", "-"], input=b"".join(response), capture_output=True,
+                          check=True).stdout.decode()
+
+
+def test_a_draft_is_previewed_for_printing_marked_as_a_draft(org, record):
+    client = client_for(org.officer_users[0])
+    page = client.get(record_url(record)).content.decode()
+    assert record_url(record, "web:record_preview") in page and "预览打印" in page
+    previews = Entry.objects.filter(action="record.preview").count()
+    response = client.get(record_url(record, "web:record_preview"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("inline")
+    text = pdf_text(response)
+    assert "询问笔录" in text and "草稿" in text and "验真码" not in text
+    # printing a draft hands its content out on paper: in the ledger, as a download is
+    assert Entry.objects.filter(action="record.preview").count() == previews + 1
+    record.refresh_from_db()
+    assert not record.is_final and record.number == ""
+
+
+def test_a_preview_of_a_confidential_draft_names_who_printed_it(org):
+    case = org.open_case(confidentiality="privacy")
+    draft = record_create(actor=org.officer_users[0], case=case, doc_type_code=CODE)
+    text = pdf_text(client_for(org.officer_users[0]).get(record_url(draft, "web:record_preview")))
+    assert "预览打印" in text and org.officer_users[0].username in text
+
+
+def test_a_preview_is_refused_to_whoever_may_not_see_the_record(org, other_org, record):
+    assert client_for(other_org.head).get(record_url(record, "web:record_preview")).status_code == 404
+    case = org.open_case(confidentiality="privacy")
+    secret = record_create(actor=org.officer_users[0], case=case, doc_type_code=CODE)
+    outsider = org.user("officer")  # same agency and department, not on the case
+    assert client_for(outsider).get(record_url(secret, "web:record_preview")).status_code == 404
+    assert not Entry.objects.filter(action="record.preview").exists()
+
+
+def test_a_finalised_record_previews_as_its_sealed_pdf(org):
+    record = record_create(actor=org.officer_users[0], case=org.open_case(), doc_type_code=CODE,
+                           data=complete_data(doc_type(CODE)))
+    sign_all(org, record)
+    record = record_finalise(actor=org.officer_users[0], record=record)
+    response = client_for(org.officer_users[0]).get(record_url(record, "web:record_preview"))
+    assert response.status_code == 302 and response["Location"] == record_url(record, "web:record_pdf")
+
+
+def test_every_type_is_listed_for_printing_blank_and_prints(org):
+    from lawtrail.records.catalog import catalog
+
+    client = client_for(org.officer_users[0])
+    assert reverse("web:blank_forms") in client.get(reverse("web:case_list")).content.decode()
+    page = client.get(reverse("web:blank_forms")).content.decode()
+    for code in catalog():
+        assert reverse("web:blank_form", args=[code]) in page, code
+    assert page.count("打印空白文书") >= len(catalog())
+    response = client.get(reverse("web:blank_form", args=["inquiry_record"]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = pdf_text(response)
+    assert "询问笔录" in text and org.agency.name in text and "以上笔录我已看过" in text
+    assert client.get(reverse("web:blank_form", args=["nonsense"])).status_code == 404

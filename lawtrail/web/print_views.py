@@ -1,0 +1,36 @@
+"""Printing on paper: a draft marked 草稿 for the party to read before signing, and blank
+forms of every document type for field work."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from lawtrail.cases.enums import Stage
+from lawtrail.records.api import blank_response, preview_response
+from lawtrail.records.catalog import catalog
+from lawtrail.web.decorators import not_found_as_404
+from lawtrail.web.views import _record
+
+
+@login_required
+@not_found_as_404
+def record_preview(request, pk, record_id):
+    """Read access as on the record page; a finalised record has its sealed PDF instead."""
+    record = _record(request, pk, record_id)
+    if record.is_final:
+        return redirect("web:record_pdf", pk=pk, record_id=record.pk)
+    return preview_response(request.user, record)
+
+
+@login_required
+def blank_forms(request):
+    stages = [(stage, [spec for spec in catalog().values() if spec.stage == stage])
+              for stage in (Stage.INITIATION, Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION)]
+    return render(request, "web/blank_forms.html", {"stages": [(s.label, specs) for s, specs in stages if specs]})
+
+
+@login_required
+def blank_form(request, code):
+    if code not in catalog():
+        raise Http404("没有这种文书")
+    return blank_response(code, request.user.agency)
