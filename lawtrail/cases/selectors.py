@@ -4,7 +4,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from lawtrail.cases import workflow
-from lawtrail.cases.enums import OPEN_STAGES, STAGE_ORDER, Stage
+from lawtrail.cases.enums import OPEN_STAGES, STAGE_ORDER, IdType, PartyKind, Stage
 from lawtrail.cases.models import Case
 from lawtrail.core.policy import visible_cases, visible_entries
 from lawtrail.core.text import number_or_none
@@ -166,6 +166,20 @@ def stage_overview():
         .annotate(party_count=Count("parties"))
         .order_by("agency__code", "year", "seq")
     )
+
+
+def party_details(party):
+    """What a record about this party fills in from it (a 询问笔录's 被询问人): 性别 and 出生日期
+    read from a resident ID number (its 7th–14th digits and the parity of its 17th)."""
+    details = {"name": party.name, "id_number": party.id_number, "address": party.address, "phone": party.phone,
+               "gender": None, "birth": None, "employer": None}
+    number = party.id_number or ""
+    if party.id_type == IdType.RESIDENT_ID and len(number) == 18 and number[:17].isdigit():
+        details["gender"] = "男" if int(number[16]) % 2 else "女"
+        details["birth"] = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
+    if party.kind == PartyKind.ORGANISATION:
+        details["employer"] = party.name
+    return details
 
 
 def case_party(case, pk):

@@ -8,6 +8,7 @@ from lawtrail.core.policy import hidden_items, visible_cases
 from lawtrail.core.text import number_or_none
 from lawtrail.org.enums import Role
 from lawtrail.org.models import User
+from lawtrail.records.catalog import SignerSpec, catalog
 from lawtrail.records.models import Record, RecordStatus, Seal, SealLevel
 from lawtrail.records.sealing import timestamp_configured
 
@@ -127,6 +128,27 @@ def slot_signers(case, spec):
         return list(users.filter(department_id=case.department_id, role__in=(Role.OFFICER, Role.HEAD))
                     .exclude(pk__in=handlers))
     return []
+
+
+def served_documents(case):
+    """The case's finalised documents issued to the party (those with a 文号), their latest
+    versions only, as its viewer may see them: what a 送达回证 picks from."""
+    hidden, _ = hidden_items(case)
+    issued = [code for code, spec in catalog().items() if spec.issued]
+    superseded = Record.objects.filter(case=case, previous__isnull=False).values("previous_id")
+    return list(case.records.filter(status=RecordStatus.FINAL, doc_type__in=issued).exclude(pk__in=hidden)
+                .exclude(pk__in=superseded).order_by("finalised_at", "id"))
+
+
+def the_decision(documents):
+    """The one 决定书 among these documents, or None when there is none or more than one."""
+    decisions = [d for d in documents if d.title.endswith("决定书")]
+    return decisions[0] if len(decisions) == 1 else None
+
+
+def officials(case, kind):
+    """Who of the agency may stand in an official's field of this kind (officer, reviewer, head)."""
+    return slot_signers(case, SignerSpec(slot="", kind=kind, label=""))
 
 
 def slot_signer(case, spec, pk):

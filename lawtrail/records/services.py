@@ -12,6 +12,7 @@ from lawtrail.blobs import blob_store
 from lawtrail.core.counters import next_number
 from lawtrail.core.errors import Conflict, InvalidInput, LawTrailError, NotAllowed
 from lawtrail.core.policy import check_case_writer, check_copy
+from lawtrail.cases.selectors import party_details
 from lawtrail.core.text import clean_filename
 from lawtrail.ledger.access_log import access_refused, guarded
 from lawtrail.ledger.chain import lock_chain
@@ -22,7 +23,9 @@ from lawtrail.records.catalog import doc_type
 from lawtrail.records.pdf import render_document
 from lawtrail.records.sealing import seal_pdf, seal_timestamp_add, timestamp_configured
 from lawtrail.org.services import identity_confirmed
-from lawtrail.records.selectors import record_content_hash, valid_signatures, voided_signatures
+from lawtrail.records.selectors import (
+    record_content_hash, served_documents, the_decision, valid_signatures, voided_signatures,
+)
 from lawtrail.records.models import (
     IMAGE_REQUIRED, Attachment, Record, RecordStatus, Seal, SealLevel, Signature, SignAuth, SignMethod,
 )
@@ -49,12 +52,20 @@ def _save(actor, record, action, reason=""):
     return record
 
 
-def case_facts(case):
-    """What the case already knows, to pre-fill the fields of a new document of that name."""
+def case_facts(case, actor=None):
+    """What the case already knows, to pre-fill the fields of a new document of that name:
+    the party's details, the one 决定书 a 送达回证 serves, the official writing it."""
     officers = [a.officer for a in case.team()]
     parties = list(case.parties.all())
     first_party = parties[0].name if parties else None
+    details = party_details(parties[0]) if parties else {}
+    decision = the_decision(served_documents(case))
     return {
+        **{f"interviewee_{key}": value for key, value in details.items() if key not in ("name", "id_number")},
+        "interviewee_id": details.get("id_number"),
+        **({"document_name": decision.title, "document_number": decision.number,
+            "decision_number": decision.number} if decision else {}),
+        **_author_facts(case, actor),
         "recorder": officers[1].name if len(officers) > 1 else None,
         "officer_count": len(officers) or None,
         "officer_names": "、".join(o.name for o in officers) or None,
@@ -71,6 +82,19 @@ def case_facts(case):
     }
 
 
+def _author_facts(case, actor):
+    """The official fields the person writing the record stands in (法制审核人员, 起草人 …)."""
+    if actor is None:
+        return {}
+    facts = {}
+    if actor.role == Role.REVIEWER:
+        facts.update(reviewer_name=actor.display_name, department_reviewer=actor.display_name)
+    officer = next((a.officer for a in case.team() if a.officer.user_id == actor.pk), None)
+    if officer is not None:
+        facts["drafter"] = officer.name
+    return facts
+
+
 @transaction.atomic
 def record_create(*, actor, case, doc_type_code, data=None, reason=None) -> Record:
     """Start a draft; fields the case already knows are filled in unless given."""
@@ -78,7 +102,7 @@ def record_create(*, actor, case, doc_type_code, data=None, reason=None) -> Reco
     _check_writer(actor, case)
     known = {f.key for f in spec.fields}
     defaults = {f.key: f.default_for(case.matter_type) for f in spec.fields}
-    prefill = {key: value for key, value in {**defaults, **case_facts(case)}.items()
+    prefill = {key: value for key, value in {**defaults, **case_facts(case, actor)}.items()
                if key in known and value is not None}
     data = spec.clean({**prefill, **(data or {})})
     record = Record(case=case, doc_type=spec.code, title=spec.title_for(data), stage=spec.stage, data=data,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from lawtrail.access.policy import case_for, hidden_items, item_names, redact, redact_findings
 from lawtrail.cases import selectors, workflow
+from lawtrail.cases.selectors import party_details
 from lawtrail.cases.enums import STAGE_ORDER, MatterType, Procedure, Source, Stage
 from lawtrail.cases.services import case_open, case_transition
 from lawtrail.core.errors import InvalidInput, LawTrailError
@@ -22,7 +23,7 @@ from lawtrail.ledger.access_log import access_logged
 from lawtrail.ledger.labels import described
 from lawtrail.ledger.selectors import entry_count, latest_checkpoint, recent_checkpoints
 from lawtrail.ledger.services import ledger_checkpoint
-from lawtrail.media.selectors import gap_explanations
+from lawtrail.media.selectors import case_recordings, gap_explanations
 from lawtrail.org.enums import Role
 from lawtrail.org.selectors import departments_of
 from lawtrail.records import selectors as record_selectors
@@ -38,7 +39,9 @@ from lawtrail.web.audit_views import AUDITORS
 from lawtrail.web.decorators import attempt, not_found_as_404
 from lawtrail.web.forms import CaseForm
 from lawtrail.web.media_views import media_context
-from lawtrail.web.record_forms import RecordForm, SignForm
+from lawtrail.web.record_forms import (
+    DOCUMENT_FIELDS, OFFICIAL_FIELDS, PARTY_FIELDS, RECORDING_FIELDS, REFUSAL_FIELDS, Pickers, RecordForm, SignForm, recording_choices,
+)
 from lawtrail.web.todo import tasks_counted
 
 CHECKLIST_ORDER = {"violated": 0, "pending": 1, "satisfied": 2, "na": 3}
@@ -208,7 +211,10 @@ def ledger_sign(request):
 # --- 执法文书 -----------------------------------------------------------------
 
 def _record(request, pk, record_id):
-    return record_selectors.record_for(case_for(request.user, pk), record_id)
+    case = case_for(request.user, pk)
+    record = record_selectors.record_for(case, record_id)
+    record.case = case  # as its viewer sees it: what the pickers offer leaves out what he may not see
+    return record
 
 
 @login_required
@@ -229,7 +235,8 @@ def record_detail(request, pk, record_id):
         access_logged(actor=request.user, action="record.view", obj=record, scope=record.case.scope,
                       what=f"查看《{record.title}》{record.number}", request=request)
     spec = doc_type(record.doc_type)
-    form = RecordForm(request.POST or None, doc_type=spec, record_data=record.data)
+    form = RecordForm(request.POST or None, doc_type=spec, record_data=record.data,
+                      pickers=None if record.is_final else _pickers(record, spec))
     if request.method == "POST" and not record.is_final:
         try:
             saved = record_services.record_update(actor=request.user, record=record, data=form.raw_data())
@@ -245,6 +252,24 @@ def record_detail(request, pk, record_id):
             else:
                 messages.success(request, "草稿已保存")
             return redirect("web:record_detail", pk=pk, record_id=record.pk)
+    return _record_page(request, record, spec, form)
+
+
+def _pickers(record, spec):
+    """What the record's form may pick from, read through the access policy's selectors."""
+    case, keys = record.case, {f.key for f in spec.fields}
+    refusable = any(s.may_refuse for s in spec.signers)
+    return Pickers(
+        documents=record_selectors.served_documents(case) if keys & DOCUMENT_FIELDS.keys() else (),
+        parties=[party_details(p) for p in case.parties.all()] if keys & PARTY_FIELDS.keys() else (),
+        recordings=case_recordings(case) if refusable or keys & set(RECORDING_FIELDS) else (),
+        officials={key: [getattr(o, "name", None) or o.display_name for o in record_selectors.officials(case, kind)]
+                   for key, kind in OFFICIAL_FIELDS.items() if key in keys})
+
+
+def _record_page(request, record, spec, form, refusal=None, status=200):
+    """The record's page; `refusal` is a refused 拒签 form to show again with its inputs
+    and its error at its field."""
     signatures = record_selectors.valid_signatures(record)
     voided = [] if record.is_final else record_selectors.voided_signatures(record)
     return render(request, "web/record.html", {
@@ -267,7 +292,9 @@ def record_detail(request, pk, record_id):
         "attachments": record.attachments.select_related("uploaded_by"),
         "refusal_cite": get_profile(record.case.agency.profile).cite("signature.refusal"),
         "needs_witness": get_profile(record.case.agency.profile).get("signature.refusal.requires_witness_or_video"),
-    })
+        "recording_choices": recording_choices(form.picks.recordings) if not record.is_final else [],
+        "refusal": refusal or {},
+    }, status=status)
 
 
 def _signature_image(form):
@@ -308,10 +335,18 @@ def record_sign_view(request, pk, record_id, slot):
 @not_found_as_404
 def record_refuse_view(request, pk, record_id, slot):
     record = _record(request, pk, record_id)
-    attempt(request, lambda: record_services.record_refuse(
-        actor=request.user, record=record, slot=slot, signer_name=request.POST.get("signer_name", ""),
-        reason=request.POST.get("reason", ""), witness_name=request.POST.get("witness_name", ""),
-        video_ref=request.POST.get("video_ref", ""), device_time=request.POST.get("device_time")), "已记录拒签")
+    values = {key: request.POST.get(key, "") for key in REFUSAL_FIELDS}
+    try:
+        record_services.record_refuse(actor=request.user, record=record, slot=slot,
+                                      device_time=request.POST.get("device_time"), **values)
+    except LawTrailError as exc:
+        # Shown again as typed, the error at its field: nothing the officer wrote is lost.
+        spec = doc_type(record.doc_type)
+        form = RecordForm(doc_type=spec, record_data=record.data, pickers=_pickers(record, spec))
+        field = exc.field if exc.field in REFUSAL_FIELDS else ""
+        refusal = {"slot": slot, "values": values, "field": field, "message": exc.message}
+        return _record_page(request, record, spec, form, refusal=refusal, status=exc.status)
+    messages.success(request, "已记录拒签")
     return redirect("web:record_detail", pk=pk, record_id=record.pk)
 
 

@@ -1,0 +1,124 @@
+"""Record forms pick what the case holds instead of retyping it: the document served, the
+party questioned, the recording of a refusal, the official writing; an error keeps what was typed."""
+
+import re
+
+from django.urls import reverse
+
+from lawtrail.cases.enums import Confidentiality
+from lawtrail.access.services import item_confidentiality_set
+from lawtrail.media.tests.test_recordings import ingest
+from lawtrail.org.enums import Role
+from lawtrail.records.models import Record
+from lawtrail.samples import make_video
+from lawtrail.testing import Org
+from lawtrail.web.tests.test_views import client_for
+
+
+def create(client, case, code):
+    response = client.post(reverse("web:record_create", args=[case.pk]), {"doc_type": code})
+    return Record.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[-1]))
+
+
+def page_of(client, record):
+    return client.get(reverse("web:record_detail", args=[record.case_id, record.pk])).content.decode()
+
+
+def picker(page, name):
+    return page.split(f'data-testid="pick-{name}"', 1)[1].split("</select>", 1)[0]
+
+
+def test_a_service_receipt_starts_with_the_cases_one_decision(org):
+    case = org.open_case()
+    decision = org.final_record(case, "decision")
+    client = client_for(org.officer_users[0])
+    receipt = create(client, case, "service_direct")
+    assert receipt.data["document_name"] == decision.title and receipt.data["document_number"] == decision.number
+    options = picker(page_of(client, receipt), "document")
+    assert f"《{decision.title}》{decision.number}</option>" in options and " selected>" in options
+
+
+def test_with_two_decisions_the_officer_picks_which_one_is_served(org):
+    case = org.open_case()
+    first, second = org.final_record(case, "decision"), org.final_record(case, "seizure_decision")
+    client = client_for(org.officer_users[0])
+    receipt = create(client, case, "service_mail")
+    assert "document_number" not in receipt.data  # not guessed
+    options = picker(page_of(client, receipt), "document")
+    assert first.number in options and second.number in options and " selected>" not in options
+    values = re.findall(r'data-values="([^"]+)"', options)
+    assert any(second.number in v and "document_name" in v for v in values)
+
+
+def test_the_document_picker_never_offers_what_the_viewer_may_not_see(org):
+    case = org.open_case()
+    decision = org.final_record(case, "decision")
+    receipt = create(client_for(org.officer_users[0]), case, "service_direct")
+    item_confidentiality_set(actor=org.head, case=case, level=Confidentiality.PRIVACY, reason="涉及个人隐私",
+                             record=decision)
+    outsider = org.officer("不承办本案的执法人员").user  # same department: sees the case, not the marked item
+    page = page_of(client_for(outsider), receipt)
+    assert decision.number not in picker(page, "document")
+    assert decision.number in picker(page_of(client_for(org.officer_users[0]), receipt), "document")
+
+
+def test_the_interviewee_is_filled_in_from_the_party(org):
+    case = org.open_case()
+    party = case.parties.get()
+    client = client_for(org.officer_users[0])
+    record = create(client, case, "inquiry_record")
+    number = party.id_number
+    assert record.data["interviewee"] == party.name and record.data["interviewee_id"] == number
+    assert record.data["interviewee_gender"] == ("男" if int(number[16]) % 2 else "女")
+    assert record.data["interviewee_birth"] == f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
+    assert record.data.get("interviewee_address") == (party.address or None)
+    assert f">{party.name}</option>" in picker(page_of(client, record), "party")
+
+
+def test_a_reviewer_writing_the_legal_review_is_its_reviewer(org):
+    case = org.open_case()
+    reviewer = org.users[Role.REVIEWER]
+    client = client_for(reviewer)
+    record = create(client, case, "legal_review")
+    assert record.data["reviewer_name"] == reviewer.display_name
+    page = page_of(client, record)
+    field = page.split('name="reviewer_name"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{reviewer.display_name}" selected>' in field  # a choice, not a text box
+
+
+def refusal_case(tmp_path):
+    org = Org("pk", profile="004")  # 004 asks for a witness or a video when a party refuses
+    case = org.open_case()
+    video, _ = ingest(org, case, make_video(tmp_path / "拒签过程.mp4", seconds=1))
+    client = client_for(org.officer_users[0])
+    return org, case, video, client, create(client, case, "inquiry_record")
+
+
+def test_a_refused_refusal_keeps_what_was_typed_and_says_why_at_its_field(db, tmp_path):
+    org, case, _, client, record = refusal_case(tmp_path)
+    response = client.post(reverse("web:record_refuse", args=[case.pk, record.pk, "party"]),
+                           {"signer_name": "李四", "reason": "认为笔录记载不实", "witness_name": "", "video_ref": ""})
+    page = response.content.decode()
+    assert response.status_code in (400, 422)
+    assert 'value="李四"' in page and 'value="认为笔录记载不实"' in page
+    assert 'data-testid="refusal-error">拒签须有其他在场人员签字证明或录像记录' in page
+    assert 'role="alert">拒签须有' not in page  # at its field, not at the top of the page
+    assert not record.signatures.exists()
+
+
+def test_the_refusal_video_is_picked_from_the_cases_recordings(db, tmp_path):
+    org, case, video, client, record = refusal_case(tmp_path)
+    page = page_of(client, record)
+    select = page.split('data-testid="refusal-video"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{video.filename}">{video.filename}（' in select
+    assert 'name="video_ref" placeholder' not in page  # no typed file name
+    client.post(reverse("web:record_refuse", args=[case.pk, record.pk, "party"]),
+                {"signer_name": "李四", "reason": "拒绝签字", "video_ref": video.filename})
+    assert record.signatures.get().video_ref == video.filename
+
+
+def test_a_picked_recording_of_another_case_is_not_offered(db, tmp_path):
+    org, case, video, client, record = refusal_case(tmp_path)
+    other = org.open_case()
+    elsewhere, _ = ingest(org, other, make_video(tmp_path / "别案录像.mp4", seconds=1))
+    assert elsewhere.filename not in page_of(client, record)
