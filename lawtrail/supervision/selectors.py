@@ -29,6 +29,11 @@ def checks_of(user):
     return PlaybackCheck.objects.filter(draw__agency_id=user.agency_id)
 
 
+def device_held_by(user):
+    """The body camera this user has checked out now (the upload form's 设备编号), or None."""
+    return devices_of(user).filter(holder__user=user).order_by("device_no").first() if user.agency_id else None
+
+
 def draw_for(user, pk):
     return named(draws_of(user), pk, "抽检不存在")
 

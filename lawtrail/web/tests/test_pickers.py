@@ -122,3 +122,20 @@ def test_a_picked_recording_of_another_case_is_not_offered(db, tmp_path):
     other = org.open_case()
     elsewhere, _ = ingest(org, other, make_video(tmp_path / "别案录像.mp4", seconds=1))
     assert elsewhere.filename not in page_of(client, record)
+
+
+def test_the_upload_form_starts_with_the_officers_checked_out_device(org):
+    from lawtrail.supervision.models import DeviceEventKind
+    from lawtrail.supervision.services import device_event, device_register
+
+    case = org.open_case()
+    head = org.head
+    mine = device_register(actor=head, department=org.department, device_no="DSJ-0007", model="执法记录仪 A")
+    device_register(actor=head, department=org.department, device_no="DSJ-0008", model="执法记录仪 A")
+    officer = org.officer_users[1]
+    device_event(actor=head, device=mine, kind=DeviceEventKind.CHECKOUT, officer=officer.officer)
+    page = client_for(officer).get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    assert 'value="DSJ-0007" data-testid="device-no"' in page
+    assert f'<option value="{officer.officer.cert_no}" selected>' in page  # and he is the one recording
+    other = client_for(org.officer_users[0]).get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    assert 'value="" data-testid="device-no"' in other and '<option value="DSJ-0008">' in other

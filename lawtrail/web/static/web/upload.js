@@ -10,13 +10,16 @@
   var current = null;
 
   function say(text) { status.textContent = text; }
-  function localIso(value) {
-    if (!value) return "";
-    var d = new Date(value); // datetime-local is local time; send it with its offset
-    var off = -d.getTimezoneOffset(), sign = off >= 0 ? "+" : "-";
-    off = Math.abs(off);
-    return value + ":00" + sign + String(Math.floor(off / 60)).padStart(2, "0") + ":" + String(off % 60).padStart(2, "0");
+  // Times typed here are Beijing time, as on the record forms, whatever the browser's zone.
+  function beijingIso(value) { return value ? value + ":00+08:00" : ""; }
+  function size(bytes) {
+    return bytes < 1048576 ? Math.max(1, Math.round(bytes / 1024)) + " KB" : (bytes / 1048576).toFixed(1) + " MB";
   }
+
+  form.elements.file.addEventListener("change", function () {
+    var file = form.elements.file.files[0];
+    if (file) say("已选择 " + file.name + "（" + size(file.size) + "），点击“开始上传”。");
+  });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -26,7 +29,7 @@
       filename: file.name, filetype: file.type || "application/octet-stream",
       case_no: form.dataset.caseNo, officer_cert: form.elements.officer_cert.value,
       activity: form.elements.activity.value, device_no: form.elements.device_no.value,
-      recorded_at: localIso(form.elements.recorded_at.value), returned_at: localIso(form.elements.returned_at.value),
+      recorded_at: beijingIso(form.elements.recorded_at.value), returned_at: beijingIso(form.elements.returned_at.value),
       proves: form.elements.proves.value
     };
     current = new tus.Upload(file, {
@@ -37,9 +40,10 @@
       headers: { "X-CSRFToken": decodeURIComponent(csrf) },
       removeFingerprintOnSuccess: true,
       onProgress: function (sent, total) {
+        if (!total) return; // nothing to report before the server has the file's size
         bar.hidden = false;
-        bar.value = total ? Math.floor(sent * 100 / total) : 0;
-        say("已上传 " + (sent / 1048576).toFixed(1) + " MB / " + (total / 1048576).toFixed(1) + " MB（" + bar.value + "%）");
+        bar.value = Math.floor(sent * 100 / total);
+        say("已上传 " + size(sent) + " / " + size(total) + "（" + bar.value + "%）");
       },
       onShouldRetry: function (err) {
         var code = err.originalResponse ? err.originalResponse.getStatus() : 0;
