@@ -267,9 +267,16 @@ def _pickers(record, spec):
                    for key, kind in OFFICIAL_FIELDS.items() if key in keys})
 
 
-def _record_page(request, record, spec, form, refusal=None, status=200):
-    """The record's page; `refusal` is a refused 拒签 form to show again with its inputs
-    and its error at its field."""
+def _shown_again(request, record, exc, **forms):
+    """The record's page again after a refused signature or 拒签: the form as it was filled
+    in, the error at its field; nothing the officer typed is lost."""
+    spec = doc_type(record.doc_type)
+    form = RecordForm(doc_type=spec, record_data=record.data, pickers=_pickers(record, spec))
+    return _record_page(request, record, spec, form, status=exc.status, **forms)
+
+
+def _record_page(request, record, spec, form, refusal=None, signing=None, status=200):
+    """The record's page; `refusal` and `signing` are a slot's refused form to show again."""
     signatures = record_selectors.valid_signatures(record)
     voided = [] if record.is_final else record_selectors.voided_signatures(record)
     return render(request, "web/record.html", {
@@ -294,6 +301,7 @@ def _record_page(request, record, spec, form, refusal=None, status=200):
         "needs_witness": get_profile(record.case.agency.profile).get("signature.refusal.requires_witness_or_video"),
         "recording_choices": recording_choices(form.picks.recordings) if not record.is_final else [],
         "refusal": refusal or {},
+        "signing": signing or {},
     }, status=status)
 
 
@@ -326,7 +334,13 @@ def record_sign_view(request, pk, record_id, slot):
             password=data.get("password", ""), otp=data.get("otp", ""), device_time=data.get("device_time"),
             image=_signature_image(form), request=request)
 
-    attempt(request, sign, lambda signature: f"{signature.signer_name}已签署")
+    try:
+        signature = sign()
+    except LawTrailError as exc:
+        # The password is never echoed; who signs, how, and the name typed are kept.
+        values = {key: request.POST.get(key, "") for key in ("signer_name", "method", "officer", "signer_user")}
+        return _shown_again(request, record, exc, signing={"slot": slot, "values": values, "message": exc.message})
+    messages.success(request, f"{signature.signer_name}已签署")
     return redirect("web:record_detail", pk=pk, record_id=record.pk)
 
 
@@ -340,12 +354,9 @@ def record_refuse_view(request, pk, record_id, slot):
         record_services.record_refuse(actor=request.user, record=record, slot=slot,
                                       device_time=request.POST.get("device_time"), **values)
     except LawTrailError as exc:
-        # Shown again as typed, the error at its field: nothing the officer wrote is lost.
-        spec = doc_type(record.doc_type)
-        form = RecordForm(doc_type=spec, record_data=record.data, pickers=_pickers(record, spec))
         field = exc.field if exc.field in REFUSAL_FIELDS else ""
-        refusal = {"slot": slot, "values": values, "field": field, "message": exc.message}
-        return _record_page(request, record, spec, form, refusal=refusal, status=exc.status)
+        return _shown_again(request, record, exc,
+                            refusal={"slot": slot, "values": values, "field": field, "message": exc.message})
     messages.success(request, "已记录拒签")
     return redirect("web:record_detail", pk=pk, record_id=record.pk)
 

@@ -139,3 +139,23 @@ def test_the_upload_form_starts_with_the_officers_checked_out_device(org):
     assert f'<option value="{officer.officer.cert_no}" selected>' in page  # and he is the one recording
     other = client_for(org.officer_users[0]).get(reverse("web:case_detail", args=[case.pk])).content.decode()
     assert 'value="" data-testid="device-no"' in other and '<option value="DSJ-0008">' in other
+
+
+def test_a_refused_signature_keeps_who_signs_and_how_at_its_slot(org):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = org.open_case()
+    client = client_for(org.officer_users[0])
+    record = create(client, case, "inquiry_record")
+    response = client.post(reverse("web:record_sign", args=[case.pk, record.pk, "party"]), {
+        "method": "scan", "signer_name": "李四", "image_file": SimpleUploadedFile("sign.png", b"not a picture")})
+    page = response.content.decode()
+    assert response.status_code in (400, 422)
+    slot = page.split('id="slot-party"', 1)[1].split('id="slot-', 1)[0]
+    assert 'data-testid="sign-error">签名图像须为 PNG、JPEG 或 PDF 文件' in slot  # at its slot, not the page's top
+    assert 'value="李四"' in slot and '<option value="scan" selected>' in slot
+    response = client.post(reverse("web:record_sign", args=[case.pk, record.pk, "officers"]), {
+        "method": "handwritten", "officer": org.officers[1].pk, "password": "wrong-password"})
+    slot = response.content.decode().split('id="slot-officers"', 1)[1].split('id="slot-', 1)[0]
+    assert f'<option value="{org.officers[1].pk}" selected' in slot and "wrong-password" not in slot
+    assert not record.signatures.exists()
