@@ -247,10 +247,12 @@ def preview_response(user, record):
     return pdf_inline(pdf, f"{record.title}-草稿.pdf")
 
 
-def blank_response(code, agency):
+def blank_response(code, agency, kind=""):
     """A type printed blank for field work: the form only, nothing of any case."""
     spec = doc_type(code)
-    return pdf_inline(render_blank(spec, agency), f"{spec.title}-空白.pdf")
+    if kind and (not spec.title_field or kind not in spec.field(spec.title_field).options):
+        raise NotFound("没有这种文书")
+    return pdf_inline(render_blank(spec, agency, kind), f"{spec.title_for({spec.title_field: kind})}-空白.pdf")
 
 
 def pdf_inline(pdf, filename):

@@ -70,11 +70,15 @@ def _signers(spec, record):
     ]
 
 
-def document_context(spec, *, agency, case=None, record=None, mode=FINAL):
-    """What every layout reads. `record` is None for a blank form."""
-    data = record.data if record is not None else {}
-    fields = [(f, _printed(f, data.get(f.key)), data.get(f.key)) for f in spec.fields]
+def document_context(spec, *, agency, case=None, record=None, mode=FINAL, data=None):
+    """What every layout reads. `record` is None for a blank form, whose `data` may say what
+    kind it is (a 行政处罚决定书 among the 决定书)."""
+    data = record.data if record is not None else (data or {})
+    every = [(f, _printed(f, data.get(f.key)), data.get(f.key)) for f in spec.fields]
+    # An optional item left empty is not printed; a blank form offers every one.
+    fields = [item for item in every if mode == BLANK or item[0].required or item[1]]
     own = {key for s in spec.signers for key in s.fields}
+    parties = list(case.parties.all()) if case is not None else []
     signers = _signers(spec, record)
     party = next(((s, given) for s, given in signers if s.kind == "party"), None)
     return {
@@ -83,12 +87,13 @@ def document_context(spec, *, agency, case=None, record=None, mode=FINAL):
         "blank": mode == BLANK,
         "draft": mode == DRAFT,
         "record": record,
-        "title": record.title if record is not None else spec.title,
+        "title": record.title if record is not None else spec.title_for(data),
+        "code_word": spec.code_word(data),
         "number_label": spec.number_label,
         "agency": agency,
         "case": case,
         "fields": fields,
-        "by_key": {f.key: (f, text, value) for f, text, value in fields},
+        "by_key": {f.key: (f, text, value) for f, text, value in every},
         # The fields no signer's section owns (the body), and each section with its own.
         "body": [item for item in fields if item[0].key not in own],
         "sections": [(signer, given, [item for item in fields if item[0].key in signer.fields])
@@ -98,7 +103,9 @@ def document_context(spec, *, agency, case=None, record=None, mode=FINAL):
         # Those who sign an issued document's receipt (the party, the serving officers); the
         # head's approval of a decision is on file, not drawn on it.
         "has_receipt": any(s.kind != "head" for s in spec.signers),
-        "addressee": next((text for f, text, _ in fields if f.key in ADDRESSEE_KEYS and text), ""),
+        # Whom an issued document speaks to: its addressee field, else the case's party.
+        "addressee": next((text for f, text, _ in fields if f.key in ADDRESSEE_KEYS and text),
+                          parties[0].name if parties else ""),
         "blank_lines": range(BLANK_LINES["text"]),
         "blank_rows": range(BLANK_LINES["table"]),
         "qa_lines": range(BLANK_LINES["qa"]),
@@ -147,6 +154,8 @@ def render_draft(record) -> bytes:
     return _html(pdf_context(record, mode=DRAFT)).write_pdf()
 
 
-def render_blank(spec, agency) -> bytes:
-    """A type printed blank, for filling in by hand in the field."""
-    return _html(document_context(spec, agency=agency, mode=BLANK)).write_pdf()
+def render_blank(spec, agency, kind="") -> bytes:
+    """A type printed blank, for filling in by hand in the field; `kind`, for a type whose
+    title names what was decided, is that (行政处罚 …)."""
+    data = {spec.title_field: kind} if spec.title_field and kind else {}
+    return _html(document_context(spec, agency=agency, mode=BLANK, data=data)).write_pdf()

@@ -24,13 +24,18 @@ def record_preview(request, pk, record_id):
 
 @login_required
 def blank_forms(request):
-    stages = [(stage, [spec for spec in catalog().values() if spec.stage == stage])
+    # A type whose title names what was decided is listed once per kind (行政处罚决定书 …).
+    forms = [(spec, kind, spec.title_for({spec.title_field: kind}))
+             for spec in catalog().values()
+             for kind in (spec.field(spec.title_field).options if spec.title_field else ("",))]
+    stages = [(stage, [form for form in forms if form[0].stage == stage])
               for stage in (Stage.INITIATION, Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION)]
     return render(request, "web/blank_forms.html", {"stages": [(s.label, specs) for s, specs in stages if specs]})
 
 
 @login_required
+@not_found_as_404
 def blank_form(request, code):
     if code not in catalog():
         raise Http404("没有这种文书")
-    return blank_response(code, request.user.agency)
+    return blank_response(code, request.user.agency, request.GET.get("kind", ""))

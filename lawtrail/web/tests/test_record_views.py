@@ -284,3 +284,9 @@ def test_every_type_is_listed_for_printing_blank_and_prints(org):
     text = pdf_text(response)
     assert "询问笔录" in text and org.agency.name in text and "以上笔录我已看过" in text
     assert client.get(reverse("web:blank_form", args=["nonsense"])).status_code == 404
+    # a 决定书 is printed as what it decides, never as a 行政执法决定书 for a penalty
+    url = reverse("web:blank_form", args=["decision"])
+    assert f"{url}?kind=%E8%A1%8C%E6%94%BF%E5%A4%84%E7%BD%9A" in page  # ?kind=行政处罚
+    text = pdf_text(client.get(url, {"kind": "行政处罚"}))
+    assert "行政处罚决定书" in text and "行政执法决定书" not in text and "加处罚款" in text
+    assert client.get(url, {"kind": "随便"}).status_code == 404
