@@ -43,6 +43,15 @@ AGENCIES = [
      [("森林资源管理科", DepartmentKind.SECTION), ("政策法规科", DepartmentKind.LEGAL)], "430421",
      ["蒋志远", "蔡文静", "贾涛", "丁红梅", "魏国强", "薛琳", "叶青"]),
 ]
+# Where a party may seek review (the agency's own people's government, 《行政复议法》第二十四条)
+# or sue, and where fines are paid: printed in the complete case's 行政处罚决定书.
+REMEDIES = {
+    "cz": ("长治市人民政府", "长治市潞州区人民法院", "中国农业银行长治分行营业部 户名：长治市财政局非税收入汇缴结算户 账号：1452 0101 0400 1234 5"),
+    "xlt": ("盘锦市兴隆台区人民政府", "盘锦市兴隆台区人民法院", "中国工商银行盘锦兴隆台支行 户名：兴隆台区财政局非税收入专户 账号：0710 0021 0920 0012 345"),
+    "xg": ("大连市西岗区人民政府", "大连市西岗区人民法院", "中国建设银行大连西岗支行 户名：西岗区财政局非税收入专户 账号：2105 0161 3601 0000 0123"),
+    "jp": ("大连金普新区管理委员会", "大连市金州区人民法院", "中国银行大连金普新区分行 户名：金普新区财政局非税收入专户 账号：3098 5671 2345"),
+    "hy": ("衡阳市人民政府", "衡阳市石鼓区人民法院", "中国农业银行衡阳分行营业部 户名：衡阳市财政局非税收入汇缴结算户 账号：1858 0101 0400 0765 4"),
+}
 # Case titles per agency, in the order of the plans in `_case_plans`.
 TITLES = {
     "cz": ["涉嫌销售不符合食品安全标准的食品案", "未按规定公示年度报告信息案", "经营场所安全隐患投诉核查",
@@ -171,8 +180,10 @@ def load_demo(stdout=None):
             team = [(officers[0], OfficerRole.LEAD), (officers[1], OfficerRole.ASSIST)]
             case = case_open(actor=users["officer1"], department=depts[0], officers=team, title=title, **plan)
             _records(case, users, steps)
+            # The case that runs from 立案 to 已归档 shows every family of documents filled in.
+            complete = any(step == "archive" for _, step, *_ in steps)
             for who, step, reason, *data in steps:
-                _gate_documents(case, users, step)
+                _gate_documents(case, users, step, complete=complete)
                 if step == "archive":
                     casefile_assemble(actor=users[who], case=case, notes="文书齐全，音像记录以存储位置载明")
                 case_transition(actor=users[who], case=case, name=step, reason=reason,
@@ -265,41 +276,68 @@ def _signed(case, users, code, data, party=None):
             for signer in officers[:max(slot.min, 1)]:
                 record_sign(actor=signer.user, record=record, slot=slot.slot, method="handwritten", officer=signer,
                             image=png_bytes())
-        elif slot.kind == "head":
-            record_sign(actor=users["head"], record=record, slot=slot.slot, method="handwritten", image=png_bytes())
+        elif slot.kind in ("head", "reviewer"):
+            record_sign(actor=users[slot.kind], record=record, slot=slot.slot, method="handwritten",
+                        image=png_bytes())
         elif slot.kind == "party":
             record_sign(actor=officer, record=record, slot=slot.slot, method="handwritten", signer_name=party,
                         image=png_bytes(), device_time=timezone.now())
     return record_finalise(actor=officer, record=record)
 
 
-def _gate_documents(case, users, step):
-    """What the regulation requires on file before each step, made as the officers make it."""
+def _minutes(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def _gate_documents(case, users, step, complete=False):
+    """What the regulation requires on file before each step, made as the officers make it;
+    the complete case also has what a real one holds beyond that (现场检查笔录, 证据登记保存清单,
+    音像记录 and its 文字说明, 案件处理意见, a fine with how to pay it)."""
     from lawtrail.rules.engine import severe_violations
 
-    party = case.parties.first().name
+    party_obj = case.parties.first()
+    party = party_obj.name
+    # An organisation signs through the person who speaks for it.
+    signer = party_obj.legal_representative or party
     now = timezone.localtime()
-    at = now.strftime("%Y-%m-%dT%H:%M")
+    at = _minutes(now)
+    fine = complete and case.matter_type == MatterType.PENALTY
+    result = "罚款人民币五千元" if fine else "给予警告，并责令限期改正"
     if step == "submit_review":
+        if complete:
+            _evidence(case, users, signer)
         _signed(case, users, "inquiry_record", {
-            "place": "本机关询问室", "started_at": (now - datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
-            "ended_at": (now - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"), "cert_shown": True,
-            "interviewee": party, "interviewee_id": case.parties.first().id_number,
-            "rights_told": "已告知被询问人有申请回避、陈述和申辩的权利",
-            "content": f"问：{case.start_reason}，你对此有何说明？\n答：情况属实，我们愿意配合调查并立即整改。"},
-            party)
+            "place": "本机关询问室", "started_at": _minutes(now - datetime.timedelta(hours=2)),
+            "ended_at": _minutes(now - datetime.timedelta(hours=1)), "cert_shown": True,
+            **_interviewee(case, party_obj, complete),
+            "rights_told": "执法人员已出示执法证件，告知被询问人有申请回避、陈述和申辩的权利及如实回答的义务，被询问人表示清楚",
+            "content": _questions(case, party_obj, complete)}, signer)
     elif step == "decide":
         if case.matter_type == MatterType.PENALTY:
             _signed(case, users, "rights_notice", {
-                "intended_decision": "拟给予警告，并责令限期改正", "facts": case.start_reason,
-                "reasons": "违反有关规定，依法应予处罚", "rights": ["陈述", "申辩", "申请行政复议", "提起行政诉讼"],
-                "channel": "自收到本告知书之日起三日内向本机关提出陈述、申辩", "method": "直接送达"}, party)
+                "intended_decision": f"拟{result}", "facts": case.start_reason,
+                "reasons": "当事人的行为违反有关法律、法规的规定，依法应予处罚",
+                "rights": ["陈述", "申辩", "申请行政复议", "提起行政诉讼"],
+                "channel": "自收到本告知书之日起三日内向本机关提出陈述、申辩", "method": "直接送达"}, signer)
+        if complete:
+            _signed(case, users, "handling_opinion", {
+                "drafter": case.team()[0].officer.name, "department_reviewer": users["reviewer"].display_name,
+                "party_info": _party_info(party_obj), "evidence": f"{case.start_reason}，有现场检查笔录、询问笔录、"
+                "证据登记保存清单及现场录像为证，事实清楚，证据确凿",
+                "legal_basis": "依据有关法律、法规的规定，当事人的行为构成违法", "proposed_decision": result,
+                "discretion": "当事人系初次违法，主动配合调查并及时整改，依法从轻处罚"})
         _signed(case, users, "head_approval", {"matter": "对本案拟作出的行政执法决定", "opinion": "同意",
                                                 "signed_at": at})
+        review_body, court, account = REMEDIES[case.agency.code]
         _signed(case, users, "decision", {
-            "party_info": party, "facts_evidence": case.start_reason + "，有询问笔录、现场检查记录为证",
-            "legal_basis": "依据有关法律、法规的规定", "conclusion": "给予警告，并责令限期改正",
-            "remedy": "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，或者六个月内提起行政诉讼"})
+            "party_info": _party_info(party_obj),
+            "facts_evidence": f"经查，{case.start_reason}。以上事实有现场检查笔录、询问笔录、证据登记保存清单及现场录像等证据证实。",
+            "legal_basis": "当事人的上述行为违反了有关法律、法规的规定。鉴于当事人系初次违法且主动整改，依法从轻处罚。",
+            "conclusion": result,
+            "remedy": f"当事人如不服本决定，可以在收到本决定书之日起六十日内向{review_body}申请行政复议，"
+                      f"也可以在六个月内依法向{court}提起行政诉讼。",
+            **({"fine_amount": 5000, "payment_method": "持本决定书到银行柜台或通过非税收入缴款平台缴纳",
+                "payment_account": account} if fine else {})})
     elif step == "simple_decide":
         _signed(case, users, "simple_procedure_record", {
             "facts_and_law": f"{case.start_reason}，违法事实确凿并有法定依据，符合当场作出决定的条件",
@@ -311,18 +349,107 @@ def _gate_documents(case, users, step):
         if decision is not None:
             _signed(case, users, "service_direct", {
                 "document_name": decision.title, "document_number": decision.number, "served_at": at,
-                "place": "当事人经营场所", "recipient": party}, party)
+                "place": party_obj.address or "当事人经营场所", "recipient": party}, signer)
         number = decision.number if decision is not None else "当场决定"
+        done = "当事人已于期限内缴纳罚款，履行完毕" if fine else "当事人已按期改正并签收决定书，履行完毕"
         _signed(case, users, "performance_record", {
-            "decision_number": number, "performance": "当事人已按期改正并签收决定书，履行完毕",
-            "checked_on": now.date().isoformat()})
+            "decision_number": number, "performance": done, "checked_on": now.date().isoformat()})
         _signed(case, users, "closing_report", {
-            "summary": case.start_reason, "decision_result": "给予警告，并责令限期改正",
-            "performance": "当事人已按期改正，执行完毕", "closing_reason": "行政执法决定已执行完毕"})
+            "summary": case.start_reason, "decision_result": result,
+            "performance": done, "closing_reason": "行政执法决定已执行完毕"})
     elif step == "archive" and (problems := severe_violations(case)):
         case_transition(actor=users["head"], case=case, name="explain_problems",
                         reason="经核查，以下问题系系统上线前的历史记录所致，已责成承办人补正并纳入执法监督："
                                + "；".join(problems))
+
+
+def _party_info(party):
+    if party.legal_representative:
+        return (f"{party.name}，统一社会信用代码 {party.id_number}，住所 {party.address}，"
+                f"法定代表人 {party.legal_representative}")
+    return f"{party.name}，{party.get_id_type_display()} {party.id_number}，住址 {party.address}"
+
+
+def _region_code(agency):
+    return next(item[7] for item in AGENCIES if item[0] == agency.code)
+
+
+def _interviewee(case, party, complete):
+    """Who is questioned: a person party himself; for an organisation, its legal representative."""
+    if not complete:
+        return {"interviewee": party.name, "interviewee_id": party.id_number}
+    person = party.legal_representative or party.name
+    born = "19780315"
+    return {"interviewee": person,
+            "interviewee_id": party.id_number if not party.legal_representative
+            else person_id(_region_code(case.agency), born, 41),
+            "interviewee_gender": "男", "interviewee_birth": "1978-03-15", "interviewee_address": party.address,
+            "interviewee_phone": party.phone or "13800000000",
+            "interviewee_employer": f"{party.name} 法定代表人" if party.legal_representative else ""}
+
+
+def _questions(case, party, complete):
+    if not complete:
+        return f"问：{case.start_reason}，你对此有何说明？\n答：情况属实，我们愿意配合调查并立即整改。"
+    return "\n".join([
+        "问：我们是本机关执法人员，这是我们的执法证件，请过目。你是否看清楚？",
+        "答：看清楚了。",
+        "问：你有申请回避、陈述和申辩的权利，也有如实回答问题的义务。你是否申请回避？",
+        "答：不申请回避。",
+        f"问：请介绍一下你本人和{party.name}的基本情况。",
+        f"答：我是{party.name}的法定代表人，公司主要从事商品批发零售。" if party.legal_representative
+        else "答：我个人从事经营活动。",
+        f"问：执法人员检查时发现，{case.start_reason}。你对此有何说明？",
+        "答：情况属实。这批商品是从外地供货商进的货，进货时没有认真查验，我们愿意配合调查，已经全部下架停售。",
+        "问：涉案商品共进货多少，已经销售多少，销售金额多少？",
+        "答：共进货十箱，已销售两箱，销售金额一千二百元左右，进货单据都在店里，可以提供。",
+        "问：你还有什么需要补充的吗？",
+        "答：没有了，我们今后一定严格查验进货，依法经营。",
+    ])
+
+
+def _evidence(case, users, signer):
+    """The complete case's on-site evidence: the 现场检查笔录 with the inspection filmed, the
+    film's 文字说明, and the goods kept under 证据登记保存."""
+    from lawtrail.media.selectors import storage_location
+
+    now = timezone.localtime()
+    officers = [a.officer for a in case.team()]
+    started = now - datetime.timedelta(hours=4)
+    _signed(case, users, "site_inspection_record", {
+        "place": case.parties.first().address or "当事人经营场所", "started_at": _minutes(started),
+        "ended_at": _minutes(started + datetime.timedelta(minutes=40)), "cert_shown": True,
+        "present_party": f"{signer}（当事人方）",
+        "findings": f"执法人员出示执法证件后，对当事人经营场所进行检查。{case.start_reason}。现场查见涉案商品八箱，"
+                    "均未能提供合格证明；执法人员对现场进行了拍照、录像，对涉案商品予以登记保存。"}, signer)
+    video = _film(case, officers[0], started)
+    _signed(case, users, "av_evidence_note", {
+        "recording": video.filename, "sha256": video.sha256, "storage_location": storage_location(video),
+        "maker": officers[0].name, "method": "执法记录仪现场录像", "made_at": _minutes(started),
+        "extractor": officers[1].name, "extracted_at": _minutes(now - datetime.timedelta(hours=3)),
+        "proves": "当事人经营场所存放、销售涉案商品的情况及现场检查过程"})
+    _signed(case, users, "evidence_register", {
+        "holder": case.parties.first().name, "obtained_at": _minutes(started + datetime.timedelta(minutes=30)),
+        "items": [["涉案商品（整箱）", "24件/箱", "8箱", "当事人仓库"], ["进货单据", "A4 复印件", "3页", "当事人提供"]]},
+        signer)
+
+
+def _film(case, officer, start):
+    """The site inspection, filmed without a break, described as the profile asks."""
+    import tempfile
+    from pathlib import Path
+
+    from lawtrail.media.services import describe, recording_ingest
+
+    actor = officer.user
+    with tempfile.TemporaryDirectory() as tmp:
+        path = make_video(Path(tmp) / "DSJ0001_现场检查.mp4", seconds=8, creation_time=start)
+        description = describe(actor, {
+            "case_no": case.case_no, "officer_cert": officer.cert_no, "device_no": "DSJ-0001",
+            "recorded_at": start.isoformat(), "activity": "site_inspection", "method": "执法记录仪现场录像",
+            "proves": "当事人经营场所存放、销售涉案商品的情况及现场检查过程"})
+        recording, _ = recording_ingest(actor=actor, path=path, description=description, filename=path.name)
+    return recording
 
 
 def _recordings(case, actor, officer):
