@@ -169,16 +169,19 @@ def stage_overview():
 
 
 def party_details(party):
-    """What a record about this party fills in from it (a 询问笔录's 被询问人): 性别 and 出生日期
-    read from a resident ID number (its 7th–14th digits and the parity of its 17th)."""
-    details = {"name": party.name, "id_number": party.id_number, "address": party.address, "phone": party.phone,
-               "gender": None, "birth": None, "employer": None}
+    """What a record about this party fills in from it: its name (受送达人), and the person
+    questioned for it (a 询问笔录's 被询问人: the party himself, or an organisation's legal
+    representative, who works there), with 性别 and 出生日期 read from a resident ID number
+    (its 7th–14th digits and the parity of its 17th)."""
+    person = party.kind == PartyKind.PERSON
+    details = {"name": party.name, "person": party.name if person else party.legal_representative or None,
+               "person_id": party.id_number if person else None, "address": party.address or None,
+               "phone": party.phone or None, "gender": None, "birth": None,
+               "employer": None if person else party.name}
     number = party.id_number or ""
-    if party.id_type == IdType.RESIDENT_ID and len(number) == 18 and number[:17].isdigit():
+    if person and party.id_type == IdType.RESIDENT_ID and len(number) == 18 and number[:17].isdigit():
         details["gender"] = "男" if int(number[16]) % 2 else "女"
         details["birth"] = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
-    if party.kind == PartyKind.ORGANISATION:
-        details["employer"] = party.name
     return details
 
 

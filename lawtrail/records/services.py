@@ -61,8 +61,8 @@ def case_facts(case, actor=None):
     details = party_details(parties[0]) if parties else {}
     decision = the_decision(served_documents(case))
     return {
-        **{f"interviewee_{key}": value for key, value in details.items() if key not in ("name", "id_number")},
-        "interviewee_id": details.get("id_number"),
+        **{f"interviewee_{key}": details.get(key) for key in ("gender", "birth", "address", "phone", "employer")},
+        "interviewee_id": details.get("person_id"),
         **({"document_name": decision.title, "document_number": decision.number,
             "decision_number": decision.number} if decision else {}),
         **_author_facts(case, actor),
@@ -77,8 +77,8 @@ def case_facts(case, actor=None):
         "basic_facts": case.summary or None,
         "complainant": case.complainant_name or None,
         "complainant_contact": case.complainant_contact or None,
-        **{key: first_party for key in ("interviewee", "subject", "holder", "recipient", "applicant",
-                                        "present_party")},
+        **{key: first_party for key in ("subject", "holder", "recipient", "applicant", "present_party")},
+        "interviewee": details.get("person") or first_party,
     }
 
 

@@ -47,7 +47,7 @@ def _initial(spec, value):
 # Fields filled from a picked object of the case (field key: the object's attribute). A
 # field key means the same in every document type, so the map is by key.
 DOCUMENT_FIELDS = {"document_name": "title", "document_number": "number", "decision_number": "number"}
-PARTY_FIELDS = {"interviewee": "name", "interviewee_id": "id_number", "interviewee_gender": "gender",
+PARTY_FIELDS = {"interviewee": "person", "interviewee_id": "person_id", "interviewee_gender": "gender",
                 "interviewee_birth": "birth", "interviewee_address": "address", "interviewee_phone": "phone",
                 "interviewee_employer": "employer", "recipient": "name", "subject": "name", "holder": "name",
                 "applicant": "name", "present_party": "name"}
@@ -76,6 +76,11 @@ def _options(objects, fields, attribute, label, current):
     return [{"label": label(obj), "chosen": bool(current) and attribute(obj, fields[0][1]) == current,
              "values": json.dumps({key: attribute(obj, attr) for key, attr in fields}, ensure_ascii=False)}
             for obj in objects]
+
+
+def _party_label(party):
+    person = party["person"]
+    return party["name"] if person in (None, party["name"]) else f"{party['name']}（{person}）"
 
 
 class Pickers:
@@ -126,7 +131,7 @@ class RecordForm(forms.Form):
         if fields and pickers.parties:
             found.append({"name": "party", "label": "当事人（从本案当事人中选择，填入其信息）",
                           "options": _options(pickers.parties, fields, lambda p, a: p.get(a),
-                                              lambda p: p["name"], data.get(fields[0][0]))})
+                                              _party_label, data.get(fields[0][0]))})
         return found
 
     def raw_data(self):

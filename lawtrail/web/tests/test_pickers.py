@@ -75,6 +75,22 @@ def test_the_interviewee_is_filled_in_from_the_party(org):
     assert f">{party.name}</option>" in picker(page_of(client, record), "party")
 
 
+def test_for_an_organisation_its_legal_representative_is_questioned(org):
+    case = org.open_case(parties=0)
+    company = {"kind": "organisation", "name": "大连某某有限公司", "id_type": "uscc",
+               "id_number": "91110000600037341L", "legal_representative": "王五", "address": "大连市中山区"}
+    from lawtrail.cases.services import party_add
+
+    party_add(actor=org.head, case=case, **company)
+    client = client_for(org.officer_users[0])
+    record = create(client, case, "inquiry_record")
+    assert record.data["interviewee"] == "王五" and record.data["interviewee_employer"] == "大连某某有限公司"
+    assert "interviewee_id" not in record.data  # the company's credit code is not his ID
+    assert ">大连某某有限公司（王五）</option>" in picker(page_of(client, record), "party")
+    receipt = create(client, case, "service_direct")
+    assert receipt.data["recipient"] == "大连某某有限公司"
+
+
 def test_a_reviewer_writing_the_legal_review_is_its_reviewer(org):
     case = org.open_case()
     reviewer = org.users[Role.REVIEWER]

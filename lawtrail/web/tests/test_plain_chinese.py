@@ -47,7 +47,7 @@ def test_the_trail_says_who_did_what_and_hides_the_codes_from_officers(org, vide
     case, recording = video_case
     page = client_for(org.officer_users[0]).get(reverse("web:case_detail", args=[case.pk])).content.decode()
     trail = page.split('data-testid="trail"', 1)[1].split("</table>", 1)[0]
-    assert f"<td>{org.officer_users[0].display_name}</td><td>登记了案件 {case.case_no}</td>" in trail
+    assert f">{org.officer_users[0].display_name}</td><td>登记了案件 {case.case_no}</td>" in trail
     assert "增加当事人 张三" in trail and "定稿《立案审批表" in trail and f"上传音像记录 {recording.filename}" in trail
     assert "技术详情" not in page and "lawtrail ledger proof" not in page and jargon(page) == []
 
