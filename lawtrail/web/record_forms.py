@@ -2,6 +2,7 @@
 already holds (its finalised documents, recordings, parties, officials) instead of typing."""
 
 import json
+import re
 
 from django import forms
 from django.utils import timezone
@@ -53,6 +54,9 @@ PARTY_FIELDS = {"interviewee": "person", "interviewee_id": "person_id", "intervi
                 "applicant": "name", "present_party": "name"}
 # Fields naming one of the case's recordings: chosen from them, never a typed file name.
 RECORDING_FIELDS = ("video_ref", "evidence_ref")
+# Fields listing several of the case's recordings, joined with 、 (as the rules read them).
+RECORDING_LIST_FIELDS = ("av_evidence",)
+LIST_SEPARATOR = "、"
 # Fields naming an official of the agency: chosen among those who may stand in them.
 OFFICIAL_FIELDS = {"reviewer_name": "reviewer", "department_reviewer": "reviewer", "drafter": "officer"}
 NO_RECORDING = "—— 选择本案的音像记录 ——"
@@ -106,16 +110,30 @@ class RecordForm(forms.Form):
             if spec.key in RECORDING_FIELDS:
                 field = forms.ChoiceField(label=spec.label, required=False,
                                           choices=recording_choices(pickers.recordings, data.get(spec.key)))
+            elif spec.key in RECORDING_LIST_FIELDS:
+                field = self._recording_list(spec, pickers.recordings, data.get(spec.key))
             elif spec.key in OFFICIAL_FIELDS and spec.key in pickers.officials:
                 names = pickers.officials[spec.key]
                 current = data.get(spec.key)
                 field = forms.ChoiceField(label=spec.label, required=False, choices=[("", "—— 请选择 ——")] + [
                     (name, name) for name in names + ([current] if current and current not in names else [])])
             field.required_for_final = spec.required
-            field.initial = _initial(spec, data.get(spec.key))
+            if spec.key not in RECORDING_LIST_FIELDS:
+                field.initial = _initial(spec, data.get(spec.key))
             self.fields[spec.key] = field
         self.picks = pickers
         self.pickers = self._pickers(pickers, data)
+
+    @staticmethod
+    def _recording_list(spec, recordings, value):
+        chosen = [ref for ref in re.split(r"[\s,，、;；]+", value or "") if ref]
+        choices = recording_choices(recordings)[1:]
+        choices += [(ref, ref) for ref in chosen if ref not in {v for v, _ in choices}]
+        field = forms.MultipleChoiceField(label=spec.label.split("（")[0], required=False, choices=choices,
+                                          widget=forms.CheckboxSelectMultiple,
+                                          help_text="" if recordings else "本案尚无音像记录")
+        field.initial = chosen
+        return field
 
     def _pickers(self, pickers, data):
         """The pickers that fill several fields at once (a document's 名称 and 文号, a party's
@@ -138,6 +156,7 @@ class RecordForm(forms.Form):
         """The submitted values as the service expects them (it validates them)."""
         return {
             spec.key: (self.data.getlist(spec.key) if spec.type == "multichoice"
+                       else LIST_SEPARATOR.join(self.data.getlist(spec.key)) if spec.key in RECORDING_LIST_FIELDS
                        else spec.key in self.data if spec.type == "bool"
                        else self.data.get(spec.key, ""))
             for spec in self.doc_type.fields

@@ -40,7 +40,8 @@ from lawtrail.web.decorators import attempt, not_found_as_404
 from lawtrail.web.forms import CaseForm
 from lawtrail.web.media_views import media_context
 from lawtrail.web.record_forms import (
-    DOCUMENT_FIELDS, OFFICIAL_FIELDS, PARTY_FIELDS, RECORDING_FIELDS, REFUSAL_FIELDS, Pickers, RecordForm, SignForm, recording_choices,
+    DOCUMENT_FIELDS, OFFICIAL_FIELDS, PARTY_FIELDS, RECORDING_FIELDS, RECORDING_LIST_FIELDS, REFUSAL_FIELDS, Pickers,
+    RecordForm, SignForm, recording_choices,
 )
 from lawtrail.web.todo import tasks_counted
 
@@ -262,7 +263,7 @@ def _pickers(record, spec):
     return Pickers(
         documents=record_selectors.served_documents(case) if keys & DOCUMENT_FIELDS.keys() else (),
         parties=[party_details(p) for p in case.parties.all()] if keys & PARTY_FIELDS.keys() else (),
-        recordings=case_recordings(case) if refusable or keys & set(RECORDING_FIELDS) else (),
+        recordings=case_recordings(case) if refusable or keys & {*RECORDING_FIELDS, *RECORDING_LIST_FIELDS} else (),
         officials={key: [getattr(o, "name", None) or o.display_name for o in record_selectors.officials(case, kind)]
                    for key, kind in OFFICIAL_FIELDS.items() if key in keys})
 

@@ -175,3 +175,21 @@ def test_a_refused_signature_keeps_who_signs_and_how_at_its_slot(org):
     slot = response.content.decode().split('id="slot-officers"', 1)[1].split('id="slot-', 1)[0]
     assert f'<option value="{org.officers[1].pk}" selected' in slot and "wrong-password" not in slot
     assert not record.signatures.exists()
+
+
+def test_the_recordings_used_as_evidence_are_ticked_not_typed(org, tmp_path):
+    case = org.open_case()
+    first, _ = ingest(org, case, make_video(tmp_path / "现场检查1.mp4", seconds=1))
+    second, _ = ingest(org, case, make_video(tmp_path / "现场检查2.mp4", seconds=2))
+    client = client_for(org.officer_users[0])
+    record = create(client, case, "handling_opinion")
+    assert record.data["drafter"] == org.officers[0].name  # whoever writes it drafts it
+    page = page_of(client, record)
+    assert f'type="checkbox" name="av_evidence" value="{first.filename}"' in page
+    payload = {key: value for key, value in record.data.items() if isinstance(value, str)}
+    client.post(reverse("web:record_detail", args=[case.pk, record.pk]),
+                {**payload, "av_evidence": [first.filename, second.filename]})
+    record.refresh_from_db()
+    assert record.data["av_evidence"] == f"{first.filename}、{second.filename}"
+    page = page_of(client, record)
+    assert re.search(rf'value="{re.escape(second.filename)}"[^>]*checked', page)
