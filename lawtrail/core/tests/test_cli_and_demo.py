@@ -36,6 +36,7 @@ def test_demo_creates_the_five_agencies_with_cases_in_every_stage(db):
         assert agency.cases.filter(records__doc_type="inquiry_record", records__status="draft").exists()
         kinds = set(Recording.objects.filter(case__agency=agency).values_list("kind", flat=True))
         assert kinds == {"video", "audio", "photo"}, agency
+        _assert_a_complete_penalty_case(agency)
     assert Officer.objects.filter(cert_valid_until__lt=timezone.localdate()).count() == len(AGENCIES)
     assert Checkpoint.objects.count() == 1
     assert verify_ledger().ok
@@ -43,6 +44,23 @@ def test_demo_creates_the_five_agencies_with_cases_in_every_stage(db):
     codes = accounts["codes"]
     assert set(codes) == set(User.objects.filter(role__in=TWO_FACTOR_ROLES).values_list("username", flat=True))
     assert two_factor_enrolment_check(actor=User.objects.get(username="cz.head"), code=codes["cz.head"])
+
+
+def _assert_a_complete_penalty_case(agency):
+    """One 行政处罚 case from 立案 to 已归档 with every document finalised, every family of
+    layout among them, and nothing its profile asks for missing."""
+    from lawtrail.records.catalog import doc_type
+    from lawtrail.rules.engine import evaluate
+
+    case = agency.cases.get(matter_type="penalty", stage=Stage.ARCHIVED)
+    assert [t.name for t in case.transitions.all()] == ["approve_start", "submit_review", "decide", "conclude",
+                                                        "archive"]
+    records = list(case.records.all())
+    assert records and all(r.is_final and r.pdf_sha256 for r in records), case
+    assert {doc_type(r.doc_type).layout for r in records} >= {"transcript", "approval", "prose", "receipt", "list"}
+    decision = next(r for r in records if r.doc_type == "decision")
+    assert decision.title == "行政处罚决定书" and decision.data["fine_amount"] > 0
+    assert [f.rule.id for f in evaluate(case) if f.status not in ("satisfied", "na")] == [], case
 
 
 def test_loading_the_demo_twice_changes_nothing(db):
