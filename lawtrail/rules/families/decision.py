@@ -19,7 +19,8 @@ def _decision(f):
         return Result(NOT_APPLICABLE, "尚未作出决定")
     decisions = f.finals("decision")
     if decisions:
-        return Result(SATISFIED, f"行政执法决定书 {decisions[0].number} 已定稿")
+        title = doc_type("decision").title_for(decisions[0].data or {})  # 行政处罚决定书 …
+        return Result(SATISFIED, f"{title} {decisions[0].number} 已定稿")
     return Result(VIOLATED, "案件已进入送达执行，但没有已定稿的行政执法决定书")
 
 
