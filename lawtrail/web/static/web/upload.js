@@ -18,7 +18,8 @@
 
   form.elements.file.addEventListener("change", function () {
     var file = form.elements.file.files[0];
-    if (file) say("已选择 " + file.name + "（" + size(file.size) + "），点击“开始上传”。");
+    // The size only: the file's name appears on the page once the recording is kept.
+    if (file) say("已选择文件（" + size(file.size) + "），点击“开始上传”。");
   });
 
   form.addEventListener("submit", function (event) {
