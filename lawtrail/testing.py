@@ -87,7 +87,8 @@ class Org:
 
     # The documents each gated step needs on file, made as the right people make them.
     GATE_DOCUMENTS = {"approve_start": ("filing_approval",), "submit_review": ("inquiry_record",),
-                      "decide": ("rights_notice", "head_approval", "decision"), "conclude": ("closing_report",)}
+                      "decide": ("rights_notice", "head_approval", "decision"), "conclude": ("closing_report",),
+                      "simple_decide": ("simple_procedure_record",)}
 
     def ready_for(self, case, name):
         """Finalise the documents the gated step `name` needs and the case lacks."""

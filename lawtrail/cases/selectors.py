@@ -113,13 +113,14 @@ def legal_reviews_awaited(user):
             if workflow.applies(step, case)]
 
 
-def available_transitions(case, user):
-    """The workflow steps this user could take now, each with its refusals (empty when allowed)."""
+def available_transitions(case, user, findings=None):
+    """The workflow steps this user could take now, each with its refusals (empty when allowed).
+    `findings`: the case's rules as the caller evaluated them (the case page), reused by the gates."""
     steps = []
     for transition in workflow.TRANSITIONS.values():
         if user.role not in transition.roles or not workflow.applies(transition, case):
             continue
-        steps.append((transition, workflow.refusals(transition, case, user, None)))
+        steps.append((transition, workflow.refusals(transition, case, user, None, findings=findings)))
     return steps
 
 

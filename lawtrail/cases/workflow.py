@@ -188,10 +188,11 @@ def not_major(case, data):
         return "本案已认定为重大执法决定"
 
 
-def profile_gates(transition, case):
-    """The rules the case's profile attaches to this step, each one not yet met."""
+def profile_gates(transition, case, findings=None):
+    """The rules the case's profile attaches to this step, each one not yet met (read from
+    `findings` when the caller has evaluated the case's rules already)."""
     rule_ids = get_profile(case.agency.profile).data.get("gates", {}).get(transition.name, ())
-    return rules_unmet(case, tuple(rule_ids)) if rule_ids else []
+    return rules_unmet(case, tuple(rule_ids), findings=findings) if rule_ids else []
 
 
 # --- effects ------------------------------------------------------------------
@@ -299,7 +300,7 @@ TRANSITIONS = {
 }
 
 
-def refusals(transition, case, actor, data, gated=True):
+def refusals(transition, case, actor, data, gated=True, findings=None):
     """Every reason this actor may not take this step on this case now. `gated=False` leaves
     out the regulation's gates (documents on file, the profile's rules): only the tests use
     it, to make the histories the rules must catch (as data from an older system has them)."""
@@ -317,7 +318,7 @@ def refusals(transition, case, actor, data, gated=True):
     for guard in (*transition.guards, *(transition.gates if gated else ())):
         if problem := guard(case, data):
             reasons.append(problem)
-    return reasons + (profile_gates(transition, case) if gated else [])
+    return reasons + (profile_gates(transition, case, findings) if gated else [])
 
 
 def applies(transition, case):

@@ -51,14 +51,16 @@ def evaluate_rule(case, rule_id, now=None):
                 None)
 
 
-def rules_unmet(case, rule_ids, now=None):
+def rules_unmet(case, rule_ids, now=None, findings=None):
     """For a workflow step's gate: "message（article）" for each of these rules (that the case's
-    profile uses) which the case does not meet yet, pending or violated."""
-    facts = Facts(case, now)
-    return [f"{finding.result.message}（{finding.cite}）"
-            for finding in (Finding(r, cite, r.evaluate(facts)) for r, cite in _rules_cited(facts.profile.id)
-                            if r.id in rule_ids)
-            if finding.status in (PENDING, VIOLATED)]
+    profile uses) which the case does not meet yet, pending or violated. `findings`: the
+    case's findings already evaluated (the case page has them), not evaluated again."""
+    if findings is None:
+        facts = Facts(case, now)
+        findings = (Finding(r, cite, r.evaluate(facts)) for r, cite in _rules_cited(facts.profile.id)
+                    if r.id in rule_ids)
+    return [f"{finding.result.message}（{finding.cite}）" for finding in findings
+            if finding.rule.id in rule_ids and finding.status in (PENDING, VIOLATED)]
 
 
 def severe_violations(case, now=None):

@@ -117,7 +117,6 @@ def case_detail(request, pk):
         access_logged(actor=request.user, action="case.view", obj=case, scope=case.scope,
                       what=f"查看案件 {case.case_no}", request=request)
     profile = get_profile(case.agency.profile)
-    steps = selectors.available_transitions(case, request.user)
     transitions = list(case.transitions.select_related("actor"))
     reached = {t.to_stage: t for t in transitions}
     timeline = []
@@ -135,6 +134,7 @@ def case_detail(request, pk):
     hidden = item_names(*hidden_items(case))
     checklist = [replace(f, result=replace(f.result, message=redact(f.result.message, hidden)))
                  for f in evaluate(case, recordings=recordings, explanations=explanations)]
+    steps = selectors.available_transitions(case, request.user, findings=checklist)  # the gates read the checklist
     history = list(finding_history(case).order_by("-evaluated_at", "-id")[:50])
     for finding in history:
         finding.message = redact(finding.message, hidden)

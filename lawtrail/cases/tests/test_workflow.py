@@ -130,7 +130,9 @@ def test_simple_procedure_skips_investigation_and_review(org):
     case = org.open_case(procedure=Procedure.SIMPLE)
     with pytest.raises(InvalidInput, match="简易程序案件不经过此步骤"):
         step(case, org.head, "approve_start")
-    case = step(case, org.officer_users[0], "simple_decide", "当场警告")
+    with pytest.raises(InvalidInput, match="当场作出决定须制作简易程序记录（003 第十九条）"):
+        step(case, org.officer_users[0], "simple_decide", "当场警告")
+    case = step(org.ready_for(case, "simple_decide"), org.officer_users[0], "simple_decide", "当场警告")
     assert case.stage == Stage.EXECUTION and case.decided_at
     case = step(case, org.officer_users[0], "conclude")
     assert case.stage == Stage.ARCHIVING

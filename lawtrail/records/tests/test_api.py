@@ -133,8 +133,8 @@ STAGE_DOCUMENTS = (
     (["inquiry_record", "site_inspection_record", "evidence_register"], ("submit_review", "officer")),
     (["rights_notice", "statement_record", "handling_opinion", "legal_review", "head_approval", "decision"],
      ("decide", "head")),
-    (["service_direct", "performance_record"], ("conclude", "officer")),
-    (["closing_report"], ("archive", "archivist")),
+    (["service_direct", "performance_record", "closing_report"], ("conclude", "officer")),
+    ([], ("archive", "archivist")),
 )
 
 

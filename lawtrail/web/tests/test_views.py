@@ -82,6 +82,10 @@ def test_case_page_shows_timeline_trail_and_the_steps_offered(org):
 def test_a_step_from_the_page_moves_the_case(org):
     case = org.open_case()
     client = client_for(org.head)
+    refused = client.post(reverse("web:case_step", args=[case.pk, "approve_start"]), {"reason": "同意立案"},
+                          follow=True).content.decode()
+    assert "立案前须制作立案（程序启动）审批表" in refused and Case.objects.get(pk=case.pk).stage == Stage.INITIATION
+    org.ready_for(case, "approve_start")
     response = client.post(reverse("web:case_step", args=[case.pk, "approve_start"]), {"reason": "同意立案"},
                            follow=True)
     assert "已办理：批准立案" in response.content.decode()
