@@ -52,6 +52,36 @@ REMEDIES = {
     "jp": ("大连金普新区管理委员会", "大连市金州区人民法院", "中国银行大连金普新区分行 户名：金普新区财政局非税收入专户 账号：3098 5671 2345"),
     "hy": ("衡阳市人民政府", "衡阳市石鼓区人民法院", "中国农业银行衡阳分行营业部 户名：衡阳市财政局非税收入汇缴结算户 账号：1858 0101 0400 0765 4"),
 }
+# The complete case of each agency, told in its own trade: the party, what was found, what the
+# party said, what was kept as evidence, and the fine.
+STORIES = {
+    "cz": dict(party="惠民商贸有限公司", representative="周国平",
+               reason="日常检查中发现当事人销售的预包装食品超过保质期，涉嫌销售不符合食品安全标准的食品",
+               found="货架上陈列的“香酥饼干”十二袋已超过标示的保质期，仓库另存同批次八箱",
+               answer="情况属实。这批饼干是上月从供货商进的货，店员没有及时清理过期商品，已经全部下架",
+               items=[["香酥饼干（过期）", "200g/袋，24袋/箱", "8箱", "当事人仓库"],
+                      ["进货单据", "A4 复印件", "3页", "当事人提供"]]),
+    "xlt": dict(party="幸福家园养老服务有限公司", representative="马国庆",
+                reason="检查中发现当事人未经登记，擅自以“兴隆台区老年互助协会”名义开展募捐活动",
+                found="当事人经营场所悬挂“兴隆台区老年互助协会”牌匾，张贴募捐倡议书，现场查见募捐登记簿一本",
+                answer="情况属实。我们想把老人组织起来互相帮助，不知道成立协会要先登记，已经停止募捐",
+                items=[["募捐登记簿", "16开", "1本", "当事人办公室"], ["募捐倡议书", "A3", "5张", "当事人门店"]]),
+    "xg": dict(party="宏建建筑劳务有限公司", representative="吴建华",
+               reason="接到劳动者反映后检查发现，当事人拖欠二十三名劳动者两个月工资",
+               found="当事人未能提供本年十月、十一月的工资发放凭证，工资表显示二十三名劳动者工资未发放",
+               answer="情况属实。因为工程款没有到位，拖欠了工人两个月工资，我们保证本月底前全部发放",
+               items=[["工资表", "A4", "2份", "当事人财务室"], ["考勤记录", "A4 复印件", "12页", "当事人提供"]]),
+    "jp": dict(party="星空网络会所有限公司", representative="刘晓峰",
+               reason="夜间检查中发现当事人经营的网吧接纳三名未成年人上网",
+               found="现场查见三名未成年人在网吧内上网，上网登记系统中无其身份信息登记记录",
+               answer="情况属实。当晚收银员疏忽，没有核验身份证件，我们已经对员工进行了处理",
+               items=[["上网登记系统截图", "A4", "3页", "当事人收银台"], ["监控录像光盘", "DVD", "1张", "当事人提供"]]),
+    "hy": dict(party="绿源木业有限公司", representative="周国平",
+               reason="巡查中发现当事人超出林木采伐许可证核定的数量采伐林木，涉嫌滥伐林木",
+               found="采伐地块位于林区第12林班，许可证核定采伐杉木50立方米，现场伐桩及堆放木材折合约68立方米",
+               answer="情况属实。我们请的采伐工人多砍了一些，超出许可证的数量，我们愿意补种并接受处理",
+               items=[["杉木原木", "长2米，径级14-20厘米", "18立方米", "采伐现场"], ["油锯", "STIHL MS382", "2台", "采伐现场"]]),
+}
 # Case titles per agency, in the order of the plans in `_case_plans`.
 TITLES = {
     "cz": ["涉嫌销售不符合食品安全标准的食品案", "未按规定公示年度报告信息案", "经营场所安全隐患投诉核查",
@@ -93,12 +123,11 @@ def organisation(region, name, serial, representative, address):
                 id_number=org_code(region, serial), legal_representative=representative, address=address)
 
 
-def _case_plans(region, city):
+def _case_plans(region, city, story):
     """Cases in every stage, with the steps that bring each there."""
     return [
-        dict(matter_type=MatterType.PENALTY, source=Source.EX_OFFICIO,
-             start_reason="日常检查中发现当事人销售的商品涉嫌不符合安全标准",
-             parties=[organisation(region, f"{city}惠民商贸有限公司", 1, "周国平", f"{city}建设路18号")],
+        dict(matter_type=MatterType.PENALTY, source=Source.EX_OFFICIO, start_reason=story["reason"],
+             parties=[organisation(region, f"{city}{story['party']}", 1, story["representative"], f"{city}建设路18号")],
              steps=[("head", "approve_start", "同意立案，由王建军、李晓燕承办"),
                     ("officer1", "submit_review", "调查终结，事实清楚，证据确凿"),
                     ("head", "decide", "同意处罚决定"),
@@ -175,7 +204,7 @@ def load_demo(stdout=None):
                        cert_valid_from=today - datetime.timedelta(days=2000),
                        cert_valid_until=today - datetime.timedelta(days=30), reason="演示数据：证件已过期")
         city = region.split("省")[-1].split("区")[0]
-        for plan, title in zip(_case_plans(region_code, city[:3]), TITLES[code], strict=True):
+        for plan, title in zip(_case_plans(region_code, city[:3], STORIES[code]), TITLES[code], strict=True):
             steps = plan.pop("steps")
             team = [(officers[0], OfficerRole.LEAD), (officers[1], OfficerRole.ASSIST)]
             case = case_open(actor=users["officer1"], department=depts[0], officers=team, title=title, **plan)
@@ -322,7 +351,7 @@ def _gate_documents(case, users, step, complete=False):
         if complete:
             _signed(case, users, "handling_opinion", {
                 "drafter": case.team()[0].officer.name, "department_reviewer": users["reviewer"].display_name,
-                "party_info": _party_info(party_obj), "evidence": f"{case.start_reason}，有现场检查笔录、询问笔录、"
+                "party_info": _party_info(party_obj), "evidence": f"{case.start_reason}。有现场检查笔录、询问笔录、"
                 "证据登记保存清单及现场录像为证，事实清楚，证据确凿",
                 "legal_basis": "依据有关法律、法规的规定，当事人的行为构成违法", "proposed_decision": result,
                 "discretion": "当事人系初次违法，主动配合调查并及时整改，依法从轻处罚"})
@@ -397,14 +426,14 @@ def _questions(case, party, complete):
         "问：你有申请回避、陈述和申辩的权利，也有如实回答问题的义务。你是否申请回避？",
         "答：不申请回避。",
         f"问：请介绍一下你本人和{party.name}的基本情况。",
-        f"答：我是{party.name}的法定代表人，公司主要从事商品批发零售。" if party.legal_representative
+        f"答：我是{party.name}的法定代表人，负责公司的日常经营。" if party.legal_representative
         else "答：我个人从事经营活动。",
-        f"问：执法人员检查时发现，{case.start_reason}。你对此有何说明？",
-        "答：情况属实。这批商品是从外地供货商进的货，进货时没有认真查验，我们愿意配合调查，已经全部下架停售。",
-        "问：涉案商品共进货多少，已经销售多少，销售金额多少？",
-        "答：共进货十箱，已销售两箱，销售金额一千二百元左右，进货单据都在店里，可以提供。",
+        f"问：执法人员检查时发现，{STORIES[case.agency.code]['found']}。你对此有何说明？",
+        f"答：{STORIES[case.agency.code]['answer']}。",
+        "问：你能否提供相关的凭证和记录？",
+        "答：可以，相关材料都在单位，我们已经交给执法人员登记保存。",
         "问：你还有什么需要补充的吗？",
-        "答：没有了，我们今后一定严格查验进货，依法经营。",
+        "答：没有了，我们今后一定依法经营。",
     ])
 
 
@@ -420,18 +449,20 @@ def _evidence(case, users, signer):
         "place": case.parties.first().address or "当事人经营场所", "started_at": _minutes(started),
         "ended_at": _minutes(started + datetime.timedelta(minutes=40)), "cert_shown": True,
         "present_party": f"{signer}（当事人方）",
-        "findings": f"执法人员出示执法证件后，对当事人经营场所进行检查。{case.start_reason}。现场查见涉案商品八箱，"
-                    "均未能提供合格证明；执法人员对现场进行了拍照、录像，对涉案商品予以登记保存。"}, signer)
+        "findings": f"执法人员出示执法证件后进行检查。{STORIES[case.agency.code]['found']}。"
+                    "执法人员对现场进行了拍照、录像，对有关物品和材料予以登记保存。"}, signer)
     video = _film(case, officers[0], started)
     _signed(case, users, "av_evidence_note", {
         "recording": video.filename, "sha256": video.sha256, "storage_location": storage_location(video),
         "maker": officers[0].name, "method": "执法记录仪现场录像", "made_at": _minutes(started),
         "extractor": officers[1].name, "extracted_at": _minutes(now - datetime.timedelta(hours=3)),
-        "proves": "当事人经营场所存放、销售涉案商品的情况及现场检查过程"})
+        "proves": PROVES})
     _signed(case, users, "evidence_register", {
         "holder": case.parties.first().name, "obtained_at": _minutes(started + datetime.timedelta(minutes=30)),
-        "items": [["涉案商品（整箱）", "24件/箱", "8箱", "当事人仓库"], ["进货单据", "A4 复印件", "3页", "当事人提供"]]},
-        signer)
+        "items": STORIES[case.agency.code]["items"]}, signer)
+
+
+PROVES = "现场检查的全过程及现场查见的违法事实"
 
 
 def _film(case, officer, start):
@@ -447,7 +478,7 @@ def _film(case, officer, start):
         description = describe(actor, {
             "case_no": case.case_no, "officer_cert": officer.cert_no, "device_no": "DSJ-0001",
             "recorded_at": start.isoformat(), "activity": "site_inspection", "method": "执法记录仪现场录像",
-            "proves": "当事人经营场所存放、销售涉案商品的情况及现场检查过程"})
+            "proves": PROVES})
         recording, _ = recording_ingest(actor=actor, path=path, description=description, filename=path.name)
     return recording
 

@@ -80,6 +80,9 @@ def document_context(spec, *, agency, case=None, record=None, mode=FINAL, data=N
     own = {key for s in spec.signers for key in s.fields}
     parties = list(case.parties.all()) if case is not None else []
     signers = _signers(spec, record)
+    if mode == FINAL:  # an optional slot nobody signed leaves no empty line to be filled in later
+        signers = [(s, given) for s, given in signers
+                   if given or s.min or any(data.get(key) for key in s.fields)]
     party = next(((s, given) for s, given in signers if s.kind == "party"), None)
     return {
         "spec": spec,
