@@ -249,6 +249,17 @@ LAWTRAIL_LEDGER_ORIGIN = os.environ.get("LAWTRAIL_LEDGER_ORIGIN", "lawtrail.loca
 LAWTRAIL_LEDGER_BATCH = envbool("LAWTRAIL_LEDGER_BATCH", DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3")
 # Batched: how long each process's chainer waits after a commit for more to chain in one pass.
 LAWTRAIL_LEDGER_CHAIN_DELAY = float(os.environ.get("LAWTRAIL_LEDGER_CHAIN_DELAY", "0.05"))
+# Witnesses that cosign the ledger's checkpoints (c2sp.org/tlog-witness), each "URL VKEY"
+# (the witness's submission URL and its public key, `lawtrail witness key`), comma-separated.
+LAWTRAIL_WITNESSES = envlist("LAWTRAIL_WITNESSES", "")
+LAWTRAIL_WITNESS_TIMEOUT = float(os.environ.get("LAWTRAIL_WITNESS_TIMEOUT", "10"))
+# `lawtrail serve` signs a checkpoint and submits it to the witnesses by itself (no cron):
+# once this many entries were written since the last one, or once this many minutes passed
+# with any new entry; it looks every LAWTRAIL_CHECKPOINT_POLL_SECONDS, and a witness that
+# did not answer is tried again on the next look.
+LAWTRAIL_CHECKPOINT_EVERY_ENTRIES = envint("LAWTRAIL_CHECKPOINT_EVERY_ENTRIES", 1000)
+LAWTRAIL_CHECKPOINT_EVERY_MINUTES = envint("LAWTRAIL_CHECKPOINT_EVERY_MINUTES", 10)
+LAWTRAIL_CHECKPOINT_POLL_SECONDS = float(os.environ.get("LAWTRAIL_CHECKPOINT_POLL_SECONDS", "30"))
 # `flush` wipes the append-only tables; only the test suite may do that.
 LAWTRAIL_ALLOW_FLUSH = envbool("LAWTRAIL_ALLOW_FLUSH", False)
 

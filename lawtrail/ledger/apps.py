@@ -8,6 +8,7 @@ class LedgerConfig(AppConfig):
     verbose_name = "账本"
 
     def ready(self):
+        from lawtrail.ledger import checks  # noqa: F401 (registers the start-up check)
         from lawtrail.ledger.chain import install_chain_function
 
         post_migrate.connect(install_chain_function, dispatch_uid="lawtrail_chain_function")

@@ -76,3 +76,56 @@ class Checkpoint(models.Model):
 
     def __str__(self):
         return f"checkpoint {self.tree_size}"
+
+
+@append_only
+class Cosignature(models.Model):
+    """A witness's cosignature of a checkpoint (c2sp.org/tlog-cosignature): the witness
+    saw the checkpoint's tree extend every earlier one it cosigned."""
+
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="cosignatures")
+    witness = models.CharField(max_length=300)  # the witness's public key (vkey text), its name first
+    signed_at = models.DateTimeField()  # the witness's own time stamp, inside what it signed
+    line = models.TextField()  # the signature line as the witness returned it
+
+    class Meta:
+        db_table = "ledger_cosignature"
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["checkpoint", "witness"], name="ledger_cosignature_once")]
+
+
+class WitnessStatus(models.Model):
+    """How the submissions to one configured witness went: what it last cosigned, and
+    since when it has been silent. Operational state, rewritten on every attempt."""
+
+    witness = models.CharField(max_length=300, unique=True)  # its public key (vkey text)
+    url = models.CharField(max_length=500)
+    size = models.BigIntegerField(default=0)  # the tree size it last cosigned, as it said
+    last_attempt_at = models.DateTimeField(null=True)
+    last_success_at = models.DateTimeField(null=True)
+    failures = models.IntegerField(default=0)  # attempts failed in a row
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "ledger_witness_status"
+        ordering = ["id"]
+
+
+@append_only(mutable_while="OLD.width < 256")
+class Tile(models.Model):
+    """Hashes of the Merkle tree as C2SP tlog-tiles lays them out (ledger/tiles.py): tile
+    `n` of `level` holds up to 256 consecutive hashes of the tree's level 8 × `level`, from
+    the `n * 256`th on, 32 bytes each. Level 0 holds the leaf hashes. A tile grows until it
+    is full, and the database refuses to change it after that."""
+
+    level = models.SmallIntegerField()
+    n = models.BigIntegerField()
+    width = models.SmallIntegerField()
+    hashes = models.BinaryField()
+
+    class Meta:
+        db_table = "ledger_tile"
+        constraints = [models.UniqueConstraint(fields=["level", "n"], name="ledger_tile_level_n")]
+
+    def __str__(self):
+        return f"tile {self.level}/{self.n} ({self.width})"

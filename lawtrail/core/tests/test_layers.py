@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2]
-ORDER = ["core", "ledger", "blobs", "regulations", "org", "cases", "records", "media", "rules", "archive",
+ORDER = ["core", "ledger", "witness", "blobs", "regulations", "org", "cases", "records", "media", "rules", "archive",
          "supervision", "access", "top"]
 TOP_MODULES = {"api", "cli", "demo", "samples", "tasks", "testing", "settings", "settings_test", "urls", "wsgi", "web"}
 
