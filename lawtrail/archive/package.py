@@ -39,12 +39,12 @@ from lawtrail.blobs.direct import copy_file_direct, hash_file
 from lawtrail.blobs.local import LocalBlobStore
 from lawtrail.core.canonical import jsonable
 from lawtrail.core.errors import Conflict, InvalidInput
-from lawtrail.ledger import keys, merkle, registry
+from lawtrail.ledger import keys, registry
 from lawtrail.ledger.access_log import access_logged
 from lawtrail.ledger.formats import entry_bytes
 from lawtrail.ledger.models import Entry
-from lawtrail.ledger.selectors import leaf_hashes
 from lawtrail.ledger.services import ledger_checkpoint
+from lawtrail.ledger.tiles import TileTree
 from lawtrail.archive.timestamp import certificates_pem, stamp, tsa_certificates, tsa_configured
 
 VERIFIER = Path(__file__).with_name("verifier.py")
@@ -388,7 +388,7 @@ def _build(case, root, actor, purpose, checkpoint):
     # The ledger: every entry about the case, and those that last vouched for its objects.
     seqs = set(Entry.objects.filter(scope=case.scope, seq__lte=size).values_list("seq", flat=True))
     seqs |= {e.seq for e in last.values()}
-    tree = merkle.Tree(leaf_hashes(size))
+    tree = TileTree(size)  # the tree the checkpoint signed, read from its tiles
     lines, proofs = [], {}
     for entry in Entry.objects.filter(seq__in=seqs).order_by("seq"):
         data = entry_bytes(entry.__dict__)

@@ -15,6 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Max
 
 from lawtrail.core.canonical import sha256_hex
+from lawtrail.ledger import merkle, tiles
 from lawtrail.ledger.formats import GENESIS_HASH, PENDING_FIELDS, entry_bytes, entry_json_sql
 from lawtrail.ledger.models import Entry, PendingEntry
 
@@ -42,7 +43,7 @@ def chain_in_place(values, actor_id):
     """Link one entry (`values` of PENDING_FIELDS) at the head now, holding the chain lock
     until the writer's transaction ends."""
     lock_chain()
-    return Entry.objects.bulk_create(_chained(_head(), [(values, actor_id)]))[0]
+    return _insert(_head(), [(values, actor_id)])[0]
 
 
 def _head():
@@ -50,15 +51,20 @@ def _head():
     return head or (0, GENESIS_HASH)
 
 
-def _chained(head, items):
-    """Entries for (values, actor_id) pairs, linked one after the other from `head`."""
+def _insert(head, items):
+    """Insert entries for (values, actor_id) pairs, linked one after the other from `head`,
+    and their tiles."""
     seq, prev_hash = head
-    entries = []
+    entries, leaves = [], []
     for values, actor_id in items:
         seq += 1
         values = {**values, "seq": seq, "prev_hash": prev_hash}
-        prev_hash = values["entry_hash"] = sha256_hex(entry_bytes(values))
+        data = entry_bytes(values)
+        prev_hash = values["entry_hash"] = sha256_hex(data)
         entries.append(Entry(actor_id=actor_id, **values))
+        leaves.append(merkle.leaf_hash(data))
+    Entry.objects.bulk_create(entries)
+    tiles.store(head[0], leaves)
     return entries
 
 
@@ -80,10 +86,19 @@ def _chain_batch(wait, passes=1):
     return _chain_in_database(wait, passes)
 
 
+@transaction.atomic
 def _chain_in_database(wait, passes):
+    """The entries it chained get their tiles in the same transaction, from their bytes
+    as the database assembles them."""
+    from lawtrail.ledger.selectors import entry_chunks
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT lawtrail_chain_pending(%s, %s, %s)", [FLUSH_BATCH, passes, wait])
         count = cursor.fetchone()[0]
+    if count > 0:
+        after = tiles.tree_size() - count
+        for chunk in entry_chunks(after=after):
+            tiles.store(chunk.seqs[0] - 1, merkle.leaf_hashes(chunk.data))
     return None if count < 0 else count
 
 
@@ -92,7 +107,7 @@ def _move_pending():
     if not rows:
         return 0
     PendingEntry.objects.filter(id__in=[row[0] for row in rows]).delete()
-    Entry.objects.bulk_create(_chained(_head(), [(dict(zip(PENDING_FIELDS, row[2:])), row[1]) for row in rows]))
+    _insert(_head(), [(dict(zip(PENDING_FIELDS, row[2:])), row[1]) for row in rows])
     return len(rows)
 
 

@@ -70,11 +70,7 @@ class CompactTree:
             for h in hashes:
                 self.append(h)
             return
-        level = hashes
-        while len(level) > 1:
-            pairs = iter(level)
-            level = list(map(node_hash, pairs, pairs))
-        self._push(n.bit_length() - 1, level[0])
+        self._push(n.bit_length() - 1, perfect_root(hashes))
         self.size += n
 
     def _push(self, height, h):
@@ -95,43 +91,52 @@ class CompactTree:
         return acc
 
 
-class Tree:
-    """A whole tree over its leaf hashes, each level of complete subtrees kept as one bytes
-    string (64 bytes a leaf in all): its root, and inclusion proofs in O(log n) each once
-    built in O(n), where proving from the leaves would cost O(n) each (an export proves
-    every entry of a case against a ledger of millions)."""
+def perfect_root(hashes):
+    """MTH of a power-of-two run of hashes (a complete subtree), level by level."""
+    level = hashes
+    while len(level) > 1:
+        pairs = iter(level)
+        level = list(map(node_hash, pairs, pairs))
+    return level[0]
 
-    def __init__(self, hashes):
-        self.size = len(hashes)
-        self._levels = [b"".join(hashes)]
-        while len(self._levels[-1]) >= 2 * HASH_SIZE:
-            below = self._levels[-1]
-            self._levels.append(b"".join(node_hash(below[i:i + HASH_SIZE], below[i + HASH_SIZE:i + 2 * HASH_SIZE])
-                                         for i in range(0, len(below) - 2 * HASH_SIZE + 1, 2 * HASH_SIZE)))
-        self._partial = {}
+
+class Nodes:
+    """The RFC 9162 recursion (root, PATH, PROOF) over any source of complete subtrees:
+    `_perfect(height, index)` is MTH of the 2**height leaves from index * 2**height. The
+    others, on a right edge, are hashed from their two halves once. A subtree once complete
+    never changes, so one source answers for every size up to its own."""
+
+    size = 0
+
+    def _perfect(self, height, index):
+        raise NotImplementedError
 
     def _node(self, start, end):
-        """MTH(D[start:end]) for a subtree the RFC's recursion visits: one of 2**h leaves
-        starts at a multiple of 2**h and is stored; the others (on the right edge) are
-        hashed from their two halves once."""
         width = end - start
         if width & (width - 1) == 0:
             height = width.bit_length() - 1
-            at = (start >> height) * HASH_SIZE
-            return self._levels[height][at:at + HASH_SIZE]
-        if (start, end) not in self._partial:
+            return self._perfect(height, start >> height)
+        partial = self.__dict__.setdefault("_partial", {})
+        if (start, end) not in partial:
             k = _split(width)
-            self._partial[start, end] = node_hash(self._node(start, start + k), self._node(start + k, end))
-        return self._partial[start, end]
+            partial[start, end] = node_hash(self._node(start, start + k), self._node(start + k, end))
+        return partial[start, end]
 
-    def root(self):
-        return self._node(0, self.size) if self.size else EMPTY_ROOT
+    def _check_size(self, size):
+        if not 0 <= size <= self.size:
+            raise ProofError(f"size {size} is outside a tree of size {self.size}")
+        return size
 
-    def inclusion_proof(self, index):
+    def root(self, size=None):
+        size = self._check_size(self.size if size is None else size)
+        return self._node(0, size) if size else EMPTY_ROOT
+
+    def inclusion_proof(self, index, size=None):
         """PATH(m, D[n]) (RFC 9162 2.1.3.1), from the leaf's sibling up."""
-        if not 0 <= index < self.size:
-            raise ProofError(f"leaf index {index} is outside a tree of size {self.size}")
-        path, start, end = [], 0, self.size
+        size = self._check_size(self.size if size is None else size)
+        if not 0 <= index < size:
+            raise ProofError(f"leaf index {index} is outside a tree of size {size}")
+        path, start, end = [], 0, size
         while end - start > 1:
             k = _split(end - start)
             if index < start + k:
@@ -142,6 +147,42 @@ class Tree:
                 start += k
         return path[::-1]
 
+    def consistency_proof(self, old_size, size=None):
+        """PROOF(m, D[n]) (RFC 9162 2.1.4.1)."""
+        size = self._check_size(self.size if size is None else size)
+        if not 0 < old_size <= size:
+            raise ProofError(f"no consistency proof from size {old_size} to size {size}")
+        path, start, end, m, complete = [], 0, size, old_size, True
+        while m != end - start:  # SUBPROOF(m, D[start:end], complete), its tail first
+            k = _split(end - start)
+            if m <= k:
+                path.append(self._node(start + k, end))
+                end = start + k
+            else:
+                path.append(self._node(start, start + k))
+                start, m, complete = start + k, m - k, False
+        if not complete:
+            path.append(self._node(start, end))
+        return path[::-1]
+
+
+class Tree(Nodes):
+    """A whole tree over its leaf hashes, each level of complete subtrees kept as one bytes
+    string (64 bytes a leaf in all): its root, and proofs in O(log n) each once built in
+    O(n), where proving from the leaves would cost O(n) each."""
+
+    def __init__(self, hashes):
+        self.size = len(hashes)
+        self._levels = [b"".join(hashes)]
+        while len(self._levels[-1]) >= 2 * HASH_SIZE:
+            below = self._levels[-1]
+            self._levels.append(b"".join(node_hash(below[i:i + HASH_SIZE], below[i + HASH_SIZE:i + 2 * HASH_SIZE])
+                                         for i in range(0, len(below) - 2 * HASH_SIZE + 1, 2 * HASH_SIZE)))
+
+    def _perfect(self, height, index):
+        at = index * HASH_SIZE
+        return self._levels[height][at:at + HASH_SIZE]
+
 
 def inclusion_proof(hashes, index):
     """PATH(m, D[n]) over leaf hashes (RFC 9162 2.1.3.1); for many proofs in one tree,
@@ -151,22 +192,7 @@ def inclusion_proof(hashes, index):
 
 def consistency_proof(hashes, old_size):
     """PROOF(m, D[n]) over leaf hashes (RFC 9162 2.1.4.1)."""
-    n = len(hashes)
-    if not 0 < old_size <= n:
-        raise ProofError(f"no consistency proof from size {old_size} to size {n}")
-    if old_size == n:
-        return []
-    return _subproof(old_size, hashes, True)
-
-
-def _subproof(m, hashes, complete):
-    n = len(hashes)
-    if m == n:
-        return [] if complete else [root_from_leaf_hashes(hashes)]
-    k = _split(n)
-    if m <= k:
-        return _subproof(m, hashes[:k], complete) + [root_from_leaf_hashes(hashes[k:])]
-    return _subproof(m - k, hashes[k:], False) + [root_from_leaf_hashes(hashes[:k])]
+    return Tree(hashes).consistency_proof(old_size)
 
 
 def _check_hashes(*hashes):

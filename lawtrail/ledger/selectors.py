@@ -10,6 +10,7 @@ from django.db import connection
 from lawtrail.core.errors import InvalidInput, NotFound
 from lawtrail.ledger import keys, merkle
 from lawtrail.ledger.models import Checkpoint, Entry
+from lawtrail.ledger.tiles import TileTree, tree_size
 from lawtrail.ledger.formats import ENTRY_FIELDS, checkpoint_note, entry_bytes, entry_json_sql
 
 CHUNK = 4096  # a power of two: each full chunk is a complete Merkle subtree
@@ -54,11 +55,11 @@ def _split(text, size):
     return [text[i:i + size] for i in range(0, len(text), size)]
 
 
-def _read_chunks(upto, in_database):
+def _read_chunks(after, upto, in_database):
     """(seqs, prev_hashes, entry_hashes, data) of CHUNK entries at a time, one value each
     from the database where it can (`in_database`); a chunk whose values do not take apart
     cleanly (a hash of the wrong length, which only tampering writes) is read row by row."""
-    after, upto = 0, upto if upto is not None else 2**62
+    upto = upto if upto is not None else 2**62
     while True:
         chunk = None
         if in_database:
@@ -81,14 +82,14 @@ def _read_chunks(upto, in_database):
         after = chunk[0][-1]
 
 
-def entry_chunks(upto=None, in_database=None, readers=None):
-    """The ledger in sequence order, CHUNK entries at a time (`EntryChunk`); the bytes are
+def entry_chunks(upto=None, in_database=None, readers=None, after=0):
+    """The ledger in sequence order (after entry `after`), CHUNK entries at a time (`EntryChunk`); the bytes are
     assembled by the database where we know how (`in_database`), else by `entry_bytes`.
     With `readers` (`core.db.Readers`) the next chunks are read by another thread while
     this one hashes."""
     if in_database is None:
         in_database = entry_json_sql(connection.vendor) is not None
-    chunks = _read_chunks(upto, in_database)
+    chunks = _read_chunks(after, upto, in_database)
     for seqs, prevs, hashes, data in readers.prefetch(chunks) if readers else chunks:
         digests = [sha256(d).hexdigest() for d in data]
         tampered = []
@@ -107,6 +108,8 @@ def _encode_again(seqs, hashes, data, digests):
 
 
 def leaf_hashes(size):
+    """Every leaf hash up to `size`, from the entries (O(n)); `TileTree(size)` reads the
+    same tree from its tiles."""
     return [h for chunk in entry_chunks(size) for h in merkle.leaf_hashes(chunk.data)]
 
 
@@ -149,7 +152,7 @@ def _tree_size(size):
         if cp is None:
             raise NotFound("尚未签发检查点，请先执行 lawtrail ledger checkpoint。")
         return cp.tree_size
-    total = Entry.objects.count()
+    total = tree_size()
     if not 0 < size <= total:
         raise InvalidInput(f"树大小 {size} 超出账本范围（共 {total} 条）。")
     return size
@@ -159,7 +162,7 @@ def inclusion(seq, size=None):
     size = _tree_size(size)
     if not 1 <= seq <= size:
         raise InvalidInput(f"条目 {seq} 不在大小为 {size} 的树中。")
-    tree = merkle.Tree(leaf_hashes(size))
+    tree = TileTree(size)  # O(log n) tiles, and no lock: what they held never changes
     proof = tree.inclusion_proof(seq - 1)
     root = tree.root()
     entry = Entry.objects.get(seq=seq)
@@ -182,12 +185,12 @@ def consistency(old_size, new_size):
     new_size = _tree_size(new_size)
     if not 0 < old_size <= new_size:
         raise InvalidInput(f"无法证明从大小 {old_size} 到 {new_size} 的一致性：旧树须非空且不大于新树。")
-    hashes = leaf_hashes(new_size)
+    tree = TileTree(new_size)
     return {
         "old_size": old_size,
         "new_size": new_size,
-        "old_root": b64(merkle.root_from_leaf_hashes(hashes[:old_size])),
-        "new_root": b64(merkle.root_from_leaf_hashes(hashes)),
-        "consistency_path": [b64(h) for h in merkle.consistency_proof(hashes, old_size)],
+        "old_root": b64(tree.root(old_size)),
+        "new_root": b64(tree.root()),
+        "consistency_path": [b64(h) for h in tree.consistency_proof(old_size)],
         "checkpoints": [checkpoint_json(cp) for cp in Checkpoint.objects.filter(tree_size__in=[old_size, new_size])],
     }

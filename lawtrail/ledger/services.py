@@ -10,17 +10,16 @@ Either way an entry exists exactly when its change committed, and the chain has 
 
 import logging
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
 from lawtrail.core.errors import Conflict
-from lawtrail.ledger import keys, merkle, registry
-from lawtrail.ledger.chain import batching, chain_in_place, ledger_flush, lock_chain
+from lawtrail.ledger import keys, registry, tiles
+from lawtrail.ledger.chain import batching, chain_in_place, ledger_flush
 from lawtrail.ledger.chainer import chainer
 from lawtrail.ledger.formats import PENDING_FIELDS, checkpoint_note
 from lawtrail.ledger.models import Checkpoint, Entry, PendingEntry
-from lawtrail.ledger.selectors import leaf_hashes
 
 logger = logging.getLogger(__name__)
 
@@ -116,22 +115,31 @@ def _flush_committed():
 
 
 def ledger_checkpoint() -> Checkpoint:
-    """Sign the current tree head, every committed entry in it; returns the existing
-    checkpoint when nothing changed."""
+    """Sign the current tree head, every committed entry in it; returns the latest
+    checkpoint when nothing changed. The root is read from the tiles outside any lock (what
+    a tile held never changes), so no write waits on it."""
     ledger_flush()
-    return _checkpoint()
-
-
-@transaction.atomic
-def _checkpoint():
-    lock_chain()
-    size = Entry.objects.count()
+    size = tiles.tree_size()
     if size == 0:
         raise Conflict("账本为空，无法签发检查点。")
     latest = Checkpoint.objects.order_by("-id").first()
     if latest is not None and latest.tree_size == size:
         return latest
-    root = merkle.root_from_leaf_hashes(leaf_hashes(size)).hex()
+    return _checkpoint(size, tiles.TileTree(size).root().hex(), latest.id if latest else 0)
+
+
+_CHECKPOINT_LOCK = 0x4C617743  # any constant: one checkpoint written at a time
+
+
+@transaction.atomic
+def _checkpoint(size, root, seen):
+    """One made meanwhile (after checkpoint `seen`) for as large a tree stands."""
+    if connection.vendor == "postgresql":  # (SQLite's IMMEDIATE transaction is the one write lock)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHECKPOINT_LOCK])
+    latest = Checkpoint.objects.order_by("-id").first()
+    if latest is not None and (latest.tree_size == size or latest.id > seen and latest.tree_size > size):
+        return latest
     return Checkpoint.objects.create(
         tree_size=size,
         root_hash=root,

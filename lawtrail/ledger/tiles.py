@@ -1,0 +1,180 @@
+"""The Merkle tree's hashes, stored as they are made, in C2SP tlog-tiles' layout
+(https://c2sp.org/tlog-tiles): tile `n` of level `L` holds up to 256 consecutive hashes of
+the tree's level 8L, from the (256 n)th on. Level 0 holds the leaf hashes; the hash at
+position i of level L + 1 is the root of the full tile i of level L.
+
+The tiles are written in the transaction that chains their entries (`store`), so they
+are exactly as complete as the chain, and a full tile never changes again (the database
+refuses). Any complete subtree of a tree of any size up to the ledger's is then one
+tile's slice hashed up at most 7 levels: a root, an inclusion or a consistency proof reads
+O(log n) tiles (`TileTree`) instead of every entry, and needs no lock, since what a tile
+held stays its prefix. `lawtrail verify` recomputes every tile from the entries
+(`TileCheck`)."""
+
+import re
+
+from django.db import connection
+
+from lawtrail.ledger import merkle
+from lawtrail.ledger.models import Entry, Tile
+
+HEIGHT = 8
+WIDTH = 1 << HEIGHT
+HASH = merkle.HASH_SIZE
+TILE_BYTES = WIDTH * HASH
+_TABLE = Tile._meta.db_table
+
+
+class TilesBehind(RuntimeError):
+    """A tile the tree needs is missing or shorter than the chain: the tiles were not
+    written with their entries (run the migrations) or were tampered with."""
+
+
+def _hashes(data):
+    return [data[i:i + HASH] for i in range(0, len(data), HASH)]
+
+
+def _append_sql(vendor):
+    grown = "CAST(hashes || %s AS BLOB)" if vendor == "sqlite" else "hashes || %s"
+    return (f"UPDATE {_TABLE} SET hashes = {grown}, width = width + %s "
+            "WHERE level = %s AND n = %s AND width = %s")
+
+
+def store(start, leaves):
+    """Add the leaf hashes of the tree's leaves `start`, `start` + 1, … to the tiles, and
+    the hashes above them that they complete; inside the transaction that chains them.
+    One statement for one leaf (an append), one more when it fills a tile."""
+    level, hashes = 0, list(leaves)
+    with connection.cursor() as cursor:
+        while hashes:
+            n, off = divmod(start, WIDTH)
+            data, full, first = b"".join(hashes), [], n
+            if off:  # the partial tile grows first
+                take = min(WIDTH - off, len(hashes))
+                cursor.execute(_append_sql(connection.vendor), [data[:take * HASH], take, level, n, off])
+                if cursor.rowcount != 1:
+                    raise TilesBehind(f"ledger tile {level}/{n} is not {off} hashes wide")
+                if off + take == WIDTH:
+                    cursor.execute(f"SELECT hashes FROM {_TABLE} WHERE level = %s AND n = %s", [level, n])
+                    full.append(bytes(cursor.fetchone()[0]))
+                data, first = data[take * HASH:], n + 1
+            rows = [(level, first + i, len(data[at:at + TILE_BYTES]) // HASH, data[at:at + TILE_BYTES])
+                    for i, at in enumerate(range(0, len(data), TILE_BYTES))]
+            if rows:
+                cursor.executemany(f"INSERT INTO {_TABLE} (level, n, width, hashes) VALUES (%s, %s, %s, %s)", rows)
+            full += [row[3] for row in rows if row[2] == WIDTH]
+            hashes = [merkle.perfect_root(_hashes(tile)) for tile in full]
+            start, level = n, level + 1
+
+
+def tree_size():
+    """The ledger's size: its entries are numbered from 1 without a gap (verify checks)."""
+    return Entry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+
+class TileTree(merkle.Nodes):
+    """The tree of the first `size` leaves, read from the tiles a tile at a time."""
+
+    def __init__(self, size):
+        self.size = size
+        self._tiles = {}
+
+    def _tile(self, level, n):
+        if (level, n) not in self._tiles:
+            data = Tile.objects.filter(level=level, n=n).values_list("hashes", flat=True).first()
+            self._tiles[level, n] = bytes(data) if data is not None else b""
+        return self._tiles[level, n]
+
+    def _perfect(self, height, index):
+        level, below = divmod(height, HEIGHT)
+        n, off = divmod(index << below, WIDTH)
+        run = self._tile(level, n)[off * HASH:(off + (1 << below)) * HASH]
+        if len(run) != HASH << below:
+            raise TilesBehind(f"ledger tile {level}/{n} is missing or shorter than the ledger")
+        return merkle.perfect_root(_hashes(run))
+
+
+def tile_bytes(level, n, width=None):
+    """A tile as served (`width` None: a full tile; else the partial tile of that many
+    hashes), or None when the log holds no such tile (yet)."""
+    data = Tile.objects.filter(level=level, n=n).values_list("hashes", flat=True).first()
+    data = bytes(data) if data is not None else b""
+    want = TILE_BYTES if width is None else width * HASH
+    return data[:want] if len(data) >= want else None
+
+
+_PATH = re.compile(r"^(?P<level>[0-5])/(?P<n>(?:x\d{3}/)*\d{3})(?:\.p/(?P<width>\d+))?$")
+
+
+def parse_path(path):
+    """(level, n, width) of a tile path `<L>/<N>[.p/<W>]` (N in 3-digit elements, all
+    but the last prefixed with x), or None."""
+    match = _PATH.match(path)
+    if match is None:
+        return None
+    n = int(match["n"].replace("x", "").replace("/", ""))
+    width = match["width"]
+    if width is not None and not (width == str(int(width)) and 0 < int(width) < WIDTH):
+        return None
+    return int(match["level"]), n, None if width is None else int(width)
+
+
+def tile_path(level, n, width=None):
+    digits = f"{n:03d}"
+    digits = "0" * (-len(digits) % 3) + digits
+    parts = [digits[i:i + 3] for i in range(0, len(digits), 3)]
+    path = f"{level}/" + "/".join([f"x{p}" for p in parts[:-1]] + parts[-1:])
+    return path if width is None or width == WIDTH else f"{path}.p/{width}"
+
+
+def rebuild(chunks):
+    """Store the tiles of a ledger whose entries have none (the migration that brought
+    tiles in; the bench's bulk set-up), from its leaf hashes, a chunk at a time."""
+    start = 0
+    for leaves in chunks:
+        store(start, leaves)
+        start += len(leaves)
+    return start
+
+
+class TileCheck:
+    """The tiles that the leaves streamed in (`add`, in order) make, compared with those
+    stored; `problems` lists (tile path, message). A stored tile may be longer than what
+    was checked (entries chained meanwhile), never different in what both hold."""
+
+    def __init__(self):
+        self.problems = []
+        self._open = []  # per level: (n, bytes) of the tile not yet full
+
+    def add(self, leaves):
+        made = {}
+        self._push(0, b"".join(leaves), made)
+        self._compare(made)
+
+    def finish(self):
+        self._compare({(level, n): data for level, (n, data) in enumerate(self._open) if data})
+
+    def _push(self, level, data, made):
+        if level == len(self._open):
+            self._open.append((0, b""))
+        n, data = self._open[level][0], self._open[level][1] + data
+        full = []
+        while len(data) >= TILE_BYTES:
+            made[level, n] = data[:TILE_BYTES]
+            full.append(merkle.perfect_root(_hashes(data[:TILE_BYTES])))
+            data, n = data[TILE_BYTES:], n + 1
+        self._open[level] = (n, data)
+        if full:
+            self._push(level + 1, b"".join(full), made)
+
+    def _compare(self, made):
+        for level in sorted({level for level, _ in made}):
+            wanted = [n for lv, n in made if lv == level]
+            stored = {n: bytes(data) for n, data in Tile.objects.filter(level=level, n__in=wanted)
+                      .values_list("n", "hashes")}
+            for n in sorted(wanted):
+                data, expected = stored.get(n), made[level, n]
+                if data is None or len(data) < len(expected):
+                    self.problems.append((tile_path(level, n), "默克尔瓦片缺失或短于账本（瓦片未随条目写入或被删改）"))
+                elif data[:len(expected)] != expected:
+                    self.problems.append((tile_path(level, n), "默克尔瓦片与条目重算的哈希不符（瓦片被篡改）"))
