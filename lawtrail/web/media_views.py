@@ -21,6 +21,7 @@ from lawtrail.regulations.profiles import get_profile
 from lawtrail.supervision.selectors import device_held_by, device_holder_at, device_of, devices_of
 from lawtrail.web.access_views import item_confidentiality_context
 from lawtrail.web.decorators import not_found_as_404
+from lawtrail.web.supervision_views import DEVICE_ROLES
 
 
 def media_context(request, case, everything, explanations):
@@ -56,6 +57,7 @@ def recording_detail(request, pk, recording_id):
         **item_confidentiality_context(case, recording=recording, level=level),
         **device_context(recording),
         "storage_location": storage_location(recording),
+        "can_see_devices": request.user.role in DEVICE_ROLES,  # no link to a page that would refuse
     })
 
 
