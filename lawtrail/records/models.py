@@ -6,6 +6,7 @@ from lawtrail.core.db import append_only
 from lawtrail.core.models import ChoiceLabels
 from lawtrail.ledger.registry import ledgered
 from lawtrail.org.models import Officer
+from lawtrail.records.catalog import doc_type
 
 
 class RecordStatus(models.TextChoices):
@@ -78,6 +79,19 @@ class Record(ChoiceLabels, models.Model):
     @property
     def is_final(self):
         return self.status == RecordStatus.FINAL
+
+    @property
+    def number_label(self):
+        """文号 for a document issued to the party, 编号 for an internal record."""
+        return doc_type(self.doc_type).number_label
+
+    @property
+    def public_number(self):
+        """The number as the public 扫码验真 page shows it: an internal record's 编号 without
+        the 案号 it starts with, which that page keeps to itself."""
+        if doc_type(self.doc_type).issued:
+            return self.number
+        return "案内第 " + self.number.removeprefix(f"{self.case.case_no}-") + " 号"
 
 
 @append_only

@@ -43,7 +43,8 @@ def test_anyone_sees_what_the_paper_shows_without_signing_in(org):
     assert response.status_code == 200
     html = response.content.decode()
     day = timezone.localtime(record.finalised_at)
-    for shown in (record.title, record.number, org.agency.name, f"{day.year}年{day.month}月{day.day}日",
+    number = record.number.removeprefix(f"{record.case.case_no}-")  # a 笔录's 编号, within its case
+    for shown in (record.title, f"案内第 {number} 号", org.agency.name, f"{day.year}年{day.month}月{day.day}日",
                   record.pdf_sha256, "真实存在"):
         assert shown in html
     case = record.case

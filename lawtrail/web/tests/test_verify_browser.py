@@ -41,7 +41,7 @@ def test_the_page_confirms_a_genuine_pdf_and_refuses_a_changed_one(copies, live_
     page.set_default_timeout(15000)
     page.goto(f"{live_server.url}/verify/{record.verify_code}")
     expect(page.get_by_test_id("exists")).to_contain_text("真实存在")
-    expect(page.get_by_test_id("number")).to_have_text(record.number)
+    expect(page.get_by_test_id("number")).to_have_text(record.public_number)  # a 笔录: 案内编号
     assert page.evaluate("!!(window.crypto && window.crypto.subtle)") is subtle
     verdict = page.get_by_test_id("verdict")
 
