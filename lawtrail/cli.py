@@ -60,11 +60,18 @@ def cmd_serve(args):
     from django.conf import settings
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("migrate", verbosity=0)  # runs the database checks: a rolled-back ledger stops here
+    except SystemCheckError as exc:
+        print(str(exc).strip(), file=sys.stderr)
+        return 1
     if settings.PRODUCTION:
         call_command("collectstatic", interactive=False, verbosity=0)
     print(f"LawTrail 执法全过程记录系统: http://{args.host}:{args.port}/", flush=True)
     _start_task_worker()
+    _start_checkpointer()
     argv = [
         "gunicorn", "lawtrail.wsgi:application",
         "--bind", f"{args.host}:{args.port}",
@@ -99,6 +106,16 @@ def _start_task_worker():
             worker.kill()
 
     atexit.register(stop)
+
+
+def _start_checkpointer():
+    """Checkpoints signed and submitted to the witnesses by themselves, no cron
+    (lawtrail/witness/tasks.py), in a process stopped with the server."""
+    import atexit
+    import subprocess
+
+    checkpoints = subprocess.Popen([sys.executable, "-m", "lawtrail.cli", "witness", "submit", "--loop"])
+    atexit.register(checkpoints.terminate)
 
 
 def cmd_cases(args):
@@ -287,7 +304,11 @@ def cmd_ingest(args):
 def cmd_verify(args):
     from lawtrail.archive.integrity import verify_ledger
 
+    from lawtrail.witness.outside import verify_outside
+
     report = verify_ledger()
+    for finding in verify_outside(args.checkpoint, args.witness):
+        report.add("outside", finding.ref, finding.message)
     if args.json:
         _print_json(report.as_dict())
     else:
@@ -297,6 +318,48 @@ def cmd_verify(args):
             print(f"  ✗ [{p.kind}] {p.ref}: {p.message}")
         print("校验通过：记录完整，未被篡改" if report.ok else f"校验失败：发现 {len(report.problems)} 处问题")
     return 0 if report.ok else 1
+
+
+def cmd_witness(args):
+    from lawtrail.witness import note, service
+
+    if args.witness_command == "init":
+        try:
+            witness = service.witness_init(args.dir, args.name, args.log)
+        except (FileExistsError, note.NoteError) as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return 2
+        print(f"已创建见证服务 {witness.name}。其公钥（交给被见证的系统配置 LAWTRAIL_WITNESSES）：")
+        print(witness.verifier.text())
+    elif args.witness_command == "key":
+        print(service.Witness(args.dir).verifier.text())
+    elif args.witness_command == "log-key":
+        from lawtrail.witness.client import log_verifier
+
+        print(log_verifier().text())
+    elif args.witness_command == "serve":
+        from lawtrail.witness.server import witness_server
+
+        witness = service.Witness(args.dir)
+        server = witness_server(witness, args.host, args.port)
+        print(f"见证服务 {witness.name}: http://{args.host}:{server.server_address[1]}/add-checkpoint", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    else:
+        from lawtrail.witness.tasks import checkpoint_loop, checkpoint_pass
+
+        if args.loop:
+            checkpoint_loop()
+        done = checkpoint_pass()
+        if done.checkpoint is None:
+            print("账本为空，尚无检查点")
+            return 0
+        print(f"检查点 {done.checkpoint.tree_size} 条{'（新签发）' if done.signed else ''}；"
+              f"已联署 {len(done.cosigned)} 个见证服务，未应答 {len(done.silent)} 个")
+        return 1 if done.silent else 0
+    return 0
 
 
 def _actor(username):
@@ -508,7 +571,29 @@ def build_parser():
 
     p = sub.add_parser("verify", help="校验账本、检查点签名和对象哈希")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--checkpoint", action="append", default=[], metavar="FILE",
+                   help="系统外保存的检查点（签名文本），证明当前账本是它的延续；可多次给出")
+    p.add_argument("--witness", action="append", default=[], metavar="URL_OR_KEY",
+                   help="见证服务的地址（向其证明当前账本延续其联署的账本）或公钥（核对检查点文件中的联署）")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("witness", help="见证服务（C2SP tlog-witness）：供司法局、上级机关或法院运行")
+    wsub = p.add_subparsers(dest="witness_command", required=True)
+    q = wsub.add_parser("init", help="在目录中创建见证服务：新密钥、名称和所见证的账本公钥")
+    q.add_argument("--dir", required=True, help="见证服务的目录（密钥和状态）")
+    q.add_argument("--name", required=True, help="见证服务的名称，如 sfj.example.gov.cn/witness")
+    q.add_argument("--log", action="append", required=True, metavar="KEY",
+                   help="所见证账本的公钥（在被见证的系统上运行 lawtrail witness log-key 取得）")
+    q = wsub.add_parser("key", help="输出见证服务的公钥，供被见证的系统配置 LAWTRAIL_WITNESSES")
+    q.add_argument("--dir", required=True)
+    q = wsub.add_parser("serve", help="运行见证服务")
+    q.add_argument("--dir", required=True)
+    q.add_argument("--host", default="127.0.0.1")
+    q.add_argument("--port", type=int, default=8100)
+    wsub.add_parser("log-key", help="输出本系统账本的公钥，供见证服务 init --log 使用")
+    q = wsub.add_parser("submit", help="按设置签发检查点并提交见证服务联署（--loop 持续运行）")
+    q.add_argument("--loop", action="store_true")
+    p.set_defaults(func=cmd_witness)
 
     p = sub.add_parser("export", help="导出案件证据包（BagIt，附离线校验程序）")
     p.add_argument("case_no", metavar="CASE_NO")

@@ -61,6 +61,13 @@ class WitnessRefused(Exception):
     pass
 
 
+_REFUSALS = {
+    403: "见证服务不认可检查点的签名：系统的签名密钥可能被更换",
+    404: "见证服务不跟踪本系统的账本（来源不符）",
+    422: "见证服务判定检查点与其此前联署的账本不一致：账本被改写或分叉",
+}
+
+
 def submit(cp, witness: Configured):
     """Submit one checkpoint to one witness; returns the cosignature kept, or None after
     recording why not (the next pass tries again)."""
@@ -91,7 +98,7 @@ def _submit(cp, witness, status):
             witness_attempt_record(status=status, size=old, error="见证服务记录的树大小与本系统不同，已按其大小重新提交")
             continue
         if code != 200:
-            raise WitnessRefused(f"见证服务拒绝联署（HTTP {code}）：{text.strip()[:200]}")
+            raise WitnessRefused(_REFUSALS.get(code, f"见证服务拒绝联署（HTTP {code}）：{text.strip()[:200]}"))
         return _keep(cp, witness, text)
     raise WitnessRefused("见证服务记录的树大小一再变化，稍后重试")
 
