@@ -79,3 +79,13 @@ def user_named(viewer, username):
     """A user of the viewer's agency by account name, or None."""
     return User.objects.filter(username=username, agency_id=viewer.agency_id).first()
 
+
+def user_called(viewer, text):
+    """A user of the viewer's agency by account name, or by his name (姓名) when only one
+    person of the agency bears it; else None (what a person types to find a colleague)."""
+    found = user_named(viewer, text)
+    if found is None:
+        named = list(User.objects.filter(agency_id=viewer.agency_id, full_name=text)[:2])
+        found = named[0] if len(named) == 1 else None
+    return found
+

@@ -11,7 +11,7 @@ from lawtrail.access.selectors import accessed_by, access_entries, who_accessed
 from lawtrail.core.spreadsheet import CsvWriter
 from lawtrail.ledger.labels import access_label, described
 from lawtrail.org.enums import Role
-from lawtrail.org.selectors import user_named
+from lawtrail.org.selectors import user_called
 
 AUDITORS = (Role.HEAD, Role.SUPERVISOR)
 OBJECT_TYPES = {"case": ("cases.case", "案件"), "record": ("records.record", "执法文书"),
@@ -34,9 +34,9 @@ def audit(request):
             entries = who_accessed(request.user, OBJECT_TYPES[kind][0], object_id)
             question = f"谁调阅过{OBJECT_TYPES[kind][1]} {object_id}"
     elif username:
-        user = user_named(request.user, username)
+        user = user_called(request.user, username)
         if user is None:
-            error = f"本机关没有用户 {username}"
+            error = f"本机关没有用户 {username}（同名的多人请输入用户名）"
         else:
             entries = accessed_by(request.user, user)
             question = f"{user.display_name}调阅过什么"

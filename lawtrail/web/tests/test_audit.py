@@ -27,9 +27,11 @@ def test_who_has_seen_this_recording_and_what_did_this_user_look_at(org, other_o
     assert page.count(f"<td>{officer.display_name}</td>") == 2 and "播放" in page and "下载" in page
     assert head.display_name not in page and officer.username not in page  # names, not login names
 
-    page = supervisor.get(reverse("web:audit"), {"username": head.username}).content.decode()
+    page = supervisor.get(reverse("web:audit"), {"username": "刘海涛"}).content.decode()  # by his name
     assert f"{head.display_name}调阅过什么" in page and f"案件 {case.case_no}" in page and "查看" in page
-    assert "cases.case" not in page
+    assert "cases.case" not in page and head.username not in page
+    by_login = supervisor.get(reverse("web:audit"), {"username": head.username}).content.decode()
+    assert f"{head.display_name}调阅过什么" in by_login
 
     response = supervisor.get(reverse("web:audit"), {"kind": "recording", "object_id": recording.pk, "format": "csv"})
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
