@@ -4,7 +4,20 @@ document.querySelectorAll("form.sign-form").forEach(function (form) {
   var field = form.querySelector("input[name=image_data]");
   var ctx = canvas.getContext("2d");
   var drawing = false, drawn = false;
-  ctx.lineWidth = 2.5; ctx.lineCap = "round"; ctx.strokeStyle = "#111";
+  function pen() { ctx.lineWidth = 2.5; ctx.lineCap = "round"; ctx.strokeStyle = "#111"; }
+  // On a phone the pad takes the screen's width, and is drawn at that size (not scaled up
+  // from the desktop's 480 px), tall enough for a name written with a finger.
+  function fit() {
+    var width = Math.round(canvas.getBoundingClientRect().width);
+    if (drawn || !width || width >= 480) return;
+    if (canvas.width !== width) { canvas.width = width; canvas.height = Math.round(width * 0.55); }
+    pen();
+  }
+  pen();
+  fit();
+  var box = form.closest("details");
+  if (box) box.addEventListener("toggle", fit);
+  window.addEventListener("resize", fit);
   function point(e) {
     var r = canvas.getBoundingClientRect();
     return [(e.clientX - r.left) * canvas.width / r.width, (e.clientY - r.top) * canvas.height / r.height];
@@ -21,7 +34,7 @@ document.querySelectorAll("form.sign-form").forEach(function (form) {
     canvas.addEventListener(name, function () { drawing = false; });
   });
   form.querySelector(".pad-clear").addEventListener("click", function () {
-    ctx.clearRect(0, 0, canvas.width, canvas.height); drawn = false;
+    ctx.clearRect(0, 0, canvas.width, canvas.height); drawn = false; fit();
   });
   form.addEventListener("submit", function () {
     field.value = drawn ? canvas.toDataURL("image/png") : "";

@@ -1,0 +1,20 @@
+// Every page: the phone menu drawer and the 离线 state.
+(function () {
+  var button = document.querySelector(".menu-toggle");
+  function setOpen(open) {
+    document.body.classList.toggle("menu-open", open);
+    if (button) button.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  if (button) button.addEventListener("click", function (e) {
+    e.stopPropagation();
+    setOpen(!document.body.classList.contains("menu-open"));
+  });
+  // A tap outside the open drawer closes it.
+  document.addEventListener("click", function (e) {
+    if (document.body.classList.contains("menu-open") && !e.target.closest("#menu")) setOpen(false);
+  });
+  function net() { document.body.classList.toggle("offline", !navigator.onLine); }
+  window.addEventListener("online", net);
+  window.addEventListener("offline", net);
+  net();
+})();

@@ -1,0 +1,139 @@
+"""移动执法: an officer does the on-site part from a phone (Chromium emulating an iPhone and a
+Pixel, with touch): every control can be reached with a thumb, and nothing typed is lost."""
+
+import hashlib
+
+import pytest
+from django.db import connections
+from playwright.sync_api import expect, sync_playwright
+
+from lawtrail.testing import PASSWORD, resident_id
+from lawtrail.web.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, browser_org, login  # noqa: F401  (a fixture)
+
+# The iPhone at the 390×844 of its screen (Playwright's profile leaves room for Safari's bars).
+PHONES = {"iPhone 13": {"viewport": {"width": 390, "height": 844}}, "Pixel 7": {}}
+
+# Each visible control's centre must be the control itself (nothing covers it) and inside the
+# screen, and a button at least 44 px high.
+UNTAPPABLE = """() => {
+  const wrong = [];
+  const controls = document.querySelectorAll("button, .btn, input:not([type=hidden]), select, textarea, summary");
+  for (const el of controls) {
+    if (!el.getClientRects().length || getComputedStyle(el).visibility === "hidden") continue;
+    el.scrollIntoView({block: "center", inline: "center"});
+    const r = el.getBoundingClientRect();
+    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+    const hit = document.elementFromPoint(x, y);
+    const name = (el.textContent || el.name || el.getAttribute("aria-label") || el.tagName).trim().slice(0, 20);
+    if (x < 0 || x > innerWidth || !hit || !(hit === el || el.contains(hit) || (hit.tagName === "LABEL" && hit.contains(el))))
+      wrong.push(name + " covered by " + (hit ? hit.tagName + "." + hit.className : "nothing"));
+    else if ((el.tagName === "BUTTON" || el.classList.contains("btn")) && r.height < 44)
+      wrong.push(name + " only " + Math.round(r.height) + " px high");
+  }
+  window.scrollTo(0, 0);
+  return wrong;
+}"""
+
+
+@pytest.fixture(params=list(PHONES))
+def phone(request, monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # as test_browser's fixture
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        profile = {**p.devices[request.param], **PHONES[request.param]}
+        profile.pop("default_browser_type")
+        context = browser.new_context(**profile, locale="zh-CN", timezone_id="Asia/Shanghai")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        yield page
+        connections.close_all()
+        browser.close()
+
+
+def assert_thumb_friendly(page, shot):
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page is wider than the screen"
+    assert page.evaluate(UNTAPPABLE) == []
+    page.screenshot(path=f"/tmp/mobile-{shot}-{width}.png", full_page=True)
+
+
+def finger_signature(page, box):
+    """Write on the pad with a finger: touch events, as a phone's screen sends them."""
+    canvas = box.locator("canvas.signature-pad")
+    canvas.scroll_into_view_if_needed()
+    area = canvas.bounding_box()
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind, points):
+        cdp.send("Input.dispatchTouchEvent",
+                 {"type": kind, "touchPoints": [{"x": area["x"] + x, "y": area["y"] + y} for x, y in points]})
+
+    touch("touchStart", [(20, 60)])
+    for point in ((70, 25), (130, 95), (190, 30), (260, 80)):
+        touch("touchMove", [point])
+    touch("touchEnd", [])
+    return area
+
+
+def test_an_officer_registers_writes_signs_and_uploads_on_a_phone(live_server, browser_org, phone, tmp_path):
+    from lawtrail.cases.models import Case
+    from lawtrail.media.models import Recording
+    from lawtrail.samples import make_video
+
+    org, page = browser_org, phone
+    login(page, live_server.url, org.officer_users[0])
+    assert_thumb_friendly(page, "home")
+    # The menu is a drawer: off the screen until its button is tapped.
+    menu = page.locator("#menu")
+    assert menu.bounding_box()["x"] + menu.bounding_box()["width"] <= 0
+    page.get_by_test_id("menu").tap()
+    menu.get_by_role("link", name="登记案件").tap()
+    expect(page.locator("h1")).to_contain_text("登记案件")
+    page.fill("#id_title", "占用林地案")
+    page.select_option("#id_matter_type", "penalty")
+    page.select_option("#id_source", "ex_officio")
+    page.fill("#id_start_reason", "巡查发现林地被占用")
+    page.select_option("#id_lead_officer", str(org.officers[0].pk))
+    page.check(f"input[name=assist_officers][value='{org.officers[1].pk}']")
+    page.fill("#id_party_name", "王某")
+    page.fill("#id_party_id_number", resident_id())
+    assert_thumb_friendly(page, "case-form")
+    page.get_by_role("button", name="提交登记").tap()
+    expect(page.locator(".alert-success")).to_contain_text("案件已登记")
+    case = Case.objects.get(title="占用林地案")
+    assert_thumb_friendly(page, "case")
+
+    page.select_option("select[name=doc_type]", "inquiry_record")
+    page.get_by_role("button", name="制作文书").tap()
+    expect(page.locator("h1")).to_contain_text("询问笔录")
+    page.fill("input[name=place]", "某村林场")
+    page.fill("textarea[name=content]", "问：林地由谁占用？答：本人。")
+    assert_thumb_friendly(page, "record")
+    page.get_by_role("button", name="保存草稿").tap()
+    expect(page.locator(".alert-success")).to_contain_text("草稿已保存")
+    record = case.records.get()
+    assert record.data["content"] == "问：林地由谁占用？答：本人。"
+
+    box = page.locator(".slot[data-slot=officers]")
+    if box.locator("details.sign-box").get_attribute("open") is None:
+        box.locator("summary").tap()
+    area = finger_signature(page, box)
+    assert area["width"] >= page.viewport_size["width"] - 60  # the pad takes the screen's width
+    assert_thumb_friendly(page, "signing")
+    box.get_by_role("button", name="确认签署").tap()
+    expect(page.locator(".alert-success")).to_contain_text("已签署")
+    signature = record.signatures.get()
+    assert signature.image_sha256 and signature.device_time is not None
+
+    video = make_video(tmp_path / "现场_0001.mp4", seconds=4, fps=10, size=(320, 240))
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    form = page.locator("#upload-form")
+    form.locator("input[name=file]").set_input_files(str(video))
+    form.locator("select[name=activity]").select_option("site_inspection")
+    assert_thumb_friendly(page, "upload")
+    form.get_by_role("button", name="开始上传").tap()
+    expect(page.locator("#recordings")).to_contain_text("现场_0001.mp4", timeout=30000)
+    assert Recording.objects.get(case=case).sha256 == hashlib.sha256(video.read_bytes()).hexdigest()
+    page.locator("#recordings").get_by_role("link", name="现场_0001.mp4").tap()
+    expect(page.get_by_test_id("player")).to_be_visible()
+    assert_thumb_friendly(page, "playback")
