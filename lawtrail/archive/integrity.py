@@ -23,6 +23,7 @@ from lawtrail.ledger.chain import ledger_flush
 from lawtrail.ledger.formats import GENESIS_HASH, checkpoint_note
 from lawtrail.ledger.models import Checkpoint, Entry
 from lawtrail.ledger.selectors import entry_chunks
+from lawtrail.ledger.tiles import TileCheck
 
 DELETE_ACTION = "delete"
 # Retention disposal removes an object's stored files but keeps the object as its tombstone.
@@ -93,6 +94,7 @@ def _verify(readers):
     roots_at = {}
     wanted_sizes = {cp.tree_size for cp in checkpoints}
     tree = merkle.CompactTree()
+    tile_check = TileCheck()
     expected_seq, prev_hash = 1, GENESIS_HASH
 
     for chunk in entry_chunks(upto, readers=readers):
@@ -109,6 +111,7 @@ def _verify(readers):
         for i in chunk.tampered:
             report.add("entry", f"entry {seqs[i]}", "条目内容与其哈希不符（条目被篡改）")
         leaves = merkle.leaf_hashes(chunk.data)
+        tile_check.add(leaves)
         start = tree.size
         for size in sorted(size for size in wanted_sizes if start < size < start + len(leaves)):
             tree.extend(leaves[tree.size - start:size - start])  # a checkpoint inside the chunk
@@ -119,6 +122,9 @@ def _verify(readers):
         prev_hash, expected_seq = hashes[-1], seqs[-1] + 1
         report.entries += len(seqs)
 
+    tile_check.finish()
+    for path, message in tile_check.problems:
+        report.add("tile", f"tile {path}", message)
     _check_checkpoints(report, checkpoints, roots_at)
     _check_objects(report, *last_entries.result(), upto)
     return report

@@ -174,7 +174,8 @@ class TileCheck:
                       .values_list("n", "hashes")}
             for n in sorted(wanted):
                 data, expected = stored.get(n), made[level, n]
+                path = tile_path(level, n, len(expected) // HASH)
                 if data is None or len(data) < len(expected):
-                    self.problems.append((tile_path(level, n), "默克尔瓦片缺失或短于账本（瓦片未随条目写入或被删改）"))
+                    self.problems.append((path, "默克尔瓦片缺失或短于账本（瓦片未随条目写入或被删改）"))
                 elif data[:len(expected)] != expected:
-                    self.problems.append((tile_path(level, n), "默克尔瓦片与条目重算的哈希不符（瓦片被篡改）"))
+                    self.problems.append((path, "默克尔瓦片与条目重算的哈希不符（瓦片被篡改）"))

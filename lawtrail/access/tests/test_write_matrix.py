@@ -213,7 +213,8 @@ GET_ONLY = {"home", "login", "logout", "two_factor", "two_factor_setup", "case_l
             "draw_detail", "ledger_export", "devices", "device_detail", "grants", "audit", "ledger", "regulations",
             "regulation", "regulation_articles", "two_factor_accounts",
             "record_preview", "blank_forms", "blank_form",  # 预览打印 and 空白文书 (web/tests/test_record_views.py)
-            "verify", "verify_form"}  # 扫码验真: public, read-only (lawtrail/web/tests/test_verify.py)
+            "verify", "verify_form",  # 扫码验真: public, read-only (lawtrail/web/tests/test_verify.py)
+            "ledger_tile"}  # supervisors' and admins' read-only tiles (lawtrail/ledger/tests/test_tiles.py)
 FORMS_ELSEWHERE = {
     "case_create": "lawtrail/web/tests/test_views.py (the same case_open as POST /api/cases above)",
     "disposal_decide": "lawtrail/web/tests/test_archive_views.py (needs an expired item)",
@@ -221,6 +222,7 @@ FORMS_ELSEWHERE = {
     "token_revoke": "lawtrail/web/tests/test_token_views.py",
     "two_factor_code_issue": "lawtrail/org/tests/test_two_factor.py",
     "two_factor_reset": "lawtrail/org/tests/test_two_factor.py",
+    "login_again": "lawtrail/web/tests/test_session_views.py (signing in again in place: the sign-in page's rules)",
 }
 SUPERVISORS = {"head", "supervisor"}
 
