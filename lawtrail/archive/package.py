@@ -42,8 +42,10 @@ from lawtrail.core.errors import Conflict, InvalidInput
 from lawtrail.ledger import keys, registry
 from lawtrail.ledger.access_log import access_logged
 from lawtrail.ledger.formats import entry_bytes
-from lawtrail.ledger.models import Entry
+from lawtrail.ledger.models import Cosignature, Entry
 from lawtrail.ledger.services import ledger_checkpoint
+from lawtrail.witness.client import configured_witnesses, signed_note
+from lawtrail.witness.tasks import submit_to_witnesses
 from lawtrail.ledger.tiles import TileTree
 from lawtrail.archive.timestamp import certificates_pem, stamp, tsa_certificates, tsa_configured
 
@@ -79,6 +81,19 @@ README = """LawTrail 执法全过程记录证据包
 
     pyhanko sign validate --trust 机关CA证书.pem data/records/<文书>.pdf
 """
+
+
+def readme(witnesses):
+    """The README, with the witnesses' keys printed for a court to compare with the keys
+    each witness's operator (司法局, 上级机关, 法院) publishes."""
+    if not witnesses:
+        return README
+    return README + """
+见证服务（C2SP tlog-witness）：下列独立机构运行的见证服务对本包的检查点联署签名，证明它们见到的账本
+只增不改。校验程序用 data/ledger/witnesses.txt 中的公钥核对 data/ledger/checkpoint.txt 中的联署签名；
+请将下列公钥与各见证机构公布的公钥逐一比对：
+
+""" + "".join(f"    {key}\n" for key in witnesses)
 
 
 TIMESTAMP_DIR = "timestamp"
@@ -318,6 +333,7 @@ def package_export(*, actor, case, out_dir, purpose="证据包导出", request=N
             access_logged(actor=actor, action="case.export", obj=case, scope=case.scope,
                           what=f"导出证据包：{purpose}", request=request)
         checkpoint = ledger_checkpoint()
+        submit_to_witnesses(checkpoint)  # its cosignatures go into the package
         summary = _build(case, work, actor, purpose, checkpoint)
         if out_dir.exists():
             out_dir.rmdir()
@@ -408,6 +424,11 @@ def _build(case, root, actor, purpose, checkpoint):
         {"tree_size": size, "root_hash": root_hash, "entries": proofs}), sm3))
     add("data/ledger/checkpoint.json", *write_file(root, "data/ledger/checkpoint.json",
                                                    _json(checkpoint_json(checkpoint)), sm3))
+    witnesses = [w.verifier.text() for w in configured_witnesses()]
+    add("data/ledger/checkpoint.txt", *write_file(root, "data/ledger/checkpoint.txt", signed_note(
+        checkpoint, Cosignature.objects.filter(checkpoint=checkpoint)).encode(), sm3))
+    add("data/ledger/witnesses.txt", *write_file(root, "data/ledger/witnesses.txt", "".join(
+        f"{key}\n" for key in witnesses).encode(), sm3))
     add("data/ledger/public_key.txt", *write_file(
         root, "data/ledger/public_key.txt",
         f"Ed25519 {keys.public_key_b64()}\nkey id {keys.key_id()}\n".encode(), sm3))
@@ -436,7 +457,7 @@ def _build(case, root, actor, purpose, checkpoint):
         "bagit.txt": b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
         "bag-info.txt": _bag_info(case, actor, purpose, f"{total_bytes}.{files}", checkpoint),
         "verify.py": VERIFIER.read_bytes(),
-        "README.txt": README.encode("utf-8"),
+        "README.txt": readme(witnesses).encode("utf-8"),
     }
     for name, lines_ in manifests.items():
         tags[f"manifest-{name}.txt"] = _manifest(lines_)

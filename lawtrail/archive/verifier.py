@@ -19,7 +19,11 @@ It checks, and names every item that fails:
 5. an RFC 3161 time-stamp, where the package has one: that it stamps the SHA-256 of
    tagmanifest-sha256.txt, its time, and (with openssl on the PATH) its signature
    against the TSA certificates shipped beside it;
-6. every PDF signature (the agency's electronic seal, PAdES): who signed and when, read
+6. the witnesses (C2SP tlog-cosignature/v1): each cosignature in
+   data/ledger/checkpoint.txt verifies, with the witness keys listed in
+   data/ledger/witnesses.txt (compare them with the keys the witnesses publish), over the
+   same checkpoint; a listed witness without a cosignature is named;
+7. every PDF signature (the agency's electronic seal, PAdES): who signed and when, read
    from its signature dictionary and certificate, and that its /ByteRange covers the whole
    file but the signature value itself. The signature's cryptography is left to pyHanko
    (`pyhanko sign validate --trust <the agency's CA certificate> FILE.pdf`).
@@ -29,6 +33,7 @@ inside every package; LawTrail's own tests run it on packages they tamper with.
 """
 
 import base64
+import datetime
 import hashlib
 import json
 import os
@@ -171,6 +176,7 @@ class Result:
         self.checked = {"files": 0, "bytes": 0, "entries": 0, "objects": 0}
         self.notes = []
         self.signatures = []
+        self.witnesses = []  # {"name", "time"} of each valid cosignature
 
     def fail(self, ref, message):
         self.problems.append({"ref": ref, "message": message})
@@ -299,6 +305,59 @@ def check_checkpoint(root, result):
     if not ed25519_verify(public_key, note, signature):
         result.fail("data/ledger/checkpoint.json", "检查点签名无效")
     return {"tree_size": int(cp["tree_size"]), "root": root_hash}
+
+
+def parse_vkey(text):
+    """C2SP vkey `name+hex(key id)+base64(type || public key)`: (name, key id, type, key)."""
+    name, key_id, key = text.strip().split("+", 2)
+    raw = base64.b64decode(key)
+    if hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4].hex() != key_id or len(raw) != 33:
+        raise ValueError("key id")
+    return name, bytes.fromhex(key_id), raw[0], raw[1:]
+
+
+def cosignature_time(body, line, vkey):
+    """The time stamp of a valid cosignature/v1 line of this witness over `body`, else None."""
+    name, key_id, kind, public = vkey
+    try:
+        dash, line_name, data = line.split(" ")
+        raw = base64.b64decode(data)
+    except ValueError:
+        return None
+    if line_name != name or raw[:4] != key_id or kind != 4 or len(raw) != 76:
+        return None
+    timestamp = int.from_bytes(raw[4:12], "big")
+    message = b"cosignature/v1\ntime %d\n" % timestamp + body
+    return timestamp if timestamp and ed25519_verify(public, message, raw[12:]) else None
+
+
+def check_witnesses(root, checkpoint, result):
+    """The witnesses' cosignatures of the package's checkpoint (C2SP signed note)."""
+    try:
+        with open(os.path.join(root, "data/ledger/checkpoint.txt"), encoding="utf-8") as f:
+            text = f.read()
+        with open(os.path.join(root, "data/ledger/witnesses.txt"), encoding="utf-8") as f:
+            vkeys = [parse_vkey(line) for line in f if line.strip() and not line.startswith("#")]
+    except (OSError, ValueError) as exc:
+        result.fail("data/ledger/witnesses.txt", "无法读取见证服务的公钥或联署检查点：%s" % exc)
+        return
+    body, _, signatures = text.partition("\n\n")
+    body = (body + "\n").encode("utf-8")
+    lines = body.decode().split("\n")
+    if checkpoint is None or lines[1] != str(checkpoint["tree_size"]) or \
+            base64.b64decode(lines[2]) != checkpoint["root"]:
+        result.fail("data/ledger/checkpoint.txt", "联署的检查点与证据包的检查点不符")
+        return
+    signature_lines = [line for line in signatures.split("\n") if line.startswith("\u2014 ")]
+    for vkey in vkeys:
+        mine = [line for line in signature_lines if line.split(" ")[1] == vkey[0]]
+        times = [cosignature_time(body, line, vkey) for line in mine]
+        if any(times):
+            result.witnesses.append({"name": vkey[0], "time": max(t for t in times if t)})
+        elif mine:
+            result.fail("data/ledger/checkpoint.txt", "见证服务 %s 的联署签名无效" % vkey[0])
+        else:
+            result.notes.append("见证服务 %s 未联署本证据包的检查点（导出时未应答）" % vkey[0])
 
 
 def check_entries(root, checkpoint, result):
@@ -606,6 +665,8 @@ def verify(root):
         return result
     digests = check_bag(root, result)
     checkpoint = check_checkpoint(root, result)
+    if os.path.exists(os.path.join(root, "data/ledger/witnesses.txt")):
+        check_witnesses(root, checkpoint, result)
     entries = check_entries(root, checkpoint, result)
     check_objects(root, entries, digests, result)
     check_timestamp(root, result)
@@ -622,7 +683,8 @@ def main(argv=None):
     ok = not result.problems
     if as_json:
         print(json.dumps({"ok": ok, "checked": result.checked, "problems": result.problems,
-                          "notes": result.notes, "pdf_signatures": result.signatures}, ensure_ascii=False, indent=2))
+                          "notes": result.notes, "pdf_signatures": result.signatures,
+                          "witnesses": result.witnesses}, ensure_ascii=False, indent=2))
     else:
         c = result.checked
         print("已核对文件 %d 个（%.1f MB）、账本条目 %d 条、对象 %d 个"
@@ -632,6 +694,10 @@ def main(argv=None):
                 sig["type"], sig["path"], sig["signer"], sig["time"],
                 "，可信时间戳 %s" % sig["timestamp"] if sig.get("timestamp") else "",
                 "覆盖全文（签名值除外）" if sig["whole_file"] else "覆盖至第 %d 字节（其后为增量更新）" % sig["covers_to"]))
+        for witness in result.witnesses:
+            print("  见证服务 %s 联署了检查点（%s UTC）" % (
+                witness["name"], datetime.datetime.fromtimestamp(witness["time"], datetime.timezone.utc)
+                .strftime("%Y-%m-%d %H:%M:%S")))
         for note in result.notes:
             print("  注意：" + note)
         for p in result.problems:
