@@ -52,6 +52,7 @@ SECRET_KEY = _secret_key()
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if not PRODUCTION else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+CSRF_FAILURE_VIEW = "lawtrail.web.error_views.csrf_failure"  # Chinese, not Django's English 403
 
 INSTALLED_APPS = [
     "django.contrib.auth",

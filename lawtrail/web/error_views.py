@@ -28,6 +28,13 @@ def forbidden(request, exception=None):
         "message": _said(exception, "您没有访问此页面的权限。如需调阅，请申请调阅许可。")}, status=403)
 
 
+def csrf_failure(request, reason=""):
+    """A form sent from a page left open too long (or from elsewhere): say so, and how to go on."""
+    return render(request, "web/error.html", {
+        "code": 403, "title": "页面已过期",
+        "message": "页面已过期或表单来源无法确认，您提交的内容未被处理。请返回上一页刷新后重新提交。"}, status=403)
+
+
 def server_error(request):
     # Rendered without the request's context: whatever failed (the database, a context
     # processor) must not fail this page too.

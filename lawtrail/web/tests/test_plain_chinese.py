@@ -111,6 +111,15 @@ def test_forbidden_and_server_error_pages_are_chinese_with_a_way_back(db):
     assert failed.status_code == 500 and "系统出错" in page and "返回工作台" in page and "执法全过程记录系统" in page
 
 
+def test_a_form_sent_without_its_csrf_token_is_refused_in_chinese(org):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org.officer_users[0])
+    response = client.post(reverse("web:case_create"), {"title": "x"})
+    page = response.content.decode()
+    assert response.status_code == 403 and "页面已过期" in page and "返回上一页" in page
+    assert "CSRF" not in page and "Forbidden" not in page
+
+
 NON_IT_ROLES = (Role.OFFICER, Role.HEAD, Role.ARCHIVIST, Role.REVIEWER)
 
 
