@@ -470,10 +470,10 @@ def cmd_restore(args):
 
 def cmd_ledger(args):
     from lawtrail.ledger import selectors
-    from lawtrail.ledger.services import ledger_checkpoint
+    from lawtrail.witness.tasks import checkpoint_now
 
     if args.ledger_command == "checkpoint":
-        result = selectors.checkpoint_json(ledger_checkpoint())
+        result = selectors.checkpoint_json(checkpoint_now())
     elif args.ledger_command == "proof":
         result = selectors.inclusion(args.entry, args.size)
     else:

@@ -60,3 +60,35 @@ def cosigned_tree_problem():
     if merkle.root_from_leaf_hashes(leaf_hashes(cp.tree_size)).hex() != cp.root_hash:
         return f"账本前 {cp.tree_size} 条的默克尔根与见证服务已联署的检查点不符：账本被改写"
     return None
+
+
+# A witness silent this many passes in a row is shown to the admin as not answering.
+SILENT_AFTER = 1
+
+
+def witness_overview():
+    """Each witness submitted to, for the ledger page: its name, how far it cosigned, and
+    whether (and since when) it has stopped answering."""
+    rows = []
+    for status in WitnessStatus.objects.all():
+        rows.append({
+            "name": status.witness.split("+", 1)[0],
+            "key": status.witness,
+            "url": status.url,
+            "size": status.size,
+            "last_success_at": status.last_success_at,
+            "last_attempt_at": status.last_attempt_at,
+            "failures": status.failures,
+            "silent": status.failures >= SILENT_AFTER,
+            "last_error": status.last_error,
+        })
+    return rows
+
+
+def with_cosignatures(checkpoints):
+    """The checkpoints with their cosignatures fetched (`cp.cosignatures.all`), for a page."""
+    from django.db.models import prefetch_related_objects
+
+    checkpoints = list(checkpoints)
+    prefetch_related_objects(checkpoints, "cosignatures")
+    return checkpoints

@@ -51,6 +51,13 @@ def checkpoint_pass(now=None) -> Pass:
     return result
 
 
+def checkpoint_now():
+    """Sign a checkpoint now (the page's button, `lawtrail ledger checkpoint`) and submit it."""
+    cp = ledger_checkpoint()
+    submit_to_witnesses(cp)
+    return cp
+
+
 def submit_to_witnesses(cp):
     """Submit `cp` to every witness that has not cosigned it; (cosigned, silent) URLs."""
     done = set(Cosignature.objects.filter(checkpoint=cp).values_list("witness", flat=True))
