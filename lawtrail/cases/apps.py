@@ -8,10 +8,10 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from lawtrail.cases import workflow
-        from lawtrail.ledger.labels import register_actions, register_object
+        from lawtrail.ledger.labels import register_actions, register_object, step_label
 
         # How the case trail names the workflow's steps and the case's people.
-        register_actions({f"case.{name}": f"办理“{t.label}”" for name, t in workflow.TRANSITIONS.items()})
+        register_actions({f"case.{name}": step_label(t.label) for name, t in workflow.TRANSITIONS.items()})
         register_object("cases.case", lambda case: case.case_no)
         register_object("cases.party", lambda party: party.name)
         register_object("cases.caseofficer", lambda a: f"{a.officer.name}（{a.get_role_display()}）",

@@ -95,6 +95,11 @@ def register_actions(labels):
     ACTION_LABELS.update(labels)
 
 
+def step_label(step):
+    """How the trail names a workflow step taken: 办理“批准立案”."""
+    return f"办理“{step}”"
+
+
 def register_object(object_type, describe, related=()):
     """How to name an object of this type: `describe(instance)`, with `related` loaded."""
     _describers[object_type] = (describe, tuple(related))
@@ -137,10 +142,15 @@ def described(entries):
     entries = list(entries)
     readable = [e for e in entries if not getattr(e, "restricted", False)]
     objects, names = object_descriptions(readable), actor_names(readable)
+    previous = None
     for entry in readable:
         entry.who = names.get(entry.actor_id) or ("系统" if entry.actor == "system" else entry.actor)
         entry.object_text = objects.get((entry.object_type, entry.object_id), "")
         entry.what = joined(action_label(entry.action), entry.object_text)
+        # A step records the case's new stage as a second entry (reason: the step); one line says both.
+        entry.echo = (entry.action == "case.update" and previous is not None
+                      and previous.actor_id == entry.actor_id and previous.what == step_label(entry.reason))
+        previous = entry
     return entries
 
 

@@ -53,6 +53,14 @@ def test_the_trail_says_who_did_what_and_hides_the_codes_from_officers(org, vide
     assert "技术详情" not in page and "lawtrail ledger proof" not in page and jargon(page) == []
 
 
+def test_a_step_taken_is_one_line_of_the_trail(org):
+    case = org.step(org.open_case(), "approve_start")
+    page = client_for(org.officer_users[0]).get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    trail = page.split('data-testid="trail"', 1)[1].split("</table>", 1)[0]
+    assert f">{org.head.display_name}</td><td>办理“批准立案”</td>" in trail
+    assert "更新了案件" not in trail  # the stage it moved to is the same act, not a second line
+
+
 def test_supervisors_see_the_codes_and_hashes_behind_the_technical_details(org, video_case):
     case, _ = video_case
     page = client_for(org.users[Role.SUPERVISOR]).get(reverse("web:case_detail", args=[case.pk])).content.decode()
