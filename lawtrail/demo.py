@@ -128,7 +128,7 @@ def _case_plans(region, city, story):
     return [
         dict(matter_type=MatterType.PENALTY, source=Source.EX_OFFICIO, start_reason=story["reason"],
              parties=[organisation(region, f"{city}{story['party']}", 1, story["representative"], f"{city}建设路18号")],
-             steps=[("head", "approve_start", "同意立案，由王建军、李晓燕承办"),
+             steps=[("head", "approve_start", "同意立案，由承办人依法调查处理"),
                     ("officer1", "submit_review", "调查终结，事实清楚，证据确凿"),
                     ("head", "decide", "同意处罚决定"),
                     ("officer1", "conclude", "当事人已缴纳罚款，执行完毕"),
@@ -279,7 +279,7 @@ def _records(case, users, steps):
     if approval:
         record = record_create(actor=officer, case=case, doc_type_code="filing_approval", data={
             "basic_facts": case.start_reason, "handler_opinion": "建议立案调查",
-            "department_opinion": "同意承办人意见", "head_opinion": approval,
+            "head_opinion": approval,
             "opinion_time": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
         for signer in officers:  # each officer signs his own slot, signed in himself
             record_sign(actor=signer.user, record=record, slot="officers", method="handwritten", officer=signer,
