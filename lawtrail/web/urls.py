@@ -2,8 +2,8 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path, register_converter
 
 from lawtrail.web import (
-    access_views, archive_views, audit_views, media_views, print_views, regulation_views, supervision_views,
-    tile_views, token_views, two_factor_views, verify_views, views,
+    access_views, archive_views, audit_views, media_views, print_views, regulation_views, session_views,
+    supervision_views, tile_views, token_views, two_factor_views, verify_views, views,
 )
 
 class IdConverter:
@@ -24,6 +24,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/again/", session_views.login_again, name="login_again"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("2fa/", two_factor_views.two_factor, name="two_factor"),
     path("2fa/setup/", two_factor_views.two_factor_setup, name="two_factor_setup"),

@@ -10,7 +10,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lawtrail.access.policy import case_for, hidden_items, item_names, redact, redact_findings
@@ -25,7 +27,7 @@ from lawtrail.ledger.selectors import entry_count, latest_checkpoint, recent_che
 from lawtrail.ledger.cosignatures import witness_overview, with_cosignatures
 from lawtrail.witness.tasks import checkpoint_now
 from lawtrail.media.selectors import case_recordings, gap_explanations
-from lawtrail.org.enums import Role
+from lawtrail.org.enums import Role, needs_two_factor
 from lawtrail.org.selectors import departments_of
 from lawtrail.records import selectors as record_selectors
 from lawtrail.records import services as record_services
@@ -240,20 +242,29 @@ def record_detail(request, pk, record_id):
     spec = doc_type(record.doc_type)
     form = RecordForm(request.POST or None, doc_type=spec, record_data=record.data,
                       pickers=None if record.is_final else _pickers(record, spec))
+    # autosave.js posts the same form for JSON; an autosave leaves no message for the next page.
+    wants_json = request.headers.get("Accept") == "application/json"
+    if request.method == "POST" and record.is_final and wants_json:
+        return JsonResponse({"error": "文书已定稿，不能再修改", "final": True}, status=409)
     if request.method == "POST" and not record.is_final:
         try:
             saved = record_services.record_update(actor=request.user, record=record, data=form.raw_data())
         except LawTrailError as exc:
+            if wants_json:
+                return JsonResponse({"error": exc.message, "field": exc.field}, status=exc.status)
             if exc.field in form.fields:
                 form.add_error(exc.field, exc.message)
             else:
                 messages.error(request, exc.message)
         else:
-            if saved.voided:
-                messages.warning(request, "草稿已保存。所签内容已改动，以下签名已失效，须本人重新签署：" + "、".join(
-                    f"{s.signer_name}（{spec.signer(s.slot).label}）" for s in saved.voided))
-            else:
-                messages.success(request, "草稿已保存")
+            voided = "、".join(f"{s.signer_name}（{spec.signer(s.slot).label}）" for s in saved.voided)
+            if not (wants_json and request.POST.get("autosave")):
+                if voided:
+                    messages.warning(request, f"草稿已保存。所签内容已改动，以下签名已失效，须本人重新签署：{voided}")
+                else:
+                    messages.success(request, "草稿已保存")
+            if wants_json:
+                return JsonResponse({"saved": True, "at": timezone.localtime().isoformat(), "voided": voided})
             return redirect("web:record_detail", pk=pk, record_id=record.pk)
     return _record_page(request, record, spec, form)
 
@@ -294,6 +305,7 @@ def _record_page(request, record, spec, form, refusal=None, signing=None, status
                    [spec.field(key).label for key in s.fields])
                   for s in spec.signers],
         "me": request.user,
+        "two_factor": needs_two_factor(request.user),
         "methods": SignMethod.choices,
         "problems": [] if record.is_final else record_services.finalise_problems(record),
         "seal": record_selectors.latest_seal(record) if record.is_final else None,

@@ -5,6 +5,7 @@ import hashlib
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 from playwright.sync_api import expect, sync_playwright
 
 from lawtrail.testing import PASSWORD, resident_id
@@ -137,3 +138,114 @@ def test_an_officer_registers_writes_signs_and_uploads_on_a_phone(live_server, b
     page.locator("#recordings").get_by_role("link", name="现场_0001.mp4").tap()
     expect(page.get_by_test_id("player")).to_be_visible()
     assert_thumb_friendly(page, "playback")
+
+
+@pytest.fixture
+def inquiry_draft(browser_org):
+    from lawtrail.records.services import record_create
+
+    return record_create(actor=browser_org.officer_users[0], case=browser_org.open_case(), doc_type_code="inquiry_record")
+
+
+ONE_PHONE = pytest.mark.parametrize("phone", ["iPhone 13"], indirect=True)
+
+
+@ONE_PHONE
+def test_text_typed_while_the_session_expired_is_kept_and_saved_after_the_password(
+        live_server, browser_org, inquiry_draft, phone):
+    from django.contrib.sessions.models import Session
+
+    page, record = phone, inquiry_draft
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    words = "问：你是否知道占用林地需要审批？答：知道，但当时没有办理。" * 20
+    page.fill("textarea[name=content]", words)
+    Session.objects.all().delete()  # 30 minutes idle: the server forgets the session
+    page.get_by_role("button", name="保存草稿").tap()
+    panel = page.get_by_test_id("relogin")
+    expect(panel).to_be_visible()
+    assert page.input_value("textarea[name=content]") == words  # nothing lost, no page change
+    panel.locator("input[name=password]").fill("not-my-password")
+    panel.get_by_role("button", name="登录并保存").tap()
+    expect(panel.locator(".relogin-error")).to_contain_text("密码不正确")
+    panel.locator("input[name=password]").fill(PASSWORD)
+    panel.get_by_role("button", name="登录并保存").tap()
+    expect(page.locator(".alert-success")).to_contain_text("草稿已保存")
+    record.refresh_from_db()
+    assert record.data["content"] == words
+    assert page.input_value("textarea[name=content]") == words
+
+
+@ONE_PHONE
+def test_a_draft_written_offline_reaches_the_server_when_back_online(live_server, browser_org, inquiry_draft, phone):
+    page, record = phone, inquiry_draft
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    page.context.set_offline(True)
+    expect(page.get_by_test_id("offline")).to_be_visible()
+    page.fill("input[name=place]", "某村林场")
+    page.locator("input[name=place]").blur()  # leaving the field saves, or tries to
+    expect(page.get_by_test_id("autosave-status")).to_contain_text("离线")
+    record.refresh_from_db()
+    assert "place" not in record.data or not record.data["place"]
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("autosave-status")).to_contain_text("已自动保存到服务器")
+    expect(page.get_by_test_id("offline")).to_be_hidden()
+    record.refresh_from_db()
+    assert record.data["place"] == "某村林场"
+
+
+def kept_in_browser(page, text):
+    page.wait_for_function("""text => new Promise(ok => {
+        const open = indexedDB.open("lawtrail", 1);
+        open.onsuccess = () => {
+          const get = open.result.transaction("drafts").objectStore("drafts").getAll();
+          get.onsuccess = () => ok(get.result.some(d => d.fields.includes(text)));
+        };
+    })""", arg=text)
+
+
+@ONE_PHONE
+def test_a_draft_the_server_never_got_is_restored_from_the_browser_with_its_time(
+        live_server, browser_org, inquiry_draft, phone):
+    page, record = phone, inquiry_draft
+    url = f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/"
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(url)
+    page.route(url, lambda route: route.abort() if route.request.method == "POST" else route.continue_())
+    page.fill("textarea[name=content]", "问：现场有几人？答：三人。")
+    page.locator("textarea[name=content]").blur()  # leaving the field: the save fails, the browser keeps it
+    expect(page.get_by_test_id("autosave-status")).to_contain_text("内容已保存在本机")
+    kept_in_browser(page, "现场有几人")
+    page.goto(url)  # the server still has not got it (leaving the page tried to save it)
+    note = page.get_by_test_id("restored")
+    expect(note).to_contain_text("已从本机恢复")
+    expect(note).to_contain_text(timezone.localdate().strftime("%Y-%m-%d"))
+    assert page.input_value("textarea[name=content]") == "问：现场有几人？答：三人。"
+    page.unroute(url)
+    page.locator("textarea[name=content]").dispatch_event("change")
+    expect(page.get_by_test_id("autosave-status")).to_contain_text("已自动保存到服务器")
+    record.refresh_from_db()
+    assert record.data["content"] == "问：现场有几人？答：三人。"
+
+
+@ONE_PHONE
+def test_when_the_server_changed_meanwhile_its_draft_wins_and_the_browsers_is_shown_beside(
+        live_server, browser_org, inquiry_draft, phone):
+    from lawtrail.records.services import record_update
+
+    page, record = phone, inquiry_draft
+    url = f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/"
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(url)
+    page.route(url, lambda route: route.abort() if route.request.method == "POST" else route.continue_())
+    page.fill("textarea[name=content]", "本机写的询问内容")
+    page.locator("textarea[name=content]").blur()
+    kept_in_browser(page, "本机写的询问内容")
+    record_update(actor=browser_org.officer_users[1], record=record, data={**record.data, "content": "同事在电脑上写的"})
+    page.goto(url)
+    expect(page.get_by_test_id("restored")).to_contain_text("服务器上的草稿已被修改")
+    expect(page.get_by_test_id("local-draft")).to_contain_text("本机写的询问内容")
+    assert page.input_value("textarea[name=content]") == "同事在电脑上写的"
+    record.refresh_from_db()
+    assert record.data["content"] == "同事在电脑上写的"
