@@ -279,11 +279,16 @@ def _records(case, users, steps):
     if approval:
         record = record_create(actor=officer, case=case, doc_type_code="filing_approval", data={
             "basic_facts": case.start_reason, "handler_opinion": "建议立案调查",
-            "head_opinion": approval,
+            "department_opinion": "同意承办人意见", "head_opinion": approval,
             "opinion_time": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
         for signer in officers:  # each officer signs his own slot, signed in himself
             record_sign(actor=signer.user, record=record, slot="officers", method="handwritten", officer=signer,
                         image=png_bytes())
+        # The department's opinion is signed by one of its officials who does not handle the case;
+        # of a confidential case, only the head may (the access policy keeps the others out).
+        open_case = case.confidentiality in (Confidentiality.PUBLIC, Confidentiality.INTERNAL)
+        record_sign(actor=users["officer3" if open_case else "head"], record=record, slot="department",
+                    method="handwritten", image=png_bytes())
         record_sign(actor=users["head"], record=record, slot="head", method="handwritten", image=png_bytes())
         record_finalise(actor=officer, record=record)
     if len(steps) == 1 and approval:
