@@ -15,7 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Max
 
 from lawtrail.core.canonical import sha256_hex
-from lawtrail.ledger import merkle, tiles
+from lawtrail.ledger import tiles
 from lawtrail.ledger.formats import GENESIS_HASH, PENDING_FIELDS, entry_bytes, entry_json_sql
 from lawtrail.ledger.models import Entry, PendingEntry
 
@@ -53,18 +53,16 @@ def _head():
 
 def _insert(head, items):
     """Insert entries for (values, actor_id) pairs, linked one after the other from `head`,
-    and their tiles."""
+    and the tiles they complete."""
     seq, prev_hash = head
-    entries, leaves = [], []
+    entries = []
     for values, actor_id in items:
         seq += 1
         values = {**values, "seq": seq, "prev_hash": prev_hash}
-        data = entry_bytes(values)
-        prev_hash = values["entry_hash"] = sha256_hex(data)
+        prev_hash = values["entry_hash"] = sha256_hex(entry_bytes(values))
         entries.append(Entry(actor_id=actor_id, **values))
-        leaves.append(merkle.leaf_hash(data))
     Entry.objects.bulk_create(entries)
-    tiles.store(head[0], leaves)
+    tiles.extend(head[0], seq)
     return entries
 
 
@@ -88,17 +86,13 @@ def _chain_batch(wait, passes=1):
 
 @transaction.atomic
 def _chain_in_database(wait, passes):
-    """The entries it chained get their tiles in the same transaction, from their bytes
-    as the database assembles them."""
-    from lawtrail.ledger.selectors import entry_chunks
-
+    """The tiles that the entries it chained complete are written in the same transaction."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT lawtrail_chain_pending(%s, %s, %s)", [FLUSH_BATCH, passes, wait])
         count = cursor.fetchone()[0]
     if count > 0:
-        after = tiles.tree_size() - count
-        for chunk in entry_chunks(after=after):
-            tiles.store(chunk.seqs[0] - 1, merkle.leaf_hashes(chunk.data))
+        size = tiles.tree_size()
+        tiles.extend(size - count, size)
     return None if count < 0 else count
 
 

@@ -3,7 +3,7 @@
 the tree's level 8L, from the (256 n)th on. Level 0 holds the leaf hashes; the hash at
 position i of level L + 1 is the root of the full tile i of level L.
 
-The tiles are written in the transaction that chains their entries (`store`), so they
+The tiles are written in the transaction that chains their entries (`extend`), so they
 are exactly as complete as the chain, and a full tile never changes again (the database
 refuses). Any complete subtree of a tree of any size up to the ledger's is then one
 tile's slice hashed up at most 7 levels: a root, an inclusion or a consistency proof reads
@@ -40,11 +40,27 @@ def _append_sql(vendor):
             "WHERE level = %s AND n = %s AND width = %s")
 
 
-def store(start, leaves):
-    """Add the leaf hashes of the tree's leaves `start`, `start` + 1, … to the tiles, and
-    the hashes above them that they complete; inside the transaction that chains them.
-    One statement for one leaf (an append), one more when it fills a tile."""
-    level, hashes = 0, list(leaves)
+def extend(old_size, new_size):
+    """The tiles of a tree grown from `old_size` leaves to `new_size`, inside the transaction
+    that chained the entries between. Level 0 is stored a full tile at a time: the leaf hashes
+    of the tile not yet full are those of the entries themselves (`leaf_hashes`), so an append
+    that fills no tile writes nothing here, and one in 256 writes a tile and grows the
+    partial tile above it by one hash."""
+    first, last = old_size // WIDTH, new_size // WIDTH
+    if last > first:
+        store_hashes(0, first * WIDTH, leaf_hashes(first * WIDTH, last * WIDTH))
+
+
+def leaf_hashes(start, end):
+    """The leaf hashes of leaves [start, end), from the entries' bytes."""
+    from lawtrail.ledger.selectors import entry_chunks  # (which reads the tree through this module)
+
+    return [h for chunk in entry_chunks(after=start, upto=end) for h in merkle.leaf_hashes(chunk.data)]
+
+
+def store_hashes(level, start, hashes):
+    """Add `hashes` at position `start` of `level`, and the hashes above that they complete
+    (at level 0 a partial tile too: the tests' synthetic trees)."""
     with connection.cursor() as cursor:
         while hashes:
             n, off = divmod(start, WIDTH)
@@ -55,8 +71,7 @@ def store(start, leaves):
                 if cursor.rowcount != 1:
                     raise TilesBehind(f"ledger tile {level}/{n} is not {off} hashes wide")
                 if off + take == WIDTH:
-                    cursor.execute(f"SELECT hashes FROM {_TABLE} WHERE level = %s AND n = %s", [level, n])
-                    full.append(bytes(cursor.fetchone()[0]))
+                    full.append(_read(level, n))
                 data, first = data[take * HASH:], n + 1
             rows = [(level, first + i, len(data[at:at + TILE_BYTES]) // HASH, data[at:at + TILE_BYTES])
                     for i, at in enumerate(range(0, len(data), TILE_BYTES))]
@@ -81,8 +96,10 @@ class TileTree(merkle.Nodes):
 
     def _tile(self, level, n):
         if (level, n) not in self._tiles:
-            data = Tile.objects.filter(level=level, n=n).values_list("hashes", flat=True).first()
-            self._tiles[level, n] = bytes(data) if data is not None else b""
+            data = _read(level, n)
+            if not data and level == 0:  # not full yet: the entries' own
+                data = b"".join(leaf_hashes(n * WIDTH, min(self.size, (n + 1) * WIDTH)))
+            self._tiles[level, n] = data
         return self._tiles[level, n]
 
     def _perfect(self, height, index):
@@ -94,11 +111,20 @@ class TileTree(merkle.Nodes):
         return merkle.perfect_root(_hashes(run))
 
 
+def _read(level, n):
+    """A tile's hashes (b"" when there is none), straight: a proof reads a few dozen."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT hashes FROM {_TABLE} WHERE level = %s AND n = %s", [level, n])
+        row = cursor.fetchone()
+    return bytes(row[0]) if row else b""
+
+
 def tile_bytes(level, n, width=None):
     """A tile as served (`width` None: a full tile; else the partial tile of that many
     hashes), or None when the log holds no such tile (yet)."""
-    data = Tile.objects.filter(level=level, n=n).values_list("hashes", flat=True).first()
-    data = bytes(data) if data is not None else b""
+    data = _read(level, n)
+    if not data and level == 0 and width is not None:
+        data = b"".join(leaf_hashes(n * WIDTH, n * WIDTH + width))
     want = TILE_BYTES if width is None else width * HASH
     return data[:want] if len(data) >= want else None
 
@@ -127,16 +153,6 @@ def tile_path(level, n, width=None):
     return path if width is None or width == WIDTH else f"{path}.p/{width}"
 
 
-def rebuild(chunks):
-    """Store the tiles of a ledger whose entries have none (the migration that brought
-    tiles in; the bench's bulk set-up), from its leaf hashes, a chunk at a time."""
-    start = 0
-    for leaves in chunks:
-        store(start, leaves)
-        start += len(leaves)
-    return start
-
-
 class TileCheck:
     """The tiles that the leaves streamed in (`add`, in order) make, compared with those
     stored; `problems` lists (tile path, message). A stored tile may be longer than what
@@ -152,7 +168,8 @@ class TileCheck:
         self._compare(made)
 
     def finish(self):
-        self._compare({(level, n): data for level, (n, data) in enumerate(self._open) if data})
+        """The partial tiles above level 0 (whose partial tile is the entries' own)."""
+        self._compare({(level, n): data for level, (n, data) in enumerate(self._open) if data and level})
 
     def _push(self, level, data, made):
         if level == len(self._open):

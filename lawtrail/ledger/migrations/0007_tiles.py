@@ -6,10 +6,11 @@ from django.db import migrations, models
 def backfill(apps, schema_editor):
     # The live modules: entries are read and tiles written as the chain itself does,
     # and neither table changes shape in later migrations of this one.
-    from lawtrail.ledger import merkle, tiles
-    from lawtrail.ledger.selectors import entry_chunks
+    from lawtrail.ledger import tiles
 
-    tiles.rebuild(merkle.leaf_hashes(chunk.data) for chunk in entry_chunks())
+    size, step = tiles.tree_size(), tiles.WIDTH**2  # a level-1 tile's leaves at a time
+    for start in range(0, size, step):
+        tiles.extend(start, min(size, start + step))
 
 
 def forget(apps, schema_editor):

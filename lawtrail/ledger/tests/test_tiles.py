@@ -34,7 +34,7 @@ def stored():
 @pytest.mark.django_db
 def test_tiles_give_the_root_of_every_size_as_the_whole_tree_does():
     leaves = synthetic(65536 + 1)
-    tiles.store(0, leaves)
+    tiles.store_hashes(0, 0, leaves)
     assert Tile.objects.filter(level=0).count() == 257 and Tile.objects.get(level=2, n=0).width == 1
     tree, whole = tiles.TileTree(len(leaves)), merkle.Tree(leaves)
     sizes = [0, 1, 2, 255, 256, 257, 511, 512, 65535, 65536, 65537] + random.Random(1).sample(range(65537), 40)
@@ -49,18 +49,18 @@ def test_tiles_stored_in_any_batches_are_the_tiles_stored_at_once():
     rng, start = random.Random(3), 0
     while start < len(leaves):
         step = rng.choice([1, 1, 2, 7, 255, 256, 257, 300])
-        tiles.store(start, leaves[start:start + step])
+        tiles.store_hashes(0, start, leaves[start:start + step])
         start += len(leaves[start:start + step])
     batched = stored()
     behind_the_ledger("DELETE FROM ledger_tile", tables=("ledger_tile",))
-    tiles.store(0, leaves)
+    tiles.store_hashes(0, 0, leaves)
     assert stored() == batched
 
 
 @pytest.mark.django_db
 def test_proofs_from_tiles_verify_with_the_existing_verifier():
     leaves = synthetic(700, seed=4)
-    tiles.store(0, leaves)
+    tiles.store_hashes(0, 0, leaves)
     tree, whole = tiles.TileTree(len(leaves)), merkle.Tree(leaves)
     rng = random.Random(5)
     pairs = [(1, 1), (1, 2), (255, 256), (256, 257), (256, 700), (257, 700), (699, 700)] + \
@@ -76,19 +76,20 @@ def test_proofs_from_tiles_verify_with_the_existing_verifier():
 
 
 def test_partial_tiles_grow_into_full_ones_that_never_change(org):
-    start = selectors.entry_count()
-    append(tiles.WIDTH + 3 - start)
-    full, partial = Tile.objects.get(level=0, n=0), Tile.objects.get(level=0, n=1)
-    assert (full.width, partial.width) == (tiles.WIDTH, 3)
-    assert Tile.objects.get(level=1, n=0).width == 1
-    append(2, reason="再记")
-    assert Tile.objects.get(level=0, n=1).width == 5
-    assert bytes(Tile.objects.get(level=0, n=1).hashes)[:3 * 32] == bytes(partial.hashes)
+    append(tiles.WIDTH + 3 - selectors.entry_count())
+    assert list(Tile.objects.values_list("level", "n", "width")) == [(0, 0, tiles.WIDTH), (1, 0, 1)]
+    first = bytes(Tile.objects.get(level=1, n=0).hashes)
+    append(tiles.WIDTH, reason="再记")
+    assert sorted(Tile.objects.values_list("level", "n", "width")) == [(0, 0, tiles.WIDTH), (0, 1, tiles.WIDTH),
+                                                                         (1, 0, 2)]
+    assert bytes(Tile.objects.get(level=1, n=0).hashes)[:32] == first
     with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("UPDATE ledger_tile SET hashes = %s WHERE level = 0 AND n = 0", [b"\0" * tiles.TILE_BYTES])
     leaves = selectors.leaf_hashes(selectors.entry_count())
-    assert tiles.TileTree(len(leaves)).root() == merkle.root_from_leaf_hashes(leaves)
+    tree = tiles.TileTree(len(leaves))
+    for size in (1, 255, 256, 257, 511, 512, len(leaves)):
+        assert tree.root(size) == merkle.root_from_leaf_hashes(leaves[:size]), size
 
 
 def test_selectors_prove_from_tiles_against_the_signed_checkpoint(org):
@@ -107,11 +108,10 @@ def test_verify_names_a_changed_tile(org):
     assert verify_ledger().ok
     behind_the_ledger("UPDATE ledger_tile SET hashes = %s WHERE level = 0 AND n = 0",
                       [b"\1" * tiles.TILE_BYTES], tables=("ledger_tile",))
-    width = Tile.objects.get(level=0, n=1).width
     with connection.cursor() as cursor:  # a partial tile: the trigger lets it change, verify does not
-        cursor.execute("UPDATE ledger_tile SET hashes = %s WHERE level = 0 AND n = 1", [b"\2" * 32 * width])
+        cursor.execute("UPDATE ledger_tile SET hashes = %s WHERE level = 1 AND n = 0", [b"\2" * 32])
     report = verify_ledger()
-    assert {(p.kind, p.ref) for p in report.problems} == {("tile", "tile 0/000"), ("tile", f"tile 0/001.p/{width}")}
+    assert {(p.kind, p.ref) for p in report.problems} == {("tile", "tile 0/000"), ("tile", "tile 1/000.p/1")}
 
 
 def test_the_tile_url_serves_the_stored_bytes_to_auditors_only(org, client):
