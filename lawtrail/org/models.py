@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lawtrail.ledger.registry import ledgered
 from lawtrail.org.enums import DepartmentKind, EnrolmentStatus, Role
@@ -49,7 +50,9 @@ class Department(models.Model):
         return self.name
 
 
-@ledgered(exclude=("password", "last_login"))
+# The password is hashed into the ledger as its (salted) hash: a direct edit of it is named by
+# `lawtrail verify`. The last sign-in time changes on every login and is left out.
+@ledgered(exclude=("last_login",))
 class User(AbstractUser):
     """A person who logs in. Roles are DESIGN.md's; admins belong to no agency."""
 
@@ -114,7 +117,7 @@ def secret_hash(secret):
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-@ledgered(exclude=("token_hash",))
+@ledgered()  # the token's SHA-256 with the rest: a swapped hash is named by verify
 class ApiToken(models.Model):
     """A bearer token for the API; only its SHA-256 is stored.
 
@@ -159,7 +162,7 @@ class TokenRevocation(models.Model):
         verbose_name = "API 令牌吊销"
 
 
-@ledgered(exclude=("code_hash",))
+@ledgered()
 class TwoFactorEnrolment(models.Model):
     """A one-time code the admin hands a user so that they can set up their authenticator
     (两步验证设置码); only its SHA-256 is stored. Without one, a password alone cannot
@@ -175,3 +178,9 @@ class TwoFactorEnrolment(models.Model):
 
     class Meta:
         verbose_name = "两步验证设置码"
+
+
+# The authenticator (django-otp's device) is security state too: its key is hashed into the
+# ledger with the rest, never written there; what changes on every sign-in is left out.
+ledgered(exclude=("throttling_failure_timestamp", "throttling_failure_count", "last_used_at", "drift", "last_t"))(
+    TOTPDevice)

@@ -60,6 +60,36 @@ def user_create(*, actor, username, password, full_name, role, agency=None, depa
 
 
 @transaction.atomic
+def user_role_change(*, actor, user, role, reason) -> User:
+    """The admin gives a user another role; the ledger keeps who, when and why."""
+    _require_admin(actor, "变更角色")
+    reason = required(reason, "变更理由")
+    if role not in Role.values:
+        raise InvalidInput(f"角色无效：{role}")
+    old = user.get_role_display()
+    user.role = role
+    user.save(update_fields=["role"])
+    ledger_append(actor=actor, action="user.role", obj=user,
+                  reason=f"{user.username} 的角色由{old}改为{user.get_role_display()}：{reason}")
+    return user
+
+
+@transaction.atomic
+def user_password_change(*, actor, user, password, reason=None) -> User:
+    """A new password, by the user or the admin; the ledger keeps the hash of the new
+    password's (salted) hash, never the password."""
+    if actor is not None and actor.pk != user.pk and actor.role != Role.ADMIN:
+        raise NotAllowed("只能修改本人的密码")
+    if len(password or "") < 8:
+        raise InvalidInput("密码至少 8 位", field="password")
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    ledger_append(actor=actor, action="user.password", obj=user,
+                  reason=f"修改 {user.username} 的密码" + (f"：{reason}" if reason else ""))
+    return user
+
+
+@transaction.atomic
 def officer_create(*, actor, department, name, cert_no, cert_valid_from, cert_valid_until,
                    qualified=True, user=None, reason=None) -> Officer:
     if cert_valid_until < cert_valid_from:
@@ -266,8 +296,17 @@ def two_factor_begin(*, actor, enrolment):
 
     if enrolment.user_id != actor.pk or enrolment_problem(enrolment):
         raise InvalidInput("设置码无效，请重新输入系统管理员给您的设置码")
-    TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=actor, name=TOTP_DEVICE_NAME, confirmed=False)
+    _devices_delete(actor, TOTPDevice.objects.filter(user=actor, confirmed=False), "放弃未完成的验证器设置")
+    device = TOTPDevice.objects.create(user=actor, name=TOTP_DEVICE_NAME, confirmed=False)
+    ledger_append(actor=actor, action="user.2fa_device.create", obj=device,
+                  reason=f"{actor.username} 开始设置验证器")
+    return device
+
+
+def _devices_delete(actor, devices, reason):
+    for device in devices:
+        ledger_append(actor=actor, action="user.2fa_device.delete", obj=device, reason=reason)
+        device.delete()
 
 
 @transaction.atomic
@@ -305,6 +344,8 @@ def two_factor_confirm(*, actor, enrolment, device, token, request=None):
         enrolment.save(update_fields=["status", "closed_at"])
         device.confirmed = True
         device.save(update_fields=["confirmed"])
+        ledger_append(actor=actor, action="user.2fa_device.confirm", obj=device,
+                      reason=f"{actor.username} 的验证器已确认")
         ledger_append(actor=actor, action="user.2fa_enrol", obj=enrolment,
                       reason=f"{actor.username} 启用两步验证（来自 {client_address(request)}）")
     return device
@@ -324,7 +365,7 @@ def two_factor_reset(*, actor, user, reason):
     devices = TOTPDevice.objects.filter(user=user)
     if not devices.exists() and not user.two_factor_enrolments.filter(status=EnrolmentStatus.ISSUED).exists():
         raise InvalidInput(f"{user.display_name} 尚未设置两步验证，无需重置；可直接签发设置码")
-    devices.delete()
+    _devices_delete(actor, devices, f"重置 {user.username} 的两步验证")
     _enrolments_void(actor, user)
     ledger_append(actor=actor, action="user.2fa_reset", obj=user, reason=f"重置 {user.username} 的两步验证：{reason}")
 
