@@ -193,3 +193,24 @@ def test_every_type_prints_blank_for_field_use(org, tmp_path, code):
     title = "送达回证" if spec.layout == "receipt" else spec.title
     assert title in text and org.agency.name in text
     assert "草稿" not in text and "验真码" not in text
+
+
+@pytest.mark.parametrize("code", sorted(catalog()))
+def test_every_type_prints_its_title_number_and_signatures(org, tmp_path, code):
+    spec = doc_type(code)
+    record = finalised(org, code)
+    pdf = pdf_bytes(record)
+    printed = pages(pdf, tmp_path, f"定稿_{code}")
+    first, text = flat(printed[0]), flat("".join(printed))
+    assert ("送达回证" if spec.layout == "receipt" else record.title) in first
+    if spec.issued:  # the 文号 stands alone under the title
+        assert flat(record.number) in first and "编号：" not in first
+    else:
+        assert f"编号：{flat(record.number)}" in first
+    drawn = [s for s in record.signatures.all() if not (spec.layout == "prose" and spec.signer(s.slot).kind == "head")]
+    for signature in drawn:
+        assert flat(signature.signer_name) in text, signature.slot
+    assert "制作依据" not in text and "验真码" in text
+    # and it prints: pdftoppm draws every page
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(tmp_path / f"定稿_{code}.pdf"), str(tmp_path / "p")], check=True)
+    assert len(list(tmp_path.glob("p*.png"))) == len(printed)
