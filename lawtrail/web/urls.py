@@ -2,7 +2,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path, register_converter
 
 from lawtrail.web import (
-    access_views, archive_views, audit_views, media_views, print_views, regulation_views, session_views,
+    access_views, archive_views, audit_views, media_views, print_views, pwa_views, regulation_views, session_views,
     supervision_views, tile_views, token_views, two_factor_views, verify_views, views,
 )
 
@@ -23,6 +23,8 @@ register_converter(IdConverter, "id")
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("manifest.webmanifest", pwa_views.manifest, name="manifest"),
+    path("sw.js", pwa_views.service_worker, name="service_worker"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("login/again/", session_views.login_again, name="login_again"),
     path("logout/", LogoutView.as_view(), name="logout"),

@@ -249,3 +249,61 @@ def test_when_the_server_changed_meanwhile_its_draft_wins_and_the_browsers_is_sh
     assert page.input_value("textarea[name=content]") == "同事在电脑上写的"
     record.refresh_from_db()
     assert record.data["content"] == "同事在电脑上写的"
+
+
+@ONE_PHONE
+def test_a_photo_taken_offline_is_uploaded_when_back_online_with_matching_hashes(
+        live_server, browser_org, phone, tmp_path):
+    from lawtrail.media.models import Recording
+    from lawtrail.samples import make_photo
+
+    page, case = phone, browser_org.open_case()
+    photo = make_photo(tmp_path / "现场照片.jpg")
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.context.set_offline(True)
+    page.get_by_test_id("capture").set_input_files(str(photo))
+    queue = page.get_by_test_id("capture-queue")
+    expect(queue).to_contain_text("离线，等待联网后上传")
+    assert not Recording.objects.filter(case=case).exists()
+    page.context.set_offline(False)
+    expect(queue).to_contain_text("已上传，校验值一致", timeout=30000)
+    recording = Recording.objects.get(case=case)
+    assert recording.sha256 == hashlib.sha256(photo.read_bytes()).hexdigest()
+    assert recording.officer_time is not None  # the capture time, kept beside the receipt time
+
+
+@ONE_PHONE
+def test_a_hash_the_server_disagrees_with_is_flagged(live_server, browser_org, phone, tmp_path):
+    from lawtrail.samples import make_photo
+
+    page, case = phone, browser_org.open_case()
+    photo = make_photo(tmp_path / "现场照片.jpg")
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+
+    def altered(route):  # what the server says it stored is not what was taken
+        response = route.fetch()
+        headers = dict(response.headers)
+        if "x-content-sha256" in headers:
+            headers["x-content-sha256"] = "0" * 64
+        route.fulfill(response=response, headers=headers)
+
+    page.route("**/api/uploads/**", altered)
+    page.get_by_test_id("capture").set_input_files(str(photo))
+    expect(page.get_by_test_id("capture-queue")).to_contain_text("校验值不一致", timeout=30000)
+
+
+@ONE_PHONE
+def test_a_case_opened_online_opens_offline_from_the_installed_app(live_server, browser_org, phone):
+    page, case = phone, browser_org.open_case(title="山场巡查案")
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now through the service worker, which keeps the page
+    expect(page.locator("h1")).to_contain_text("山场巡查案")
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("h1")).to_contain_text("山场巡查案")
+    expect(page.get_by_test_id("offline")).to_be_visible()
+    page.context.set_offline(False)

@@ -17,4 +17,14 @@
   window.addEventListener("online", net);
   window.addEventListener("offline", net);
   net();
+
+  // The installable app: the service worker keeps the app shell and the pages opened online.
+  if ("serviceWorker" in navigator && document.body.dataset.signedIn) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  }
+  document.querySelectorAll("form[action$='/logout/']").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      if (navigator.serviceWorker && navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage("forget");
+    });
+  });
 })();

@@ -1,0 +1,22 @@
+"""The installable app: manifest and service worker."""
+
+from django.test import Client
+
+from lawtrail.web.pwa_views import SHELL, shell_size
+
+
+def test_the_manifest_names_the_app_and_its_icons():
+    manifest = Client().get("/manifest.webmanifest")
+    assert manifest["Content-Type"] == "application/manifest+json"
+    data = manifest.json()
+    assert data["name"] == "执法全过程记录系统" and data["display"] == "standalone" and data["start_url"] == "/"
+    assert {icon["sizes"] for icon in data["icons"]} == {"192x192", "512x512"}
+
+
+def test_the_service_worker_precaches_the_app_shell_under_a_megabyte():
+    worker = Client().get("/sw.js")
+    assert worker.status_code == 200 and worker["Content-Type"].startswith("application/javascript")
+    assert worker["Service-Worker-Allowed"] == "/"
+    body = worker.content.decode()
+    assert all(f"/static/{name}" in body for name in SHELL)
+    assert 0 < shell_size() < 1_000_000
