@@ -48,6 +48,9 @@ def _catalog(case, records):
             remark.append(f"第 {record.version} 版（更正：{record.correction_reason}）")
         if record.attachments.exists():
             remark.append(f"附件 {record.attachments.count()} 件")
+        # The 制作依据 is kept here and in the PDF's metadata, not printed on the document itself.
+        if cite := "、".join(of_profile(doc_type(record.doc_type).cite, case.agency.profile)):
+            remark.append(f"制作依据：{cite}")
         items.append({
             "seq": n, "number": record.number, "responsible": case.agency.name, "title": record.title,
             "date": timezone.localtime(record.finalised_at).strftime("%Y%m%d"), "pages": pages,

@@ -48,6 +48,8 @@ def test_the_case_file_lists_every_record_in_time_order_with_pages(ended_case, o
     assert first["page_from"] == 1 and second["page_from"] == first["page_to"] + 1
     assert {"number", "responsible", "title", "date", "pages", "remark"} <= set(first)
     assert first["responsible"] == ended_case.agency.name
+    # the 制作依据 of each document, which the document itself no longer prints, is in the catalog
+    assert first["title"].startswith("立案审批表") and "制作依据：003 第九条" in first["remark"]
     volume = PdfReader(io.BytesIO(blob_store().open(case_file.pdf_sha256).read()))
     assert len(volume.pages) == case_file.page_count
     assert case_file.page_count > sum(item["pages"] for item in case_file.catalog)  # cover, catalog, 备考表
