@@ -2,8 +2,8 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path, register_converter
 
 from lawtrail.web import (
-    access_views, archive_views, audit_views, media_views, print_views, pwa_views, regulation_views, session_views,
-    supervision_views, tile_views, token_views, two_factor_views, verify_views, views,
+    access_views, archive_views, audit_views, media_views, print_views, pwa_views, receipt_views, regulation_views,
+    session_views, supervision_views, tile_views, token_views, two_factor_views, verify_views, views,
 )
 
 class IdConverter:
@@ -49,6 +49,7 @@ urlpatterns = [
     path("cases/<id:pk>/records/<id:record_id>/finalise/", views.record_finalise_view, name="record_finalise"),
     path("cases/<id:pk>/records/<id:record_id>/correct/", views.record_correct_view, name="record_correct"),
     path("cases/<id:pk>/records/<id:record_id>/pdf/", views.record_pdf, name="record_pdf"),
+    path("cases/<id:pk>/records/<id:record_id>/receipt/", receipt_views.record_receipt, name="record_receipt"),
     path("cases/<id:pk>/records/<id:record_id>/preview/", print_views.record_preview, name="record_preview"),
     path("forms/", print_views.blank_forms, name="blank_forms"),
     path("forms/<slug:code>/", print_views.blank_form, name="blank_form"),

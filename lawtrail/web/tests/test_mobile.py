@@ -307,3 +307,20 @@ def test_a_case_opened_online_opens_offline_from_the_installed_app(live_server, 
     expect(page.locator("h1")).to_contain_text("山场巡查案")
     expect(page.get_by_test_id("offline")).to_be_visible()
     page.context.set_offline(False)
+
+
+@ONE_PHONE
+def test_the_party_is_shown_a_receipt_with_the_number_and_the_verification_qr(live_server, browser_org, phone):
+    from lawtrail.web.tests.test_receipt import final_record
+
+    page, record = phone, final_record(browser_org)
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    page.get_by_test_id("receipt-link").tap()
+    receipt = page.get_by_test_id("receipt")
+    expect(receipt.get_by_test_id("number")).to_have_text(record.number)
+    assert page.get_by_test_id("verify-qr").evaluate("img => img.complete && img.naturalWidth > 0")
+    assert_thumb_friendly(page, "receipt")
+    page.evaluate("window.print = () => { window.printed = true; }")  # the browser's print dialog
+    page.get_by_role("button", name="打印回执").tap()
+    assert page.evaluate("window.printed === true")

@@ -18,6 +18,10 @@
   window.addEventListener("offline", net);
   net();
 
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.addEventListener("click", function () { window.print(); });
+  });
+
   // The installable app: the service worker keeps the app shell and the pages opened online.
   if ("serviceWorker" in navigator && document.body.dataset.signedIn) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" });
