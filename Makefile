@@ -51,7 +51,8 @@ test-postgres: $(STAMP)
 
 # Benchmarks: ratios against baselines measured in the same run; results in bench/results/.
 # LAWTRAIL_BENCH_UPLOAD_MB sets the upload size (default 1024), LAWTRAIL_BENCH_CASES the
-# number of cases of the compliance and load runs (default 100000). The load run needs wrk
+# number of cases of the compliance and load runs (default 100000), LAWTRAIL_BENCH_SCALE_SIZES
+# the ledger sizes of the scale run (default 10000,100000,1000000). The load run needs wrk
 # (installed here when root). The Node tus server peer
 # needs node and npm; it is skipped with a note when they are missing.
 BENCH_STAMP := $(VENV)/.bench-stamp
@@ -67,6 +68,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/ledger_scale.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/sealing.py
 

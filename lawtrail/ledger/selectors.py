@@ -80,6 +80,8 @@ def _read_chunks(after, upto, in_database):
                      [v["entry_hash"] for v in values], [entry_bytes(v) for v in values])
         yield chunk
         after = chunk[0][-1]
+        if after >= upto:
+            return
 
 
 def entry_chunks(upto=None, in_database=None, readers=None, after=0):
