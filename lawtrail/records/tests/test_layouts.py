@@ -214,3 +214,12 @@ def test_every_type_prints_its_title_number_and_signatures(org, tmp_path, code):
     # and it prints: pdftoppm draws every page
     subprocess.run(["pdftoppm", "-r", "30", "-png", str(tmp_path / f"定稿_{code}.pdf"), str(tmp_path / "p")], check=True)
     assert len(list(tmp_path.glob("p*.png"))) == len(printed)
+
+
+def test_a_profile_may_give_a_document_type_another_code_word(org, monkeypatch):
+    from lawtrail.regulations.profiles import get_profile
+
+    codes = get_profile(org.agency.profile).get("numbering.document_codes")
+    monkeypatch.setitem(codes, "rights_notice", "罚告")
+    record = finalised(org, "rights_notice")
+    assert record.number.startswith(f"{org.agency.case_prefix}罚告〔")
