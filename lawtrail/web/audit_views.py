@@ -45,7 +45,8 @@ def audit(request):
         question = "最近的调阅记录"
     rows = [] if entries is None else [
         {"seq": e.seq, "time": e.time and timezone.localtime(e.time), "actor": getattr(e, "who", ""),
-         "action": access_label(e.action) if not getattr(e, "restricted", False) else "",
+         # A restricted entry says only that it is one (RESTRICTED_ENTRY), nothing of its item.
+         "action": e.action if getattr(e, "restricted", False) else access_label(e.action),
          "object": "" if getattr(e, "restricted", False) else _object(e),
          "reason": e.reason} for e in described(visible_entries(request.user, entries[:5000]))]
     if request.GET.get("format") == "csv" and not error:
