@@ -99,6 +99,10 @@ def document_context(spec, *, agency, case=None, record=None, mode=FINAL, data=N
         "by_key": {f.key: (f, text, value) for f, text, value in every},
         # The fields no signer's section owns (the body), and each section with its own.
         "body": [item for item in fields if item[0].key not in own],
+        # A 笔录's header block: the short items two to a line, a long one on a line of its own.
+        "head_fields": [(f, text, value, len(f.label) + len(text) > 19 or (mode == BLANK and f.type == "string"))
+                        for f, text, value in fields
+                        if f.key not in own and f.type not in ("text", "table")],
         "sections": [(signer, given, [item for item in fields if item[0].key in signer.fields])
                      for signer, given in signers],
         "signers": signers,
