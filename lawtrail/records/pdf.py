@@ -13,7 +13,6 @@ import base64
 import segno
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from weasyprint import HTML
 
@@ -86,7 +85,6 @@ def document_context(spec, *, agency, case=None, record=None, mode=FINAL, data=N
     party = next(((s, given) for s, given in signers if s.kind == "party"), None)
     return {
         "spec": spec,
-        "mode": mode,
         "blank": mode == BLANK,
         "draft": mode == DRAFT,
         "record": record,
@@ -121,7 +119,6 @@ def document_context(spec, *, agency, case=None, record=None, mode=FINAL, data=N
         "attachments": list(record.attachments.all()) if record is not None else [],
         # 制作依据: kept in the PDF's metadata and the case file, never printed in the footer.
         "cite": "、".join(of_profile(spec.cite, agency.profile)) if agency is not None else "",
-        "printed_at": timezone.localtime(),
         "verify": verification(record) if record is not None and record.verify_code else None,
     }
 
