@@ -64,7 +64,7 @@ def cmd_serve(args):
 
     try:
         try:
-            call_command("migrate", verbosity=0)  # runs the database checks too
+            call_command("migrate", verbosity=0, skip_checks=False)  # the database checks too
         except DatabaseError:  # a role that owns nothing (README, Deployment) runs the checks only
             print("当前数据库角色无权迁移（应由表的所有者角色运行 lawtrail manage migrate），只运行启动检查",
                   file=sys.stderr)
