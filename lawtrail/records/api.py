@@ -73,6 +73,7 @@ class RecordOut(Schema):
     previous_id: int | None
     correction_reason: str
     number: str
+    number_label: str  # 文号 (issued to the party) or 编号 (an internal record, within its case)
     data: dict
     created_by: str
     created_at: datetime

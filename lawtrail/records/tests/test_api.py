@@ -63,6 +63,7 @@ def test_a_record_is_drafted_signed_finalised_corrected_and_downloaded(setup):
     assert r.status_code == 200, r.content
     final = r.json()
     assert final["status"] == "final" and final["number"] and final["problems"] == []
+    assert final["number_label"] == "编号"  # a 笔录 is an internal record
 
     pdf = officer.get(f"{url}/pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
