@@ -23,7 +23,7 @@ from lawtrail.ledger.chain import ledger_flush
 from lawtrail.ledger.formats import GENESIS_HASH, checkpoint_note
 from lawtrail.ledger.models import Checkpoint, Entry
 from lawtrail.ledger.selectors import entry_chunks
-from lawtrail.ledger.tiles import TileCheck
+from lawtrail.ledger.tiles import HEIGHT as TILE_HEIGHT, TileCheck
 
 DELETE_ACTION = "delete"
 # Retention disposal removes an object's stored files but keeps the object as its tombstone.
@@ -111,9 +111,12 @@ def _verify(readers):
         for i in chunk.tampered:
             report.add("entry", f"entry {seqs[i]}", "条目内容与其哈希不符（条目被篡改）")
         leaves = merkle.leaf_hashes(chunk.data)
-        tile_check.add(leaves)
+        tile_roots = tile_check.add(leaves)
         start = tree.size
-        for size in sorted(size for size in wanted_sizes if start < size < start + len(leaves)):
+        inside = sorted(size for size in wanted_sizes if start < size < start + len(leaves))
+        if not inside and len(tile_roots) << TILE_HEIGHT == len(leaves) and start % (1 << TILE_HEIGHT) == 0:
+            tree.extend_subtrees(TILE_HEIGHT, tile_roots)  # whole tiles, hashed once for both
+        for size in inside:
             tree.extend(leaves[tree.size - start:size - start])  # a checkpoint inside the chunk
             roots_at[size] = tree.root().hex()
         tree.extend(leaves[tree.size - start:])

@@ -73,6 +73,13 @@ class CompactTree:
         self._push(n.bit_length() - 1, perfect_root(hashes))
         self.size += n
 
+    def extend_subtrees(self, height, roots):
+        """Append complete subtrees of 2**height leaves each, by their roots (the size a
+        multiple of 2**height)."""
+        for h in roots:
+            self._push(height, h)
+        self.size += len(roots) << height
+
     def _push(self, height, h):
         """A complete subtree of 2**height leaves; the size is a multiple of that, so every
         subtree on the stack is at least as high and equal heights merge."""

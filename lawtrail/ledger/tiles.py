@@ -163,9 +163,11 @@ class TileCheck:
         self._open = []  # per level: (n, bytes) of the tile not yet full
 
     def add(self, leaves):
+        """Returns the roots of the level-0 tiles these leaves complete (verify's tree reuses them)."""
         made = {}
-        self._push(0, b"".join(leaves), made)
+        roots = self._push(0, b"".join(leaves), made)
         self._compare(made)
+        return roots
 
     def finish(self):
         """The partial tiles above level 0 (whose partial tile is the entries' own)."""
@@ -183,6 +185,7 @@ class TileCheck:
         self._open[level] = (n, data)
         if full:
             self._push(level + 1, b"".join(full), made)
+        return full
 
     def _compare(self, made):
         for level in sorted({level for level, _ in made}):

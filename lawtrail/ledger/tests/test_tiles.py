@@ -150,3 +150,17 @@ def test_the_migration_backfills_the_tiles_of_an_existing_ledger(org):
     importlib.import_module("lawtrail.ledger.migrations.0007_tiles").backfill(None, None)
     assert stored() == before
     assert tiles.TileTree(cp.tree_size).root().hex() == Checkpoint.objects.get(pk=cp.pk).root_hash
+
+
+def test_verify_reuses_the_tiles_it_checks_for_the_roots_of_checkpoints(org, monkeypatch):
+    monkeypatch.setattr(selectors, "CHUNK", 2 * tiles.WIDTH)  # chunks of whole tiles: their roots reused
+    append(2 * tiles.WIDTH - selectors.entry_count())
+    ledger_checkpoint()  # at a chunk's end
+    append(50)
+    ledger_checkpoint()  # inside a chunk
+    append(tiles.WIDTH)
+    ledger_checkpoint()
+    assert verify_ledger().ok
+    behind_the_ledger("UPDATE ledger_checkpoint SET root_hash = %s WHERE tree_size = %s",
+                      ["00" * 32, 2 * tiles.WIDTH], tables=("ledger_checkpoint",))
+    assert [p.kind for p in verify_ledger().problems] == ["checkpoint", "checkpoint"]  # its root and its signature
