@@ -143,3 +143,22 @@ def test_the_vkey_round_trips_and_a_wrong_one_is_refused():
     with pytest.raises(note.NoteError):
         note.parse_vkey(verifier.text().replace("+", "+0", 1))
     assert base64.b64decode(verifier.text().split("+", 2)[2])[0] == 0x04
+
+
+def test_the_loop_keeps_going_after_a_failed_pass(org, monkeypatch, settings):
+    from lawtrail.ledger.models import Checkpoint
+    from lawtrail.witness import tasks
+
+    settings.LAWTRAIL_CHECKPOINT_POLL_SECONDS = 0
+    calls = []
+
+    def flaky(now=None):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("数据库暂时不可用")
+        return checkpoint_pass(now)
+
+    monkeypatch.setattr(tasks, "checkpoint_pass", flaky)
+    monkeypatch.setattr(tasks, "close_old_connections", lambda: None)  # the test's own connection stays
+    tasks.checkpoint_loop(stop=lambda: len(calls) >= 2)
+    assert len(calls) == 2 and Checkpoint.objects.count() == 1
