@@ -6,7 +6,6 @@ import hashlib
 import json
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -35,7 +34,12 @@ def manifest(request):
 @never_cache
 def service_worker(request):
     urls = [static(name) for name in SHELL]
-    version = hashlib.sha256(("|".join(urls) + str(settings.DEBUG)).encode()).hexdigest()[:12]
+    # A new worker, and with it a fresh shell, whenever a shell file changes: outside production
+    # the static names carry no content hash, so the names alone would keep stale scripts.
+    digest = hashlib.sha256("|".join(urls).encode())
+    for name in SHELL:
+        digest.update(Path(finders.find(name)).read_bytes())
+    version = digest.hexdigest()[:12]
     response = render(request, "web/pwa/sw.js", {"precache": json.dumps(urls), "version": version},
                       content_type="application/javascript")
     response["Service-Worker-Allowed"] = "/"

@@ -20,3 +20,14 @@ def test_the_service_worker_precaches_the_app_shell_under_a_megabyte():
     body = worker.content.decode()
     assert all(f"/static/{name}" in body for name in SHELL)
     assert 0 < shell_size() < 1_000_000
+
+
+def test_a_changed_shell_file_makes_a_new_worker(monkeypatch, tmp_path):
+    from lawtrail.web import pwa_views
+
+    before = Client().get("/sw.js").content
+    changed = tmp_path / "app.css"
+    changed.write_text("body { color: red; }")
+    real = pwa_views.finders.find
+    monkeypatch.setattr(pwa_views.finders, "find", lambda name: str(changed) if name == "web/app.css" else real(name))
+    assert Client().get("/sw.js").content != before

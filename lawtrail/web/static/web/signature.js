@@ -7,12 +7,23 @@ document.querySelectorAll("form.sign-form").forEach(function (form) {
   function pen() { ctx.lineWidth = 2.5; ctx.lineCap = "round"; ctx.strokeStyle = "#111"; }
   // On a phone the pad takes the screen's width, and is drawn at that size (not scaled up
   // from the desktop's 480 px), tall enough for a name written with a finger.
+  var wrap = canvas.parentNode;
   function fit() {
-    var width = Math.round(canvas.getBoundingClientRect().width);
-    if (drawn || !width || width >= 480) return;
-    if (canvas.width !== width) { canvas.width = width; canvas.height = Math.round(width * 0.55); }
+    var box = canvas.getBoundingClientRect(), width = Math.round(box.width);
+    if (drawn || !width) return;
+    if (wrap.classList.contains("pad-fullscreen")) { canvas.width = width; canvas.height = Math.round(box.height); }
+    else if (width < 480 && canvas.width !== width) { canvas.width = width; canvas.height = Math.round(width * 0.55); }
+    else return;
     pen();
   }
+  // On a phone the party may sign across the whole screen (turning the phone sideways gives
+  // a wider pad: it is fitted again as long as nothing is drawn).
+  var full = form.querySelector(".pad-full");
+  if (full) full.addEventListener("click", function () {
+    var on = wrap.classList.toggle("pad-fullscreen");
+    full.textContent = on ? "完成" : "全屏签名";
+    window.setTimeout(fit, 50);
+  });
   pen();
   fit();
   var box = form.closest("details");
