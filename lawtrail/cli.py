@@ -356,7 +356,9 @@ def cmd_witness(args):
         from lawtrail.witness.tasks import checkpoint_loop, checkpoint_pass
 
         if args.loop:
-            checkpoint_loop()
+            parent = os.getppid()  # started by `lawtrail serve`: ends with it, even one killed outright
+            checkpoint_loop(stop=lambda: parent != 1 and os.getppid() != parent)
+            return 0
         done = checkpoint_pass()
         if done.checkpoint is None:
             print("账本为空，尚无检查点")
