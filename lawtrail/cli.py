@@ -70,7 +70,10 @@ def cmd_serve(args):
                   file=sys.stderr)
             call_command("check", databases=["default"])
     except SystemCheckError as exc:  # a ledger behind its cosigned checkpoint stops here
-        print(str(exc).strip(), file=sys.stderr)
+        from lawtrail.ledger.checks import ledger_holds_cosigned_checkpoint
+
+        errors = ledger_holds_cosigned_checkpoint(databases=["default"])
+        print("\n".join(e.msg for e in errors) or str(exc).strip(), file=sys.stderr)
         return 1
     if settings.PRODUCTION:
         call_command("collectstatic", interactive=False, verbosity=0)

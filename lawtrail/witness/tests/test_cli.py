@@ -55,4 +55,5 @@ def test_serve_refuses_to_start_behind_its_cosigned_checkpoint(org, tmp_path, se
     monkeypatch.setattr("lawtrail.cli._start_checkpointer", lambda: started.append(1))
     monkeypatch.setattr("gunicorn.app.wsgiapp.run", lambda: started.append(1))
     assert main(["serve", "--port", "1"]) == 1
-    assert "拒绝启动" in capsys.readouterr().err and not started
+    err = capsys.readouterr().err
+    assert err.startswith("拒绝启动：账本仅有") and "System check" not in err and not started
