@@ -8,6 +8,7 @@ from django.utils import timezone
 from lawtrail.ledger.models import Checkpoint, Cosignature, Entry, WitnessStatus
 from lawtrail.ledger import merkle
 from lawtrail.ledger.selectors import leaf_hashes
+from lawtrail.ledger.tiles import TilesBehind, TileTree
 
 
 @transaction.atomic
@@ -48,6 +49,16 @@ def newest_cosigned_checkpoint():
     return Checkpoint.objects.filter(cosignatures__isnull=False).order_by("-tree_size", "-id").first()
 
 
+def root_at(size):
+    """The root of the first `size` entries, read from the stored tiles (a start-up must not
+    rebuild the tree); from the entries themselves where the tiles fall short. `lawtrail
+    verify` checks the tiles against the entries."""
+    try:
+        return TileTree(size).root()
+    except TilesBehind:
+        return merkle.root_from_leaf_hashes(leaf_hashes(size))
+
+
 def cosigned_tree_problem():
     """Why the ledger does not hold the newest checkpoint a witness cosigned (smaller, or
     another tree at that size); None when it does, or nothing is cosigned yet."""
@@ -57,7 +68,7 @@ def cosigned_tree_problem():
     size = Entry.objects.count()
     if size < cp.tree_size:
         return f"账本仅有 {size} 条，少于见证服务已联署的检查点（{cp.tree_size} 条）：账本被截断或回滚"
-    if merkle.root_from_leaf_hashes(leaf_hashes(cp.tree_size)).hex() != cp.root_hash:
+    if root_at(cp.tree_size).hex() != cp.root_hash:
         return f"账本前 {cp.tree_size} 条的默克尔根与见证服务已联署的检查点不符：账本被改写"
     return None
 

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from lawtrail.ledger import merkle
+from lawtrail.ledger.cosignatures import root_at
 from lawtrail.ledger.models import Checkpoint, Cosignature, Entry, WitnessStatus
-from lawtrail.ledger.selectors import leaf_hashes
 from lawtrail.ledger.services import ledger_checkpoint
 from lawtrail.witness import note
 from lawtrail.witness.client import Configured, configured_witnesses, log_verifier, submit
@@ -26,7 +25,7 @@ def _tree_problem(size, root: bytes):
     entries = Entry.objects.count()
     if size > entries:
         return f"账本仅有 {entries} 条，少于该检查点的 {size} 条：账本被截断或回滚"
-    if merkle.root_from_leaf_hashes(leaf_hashes(size)) != root:
+    if root_at(size) != root:
         return f"当前账本前 {size} 条的默克尔根与该检查点不符：账本被改写"
     return None
 
