@@ -1,7 +1,5 @@
 """`lawtrail witness …` and the server's refusal to start, as an operator meets them."""
 
-import pytest
-
 from lawtrail.cli import main
 from lawtrail.ledger.services import ledger_checkpoint
 from lawtrail.testing import behind_the_ledger
