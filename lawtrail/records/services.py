@@ -444,7 +444,9 @@ def attachment_downloaded(*, actor, attachment):
 
 def record_previewed(*, actor, record):
     """A draft printed for reading (预览打印) leaves the system as paper, as a download of a
-    PDF does, and is in the ledger likewise."""
+    PDF does, and is in the ledger likewise; of a confidential case it needs the same copy
+    right (a view grant lets one read a draft on the screen, not take it away on paper)."""
+    guarded(check_copy, actor=actor, case=record.case, what="预览打印草稿")
     with transaction.atomic():
         ledger_append(actor=actor, action="record.preview", obj=record, scope=record.case.scope,
                       reason=f"预览打印《{record.title}》草稿")

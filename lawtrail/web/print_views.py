@@ -1,11 +1,13 @@
 """Printing on paper: a draft marked 草稿 for the party to read before signing, and blank
 forms of every document type for field work."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
 from lawtrail.cases.enums import Stage
+from lawtrail.core.errors import LawTrailError
 from lawtrail.records.api import blank_response, preview_response
 from lawtrail.records.catalog import catalog
 from lawtrail.web.decorators import not_found_as_404
@@ -19,7 +21,11 @@ def record_preview(request, pk, record_id):
     record = _record(request, pk, record_id)
     if record.is_final:
         return redirect("web:record_pdf", pk=pk, record_id=record.pk)
-    return preview_response(request.user, record)
+    try:
+        return preview_response(request.user, record)
+    except LawTrailError as exc:  # a confidential case's draft without the copy right
+        messages.error(request, exc.message)
+        return redirect("web:record_detail", pk=pk, record_id=record.pk)
 
 
 @login_required

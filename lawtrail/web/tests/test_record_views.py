@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from lawtrail.ledger.models import Entry
+from lawtrail.org.enums import Role
 from lawtrail.records.catalog import doc_type
 from lawtrail.records.models import Record
 from lawtrail.records.services import record_create, record_finalise
@@ -258,6 +259,21 @@ def test_a_preview_is_refused_to_whoever_may_not_see_the_record(org, other_org, 
     secret = record_create(actor=org.officer_users[0], case=case, doc_type_code=CODE)
     outsider = org.user("officer")  # same agency and department, not on the case
     assert client_for(outsider).get(record_url(secret, "web:record_preview")).status_code == 404
+    assert not Entry.objects.filter(action="record.preview").exists()
+
+
+def test_a_view_grant_does_not_let_a_confidential_draft_be_printed(org):
+    from lawtrail.access.services import grant_decide, grant_request
+
+    case = org.open_case(confidentiality="privacy")
+    draft = record_create(actor=org.officer_users[0], case=case, doc_type_code=CODE)
+    supervisor = org.users[Role.SUPERVISOR]
+    grant_decide(actor=org.head, grant=grant_request(actor=supervisor, case=case, kind="view", reason="评查"),
+                 approve=True, reason="同意")
+    client = client_for(supervisor)
+    assert client.get(record_url(draft)).status_code == 200  # he may read it on the screen
+    page = client.get(record_url(draft, "web:record_preview"), follow=True).content.decode()
+    assert "复制、下载须经负责人批准（请申请复制许可）" in page
     assert not Entry.objects.filter(action="record.preview").exists()
 
 
