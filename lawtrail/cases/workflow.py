@@ -161,7 +161,7 @@ def discussed_collectively(case, data):
 def decision_drafted(case, data):
     if not _documents(case, "decision"):
         profile = get_profile(case.agency.profile)
-        return f"请先起草行政执法决定书（{profile.cite('decision_document')}）"
+        return f"请先起草决定书（{profile.cite('decision_document')}）"
 
 
 def closing_report_approved(case, data):

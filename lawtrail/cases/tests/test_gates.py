@@ -52,7 +52,7 @@ def test_the_decision_needs_the_rights_notice_the_heads_approval_and_the_drafted
     with pytest.raises(InvalidInput) as refused:
         take(org004, case, "decide")
     message = refused.value.message
-    assert "请先起草行政执法决定书" in message
+    assert "请先起草决定书" in message
     assert "权利告知书" in message and "（004 第十九条）" in message
     assert "负责人审批" in message and "（004 第二十条）" in message
     assert take(org004, org004.ready_for(case, "decide"), "decide").stage == Stage.EXECUTION

@@ -491,7 +491,7 @@ def test_a_gated_step_names_what_is_missing_and_the_todo_list_follows_the_work(
     # 负责人批准决定 without rights notice, head's approval and decision: each named with its article
     page.goto(f"{live_server.url}/cases/{decided.pk}/")
     problems = page.locator("form[data-step=decide] .problems")
-    expect(problems).to_contain_text("请先起草行政执法决定书")
+    expect(problems).to_contain_text("请先起草决定书")
     expect(problems).to_contain_text("权利告知书")
     expect(problems.locator("a.cite", has_text="004 第二十条").first).to_be_visible()
     # with the form on file the step opens, and the task goes away once taken
