@@ -86,7 +86,7 @@ def case_documents(case):
 
 
 # What a row of the case page's records table shows.
-ROW_FIELDS = ("case", "created_at", "title", "number", "version", "status", "created_by__full_name",
+ROW_FIELDS = ("case", "created_at", "doc_type", "title", "number", "version", "status", "created_by__full_name",
               "created_by__username")
 
 
