@@ -19,3 +19,6 @@ def test_signing_submits_to_the_witnesses_and_the_page_shows_a_silent_one(org, t
         silent = page.split('data-testid="witness-silent"', 1)[1]
         assert silent.split("</li>")[0].count(offline.witness.name) == 1 and "未应答" in silent and "自动重试" in silent
         assert page.count("已联署至第") == 1
+        assert "无法连接见证服务" in silent  # the cause, for the IT staff who can mend it
+        officer_page = client_for(org.officer_users[0]).get(reverse("web:ledger")).content.decode()
+        assert "未应答" in officer_page and "无法连接见证服务" not in officer_page
