@@ -84,16 +84,26 @@ def _chain_batch(wait, passes=1):
     return _chain_in_database(wait, passes)
 
 
-@transaction.atomic
 def _chain_in_database(wait, passes):
-    """The tiles that the entries it chained complete are written in the same transaction."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT lawtrail_chain_pending(%s, %s, %s)", [FLUSH_BATCH, passes, wait])
-        count = cursor.fetchone()[0]
-    if count > 0:
+    """Up to the entry that completes a tile, in the function's own transaction (one round
+    trip, as most passes are); that entry and the rest in one with the tiles they complete.
+    None when the chain was busy (without `wait`)."""
+    count = _call_chain_function(wait, passes, stop_before_tile=True)
+    if count > -2:
+        return None if count < 0 else count
+    with transaction.atomic():
+        more = _call_chain_function(wait, passes, stop_before_tile=False)
+        if more < 0:
+            return None  # (another holder chains the rest)
         size = tiles.tree_size()
-        tiles.extend(size - count, size)
-    return None if count < 0 else count
+        tiles.extend(size - more, size)
+    return -2 - count + more
+
+
+def _call_chain_function(wait, passes, stop_before_tile):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT lawtrail_chain_pending(%s, %s, %s, %s)", [FLUSH_BATCH, passes, wait, stop_before_tile])
+        return cursor.fetchone()[0]
 
 
 def _move_pending():
@@ -109,7 +119,9 @@ def _move_pending():
 # the rows out, hashing and inserting them from Python took four. It takes the chain lock
 # (or, without `wait`, gives up at once: -1), takes up to `batch` committed pending rows
 # out in order, chains them (`entry_json_sql`, SHA-256) and looks again, up to `passes`
-# times, for rows committed meanwhile. It commits without waiting for the disk: the
+# times, for rows committed meanwhile. With `stop_before_tile` it leaves the entry that
+# would complete a 256-leaf tile pending and returns -2 - (the rows it chained): that entry
+# goes in a transaction that writes the tile too (ledger/tiles.py). It commits without waiting for the disk: the
 # pending rows were made durable by their writers' own commits, and a crash could only
 # lose the move as a whole; the rows are then pending again, and the next flush chains
 # them. A checkpoint's commit waits, and makes every move before it durable. The oldest
@@ -117,15 +129,17 @@ def _move_pending():
 # until it is vacuumed, every row taken out before them, which a sequential scan (the
 # plan PostgreSQL chose as they piled up) read in full on every pass.
 def _chain_function_sql():
-    entry, pending = Entry._meta.db_table, PendingEntry._meta.db_table
+    entry, pending, width = Entry._meta.db_table, PendingEntry._meta.db_table, tiles.WIDTH
     local = {"seq": "head_seq", "prev_hash": "head_hash"}
     data = entry_json_sql("postgresql", lambda name: local.get(name, f"r.{name}"))
     moved_columns = ", ".join(("actor_id", *PENDING_FIELDS))
     return f"""
-CREATE OR REPLACE FUNCTION lawtrail_chain_pending(batch integer, passes integer, wait boolean)
+CREATE OR REPLACE FUNCTION lawtrail_chain_pending(batch integer, passes integer, wait boolean,
+                                                  stop_before_tile boolean)
 RETURNS integer AS $$
 DECLARE
     r record;
+    room integer;
     head_seq bigint;
     head_hash text;
     first_seq bigint;
@@ -150,10 +164,20 @@ BEGIN
         -- Hash the oldest rows one after the other (each link needs the last), then
         -- move them all in one statement.
         first_seq := head_seq;
+        room := batch;
+        IF stop_before_tile THEN
+            room := LEAST(batch, {width - 1} - head_seq % {width});
+            IF room = 0 THEN
+                IF EXISTS (SELECT 1 FROM {pending}) THEN
+                    RETURN -2 - total;
+                END IF;
+                EXIT;
+            END IF;
+        END IF;
         ids := '{{}}';
         prevs := '{{}}';
         hashes := '{{}}';
-        FOR r IN SELECT * FROM {pending} ORDER BY id LIMIT batch LOOP
+        FOR r IN SELECT * FROM {pending} ORDER BY id LIMIT room LOOP
             head_seq := head_seq + 1;
             ids := array_append(ids, r.id);
             prevs := array_append(prevs, head_hash);
@@ -172,6 +196,9 @@ BEGIN
         END IF;
         total := total + inserted;
     END LOOP;
+    IF stop_before_tile AND head_seq % {width} = {width - 1} AND EXISTS (SELECT 1 FROM {pending}) THEN
+        RETURN -2 - total;
+    END IF;
     RETURN total;
 END;
 $$ LANGUAGE plpgsql SET enable_seqscan = off;
@@ -183,6 +210,7 @@ def install_chain_function(using=DEFAULT_DB_ALIAS, **kwargs):
     version of `entry_bytes` does."""
     if connections[using].vendor == "postgresql":
         with connections[using].cursor() as cursor:
+            cursor.execute("DROP FUNCTION IF EXISTS lawtrail_chain_pending(integer, integer, boolean)")  # (before tiles)
             cursor.execute(_chain_function_sql())
 
 

@@ -286,7 +286,7 @@ def test_the_chain_finds_the_oldest_pending_rows_through_the_index_however_many_
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(scans)  # (this backend's counts not yet reported, of earlier transactions too)
         before = cursor.fetchone()
-        cursor.execute("SELECT lawtrail_chain_pending(5000, 4, true)")
+        cursor.execute("SELECT lawtrail_chain_pending(5000, 4, true, false)")
         assert cursor.fetchone()[0] == 3
         cursor.execute(scans)
         seq_scans, index_scans = (after - earlier for after, earlier in zip(cursor.fetchone(), before))
