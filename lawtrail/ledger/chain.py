@@ -210,7 +210,8 @@ def install_chain_function(using=DEFAULT_DB_ALIAS, **kwargs):
     version of `entry_bytes` does."""
     if connections[using].vendor == "postgresql":
         with connections[using].cursor() as cursor:
-            cursor.execute("DROP FUNCTION IF EXISTS lawtrail_chain_pending(integer, integer, boolean)")  # (before tiles)
+            # The function of before the tiles, which did not stop for them.
+            cursor.execute("DROP FUNCTION IF EXISTS lawtrail_chain_pending(integer, integer, boolean)")
             cursor.execute(_chain_function_sql())
 
 
