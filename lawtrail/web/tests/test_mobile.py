@@ -43,7 +43,7 @@ def phone(request, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # as test_browser's fixture
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        profile = {**p.devices[request.param], **PHONES[request.param]}
+        profile = {**p.devices[request.param], **PHONES.get(request.param, {})}
         profile.pop("default_browser_type")
         context = browser.new_context(**profile, locale="zh-CN", timezone_id="Asia/Shanghai")
         page = context.new_page()
@@ -355,3 +355,14 @@ def test_the_party_signs_across_the_whole_screen(live_server, browser_org, inqui
     box.get_by_role("button", name="确认签署").click()
     expect(page.locator(".alert-success")).to_contain_text("王某已签署")
     assert record.signatures.get(slot="party").image_sha256
+
+
+@pytest.mark.parametrize("phone", ["iPad Mini"], indirect=True)
+def test_a_tablet_keeps_the_menu_and_fits_the_case_and_record_pages(live_server, browser_org, inquiry_draft, phone):
+    page, record = phone, inquiry_draft
+    login(page, live_server.url, browser_org.officer_users[0])
+    expect(page.locator("#menu")).to_be_visible()  # a sidebar still, not a drawer
+    expect(page.get_by_test_id("menu")).to_be_hidden()
+    for url, shot in ((f"/cases/{record.case_id}/", "tablet-case"), (f"/cases/{record.case_id}/records/{record.pk}/", "tablet-record")):
+        page.goto(live_server.url + url)
+        assert_thumb_friendly(page, shot)
