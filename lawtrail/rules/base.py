@@ -49,6 +49,11 @@ class Rule:
 RULES = []
 
 
+def rule_title(rule_id):
+    """A rule's requirement in words (what users read), its id where no rule has it."""
+    return next((r.title for r in RULES if r.id == rule_id), rule_id)
+
+
 def rule(id, title, severity, param):
     def register(evaluate):
         RULES.append(Rule(id, title, severity, param, evaluate))

@@ -16,6 +16,7 @@ from lawtrail.cases import selectors as cases
 from lawtrail.cases.enums import Stage
 from lawtrail.org.enums import Role
 from lawtrail.records import selectors as records
+from lawtrail.rules.base import rule_title
 from lawtrail.rules.selectors import due_soon
 
 DUE_SOON = timedelta(days=3)  # 即将到期: deadlines within three days (or past)
@@ -91,7 +92,7 @@ def tasks_for(user):
     watched = cases.my_open_cases(user) if user.role == Role.OFFICER else cases.case_list(user).filter(
         stage__in=[Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION, Stage.ARCHIVING])
     for finding in due_soon(watched, timezone.now() + DUE_SOON):
-        found.append(Task("即将到期", finding.rule_id, f"{finding.case.case_no}：{finding.message}",
+        found.append(Task("即将到期", rule_title(finding.rule_id), f"{finding.case.case_no}：{finding.message}",
                           _case_url(finding.case, "#checklist"), due=finding.due))
     return sorted(found, key=lambda t: (t.due or FAR, t.since or FAR))
 

@@ -78,6 +78,8 @@ def test_a_deadline_coming_up_is_shown_with_its_date(org, django_capture_on_comm
     soon = [t for t in tasks_for(org.officer_users[0]) if t.kind == "即将到期"]
     assert soon and soon[0].due <= timezone.now() + datetime.timedelta(days=1)
     assert case.case_no in soon[0].text
+    # named in words, not by the rule's id
+    assert all("." not in t.label for t in soon) and "立案（程序启动）审批表" in soon[0].label
 
 
 def test_the_home_page_starts_with_the_tasks_and_the_menu_counts_them(org):
