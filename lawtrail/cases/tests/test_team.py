@@ -78,5 +78,6 @@ def test_every_change_of_team_and_parties_shows_on_the_case_with_who_made_it(org
     history = page[page.index('data-testid="team-changes"'):]
     history = history[:history.index("</details>")]
     assert "承办人和当事人变更记录（4）" in history  # two officers and a party at registration, one added
-    assert f"{org.head.display_name}</td><td>指定承办人：{org.officers[2].name}（协办）</td><td>增派执法人员" in history
-    assert f"{org.officer_users[0].display_name}</td><td>增加当事人：" in history
+    assert (f'{org.head.display_name}</td><td data-label="变更">指定承办人：{org.officers[2].name}（协办）</td>'
+            f'<td data-label="理由">增派执法人员') in history
+    assert f'{org.officer_users[0].display_name}</td><td data-label="变更">增加当事人：' in history

@@ -39,7 +39,9 @@ def browser(monkeypatch):
 
 @pytest.fixture
 def page(browser):
-    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    # No service worker at the desk: requests it forwarded would pass page.route and
+    # page.on("request") by (the phone tests in test_mobile.py exercise the worker).
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN", service_workers="block")
     page.set_default_timeout(15000)
     return page
 
