@@ -5,10 +5,17 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from lawtrail.core import text
+from lawtrail.rules import base as rules_base
 from lawtrail.regulations.citations import find as find_citations, of_profile, parse as parse_citation
 
 register = template.Library()
 register.filter("duration_zh", text.duration_zh)
+
+
+@register.filter
+def rule_title(rule_id):
+    """A rule in words ({{ finding.rule_id|rule_title }}): users never read its id."""
+    return rules_base.rule_title(rule_id)
 
 
 @register.filter

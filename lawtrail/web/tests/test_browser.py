@@ -345,7 +345,7 @@ def test_the_checklist_shows_a_violation_the_moment_it_appears(live_server, brow
     expect(row).to_contain_text("违反")
     expect(row).to_contain_text("没有已定稿的立案（程序启动）审批表")
     page.locator("#checklist summary").click()
-    expect(page.locator("#checklist .history")).to_contain_text("start.approval：违反")
+    expect(page.locator("#checklist .history")).to_contain_text("依职权启动须经负责人批准并制作立案（程序启动）审批表：违反")
 
 
 def test_access_to_a_confidential_case_is_asked_for_and_approved_in_the_browser(live_server, browser_org, page):

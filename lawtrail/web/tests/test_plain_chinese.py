@@ -9,6 +9,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from lawtrail.ledger.labels import ACTION_LABELS
+from lawtrail.rules.base import RULES
 from lawtrail.media.tests.test_recordings import ingest
 from lawtrail.org.enums import Role
 from lawtrail.samples import make_video
@@ -17,19 +18,21 @@ from lawtrail.web.tests.test_views import client_for
 
 ACTION_CODE = re.compile(r"\b(%s)\b" % "|".join(re.escape(code) for code in ACTION_LABELS))
 MODEL_LABEL = re.compile(r"\b(cases|records|media|archive|access|supervision|org|ledger)\.[a-z_]+:\d+")
+RULE_ID = re.compile(r"\b(%s)\b" % "|".join(re.escape(r.id) for r in RULES))
 ENGLISH_ERROR = re.compile(r"Not Found|Server Error|Forbidden|Traceback|Page not found|does not exist|Bad Request")
 
 
 def jargon(html):
     """What a non-IT user must never read on a page, found in its visible text."""
     text = re.sub(r"<script.*?</script>|<[^>]+>", " ", html, flags=re.S)
-    found = [m.group(0) for pattern in (ACTION_CODE, MODEL_LABEL, ENGLISH_ERROR) for m in pattern.finditer(text)]
+    found = [m.group(0) for pattern in (ACTION_CODE, MODEL_LABEL, RULE_ID, ENGLISH_ERROR) for m in pattern.finditer(text)]
     return found + (["file://"] if "file://" in html else []) + re.findall(r"^HTTP \d+$", html)
 
 
 def test_the_check_finds_what_it_looks_for():
     assert jargon("<td>case.open</td>") == ["case.open"]
     assert jargon("<td>cases.case:41</td>") == ["cases.case:41"]
+    assert jargon("<strong>start.approval</strong>") == ["start.approval"]  # a rule named by its id
     assert jargon('<a href="file:///var/blobs/ab">x</a>') == ["file://"]
     assert jargon("<h1>Not Found</h1>") == ["Not Found"]
     assert jargon("<p>王建军 登记了案件</p><script>a.record.sign()</script>") == []
@@ -157,7 +160,8 @@ def reachable_pages(client, start, limit=80):
     return pages
 
 
-def test_no_page_a_non_it_user_reaches_shows_codes_labels_file_urls_or_english_errors(org, tmp_path):
+def test_no_page_a_non_it_user_reaches_shows_codes_labels_file_urls_or_english_errors(
+        org, tmp_path, django_capture_on_commit_callbacks):
     from lawtrail.supervision.services import device_register
 
     device_register(actor=org.head, department=org.department, device_no="DSJ-0001", model="执法记录仪 A")
@@ -167,6 +171,8 @@ def test_no_page_a_non_it_user_reaches_shows_codes_labels_file_urls_or_english_e
     org.conclude(case)
     org.final_record(case, "closing_report")
     org.archive(case)
+    with django_capture_on_commit_callbacks(execute=True):  # the checklist's pass finds the deadline for 待办
+        org.step(org.open_case(title="紧急先行启动的案件"), "emergency_start", "证据可能灭失")
     open_case = org.open_case(title="正在调查的案件")
     org.final_record(open_case, "inquiry_record")
     for role in NON_IT_ROLES:
