@@ -38,26 +38,7 @@
   function say(text) { status.textContent = text; }
 
   // --- the browser's copy (IndexedDB; one row per record) ---------------------------------
-  var db = new Promise(function (resolve) {
-    if (!window.indexedDB) { resolve(null); return; }
-    var open = indexedDB.open("lawtrail", 1);
-    open.onupgradeneeded = function () {
-      open.result.createObjectStore("drafts", { keyPath: "key" });
-      open.result.createObjectStore("uploads", { keyPath: "id" });
-    };
-    open.onsuccess = function () { resolve(open.result); };
-    open.onerror = function () { resolve(null); };
-  });
-  function store(mode, work) {
-    return db.then(function (d) {
-      if (!d) return null;
-      return new Promise(function (resolve) {
-        var tx = d.transaction("drafts", mode), request = work(tx.objectStore("drafts"));
-        tx.oncomplete = function () { resolve(request && request.result); };
-        tx.onerror = function () { resolve(null); };
-      });
-    });
-  }
+  function store(mode, work) { return LawTrailLocal.store("drafts", mode, work); }
   function keepLocal() {
     var now = serialise();
     if (now === lastKept) return Promise.resolve();

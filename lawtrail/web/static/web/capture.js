@@ -10,24 +10,7 @@
   var upload = document.getElementById("upload-form");
   var running = false;
 
-  var db = new Promise(function (resolve) {
-    var open = indexedDB.open("lawtrail", 1);
-    open.onupgradeneeded = function () {
-      open.result.createObjectStore("drafts", { keyPath: "key" });
-      open.result.createObjectStore("uploads", { keyPath: "id" });
-    };
-    open.onsuccess = function () { resolve(open.result); };
-    open.onerror = function () { resolve(null); };
-  });
-  function store(mode, work) {
-    return db.then(function (d) {
-      return new Promise(function (resolve) {
-        var tx = d.transaction("uploads", mode), request = work(tx.objectStore("uploads"));
-        tx.oncomplete = function () { resolve(request && request.result); };
-        tx.onerror = function () { resolve(null); };
-      });
-    });
-  }
+  function store(mode, work) { return LawTrailLocal.store("uploads", mode, work); }
   function items() {
     return store("readonly", function (s) { return s.getAll(); }).then(function (all) {
       return (all || []).filter(function (i) { return i.caseNo === box.dataset.caseNo; });

@@ -1,0 +1,28 @@
+// The browser's own store (IndexedDB "lawtrail"): record drafts (autosave.js) and media
+// captured on site waiting for upload (capture.js). One schema, opened in one place.
+window.LawTrailLocal = (function () {
+  "use strict";
+  var db = new Promise(function (resolve) {
+    if (!window.indexedDB) { resolve(null); return; }
+    var open = indexedDB.open("lawtrail", 1);
+    open.onupgradeneeded = function () {
+      open.result.createObjectStore("drafts", { keyPath: "key" });
+      open.result.createObjectStore("uploads", { keyPath: "id" });
+    };
+    open.onsuccess = function () { resolve(open.result); };
+    open.onerror = function () { resolve(null); };
+  });
+  // work(objectStore) -> request; resolves with the request's result once the transaction
+  // completes, or null (no IndexedDB, or the transaction failed).
+  function store(name, mode, work) {
+    return db.then(function (d) {
+      if (!d) return null;
+      return new Promise(function (resolve) {
+        var tx = d.transaction(name, mode), request = work(tx.objectStore(name));
+        tx.oncomplete = function () { resolve(request && request.result); };
+        tx.onerror = function () { resolve(null); };
+      });
+    });
+  }
+  return { store: store };
+})();
