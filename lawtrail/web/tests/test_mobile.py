@@ -45,7 +45,10 @@ def phone(request, monkeypatch):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         profile = {**p.devices[request.param], **PHONES.get(request.param, {})}
         profile.pop("default_browser_type")
-        context = browser.new_context(**profile, locale="zh-CN", timezone_id="Asia/Shanghai")
+        # A test that alters responses with page.route blocks the service worker: requests it
+        # forwards would pass the route by (whether it controls the page yet is a race).
+        workers = "block" if request.node.get_closest_marker("no_service_worker") else "allow"
+        context = browser.new_context(**profile, locale="zh-CN", timezone_id="Asia/Shanghai", service_workers=workers)
         page = context.new_page()
         page.set_default_timeout(15000)
         yield page
@@ -283,6 +286,7 @@ def test_a_photo_taken_offline_is_uploaded_when_back_online_with_matching_hashes
 
 
 @ONE_PHONE
+@pytest.mark.no_service_worker
 def test_a_hash_the_server_disagrees_with_is_flagged(live_server, browser_org, phone, tmp_path):
     from lawtrail.samples import make_photo
 
