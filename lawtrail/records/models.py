@@ -128,6 +128,13 @@ class Signature(models.Model):
         verbose_name = "签名"
         ordering = ["signed_at", "id"]
 
+    @property
+    def sent_later(self):
+        """How long after the device's time the server received it, when that is more than a
+        clock's drift (a signature captured offline and sent once back online), else None."""
+        gap = self.signed_at - self.device_time if self.device_time else None
+        return gap if gap and gap.total_seconds() > 120 else None
+
 
 @append_only
 @ledgered(blobs=("sha256",))

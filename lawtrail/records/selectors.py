@@ -13,11 +13,13 @@ from lawtrail.records.models import Record, RecordStatus, Seal, SealLevel
 from lawtrail.records.sealing import timestamp_configured
 
 
-def record_content_hash(record, covers=None, attached=None):
+def record_content_hash(record, covers=None, attached=None, data=None):
     """What a signature attests: the document type, its case and version, the fields of its
     section (`covers`; all of them when None, as signatures given before sections were
-    kept) and the files attached to the record (so attaching after signing voids them)."""
-    data = record.data if covers is None else {key: record.data[key] for key in covers if key in record.data}
+    kept) and the files attached to the record (so attaching after signing voids them).
+    `data` stands for the record's content as a signature captured offline saw it."""
+    data = record.data if data is None else data
+    data = data if covers is None else {key: data[key] for key in covers if key in data}
     content = {"doc_type": record.doc_type, "case": record.case.case_no, "version": record.version, "data": data}
     if covers is not None:
         content["covers"] = list(covers)

@@ -205,11 +205,13 @@ def _device_time(value):
 
 
 def record_sign(*, actor, record, slot, method, signer_name="", officer=None, signer_user=None, password="",
-                otp="", image=None, device_time=None, request=None) -> Signature:
+                otp="", image=None, device_time=None, section_hash=None, request=None) -> Signature:
     """Record one signature, fingerprint or seal in a signer slot, made by the person it
     names (《电子签名法》第十三条): an official signs his own slot, signed in or proving himself
     on this device; a party or witness signs on a handling officer's device. The signature
-    covers its section and everything before it, and keeps the hash of exactly that."""
+    covers its section and everything before it, and keeps the hash of exactly that.
+    `section_hash`: a signature captured offline, bound to its section as it was then; it is
+    refused if the section has changed since."""
     _check_writer(actor, record.case, record)
     spec = doc_type(record.doc_type).signer(slot)
     if method not in SignMethod.values:
@@ -231,6 +233,9 @@ def record_sign(*, actor, record, slot, method, signer_name="", officer=None, si
         _check_draft(record)
         covers = doc_type(record.doc_type).covers(slot)
         current = record_content_hash(record, covers)
+        if section_hash is not None and section_hash != current:
+            raise Conflict(f"{name}签名后，“{spec.label}”所签的内容已被修改，此签名未采用。"
+                           f"请{name}看过现在的内容后重新签名")
         if record.signatures.filter(slot=slot, signer_name=name, content_hash=current).exists():
             raise Conflict(f"{name}已在“{spec.label}”栏签署")
         image_sha256 = blob_store().put(image)[0] if image else ""
@@ -240,6 +245,8 @@ def record_sign(*, actor, record, slot, method, signer_name="", officer=None, si
             device_time=device_time, signed_at=timezone.now(),
         )
         how = SignAuth(auth).label + ("" if auth == SignAuth.SESSION else f"，{actor.display_name}的设备")
+        if section_hash is not None:
+            how += f"，离线采集，设备时间 {timezone.localtime(device_time):%Y-%m-%d %H:%M:%S}" if device_time else "，离线采集"
         ledger_append(actor=actor, action="record.sign", obj=signature, scope=record.case.scope,
                       reason=f"{spec.label}：{name}（{SignMethod(method).label}；{how}）")
     return signature

@@ -304,6 +304,7 @@ def _record_page(request, record, spec, form, refusal=None, signing=None, status
                    record_selectors.slot_signers(record.case, s) if s.official and not record.is_final else [],
                    [spec.field(key).label for key in s.fields])
                   for s in spec.signers],
+        "attachment_hashes": ",".join(sorted(record.attachments.values_list("sha256", flat=True))),
         "me": request.user,
         "two_factor": needs_two_factor(request.user),
         "methods": SignMethod.choices,

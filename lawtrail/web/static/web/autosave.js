@@ -172,4 +172,6 @@
   window.setInterval(keepLocal, LOCAL_MS);
   window.setInterval(function () { saveToServer(false); }, SERVER_MS);
   window.addEventListener("pagehide", keepLocal);
+  // Signatures captured offline go to the server after the draft they were given on (signqueue.js).
+  window.LawTrailAutosave = { save: function () { return saveToServer(false); }, fields: serialise };
 })();

@@ -1,13 +1,16 @@
-// The browser's own store (IndexedDB "lawtrail"): record drafts (autosave.js) and media
-// captured on site waiting for upload (capture.js). One schema, opened in one place.
+// The browser's own store (IndexedDB "lawtrail"): record drafts (autosave.js), media captured
+// on site waiting for upload (capture.js) and signatures captured offline (signqueue.js).
+// One schema, opened in one place.
 window.LawTrailLocal = (function () {
   "use strict";
   var db = new Promise(function (resolve) {
     if (!window.indexedDB) { resolve(null); return; }
-    var open = indexedDB.open("lawtrail", 1);
+    var open = indexedDB.open("lawtrail", 2);
     open.onupgradeneeded = function () {
-      open.result.createObjectStore("drafts", { keyPath: "key" });
-      open.result.createObjectStore("uploads", { keyPath: "id" });
+      var names = open.result.objectStoreNames;
+      if (!names.contains("drafts")) open.result.createObjectStore("drafts", { keyPath: "key" });
+      if (!names.contains("uploads")) open.result.createObjectStore("uploads", { keyPath: "id" });
+      if (!names.contains("signatures")) open.result.createObjectStore("signatures", { keyPath: "id" });
     };
     open.onsuccess = function () { resolve(open.result); };
     open.onerror = function () { resolve(null); };

@@ -1,6 +1,8 @@
 /* SHA-256 (FIPS 180-4) in plain JavaScript, for the 扫码验真 page where the browser has no
    crypto.subtle: browsers offer it only on HTTPS and localhost, and a court clerk may open
-   the page over plain HTTP on an agency's intranet. Nothing is sent anywhere. */
+   the page over plain HTTP on an agency's intranet. Nothing is sent anywhere. The field pages
+   use `digest` too: media and signatures are hashed on the phone at capture, and files in
+   chunks before they are uploaded. */
 (function (global) {
   "use strict";
 
@@ -40,32 +42,83 @@
     H[0] += a; H[1] += b; H[2] += c; H[3] += d; H[4] += e; H[5] += f; H[6] += g; H[7] += h;
   }
 
-  // The SHA-256 of a Uint8Array, as 64 lower-case hex digits.
-  function hex(bytes) {
-    var H = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                             0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
-    var W = new Uint32Array(64);
-    var length = bytes.length, whole = length - (length % 64), offset;
-    for (offset = 0; offset < whole; offset += 64) {
-      block(H, W, bytes, offset);
+  var INIT = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+
+  // A running hash, fed piece by piece: a video of several gigabytes is read in chunks.
+  function Hasher() {
+    this.H = new Uint32Array(INIT);
+    this.W = new Uint32Array(64);
+    this.rest = new Uint8Array(64);
+    this.restLength = 0;
+    this.length = 0;
+  }
+  Hasher.prototype.update = function (bytes) {
+    var offset = 0;
+    this.length += bytes.length;
+    if (this.restLength) {
+      offset = Math.min(64 - this.restLength, bytes.length);
+      this.rest.set(bytes.subarray(0, offset), this.restLength);
+      this.restLength += offset;
+      if (this.restLength < 64) return this;
+      block(this.H, this.W, this.rest, 0);
+      this.restLength = 0;
     }
-    // The rest, the 0x80 marker, zeros, and the length in bits as a 64-bit big-endian number.
-    var tail = new Uint8Array(length % 64 < 56 ? 64 : 128);
-    tail.set(bytes.subarray(whole));
-    tail[length % 64] = 0x80;
+    for (; offset + 64 <= bytes.length; offset += 64) {
+      block(this.H, this.W, bytes, offset);
+    }
+    this.rest.set(bytes.subarray(offset));
+    this.restLength = bytes.length - offset;
+    return this;
+  };
+  // The rest, the 0x80 marker, zeros, and the length in bits as a 64-bit big-endian number.
+  Hasher.prototype.hex = function () {
+    var length = this.length, H = this.H, offset;
+    var tail = new Uint8Array(this.restLength < 56 ? 64 : 128);
+    tail.set(this.rest.subarray(0, this.restLength));
+    tail[this.restLength] = 0x80;
     var high = Math.floor(length / 0x20000000), low = (length * 8) >>> 0;
     var end = tail.length;
     tail[end - 8] = high >>> 24; tail[end - 7] = high >>> 16; tail[end - 6] = high >>> 8; tail[end - 5] = high;
     tail[end - 4] = low >>> 24; tail[end - 3] = low >>> 16; tail[end - 2] = low >>> 8; tail[end - 1] = low;
     for (offset = 0; offset < end; offset += 64) {
-      block(H, W, tail, offset);
+      block(H, this.W, tail, offset);
     }
     var out = "";
     for (var i = 0; i < 8; i++) {
       out += ("0000000" + H[i].toString(16)).slice(-8);
     }
     return out;
+  };
+
+  // The SHA-256 of a Uint8Array, as 64 lower-case hex digits.
+  function hex(bytes) {
+    return new Hasher().update(bytes).hex();
   }
 
-  global.LawTrailSHA256 = {hex: hex};
+  function toHex(buffer) {
+    return Array.prototype.map.call(new Uint8Array(buffer), function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+  }
+
+  var WHOLE = 256 * 1024 * 1024, CHUNK = 8 * 1024 * 1024;
+  // A promise of the SHA-256 of a Blob (a file, a recording) or a string (UTF-8).
+  // crypto.subtle (HTTPS and localhost only) for what fits in memory at once; larger files,
+  // and pages without it, are read in chunks through the running hash. `progress(done, total)`.
+  function digest(data, progress) {
+    if (typeof data === "string") data = new Blob([data]);
+    if (global.crypto && crypto.subtle && data.size <= WHOLE) {
+      return data.arrayBuffer().then(function (bytes) { return crypto.subtle.digest("SHA-256", bytes); }).then(toHex);
+    }
+    var hasher = new Hasher();
+    function from(offset) {
+      if (progress) progress(offset, data.size);
+      if (offset >= data.size) return Promise.resolve(hasher.hex());
+      return data.slice(offset, offset + CHUNK).arrayBuffer().then(function (bytes) {
+        hasher.update(new Uint8Array(bytes));
+        return from(offset + CHUNK);
+      });
+    }
+    return from(0);
+  }
+
+  global.LawTrailSHA256 = {hex: hex, digest: digest, Hasher: Hasher};
 })(window);

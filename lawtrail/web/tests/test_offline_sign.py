@@ -1,0 +1,125 @@
+"""Signatures captured offline (signqueue.js) and sent once back online: taken only as
+captured, on the content the signer saw, by the officer who captured them."""
+
+import base64
+import datetime
+import hashlib
+import json
+
+import pytest
+from django.utils import timezone
+
+from lawtrail.ledger.models import Entry
+from lawtrail.records.catalog import doc_type
+from lawtrail.records.services import record_create, record_update
+from lawtrail.samples import png_bytes
+from lawtrail.web.offline_sign_views import capture_digest
+from lawtrail.web.tests.test_record_views import CODE, form_payload, record_url
+from lawtrail.web.tests.test_views import client_for
+
+
+@pytest.fixture
+def record(org):
+    return record_create(actor=org.officer_users[0], case=org.open_case(), doc_type_code=CODE,
+                         data={"place": "某村林场", "content": "问：林地由谁占用？答：本人。"})
+
+
+def captured(org, record, slot="party", by=None, **changes):
+    """What the phone keeps at capture: the drawing, its hash, the device's time and the
+    record's form as shown, hashed together (as signqueue.js does)."""
+    image = png_bytes()
+    pairs = [[key, value] for key, value in form_payload(doc_type(CODE), record.data).items() if isinstance(value, str)]
+    capture = {
+        "record": str(record.pk), "slot": slot, "signer_name": "王某" if slot == "party" else "",
+        "officer": "" if slot == "party" else str(org.officers[0].pk), "method": "handwritten",
+        "device_time": (timezone.now() - datetime.timedelta(hours=2)).isoformat(),
+        "captured_by": (by or org.officer_users[0]).username,
+        "image_data": "data:image/png;base64," + base64.b64encode(image).decode(),
+        "image_sha256": hashlib.sha256(image).hexdigest(),
+        "section": json.dumps(pairs, ensure_ascii=False, separators=(",", ":")), "attachments": [],
+    }
+    capture["capture_sha256"] = capture_digest(capture)
+    capture.update(changes)
+    return capture
+
+
+def send(user, record, capture, slot="party"):
+    return client_for(user).post(record_url(record, "web:record_sign_captured", slot=slot), json.dumps(capture),
+                                 content_type="application/json", HTTP_ACCEPT="application/json")
+
+
+def test_a_signature_captured_offline_keeps_its_device_time_beside_the_servers(org, record):
+    capture = captured(org, record)
+    response = send(org.officer_users[0], record, capture)
+    assert response.status_code == 200 and response.json()["ok"]
+    signature = record.signatures.get(slot="party")
+    assert signature.signer_name == "王某" and signature.image_sha256 == capture["image_sha256"]
+    assert signature.device_time == datetime.datetime.fromisoformat(capture["device_time"])
+    assert signature.signed_at - signature.device_time > datetime.timedelta(hours=1)
+    assert signature.recorded_by == org.officer_users[0]
+    assert "离线采集" in Entry.objects.get(action="record.sign").reason
+    page = client_for(org.officer_users[0]).get(record_url(record)).content.decode()
+    assert "离线采集" in page and "后提交" in page
+
+
+def test_sending_it_twice_keeps_one_signature(org, record):
+    capture = captured(org, record)
+    assert send(org.officer_users[0], record, capture).status_code == 200
+    assert send(org.officer_users[0], record, capture).status_code == 200
+    assert record.signatures.count() == 1
+
+
+def test_a_drawing_altered_after_capture_is_refused(org, record):
+    other = base64.b64encode(png_bytes() + b"\0").decode()
+    response = send(org.officer_users[0], record, captured(org, record, image_data="data:image/png;base64," + other))
+    assert response.status_code == 409 and "签名图像与采集时计算的校验值不一致" in response.json()["error"]
+    assert not record.signatures.exists()
+
+
+def test_a_device_time_or_name_altered_after_capture_is_refused(org, record):
+    for change in ({"device_time": timezone.now().isoformat()}, {"signer_name": "李某"}):
+        response = send(org.officer_users[0], record, captured(org, record, **change))
+        assert response.status_code == 409 and "与采集时计算的校验值不一致" in response.json()["error"]
+    assert not record.signatures.exists()
+
+
+def test_a_signature_whose_section_changed_since_capture_is_refused(org, record):
+    capture = captured(org, record)
+    record_update(actor=org.officer_users[1], record=record, data={**record.data, "content": "问：改过的内容。"})
+    response = send(org.officer_users[0], record, capture)
+    assert response.status_code == 409
+    assert "所签的内容已被修改，此签名未采用" in response.json()["error"]
+    assert not record.signatures.exists()
+
+
+def test_the_content_shown_at_capture_counts_even_before_its_draft_was_saved(org, record):
+    """Written and signed offline: the draft reaches the server first, then the signature."""
+    edited = {**record.data, "content": "问：现场有几人？答：三人。"}
+    capture = captured(org, record)
+    pairs = [[k, v] for k, v in form_payload(doc_type(CODE), edited).items() if isinstance(v, str)]
+    capture["section"] = json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
+    capture["capture_sha256"] = capture_digest(capture)
+    assert send(org.officer_users[0], record, capture).status_code == 409  # not yet on the server
+    record_update(actor=org.officer_users[0], record=record, data=edited)
+    assert send(org.officer_users[0], record, capture).status_code == 200
+
+
+def test_only_the_officer_who_captured_it_may_send_it(org, record):
+    response = send(org.officer_users[1], record, captured(org, record))
+    assert response.status_code == 403 and org.officer_users[0].username in response.json()["error"]
+    assert not record.signatures.exists()
+
+
+def test_an_officers_own_slot_captured_by_a_colleague_still_needs_his_password(org, record):
+    """Offline capture does not relax who signs: officer 0's slot sent by officer 1 is refused."""
+    capture = captured(org, record, slot="officers", by=org.officer_users[1])
+    response = send(org.officer_users[1], record, capture, slot="officers")
+    assert response.status_code == 403 and "不能代签" in response.json()["error"]
+    assert not record.signatures.exists()
+
+
+def test_a_party_signature_captured_by_an_officer_not_handling_the_case_is_refused(org, record):
+    outsider = org.officer_users[2]  # same department, not on this case's team
+    response = send(outsider, record, captured(org, record, by=outsider))
+    assert response.status_code in (403, 404)
+    assert not record.signatures.exists()
