@@ -310,21 +310,28 @@ def cmd_ingest(args):
 
 
 def cmd_verify(args):
-    from lawtrail.archive.integrity import verify_ledger
-
+    from lawtrail.archive.integrity import record_verified, verify_ledger
     from lawtrail.witness.outside import verify_outside
 
-    report = verify_ledger()
-    for finding in verify_outside(args.checkpoint, args.witness):
+    report = verify_ledger(since_verified=True) if args.since_checkpoint else None
+    if args.since_checkpoint and report is None:
+        print("尚无校验通过的检查点：本次改为完整校验（校验通过后，下次即可只校验其后的新条目）", file=sys.stderr)
+    if report is None:
+        report = verify_ledger()
+    for finding in verify_outside(args.checkpoint, args.witness, since=report.since):
         report.add("outside", finding.ref, finding.message)
+    record_verified(report)
     if args.json:
         _print_json(report.as_dict())
     else:
-        print(f"账本条目 {report.entries} 条，检查点 {report.checkpoints} 个，对象 {report.objects} 个，"
+        scope = f"检查点 {report.since} 条之后的新" if report.since else ""
+        print(f"{scope}账本条目 {report.entries} 条，检查点 {report.checkpoints} 个，对象 {report.objects} 个，"
               f"文件 {report.blobs} 个（{report.blob_bytes / 2**20:.1f} MB）")
         for p in report.problems:
             print(f"  ✗ [{p.kind}] {p.ref}: {p.message}")
         print("校验通过：记录完整，未被篡改" if report.ok else f"校验失败：发现 {len(report.problems)} 处问题")
+        if report.ok and report.reached is not None:
+            print(f"已记录校验至检查点 {report.reached.tree_size} 条；下次可用 --since-checkpoint 只校验其后的条目")
     return 0 if report.ok else 1
 
 
@@ -585,6 +592,8 @@ def build_parser():
                    help="系统外保存的检查点（签名文本），证明当前账本是它的延续；可多次给出")
     p.add_argument("--witness", action="append", default=[], metavar="URL_OR_KEY",
                    help="见证服务的地址（向其证明当前账本延续其联署的账本）或公钥（核对检查点文件中的联署）")
+    p.add_argument("--since-checkpoint", action="store_true",
+                   help="每日校验：只校验上次校验通过的检查点之后的新条目（以其存储的默克尔瓦片为起点）")
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("witness", help="见证服务（C2SP tlog-witness）：供司法局、上级机关或法院运行")

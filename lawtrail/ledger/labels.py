@@ -81,6 +81,7 @@ ACTION_LABELS = {
     "user.2fa_reset": "重置两步验证",
     "token.create": "创建 API 令牌",
     "token.revoke": "吊销 API 令牌",
+    "ledger.verify": "校验账本",
 }
 OTHER_ACTION = "其他操作"
 # How a read was made (the 调阅记录's 方式 column), by the last part of its action.

@@ -54,9 +54,13 @@ class CompactTree:
     root at each checkpoint size on the way.
     """
 
-    def __init__(self):
+    def __init__(self, subtrees=()):
+        """`subtrees`: the (height, root) of the complete subtrees of a tree to go on from,
+        left to right, each lower than the one before (its frontier: `Nodes.frontier`)."""
         self.size = 0
         self._stack = []  # (height, hash) of complete subtrees, left to right
+        for height, h in subtrees:
+            self.extend_subtrees(height, [h])
 
     def append(self, h: bytes):
         self._push(0, h)
@@ -137,6 +141,17 @@ class Nodes:
     def root(self, size=None):
         size = self._check_size(self.size if size is None else size)
         return self._node(0, size) if size else EMPTY_ROOT
+
+    def frontier(self, size=None):
+        """(height, root) of the complete subtrees the tree of `size` leaves is made of, left
+        to right: all a `CompactTree` needs to go on from that size."""
+        size = self._check_size(self.size if size is None else size)
+        subtrees, start = [], 0
+        for height in reversed(range(size.bit_length())):
+            if size >> height & 1:
+                subtrees.append((height, self._perfect(height, start >> height)))
+                start += 1 << height
+        return subtrees
 
     def inclusion_proof(self, index, size=None):
         """PATH(m, D[n]) (RFC 9162 2.1.3.1), from the leaf's sibling up."""

@@ -131,6 +131,16 @@ def latest_checkpoint():
     return Checkpoint.objects.order_by("-id").first()
 
 
+# A successful `lawtrail verify` records the checkpoint it reached as an entry of its own
+# (`ledger_verified`), found again through the (scope, seq) index.
+VERIFIED_ACTION, VERIFIED_SCOPE = "ledger.verify", "ledger"
+
+
+def last_verification():
+    """The entry of the last successful verify (its object: the checkpoint reached), or None."""
+    return Entry.objects.filter(scope=VERIFIED_SCOPE, action=VERIFIED_ACTION).order_by("-seq").first()
+
+
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 

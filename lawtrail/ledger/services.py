@@ -20,6 +20,7 @@ from lawtrail.ledger.chain import batching, chain_in_place, ledger_flush
 from lawtrail.ledger.chainer import chainer
 from lawtrail.ledger.formats import PENDING_FIELDS, checkpoint_note
 from lawtrail.ledger.models import Checkpoint, Entry, PendingEntry
+from lawtrail.ledger.selectors import VERIFIED_ACTION, VERIFIED_SCOPE
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,19 @@ def ledger_checkpoint() -> Checkpoint:
     if latest is not None and latest.tree_size == size:
         return latest
     return _checkpoint(size, tiles.TileTree(size).root().hex(), latest.id if latest else 0)
+
+
+@transaction.atomic
+def ledger_verified(*, checkpoint, since=0) -> Entry:
+    """`lawtrail verify` found the ledger intact up to `checkpoint` (going on from the
+    checkpoint of size `since`, or from the first entry): the next daily run goes on from
+    there. An entry, not a file beside the database: it follows its checkpoint in the
+    chain, so the next run verifies it, and the witnesses then cosign it; whoever forges
+    one to skip a stretch leaves it in the ledger for good."""
+    how = f"自第 {since} 条起增量校验" if since else "完整校验"
+    return ledger_append(actor=None, action=VERIFIED_ACTION, object_type="ledger.checkpoint",
+                         object_id=str(checkpoint.id), object_hash=checkpoint.root_hash, scope=VERIFIED_SCOPE,
+                         reason=f"{how}通过，至检查点 {checkpoint.tree_size} 条")
 
 
 _CHECKPOINT_LOCK = 0x4C617743  # any constant: one checkpoint written at a time

@@ -110,6 +110,19 @@ class TileTree(merkle.Nodes):
             raise TilesBehind(f"ledger tile {level}/{n} is missing or shorter than the ledger")
         return merkle.perfect_root(_hashes(run))
 
+    def open_tiles(self):
+        """Per level, (n, the hashes so far) of the tile not yet full at this size: where a
+        `TileCheck` of the leaves after it goes on from."""
+        opened, level = [], 0
+        while self.size >> (HEIGHT * level):
+            n, off = divmod(self.size >> (HEIGHT * level), WIDTH)
+            data = self._tile(level, n)[:off * HASH] if off else b""
+            if len(data) != off * HASH:
+                raise TilesBehind(f"ledger tile {level}/{n} is missing or shorter than the ledger")
+            opened.append((n, data))
+            level += 1
+        return opened
+
 
 def _read(level, n):
     """A tile's hashes (b"" when there is none), straight: a proof reads a few dozen."""
@@ -156,11 +169,12 @@ def tile_path(level, n, width=None):
 class TileCheck:
     """The tiles that the leaves streamed in (`add`, in order) make, compared with those
     stored; `problems` lists (tile path, message). A stored tile may be longer than what
-    was checked (entries chained meanwhile), never different in what both hold."""
+    was checked (entries chained meanwhile), never different in what both hold. `opened`
+    (`TileTree.open_tiles`): go on from a tree of that size, its tiles taken as stored."""
 
-    def __init__(self):
+    def __init__(self, opened=()):
         self.problems = []
-        self._open = []  # per level: (n, bytes) of the tile not yet full
+        self._open = list(opened)  # per level: (n, bytes) of the tile not yet full
 
     def add(self, leaves):
         """Returns the roots of the level-0 tiles these leaves complete (verify's tree reuses them)."""

@@ -56,11 +56,12 @@ def check_kept_checkpoint(text, name, witness_keys=()):
     return findings
 
 
-def check_stored_cosignatures():
-    """Every cosignature kept verifies against its witness's key and its checkpoint."""
+def check_stored_cosignatures(since=0):
+    """Every cosignature kept (of a checkpoint of `since` entries or more) verifies against
+    its witness's key and its checkpoint."""
     findings = []
     origin = settings.LAWTRAIL_LEDGER_ORIGIN
-    for cosignature in Cosignature.objects.select_related("checkpoint"):
+    for cosignature in Cosignature.objects.filter(checkpoint__tree_size__gte=since).select_related("checkpoint"):
         cp = cosignature.checkpoint
         ref = f"cosignature {cosignature.id} (checkpoint {cp.id})"
         try:
@@ -116,9 +117,10 @@ def witness_keys(args):
     return keys
 
 
-def verify_outside(checkpoint_files=(), witness_args=()):
-    """Findings against the kept checkpoints and the witnesses named, and of the cosignatures kept."""
-    findings = check_stored_cosignatures()
+def verify_outside(checkpoint_files=(), witness_args=(), since=0):
+    """Findings against the kept checkpoints and the witnesses named, and of the cosignatures
+    kept (the daily run: of the checkpoints since the one it went on from)."""
+    findings = check_stored_cosignatures(since)
     keys = witness_keys(witness_args)
     for path in checkpoint_files:
         try:
