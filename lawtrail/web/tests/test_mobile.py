@@ -209,7 +209,7 @@ def test_a_draft_written_offline_reaches_the_server_when_back_online(live_server
 
 def kept_in_browser(page, text):
     page.wait_for_function("""text => new Promise(ok => {
-        const open = indexedDB.open("lawtrail", 1);
+        const open = indexedDB.open("lawtrail");
         open.onsuccess = () => {
           const get = open.result.transaction("drafts").objectStore("drafts").getAll();
           get.onsuccess = () => ok(get.result.some(d => d.fields.includes(text)));
@@ -320,6 +320,72 @@ def test_a_case_opened_online_opens_offline_from_the_installed_app(live_server, 
     expect(page.locator("h1")).to_contain_text("山场巡查案")
     expect(page.get_by_test_id("offline")).to_be_visible()
     page.context.set_offline(False)
+
+
+def kept_signatures(page):
+    return page.evaluate("""() => new Promise(ok => {
+        const open = indexedDB.open("lawtrail");
+        open.onsuccess = () => {
+          const get = open.result.transaction("signatures").objectStore("signatures").getAll();
+          get.onsuccess = () => ok(get.result);
+        };
+    })""")
+
+
+def sign_offline(page, slot, name):
+    box = page.locator(f".slot[data-slot={slot}]")
+    if box.locator("details.sign-box").get_attribute("open") is None:
+        box.locator("summary").tap()
+    box.locator("form.sign-form input[name=signer_name]").fill(name)
+    finger_signature(page, box)
+    box.get_by_role("button", name="确认签署").click()  # a click: see the journey above
+
+
+@ONE_PHONE
+def test_a_party_signs_offline_and_the_signature_arrives_with_its_hashes_when_back_online(
+        live_server, browser_org, inquiry_draft, phone):
+    page, record = phone, inquiry_draft
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    page.context.set_offline(True)
+    page.fill("textarea[name=content]", "问：现场有几人？答：三人。")  # written on site, then read and signed
+    sign_offline(page, "party", "王某")
+    queue = page.get_by_test_id("sign-queue-party")
+    expect(queue).to_contain_text("王某 · 离线签名，设备时间")
+    expect(queue).to_contain_text("离线，联网后自动提交")
+    [kept] = kept_signatures(page)
+    assert kept["capture"]["device_time"] and len(kept["capture"]["capture_sha256"]) == 64
+    assert not record.signatures.exists()
+    page.locator(".slot[data-slot=party]").screenshot(path=f"/tmp/mobile-sign-offline-{page.viewport_size['width']}.png")
+    page.context.set_offline(False)
+    expect(queue).to_contain_text("已提交，服务器核对校验值一致", timeout=20000)
+    record.refresh_from_db()
+    assert record.data["content"] == "问：现场有几人？答：三人。"  # the draft first, then the signature on it
+    signature = record.signatures.get(slot="party")
+    assert signature.image_sha256 == kept["capture"]["image_sha256"]
+    assert signature.device_time is not None and signature.signed_at >= signature.device_time
+    page.reload()
+    expect(page.locator(".slot[data-slot=party] .given")).to_contain_text("✔ 王某")
+    page.locator(".slot[data-slot=party]").screenshot(path=f"/tmp/mobile-sign-synced-{page.viewport_size['width']}.png")
+
+
+@ONE_PHONE
+def test_a_signature_captured_offline_on_content_changed_since_is_refused_and_shown(
+        live_server, browser_org, inquiry_draft, phone):
+    from lawtrail.records.services import record_update
+
+    page, record = phone, inquiry_draft
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    page.context.set_offline(True)
+    sign_offline(page, "party", "王某")
+    expect(page.get_by_test_id("sign-queue-party")).to_contain_text("离线，联网后自动提交")
+    record_update(actor=browser_org.officer_users[1], record=record, data={**record.data, "content": "同事改过的内容"})
+    page.context.set_offline(False)
+    queue = page.get_by_test_id("sign-queue-party")
+    expect(queue).to_contain_text("未采用：王某签名后", timeout=20000)
+    assert not record.signatures.exists()
+    page.locator(".slot[data-slot=party]").screenshot(path=f"/tmp/mobile-sign-refused-{page.viewport_size['width']}.png")
 
 
 @ONE_PHONE

@@ -38,7 +38,7 @@
         var li = document.createElement("li");
         li.className = "sign-" + i.state;
         li.dataset.state = i.state;
-        li.textContent = (i.state === "done" ? "✔ " : i.state === "refused" ? "✖ " : "⏳ ") + i.capture.signer_label +
+        li.textContent = (i.state === "done" ? "✔ " : i.state === "refused" ? "✖ " : "○ ") + i.capture.signer_label +
           " · 离线签名，设备时间 " + clock(i.capture.device_time) + " · " + STATES[i.state](i);
         if (i.state === "done" || i.state === "refused") {
           var dismiss = document.createElement("button");
