@@ -91,6 +91,7 @@ def readme(witnesses):
     return README + """
 见证服务（C2SP tlog-witness）：下列独立机构运行的见证服务对本包的检查点联署签名，证明它们见到的账本
 只增不改。校验程序用 data/ledger/witnesses.txt 中的公钥核对 data/ledger/checkpoint.txt 中的联署签名；
+导出时未应答的见证服务，由 data/ledger/witnessed.json 给出其最近联署的此前检查点及到本包检查点的一致性证明。
 请将下列公钥与各见证机构公布的公钥逐一比对：
 
 """ + "".join(f"    {key}\n" for key in witnesses)
@@ -429,6 +430,9 @@ def _build(case, root, actor, purpose, checkpoint):
         checkpoint, Cosignature.objects.filter(checkpoint=checkpoint)).encode(), sm3))
     add("data/ledger/witnesses.txt", *write_file(root, "data/ledger/witnesses.txt", "".join(
         f"{key}\n" for key in witnesses).encode(), sm3))
+    earlier = earlier_cosigned(checkpoint, tree, witnesses)
+    if earlier:
+        add("data/ledger/witnessed.json", *write_file(root, "data/ledger/witnessed.json", _json(earlier), sm3))
     add("data/ledger/public_key.txt", *write_file(
         root, "data/ledger/public_key.txt",
         f"Ed25519 {keys.public_key_b64()}\nkey id {keys.key_id()}\n".encode(), sm3))
@@ -471,6 +475,24 @@ def _build(case, root, actor, purpose, checkpoint):
     stamped = _timestamp(root, tag_manifest) if tsa_configured() else None
     return Summary(path=root, files=files, bytes=total_bytes, entries=len(lines), checkpoint_size=size,
                    objects=len(objects), sm3=sm3, disposed=disposed, timestamp=stamped)
+
+
+def earlier_cosigned(checkpoint, tree, witnesses):
+    """For each witness (vkey text) that did not cosign `checkpoint` (silent at the export),
+    the newest smaller checkpoint it did cosign, as a signed note with its cosignature, and
+    the consistency proof from there to `checkpoint` (`tree`, its tiles): the witness still
+    vouches that what it saw is a prefix of the package's tree."""
+    earlier = []
+    for key in witnesses:
+        if Cosignature.objects.filter(checkpoint=checkpoint, witness=key).exists():
+            continue
+        cosignature = (Cosignature.objects.filter(witness=key, checkpoint__tree_size__lt=checkpoint.tree_size)
+                       .select_related("checkpoint").order_by("-checkpoint__tree_size", "-id").first())
+        if cosignature is not None:
+            old = cosignature.checkpoint
+            earlier.append({"witness": key, "tree_size": old.tree_size, "checkpoint": signed_note(old, [cosignature]),
+                            "consistency_path": [h.hex() for h in tree.consistency_proof(old.tree_size)]})
+    return earlier
 
 
 def _timestamp(root, tag_manifest):

@@ -22,7 +22,10 @@ It checks, and names every item that fails:
 6. the witnesses (C2SP tlog-cosignature/v1): each cosignature in
    data/ledger/checkpoint.txt verifies, with the witness keys listed in
    data/ledger/witnesses.txt (compare them with the keys the witnesses publish), over the
-   same checkpoint; a listed witness without a cosignature is named;
+   same checkpoint; for a listed witness that was silent at the export,
+   data/ledger/witnessed.json holds the newest earlier checkpoint it cosigned and an
+   RFC 9162 consistency proof from it to the package's checkpoint, and both are checked;
+   a listed witness without either is named;
 7. every PDF signature (the agency's electronic seal, PAdES): who signed and when, read
    from its signature dictionary and certificate, and that its /ByteRange covers the whole
    file but the signature value itself. The signature's cryptography is left to pyHanko
@@ -331,6 +334,63 @@ def cosignature_time(body, line, vkey):
     return timestamp if timestamp and ed25519_verify(public, message, raw[12:]) else None
 
 
+def verify_consistency(old_size, new_size, old_root, new_root, proof):
+    """RFC 9162 2.1.4.2: raises ValueError unless `proof` shows the tree of `new_size`
+    leaves with `new_root` extends the one of `old_size` with `old_root`."""
+    if not 0 < old_size < new_size or not proof or any(len(h) != 32 for h in proof):
+        raise ValueError("sizes %d and %d take no such proof" % (old_size, new_size))
+    path = list(proof)
+    if old_size & (old_size - 1) == 0:
+        path.insert(0, old_root)
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            raise ValueError("proof too long")
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(c, fr), node_hash(c, sr)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0 or fr != old_root or sr != new_root:
+        raise ValueError("the proof does not lead to both roots")
+
+
+def check_earlier(vkey, item, origin, checkpoint, result):
+    """A silent witness's newest earlier cosigned checkpoint, and the package's tree extends it."""
+    ref = "data/ledger/witnessed.json"
+    try:
+        body, _, signatures = item["checkpoint"].partition("\n\n")
+        body = (body + "\n").encode("utf-8")
+        lines = body.decode().split("\n")
+        size, root = int(lines[1]), base64.b64decode(lines[2])
+        path = [bytes.fromhex(h) for h in item["consistency_path"]]
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+        result.fail(ref, "见证服务 %s 的此前检查点格式有误" % vkey[0])
+        return
+    times = [cosignature_time(body, line, vkey) for line in signatures.split("\n") if line.startswith("\u2014 ")]
+    if lines[0] != origin or not any(times):
+        result.fail(ref, "见证服务 %s 对此前检查点的联署签名无效" % vkey[0])
+        return
+    try:
+        verify_consistency(size, checkpoint["tree_size"], root, checkpoint["root"], path)
+    except ValueError as exc:
+        result.fail(ref, "见证服务 %s 联署的此前检查点（%d 条）与本包的检查点不一致（%s）：账本被改写" % (vkey[0], size, exc))
+        return
+    result.witnesses.append({"name": vkey[0], "time": max(t for t in times if t), "tree_size": size,
+                             "earlier": True})
+    result.notes.append("见证服务 %s 未联署本证据包的检查点（导出时未应答）；它联署了此前 %d 条的检查点，"
+                        "本包的检查点是其延续（一致性证明有效）" % (vkey[0], size))
+
+
 def check_witnesses(root, checkpoint, result):
     """The witnesses' cosignatures of the package's checkpoint (C2SP signed note)."""
     try:
@@ -349,13 +409,23 @@ def check_witnesses(root, checkpoint, result):
         result.fail("data/ledger/checkpoint.txt", "联署的检查点与证据包的检查点不符")
         return
     signature_lines = [line for line in signatures.split("\n") if line.startswith("\u2014 ")]
+    earlier = {}
+    if os.path.exists(os.path.join(root, "data/ledger/witnessed.json")):
+        for item in load_json(root, "data/ledger/witnessed.json", result) or []:
+            try:
+                earlier[parse_vkey(item["witness"])[0]] = item
+            except (KeyError, ValueError, TypeError, AttributeError):
+                result.fail("data/ledger/witnessed.json", "见证服务的公钥格式有误")
     for vkey in vkeys:
         mine = [line for line in signature_lines if line.split(" ")[1] == vkey[0]]
         times = [cosignature_time(body, line, vkey) for line in mine]
         if any(times):
-            result.witnesses.append({"name": vkey[0], "time": max(t for t in times if t)})
+            result.witnesses.append({"name": vkey[0], "time": max(t for t in times if t),
+                                     "tree_size": checkpoint["tree_size"], "earlier": False})
         elif mine:
             result.fail("data/ledger/checkpoint.txt", "见证服务 %s 的联署签名无效" % vkey[0])
+        elif vkey[0] in earlier:
+            check_earlier(vkey, earlier[vkey[0]], lines[0], checkpoint, result)
         else:
             result.notes.append("见证服务 %s 未联署本证据包的检查点（导出时未应答）" % vkey[0])
 
@@ -695,8 +765,9 @@ def main(argv=None):
                 "，可信时间戳 %s" % sig["timestamp"] if sig.get("timestamp") else "",
                 "覆盖全文（签名值除外）" if sig["whole_file"] else "覆盖至第 %d 字节（其后为增量更新）" % sig["covers_to"]))
         for witness in result.witnesses:
-            print("  见证服务 %s 联署了检查点（%s UTC）" % (
-                witness["name"], datetime.datetime.fromtimestamp(witness["time"], datetime.timezone.utc)
+            earlier = "此前 %d 条的" % witness["tree_size"] if witness["earlier"] else ""
+            print("  见证服务 %s 联署了%s检查点（%s UTC）" % (
+                witness["name"], earlier, datetime.datetime.fromtimestamp(witness["time"], datetime.timezone.utc)
                 .strftime("%Y-%m-%d %H:%M:%S")))
         for note in result.notes:
             print("  注意：" + note)
