@@ -115,6 +115,12 @@ class Recording(ChoiceLabels, models.Model):
         return self.received_at > self.upload_due
 
     @property
+    def hash_mismatch(self):
+        """The sender's hash (computed in the browser) differs from the file received."""
+        claimed = (self.media_info or {}).get("client_sha256")
+        return bool(claimed) and claimed != self.sha256
+
+    @property
     def receipt_gap(self):
         """Server receipt time minus the device-claimed time, as a timedelta (None without one)."""
         return None if self.device_time is None else self.received_at - self.device_time

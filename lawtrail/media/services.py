@@ -140,7 +140,8 @@ def upload_create(*, actor, length, metadata) -> Upload:
     uploads_expire()  # abandoned partial uploads go when new ones come
     upload = Upload.objects.create(
         id=secrets.token_hex(16), created_by=actor, case=description.case, officer=description.officer,
-        length=length, metadata={**description.as_metadata(), "filename": filename},
+        length=length, metadata={**description.as_metadata(), "filename": filename,
+                                 **({"sha256": metadata["sha256"].strip().lower()} if metadata.get("sha256") else {})},
         expires_at=timezone.now() + UPLOAD_TTL)
     part_path(upload).touch(mode=FILE_MODE)
     return upload
@@ -203,7 +204,8 @@ def _complete(actor, upload, digest):
     try:
         recording, _ = recording_ingest(actor=actor, path=part_path(upload), sha256=digest.hexdigest(),
                                         description=_description_from(upload), keep_source=True,
-                                        filename=upload.metadata["filename"], source="upload")
+                                        filename=upload.metadata["filename"], source="upload",
+                                        claimed_sha256=upload.metadata.get("sha256"))
     except (OSError, BotoCoreError, ClientError) as exc:
         # The bytes stay in the partial file; the next request about the upload finishes it.
         logger.warning("upload %s could not be stored: %s", upload.id, exc)
@@ -252,11 +254,13 @@ class _Counted:
 
 
 def recording_ingest(*, actor, path, description, filename, sha256=None, source="dock", progress=None,
-                     keep_source=False):
+                     keep_source=False, claimed_sha256=None):
     """Store a file and make its recording. With `sha256` (computed while it streamed in)
     the file is taken over by the store (and left in place with `keep_source`, for the
     caller to remove once its own bookkeeping is done); without, it is copied and hashed
-    on the way. Returns (recording, created): the same file twice in a case is one recording."""
+    on the way. Returns (recording, created): the same file twice in a case is one recording.
+    `claimed_sha256`: the hash the sender computed (the browser, at capture or before the
+    upload); a file that differs from it is kept as received and flagged, never passed over."""
     check_case_writer(actor, description.case, WHAT)
     found = probe(path)  # may flag, never refuses
     store = blob_store()
@@ -268,6 +272,11 @@ def recording_ingest(*, actor, path, description, filename, sha256=None, source=
     existing = Recording.objects.filter(case=description.case, sha256=sha256).first()
     if existing is not None:
         return existing, False
+    if claimed_sha256:
+        found.info["client_sha256"] = claimed_sha256[:64]  # kept: it was compared
+    if claimed_sha256 and claimed_sha256 != sha256:
+        found.flag(f"校验值不一致：上传前计算的 SHA-256 为 {claimed_sha256[:16]}…，服务器收到的文件为 {sha256[:16]}…，"
+                   "文件可能在传输中损坏或被改动，请核查")
     filename = clean_filename(filename)
     thumbnail = store.put(found.thumbnail)[0] if found.thumbnail else ""
     received = timezone.now()

@@ -290,6 +290,21 @@ def test_creation_with_upload_takes_the_whole_file_in_one_request(live_server, a
     assert Recording.objects.get(pk=response.headers["X-Recording-Id"]).size == len(content)
 
 
+@pytest.mark.parametrize("claimed, mismatch", [("same", False), ("other", True)])
+def test_a_file_that_differs_from_the_hash_its_sender_computed_is_kept_and_flagged(live_server, av, claimed, mismatch):
+    org, case, token, video = av
+    content = video.read_bytes()
+    sha256 = hashlib.sha256(content).hexdigest()
+    sent = sha256 if claimed == "same" else hashlib.sha256(b"what the browser read").hexdigest()
+    url = create(live_server, token, meta(org, case, sha256=sent), len(content)).headers["Location"]
+    assert patch(url, token, 0, content).status_code == 204
+    recording = Recording.objects.get(case=case)
+    assert recording.sha256 == sha256  # kept as received, never refused
+    assert recording.hash_mismatch is mismatch and recording.flagged is mismatch
+    entry = Entry.objects.get(action="recording.create")
+    assert ("校验值不一致" in recording.flag_reason and "校验值不一致" in entry.reason) is mismatch
+
+
 def test_bytes_lost_in_a_server_crash_are_asked_for_again(live_server, av):
     org, case, token, video = av
     content = video.read_bytes()

@@ -42,7 +42,9 @@ UNTAPPABLE = """() => {
 def phone(request, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # as test_browser's fixture
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # A camera and a microphone that Chromium makes up, for recording in the page.
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [
+            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"])
         profile = {**p.devices[request.param], **PHONES.get(request.param, {})}
         profile.pop("default_browser_type")
         # A test that alters responses with page.route blocks the service worker: requests it
@@ -142,7 +144,9 @@ def test_an_officer_registers_writes_signs_and_uploads_on_a_phone(live_server, b
     assert_thumb_friendly(page, "upload")
     form.get_by_role("button", name="开始上传").tap()
     expect(page.locator("#recordings")).to_contain_text("执法记录仪DSJ0001_现场检查勘验_林场东侧山坡_0001.mp4", timeout=30000)
-    assert Recording.objects.get(case=case).sha256 == hashlib.sha256(video.read_bytes()).hexdigest()
+    recording = Recording.objects.get(case=case)
+    assert recording.sha256 == hashlib.sha256(video.read_bytes()).hexdigest()
+    assert recording.media_info["client_sha256"] == recording.sha256 and not recording.hash_mismatch  # hashed in the browser
     # The record again, now offering the recording (a long option) for a refusal: still the screen's width.
     page.goto(f"{live_server.url}/cases/{case.pk}/records/{record.pk}/")
     assert_thumb_friendly(page, "record-with-recording")
@@ -305,6 +309,80 @@ def test_a_hash_the_server_disagrees_with_is_flagged(live_server, browser_org, p
     page.route("**/api/uploads/**", altered)
     page.get_by_test_id("capture").set_input_files(str(photo))
     expect(page.get_by_test_id("capture-queue")).to_contain_text("校验值不一致", timeout=30000)
+
+
+def kept_uploads(page):
+    return page.evaluate("""() => new Promise(ok => {
+        const open = indexedDB.open("lawtrail");
+        open.onsuccess = () => {
+          const get = open.result.transaction("uploads").objectStore("uploads").getAll();
+          get.onsuccess = () => ok(get.result.map(i => ({name: i.name, sha256: i.sha256, state: i.state})));
+        };
+    })""")
+
+
+@ONE_PHONE
+def test_video_and_sound_recorded_in_the_page_offline_arrive_with_matching_hashes(live_server, browser_org, phone):
+    from lawtrail.media.models import Recording
+
+    page, case = phone, browser_org.open_case()
+    page.context.grant_permissions(["camera", "microphone"], origin=live_server.url)
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.context.set_offline(True)
+    queue = page.get_by_test_id("capture-queue")
+    for button, name in (("record-video", "现场录像-"), ("record-audio", "现场录音-")):
+        page.get_by_test_id(button).tap()
+        expect(page.get_by_test_id("recorder")).to_be_visible()
+        expect(page.get_by_test_id("rec-time")).to_have_text("00:02", timeout=10000)
+        if button == "record-video":
+            page.get_by_test_id("recorder").screenshot(path=f"/tmp/mobile-recorder-{page.viewport_size['width']}.png")
+        page.get_by_test_id("record-stop").tap()
+        expect(page.get_by_test_id("recorder")).to_be_hidden()
+        expect(queue.locator("li", has_text=name)).to_contain_text("离线，等待联网后上传")
+    assert not Recording.objects.filter(case=case).exists()
+    page.context.set_offline(False)
+    expect(queue.locator("li.capture-done")).to_have_count(2, timeout=30000)
+    page.locator("#capture").screenshot(path=f"/tmp/mobile-recorded-{page.viewport_size['width']}.png")
+    taken = {i["name"]: i["sha256"] for i in kept_uploads(page)}
+    stored = {r.filename: r for r in Recording.objects.filter(case=case)}
+    assert stored.keys() == taken.keys()
+    for name, recording in stored.items():
+        assert recording.sha256 == taken[name] and not recording.hash_mismatch
+        assert recording.officer_time is not None  # when recording started, on the phone
+
+
+@ONE_PHONE
+@pytest.mark.no_service_worker
+def test_the_upload_forms_hash_computed_in_the_browser_is_compared_and_a_mismatch_flagged(
+        live_server, browser_org, phone, tmp_path):
+    from lawtrail.media.models import Recording
+    from lawtrail.samples import make_video
+
+    page, case = phone, browser_org.open_case()
+    video = make_video(tmp_path / "现场检查.mp4", seconds=2, fps=10, size=(320, 240))
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+
+    def altered(route):  # a byte changed on the way: the server gets another file than the browser hashed
+        body = route.request.post_data_buffer
+        if route.request.method != "PATCH" or not body:
+            return route.continue_()
+        route.continue_(post_data=body[:-1] + bytes([body[-1] ^ 0xFF]))
+
+    page.route("**/api/uploads/**", altered)
+    form = page.locator("#upload-form")
+    form.locator("input[name=file]").set_input_files(str(video))
+    form.get_by_role("button", name="开始上传").tap()
+    expect(form).to_have_attribute("data-state", "mismatch", timeout=30000)
+    expect(page.locator("#upload-status")).to_contain_text("校验值不一致")
+    form.screenshot(path=f"/tmp/mobile-upload-mismatch-{page.viewport_size['width']}.png")
+    recording = Recording.objects.get(case=case)
+    assert recording.media_info["client_sha256"] == hashlib.sha256(video.read_bytes()).hexdigest()
+    assert recording.sha256 != recording.media_info["client_sha256"]  # kept as received, not refused
+    assert recording.hash_mismatch and "校验值不一致" in recording.flag_reason
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    expect(page.get_by_test_id("hash-mismatch")).to_have_text("校验值不一致，请核查")
 
 
 @ONE_PHONE

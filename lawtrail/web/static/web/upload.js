@@ -1,5 +1,7 @@
 // Chunked, resumable upload of audio/video with tus-js-client to /api/uploads/ (tus 1.0.0).
 // A dropped connection is retried; after a page reload the same file resumes where it stopped.
+// The file's SHA-256 is computed here first and sent with it: the server compares it with
+// what it received and flags a difference, and this page says so instead of carrying on.
 (function () {
   var form = document.getElementById("upload-form");
   if (!form || !window.tus) return;
@@ -26,12 +28,21 @@
     event.preventDefault();
     var file = form.elements.file.files[0];
     if (!file) { say("请选择文件"); return; }
+    form.dataset.state = "hashing";
+    say("正在计算文件校验值…");
+    LawTrailSHA256.digest(file, function (done, total) {
+      if (total) say("正在计算文件校验值…（" + Math.floor(done * 100 / total) + "%）");
+    }).then(function (sha256) { start(file, sha256); });
+  });
+
+  function start(file, sha256) {
+    var serverSha = "";
     var metadata = {
       filename: file.name, filetype: file.type || "application/octet-stream",
       case_no: form.dataset.caseNo, officer_cert: form.elements.officer_cert.value,
       activity: form.elements.activity.value, device_no: form.elements.device_no.value,
       recorded_at: beijingIso(form.elements.recorded_at.value), returned_at: beijingIso(form.elements.returned_at.value),
-      proves: form.elements.proves.value
+      proves: form.elements.proves.value, sha256: sha256
     };
     current = new tus.Upload(file, {
       endpoint: form.dataset.endpoint,
@@ -40,6 +51,7 @@
       metadata: metadata,
       headers: { "X-CSRFToken": decodeURIComponent(csrf) },
       removeFingerprintOnSuccess: true,
+      onAfterResponse: function (req, res) { serverSha = res.getHeader("X-Content-SHA256") || serverSha; },
       onProgress: function (sent, total) {
         if (!total) return; // nothing to report before the server has the file's size
         bar.hidden = false;
@@ -61,6 +73,13 @@
       onSuccess: function () {
         bar.value = 100;
         pause.hidden = true;
+        if (serverSha !== sha256) {
+          form.dataset.state = "mismatch";
+          status.classList.add("error");
+          say("校验值不一致！上传前计算的为 " + sha256.slice(0, 12) + "…，服务器收到的为 " + (serverSha || "（未返回）").slice(0, 12) +
+              "…。文件已原样保存并标记为“校验值不一致”，请核查后重新上传原始文件。");
+          return;
+        }
         form.dataset.state = "done";
         say("上传完成，已计算校验值并保存。正在刷新…");
         window.setTimeout(function () { window.location.hash = "recordings"; window.location.reload(); }, 800);
@@ -73,7 +92,7 @@
       if (previous.length) { current.resumeFromPreviousUpload(previous[0]); say("发现未完成的上传，继续上传…"); }
       current.start();
     });
-  });
+  }
 
   pause.addEventListener("click", function () {
     if (!current) return;
