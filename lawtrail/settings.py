@@ -115,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "lawtrail.web.todo.todo_count",
                 "lawtrail.web.context.technical",
+                "lawtrail.web.context.session_expiry",
             ],
         },
     },

@@ -385,85 +385,99 @@ def test_the_upload_forms_hash_computed_in_the_browser_is_compared_and_a_mismatc
     expect(page.get_by_test_id("hash-mismatch")).to_have_text("校验值不一致，请核查")
 
 
+def keep_offline(page, live_server, case):
+    """Open the case online and make it available offline (离线可用)."""
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.get_by_test_id("keep-offline").tap()
+    expect(page.get_by_test_id("keep-status")).to_contain_text("已可离线使用（")
+
+
+def kept_paths(page):
+    return page.evaluate("""() => caches.has("pages").then(has => !has ? [] : caches.open("pages")
+        .then(c => c.keys()).then(keys => keys.map(k => new URL(k.url).pathname)))""")
+
+
 @ONE_PHONE
-def test_a_case_opened_online_opens_offline_from_the_installed_app(live_server, browser_org, phone):
-    page, case = phone, browser_org.open_case(title="山场巡查案")
+def test_a_case_made_available_offline_opens_with_its_records_offline(live_server, browser_org, inquiry_draft, phone):
+    page, record = phone, inquiry_draft
+    case = record.case
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.screenshot(path=f"/tmp/mobile-keep-before-{page.viewport_size['width']}.png")
+    keep_offline(page, live_server, case)
+    page.screenshot(path=f"/tmp/mobile-keep-{page.viewport_size['width']}.png")
+    assert set(kept_paths(page)) >= {f"/cases/{case.pk}/", f"/cases/{case.pk}/records/{record.pk}/"}
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("h1")).to_contain_text(case.title)
+    expect(page.get_by_test_id("offline")).to_be_visible()
+    page.goto(f"{live_server.url}/cases/{case.pk}/records/{record.pk}/")
+    expect(page.locator("h1")).to_contain_text("询问笔录")
+    page.goto(f"{live_server.url}/")  # the installed app starts here: it lists the kept cases
+    expect(page.get_by_role("link", name=case.title)).to_be_visible()
+    page.get_by_role("link", name=case.title).click()
+    expect(page.locator("h1")).to_contain_text(case.title)
+    page.context.set_offline(False)
+
+
+@ONE_PHONE
+def test_a_case_page_is_not_kept_on_the_phone_unless_asked(live_server, browser_org, phone):
+    page, case = phone, browser_org.open_case(title="不需离线的案件")
     login(page, live_server.url, browser_org.officer_users[0])
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.reload()  # now through the service worker, which keeps the page
-    expect(page.locator("h1")).to_contain_text("山场巡查案")
+    page.reload()
+    assert f"/cases/{case.pk}/" not in kept_paths(page)
     page.context.set_offline(True)
     page.reload()
-    expect(page.locator("h1")).to_contain_text("山场巡查案")
-    expect(page.get_by_test_id("offline")).to_be_visible()
+    expect(page.locator("body")).to_contain_text("本页没有保存在本机")
+    expect(page.locator("body")).not_to_contain_text("不需离线的案件")
     page.context.set_offline(False)
-
-
-def kept_signatures(page):
-    return page.evaluate("""() => new Promise(ok => {
-        const open = indexedDB.open("lawtrail");
-        open.onsuccess = () => {
-          const get = open.result.transaction("signatures").objectStore("signatures").getAll();
-          get.onsuccess = () => ok(get.result);
-        };
-    })""")
-
-
-def sign_offline(page, slot, name):
-    box = page.locator(f".slot[data-slot={slot}]")
-    if box.locator("details.sign-box").get_attribute("open") is None:
-        box.locator("summary").tap()
-    box.locator("form.sign-form input[name=signer_name]").fill(name)
-    finger_signature(page, box)
-    box.get_by_role("button", name="确认签署").click()  # a click: see the journey above
 
 
 @ONE_PHONE
-def test_a_party_signs_offline_and_the_signature_arrives_with_its_hashes_when_back_online(
-        live_server, browser_org, inquiry_draft, phone):
-    page, record = phone, inquiry_draft
+def test_kept_pages_are_removed_when_the_officer_signs_out(live_server, browser_org, phone):
+    page, case = phone, browser_org.open_case(title="涉密案件")
     login(page, live_server.url, browser_org.officer_users[0])
-    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    keep_offline(page, live_server, case)
+    page.get_by_role("button", name="退出").tap()
+    expect(page.locator("h1")).to_contain_text("用户登录")
+    page.wait_for_function("""() => caches.has("pages").then(has => !has)""")
     page.context.set_offline(True)
-    page.fill("textarea[name=content]", "问：现场有几人？答：三人。")  # written on site, then read and signed
-    sign_offline(page, "party", "王某")
-    queue = page.get_by_test_id("sign-queue-party")
-    expect(queue).to_contain_text("王某 · 离线签名，设备时间")
-    expect(queue).to_contain_text("离线，联网后自动提交")
-    [kept] = kept_signatures(page)
-    assert kept["capture"]["device_time"] and len(kept["capture"]["capture_sha256"]) == 64
-    assert not record.signatures.exists()
-    page.locator(".slot[data-slot=party]").screenshot(path=f"/tmp/mobile-sign-offline-{page.viewport_size['width']}.png")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    expect(page.locator("body")).not_to_contain_text("涉密案件")
     page.context.set_offline(False)
-    expect(queue).to_contain_text("已提交，服务器核对校验值一致", timeout=20000)
-    record.refresh_from_db()
-    assert record.data["content"] == "问：现场有几人？答：三人。"  # the draft first, then the signature on it
-    signature = record.signatures.get(slot="party")
-    assert signature.image_sha256 == kept["capture"]["image_sha256"]
-    assert signature.device_time is not None and signature.signed_at >= signature.device_time
-    page.reload()
-    expect(page.locator(".slot[data-slot=party] .given")).to_contain_text("✔ 王某")
-    page.locator(".slot[data-slot=party]").screenshot(path=f"/tmp/mobile-sign-synced-{page.viewport_size['width']}.png")
 
 
 @ONE_PHONE
-def test_a_signature_captured_offline_on_content_changed_since_is_refused_and_shown(
-        live_server, browser_org, inquiry_draft, phone):
-    from lawtrail.records.services import record_update
+def test_kept_pages_are_removed_when_the_session_expires_online(live_server, browser_org, phone):
+    from django.contrib.sessions.models import Session
 
-    page, record = phone, inquiry_draft
+    page, case = phone, browser_org.open_case(title="涉密案件")
     login(page, live_server.url, browser_org.officer_users[0])
-    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    keep_offline(page, live_server, case)
+    Session.objects.all().delete()  # 30 minutes idle: the server forgets the session
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    expect(page.locator("h1")).to_contain_text("用户登录")
+    page.wait_for_function("""() => caches.has("pages").then(has => !has)""")
+
+
+@ONE_PHONE
+def test_kept_pages_are_removed_when_the_session_expires_while_offline(live_server, browser_org, phone, settings):
+    settings.SESSION_COOKIE_AGE = 12
+    settings.LAWTRAIL_SESSION_RENEW_SECONDS = 0
+    page, case = phone, browser_org.open_case(title="涉密案件")
+    login(page, live_server.url, browser_org.officer_users[0])
+    keep_offline(page, live_server, case)
     page.context.set_offline(True)
-    sign_offline(page, "party", "王某")
-    expect(page.get_by_test_id("sign-queue-party")).to_contain_text("离线，联网后自动提交")
-    record_update(actor=browser_org.officer_users[1], record=record, data={**record.data, "content": "同事改过的内容"})
+    page.reload()
+    expect(page.locator("h1")).to_contain_text("涉密案件")  # within the session: there
+    page.wait_for_timeout(13000)  # no word with the server: the session has ended meanwhile
+    page.reload()
+    expect(page.locator("body")).to_contain_text("登录已过期，离线保存的案件页面已从本机清除")
+    assert kept_paths(page) == []
     page.context.set_offline(False)
-    queue = page.get_by_test_id("sign-queue-party")
-    expect(queue).to_contain_text("未采用：王某签名后", timeout=20000)
-    assert not record.signatures.exists()
-    page.locator(".slot[data-slot=party]").screenshot(path=f"/tmp/mobile-sign-refused-{page.viewport_size['width']}.png")
 
 
 @ONE_PHONE

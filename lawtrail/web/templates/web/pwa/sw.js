@@ -1,9 +1,12 @@
 // LawTrail's service worker: the app shell from the cache, pages from the network and, when
-// there is none (on site), the copy kept when the officer last opened them.
+// there is none (on site), the copy of a case the officer made available offline (离线可用).
+// Those copies go when he signs out or his session ends: a confidential case does not stay
+// on a phone. The session's end is known offline too (the "/__kept__" entry's `expires`).
 const SHELL = "shell-{{ version }}";
 const PAGES = "pages";
+const META = "/__kept__";
 const PRECACHE = {{ precache|safe }};
-// The pages an officer works on at the site: home, a case, its records.
+// The pages an officer works on at the site: a case and its records.
 const KEPT = /^\/$|^\/cases\/\d+\/(records\/\d+\/)?$/;
 
 self.addEventListener("install", (event) => {
@@ -21,6 +24,37 @@ self.addEventListener("message", (event) => {
   if (event.data === "forget") event.waitUntil(caches.delete(PAGES));
 });
 
+function kept() {
+  return caches.match(META, { cacheName: PAGES }).then((hit) => (hit ? hit.json() : null));
+}
+
+function page(title, body) {
+  return new Response(
+    "<!DOCTYPE html><meta charset=utf-8><meta name=viewport content='width=device-width'><title>" + title + "</title>" +
+    "<div style='font:16px/1.6 sans-serif;padding:20px;max-width:640px'>" + body + "</div>",
+    { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+}
+
+function escape(text) {
+  return String(text).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
+}
+
+// Offline: the kept copy while the session lasts; after it, nothing (and the copies go).
+function offline(path) {
+  return kept().then((meta) => {
+    if (meta && meta.expires < Date.now()) {
+      return caches.delete(PAGES).then(() => page("离线", "<p>登录已过期，离线保存的案件页面已从本机清除。请联网后重新登录。</p>"));
+    }
+    return caches.match(path, { cacheName: PAGES }).then((hit) => {
+      if (hit) return hit;
+      const cases = Object.entries((meta && meta.cases) || {});
+      const list = cases.length ? "<p>本机保存的离线案件：</p><ul>" + cases.map(([url, title]) =>
+        "<li><a href='" + escape(url) + "'>" + escape(title) + "</a></li>").join("") + "</ul>" : "";
+      return page("离线", "<p>离线：本页没有保存在本机。请联网后再试；需要在现场离线使用的案件，请先在联网时点击案件页的“离线可用”。</p>" + list);
+    });
+  });
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
@@ -31,13 +65,13 @@ self.addEventListener("fetch", (event) => {
   }
   if (request.mode !== "navigate" || !KEPT.test(url.pathname)) return;
   event.respondWith(fetch(request).then((response) => {
-    if (response.ok && !response.redirected) {
+    if (response.redirected && /^\/(login|2fa)\//.test(new URL(response.url).pathname)) {
+      caches.delete(PAGES);  // the session has ended
+    } else if (response.ok && !response.redirected) {
+      // A page kept for offline use is refreshed whenever it is opened online.
       const copy = response.clone();
-      caches.open(PAGES).then((cache) => cache.put(url.pathname, copy));
+      caches.match(url.pathname, { cacheName: PAGES }).then((hit) => hit && caches.open(PAGES).then((c) => c.put(url.pathname, copy)));
     }
     return response;
-  }).catch(() => caches.match(url.pathname, { cacheName: PAGES }).then((hit) => hit || new Response(
-    "<!DOCTYPE html><meta charset=utf-8><meta name=viewport content='width=device-width'><title>离线</title>" +
-    "<p style='font:16px sans-serif;padding:20px'>离线：本页未在联网时打开过，没有保存在本机。请联网后再试。</p>",
-    { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } }))));
+  }).catch(() => offline(url.pathname)));
 });
