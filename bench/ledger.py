@@ -13,6 +13,9 @@ when the last entry is in the chain. The peer
 named by the issue is django-pghistory: the same row in a table it tracks, so that a
 trigger copies each insert into its event table in the same transaction (history, but no
 hash chain, no signature, no order a verifier could check).
+
+Issue 30: the same ledger-backed write with the chain's Merkle tiles left out (`ledger-untiled`,
+the tiles written after each such round, off the clock): the tiles may cost at most 1.1 ×.
 """
 
 import multiprocessing
@@ -35,9 +38,27 @@ def _setup():
     django.setup()
 
 
-PLAIN, LEDGER, PGHISTORY = "plain", "ledger", "pghistory"
+PLAIN, LEDGER, UNTILED, PGHISTORY = "plain", "ledger", "ledger-untiled", "pghistory"
 ROUNDS = int(os.environ.get("LAWTRAIL_BENCH_ROUNDS", "5"))
-TABLES = {PLAIN: "bench_write", LEDGER: "bench_write", PGHISTORY: "pghistory_peer_benchwrite"}
+TABLES = {PLAIN: "bench_write", LEDGER: "bench_write", UNTILED: "bench_write", PGHISTORY: "pghistory_peer_benchwrite"}
+
+
+def without_tiles():
+    """The chain as it was before its tiles: one call of the chaining function, no tile
+    written. Returns what puts the tiles back."""
+    from lawtrail.ledger import chain, tiles
+
+    real = tiles.extend, chain._chain_in_database
+
+    def chain_in_database(wait, passes):
+        count = chain._call_chain_function(wait, passes, stop_before_tile=False)
+        return None if count < 0 else count
+
+    tiles.extend, chain._chain_in_database = (lambda old_size, new_size: None), chain_in_database
+
+    def restore():
+        tiles.extend, chain._chain_in_database = real
+    return restore
 
 
 def writer(args):
@@ -49,6 +70,8 @@ def writer(args):
 
     from lawtrail.ledger.services import ledger_append
 
+    if mode == UNTILED:
+        without_tiles()
     connection.ensure_connection()
     ready.wait()  # every writer set up and connected: the clock starts for all at once
     t = time.perf_counter()
@@ -58,7 +81,7 @@ def writer(args):
             with connection.cursor() as cursor:
                 cursor.execute(f"INSERT INTO {TABLES[mode]} (payload) VALUES (%s) RETURNING id", [payload])
                 row_id = cursor.fetchone()[0]
-            if mode == LEDGER:
+            if mode in (LEDGER, UNTILED):
                 ledger_append(actor=None, action="bench.write", object_type="bench.write", object_id=str(row_id),
                               object_hash=hashlib.sha256(payload.encode()).hexdigest(), scope="bench")
     return time.perf_counter() - t
@@ -68,18 +91,29 @@ def run(mode, writers, writes):
     """Seconds until every write is done, and for the ledger every entry chained: the
     writers' chainer threads may still be at it when the last write returns (the pool's
     end kills them), so whatever is pending then is chained here, on the clock."""
+    from django.db import transaction
+
+    from lawtrail.ledger import tiles
     from lawtrail.ledger.models import PendingEntry
     from lawtrail.ledger.chain import ledger_flush
 
+    size = tiles.tree_size()
+    restore = without_tiles() if mode == UNTILED else lambda: None
     context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager, context.Pool(writers) as pool:
-        ready = manager.Barrier(writers + 1)
-        done = pool.map_async(writer, [(mode, writes, ready)] * writers)
-        ready.wait()  # not on the clock: starting the processes, importing Django, connecting
-        t = time.perf_counter()
-        done.get()
-        left = ledger_flush() if mode == LEDGER else 0
-        elapsed = time.perf_counter() - t
+    try:
+        with context.Manager() as manager, context.Pool(writers) as pool:
+            ready = manager.Barrier(writers + 1)
+            done = pool.map_async(writer, [(mode, writes, ready)] * writers)
+            ready.wait()  # not on the clock: starting the processes, importing Django, connecting
+            t = time.perf_counter()
+            done.get()
+            left = ledger_flush() if mode in (LEDGER, UNTILED) else 0
+            elapsed = time.perf_counter() - t
+    finally:
+        restore()
+    if mode == UNTILED:
+        with transaction.atomic():
+            tiles.extend(size, tiles.tree_size())
     assert not PendingEntry.objects.exists()
     if left:
         print(f"  ({left} entries chained after the last write)")
@@ -117,14 +151,14 @@ def main():
         # Interleaved rounds, the best of each kept: this shared machine's speed drifts by
         # tens of percent within minutes, which back-to-back runs of one mode would book
         # against that mode alone.
-        times = {mode: [] for mode in (PLAIN, LEDGER, PGHISTORY)}
-        alone = {mode: [] for mode in (PLAIN, LEDGER, PGHISTORY)}
+        times = {mode: [] for mode in (PLAIN, LEDGER, UNTILED, PGHISTORY)}
+        alone = {mode: [] for mode in (PLAIN, LEDGER, UNTILED, PGHISTORY)}
         for _ in range(ROUNDS):
             for mode in times:
                 times[mode].append(run(mode, writers, writes))
                 alone[mode].append(run(mode, 1, writes))
-        plain, ledgered, peer = (min(times[mode]) for mode in (PLAIN, LEDGER, PGHISTORY))
-        plain1, ledgered1, peer1 = (min(alone[mode]) / writes for mode in (PLAIN, LEDGER, PGHISTORY))
+        plain, ledgered, untiled, peer = (min(times[mode]) for mode in (PLAIN, LEDGER, UNTILED, PGHISTORY))
+        plain1, ledgered1, untiled1, peer1 = (min(alone[mode]) / writes for mode in (PLAIN, LEDGER, UNTILED, PGHISTORY))
         from lawtrail.archive.integrity import verify_ledger
 
         assert verify_ledger().ok
@@ -145,12 +179,17 @@ def main():
     print(f"LawTrail ledger-backed       {rate:8,.0f}/s  {ledgered / plain:5.2f} × the plain write, "
           f"{ledgered / peer:5.2f} × pghistory; goals ≥ 2,000/s — {'met' if rate >= 2000 else 'NOT met'}, "
           f"≤ 1.5 × — {'met' if ledgered / plain <= 1.5 else 'NOT met'}")
+    print(f"the tiles' cost: one writer {ledgered1 / untiled1:4.2f} ×, {writers} writers {ledgered / untiled:4.2f} × "
+          f"the same ledger-backed write without them; goal ≤ 1.1 × — "
+          f"{'met' if max(ledgered1 / untiled1, ledgered / untiled) <= 1.1 else 'NOT met'}")
     common.write("ledger", {"writers": writers, "writes_per_writer": writes, "plain_seconds": plain,
-                            "ledger_seconds": ledgered, "pghistory_seconds": peer, "appends_per_second": rate,
+                            "ledger_seconds": ledgered, "untiled_seconds": untiled, "tiles_overhead": ledgered / untiled,
+                            "pghistory_seconds": peer, "appends_per_second": rate,
                             "pghistory_per_second": total / peer, "overhead": ledgered / plain,
                             "pghistory_overhead": peer / plain, "ledger_vs_pghistory": ledgered / peer,
                             "rounds": {mode: seconds for mode, seconds in times.items()},
                             "one_writer": {"plain_us": plain1 * 1e6, "ledger_us": ledgered1 * 1e6,
+                                           "untiled_us": untiled1 * 1e6, "tiles_overhead": ledgered1 / untiled1,
                                            "pghistory_us": peer1 * 1e6, "overhead": ledgered1 / plain1,
                                            "pghistory_overhead": peer1 / plain1,
                                            "rounds": {mode: seconds for mode, seconds in alone.items()}},

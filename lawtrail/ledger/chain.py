@@ -55,14 +55,15 @@ def _insert(head, items):
     """Insert entries for (values, actor_id) pairs, linked one after the other from `head`,
     and the tiles they complete."""
     seq, prev_hash = head
-    entries = []
+    entries, data = [], []
     for values, actor_id in items:
         seq += 1
         values = {**values, "seq": seq, "prev_hash": prev_hash}
-        prev_hash = values["entry_hash"] = sha256_hex(entry_bytes(values))
+        data.append(entry_bytes(values))
+        prev_hash = values["entry_hash"] = sha256_hex(data[-1])
         entries.append(Entry(actor_id=actor_id, **values))
     Entry.objects.bulk_create(entries)
-    tiles.extend(head[0], seq)
+    tiles.extend(head[0], seq, data)  # their leaves from the bytes just hashed
     return entries
 
 
