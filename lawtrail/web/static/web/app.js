@@ -74,12 +74,13 @@ function keptPages() {
     button.disabled = true;
     status.textContent = "正在保存到本机…";
     caches.open("pages").then(function (cache) {
-      return Promise.all(urls.map(function (url) {
-        return fetch(url, { credentials: "same-origin" }).then(function (response) {
+      // One after another: each opening is logged, and a small server answers them in turn.
+      return urls.reduce(function (chain, url) {
+        return chain.then(function () { return fetch(url, { credentials: "same-origin" }); }).then(function (response) {
           if (!response.ok || response.redirected) throw new Error(String(response.status));
           return cache.put(url, response);
         });
-      })).then(function () { return meta(); }).then(function (data) {
+      }, Promise.resolve()).then(function () { return meta(); }).then(function (data) {
         var now = new Date(), at = two(now.getMonth() + 1) + "-" + two(now.getDate()) + " " + two(now.getHours()) + ":" + two(now.getMinutes());
         data = data || { cases: {}, at: {} };
         data.expires = Math.max(data.expires || 0, expires);
