@@ -54,7 +54,7 @@ def without_tiles():
         count = chain._call_chain_function(wait, passes, stop_before_tile=False)
         return None if count < 0 else count
 
-    tiles.extend, chain._chain_in_database = (lambda old_size, new_size: None), chain_in_database
+    tiles.extend, chain._chain_in_database = (lambda old_size, new_size, data=None: None), chain_in_database
 
     def restore():
         tiles.extend, chain._chain_in_database = real
