@@ -22,6 +22,7 @@ from lawtrail.web.record_forms import RecordForm
 from lawtrail.web.views import _record
 
 CAPTURE_FIELDS = ("record", "slot", "signer_name", "officer", "method", "device_time", "captured_by", "image_sha256")
+TEXT_FIELDS = (*CAPTURE_FIELDS, "section", "image_data", "capture_sha256")
 
 
 def capture_digest(capture):
@@ -49,6 +50,14 @@ def section_hash_at_capture(record, slot, capture):
                                                 attached=sorted(capture.get("attachments") or []))
 
 
+def _well_formed(capture):
+    """What signqueue.js sends: text fields (the section always) and a list of hashes."""
+    attachments = capture.get("attachments") if isinstance(capture, dict) else None
+    return isinstance(capture, dict) and isinstance(capture.get("section"), str) \
+        and all(isinstance(capture.get(key) or "", str) for key in TEXT_FIELDS) \
+        and isinstance(attachments or [], list) and all(isinstance(h, str) for h in attachments or [])
+
+
 def _checked(request, record, slot, capture):
     """The signature image, once the capture proves unaltered and made by this officer."""
     captured_by = capture.get("captured_by") or ""
@@ -71,15 +80,15 @@ def record_sign_captured_view(request, pk, record_id, slot):
     record = _record(request, pk, record_id)
     try:
         capture = json.loads(request.body)
-        if not isinstance(capture, dict) or not isinstance(capture.get("section"), str):
-            raise ValueError(capture)
     except ValueError:
+        capture = None
+    if not _well_formed(capture):
         return JsonResponse({"error": "离线签名数据不完整，未采用"}, status=400)
     try:
         image = _checked(request, record, slot, capture)
         already = record.signatures.filter(slot=slot, image_sha256=capture["image_sha256"]).first()
-        if already is not None:  # sent before, its answer lost on the way back
-            signature = already
+        if already is not None and record_selectors.signature_counts(record, already):
+            signature = already  # sent before, its answer lost on the way back (voided since: refused below)
         else:
             spec = doc_type(record.doc_type).signer(slot)
             chosen = record_selectors.slot_signer(record.case, spec, capture.get("officer")) if spec.official else None

@@ -123,3 +123,34 @@ def test_a_party_signature_captured_by_an_officer_not_handling_the_case_is_refus
     response = send(outsider, record, captured(org, record, by=outsider))
     assert response.status_code in (403, 404)
     assert not record.signatures.exists()
+
+
+def test_a_capture_for_another_record_is_refused(org, record):
+    other = record_create(actor=org.officer_users[0], case=record.case, doc_type_code=CODE, data=record.data)
+    response = send(org.officer_users[0], other, captured(org, record))
+    assert response.status_code == 422 and "与本文书的签名栏不符" in response.json()["error"]
+    assert not other.signatures.exists()
+
+
+def test_an_officer_of_another_agency_cannot_reach_the_record(org, other_org, record):
+    outsider = other_org.officer_users[0]
+    assert send(outsider, record, captured(org, record, by=outsider)).status_code == 404
+    assert not record.signatures.exists()
+
+
+@pytest.mark.parametrize("change", [{"signer_name": 5}, {"attachments": [1]}, {"attachments": "abc"},
+                                    {"image_data": 7}, {"device_time": ["2024-01-01"]}])
+def test_a_capture_whose_fields_are_not_text_is_refused_as_incomplete(org, record, change):
+    response = send(org.officer_users[0], record, {**captured(org, record), **change})
+    assert response.status_code == 400 and response.json()["error"] == "离线签名数据不完整，未采用"
+    assert not record.signatures.exists()
+
+
+def test_sent_again_after_its_section_changed_it_is_refused_not_reported_signed(org, record):
+    """The first answer was lost; meanwhile the content changed, voiding the signature."""
+    capture = captured(org, record)
+    assert send(org.officer_users[0], record, capture).status_code == 200
+    record_update(actor=org.officer_users[1], record=record, data={**record.data, "content": "问：改过的内容。"})
+    response = send(org.officer_users[0], record, capture)
+    assert response.status_code == 409 and "所签的内容已被修改" in response.json()["error"]
+    assert record.signatures.count() == 1
