@@ -329,7 +329,13 @@ def cmd_verify(args):
               f"文件 {report.blobs} 个（{report.blob_bytes / 2**20:.1f} MB）")
         for p in report.problems:
             print(f"  ✗ [{p.kind}] {p.ref}: {p.message}")
-        print("校验通过：记录完整，未被篡改" if report.ok else f"校验失败：发现 {len(report.problems)} 处问题")
+        if not report.ok:
+            print(f"校验失败：发现 {len(report.problems)} 处问题")
+        elif report.since:  # what it did not read, it does not vouch for
+            print(f"校验通过：检查点 {report.since} 条之后的新条目及其对象、文件完整，未被篡改"
+                  "（此前的条目由完整校验核查）")
+        else:
+            print("校验通过：记录完整，未被篡改")
         if report.ok and report.reached is not None:
             print(f"已记录校验至检查点 {report.reached.tree_size} 条；下次可用 --since-checkpoint 只校验其后的条目")
     return 0 if report.ok else 1
