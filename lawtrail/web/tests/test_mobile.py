@@ -268,6 +268,50 @@ def test_when_the_server_changed_meanwhile_its_draft_wins_and_the_browsers_is_sh
 
 
 @ONE_PHONE
+def test_a_page_left_open_offline_does_not_overwrite_a_colleagues_save_made_meanwhile(
+        live_server, browser_org, inquiry_draft, phone):
+    page, record = phone, inquiry_draft
+    url = f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/"
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(url)
+    page.context.set_offline(True)
+    page.fill("textarea[name=content]", "问：现场有几人？答：三人。（在现场离线记录）")
+    page.locator("textarea[name=content]").blur()
+    expect(page.get_by_test_id("autosave-status")).to_contain_text("离线")
+    kept_in_browser(page, "在现场离线记录")
+    # Meanwhile a colleague, signed in at his desk, saves the same draft.
+    desk = page.context.browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    colleague = desk.new_page()
+    login(colleague, live_server.url, browser_org.officer_users[1])
+    colleague.goto(url)
+    colleague.fill("textarea[name=content]", "问：林地由谁占用？答：本人。（同事在电脑上修改）")
+    colleague.get_by_role("button", name="保存草稿").click()
+    expect(colleague.locator(".alert-success")).to_contain_text("草稿已保存")
+    desk.close()
+
+    page.context.set_offline(False)  # back online: the phone's save is refused, the colleague's stands
+    note = page.get_by_test_id("restored")
+    expect(note).to_contain_text("与服务器上较新的版本不一致")
+    expect(note).to_contain_text(timezone.localdate().strftime("%Y-%m-%d"))
+    expect(page.get_by_test_id("local-draft")).to_contain_text("在现场离线记录")
+    expect(page.locator("textarea[name=content]")).to_have_value("问：林地由谁占用？答：本人。（同事在电脑上修改）")
+    record.refresh_from_db()
+    assert record.data["content"] == "问：林地由谁占用？答：本人。（同事在电脑上修改）"
+    note.scroll_into_view_if_needed()
+    page.screenshot(path="/tmp/mobile-conflict-390.png")
+    assert_thumb_friendly(page, "conflict")
+
+    # Working on from the server's version: the next save continues it and is not refused.
+    page.fill("input[name=place]", "某村林场")
+    page.locator("input[name=place]").blur()
+    expect(page.get_by_test_id("autosave-status")).to_contain_text("已自动保存到服务器")
+    record.refresh_from_db()
+    assert record.data["place"] == "某村林场"
+    assert record.data["content"] == "问：林地由谁占用？答：本人。（同事在电脑上修改）"
+    expect(page.get_by_test_id("local-draft")).to_contain_text("在现场离线记录")  # still there to copy from
+
+
+@ONE_PHONE
 def test_a_photo_taken_offline_is_uploaded_when_back_online_with_matching_hashes(
         live_server, browser_org, phone, tmp_path):
     from lawtrail.media.models import Recording
@@ -478,6 +522,35 @@ def test_kept_pages_are_removed_when_the_session_expires_while_offline(live_serv
     expect(page.locator("body")).to_contain_text("登录已过期，离线保存的案件页面已从本机清除")
     assert kept_paths(page) == []
     page.context.set_offline(False)
+
+
+@ONE_PHONE
+def test_pages_kept_before_keeping_was_asked_for_are_not_shown_offline(live_server, browser_org, phone):
+    """The service worker used to keep every page opened, with no session's end beside them:
+    on a phone updated from then, they go instead of being shown offline indefinitely."""
+    page, case = phone, browser_org.open_case(title="涉密案件")
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.evaluate("""(path) => caches.open("pages").then(c => c.put(path, new Response(
+        "<h1>旧缓存的涉密案件</h1>", { headers: { "Content-Type": "text/html; charset=utf-8" } })))""", f"/cases/{case.pk}/")
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("body")).to_contain_text("本页没有保存在本机")
+    expect(page.locator("body")).not_to_contain_text("旧缓存的涉密案件")
+    assert kept_paths(page) == []
+    page.context.set_offline(False)
+
+
+@ONE_PHONE
+def test_the_public_verification_page_opened_signed_in_leaves_the_kept_case(live_server, browser_org, phone):
+    page, case = phone, browser_org.open_case(title="现场案件")
+    login(page, live_server.url, browser_org.officer_users[0])
+    keep_offline(page, live_server, case)
+    page.goto(f"{live_server.url}/verify/")  # 扫码验真 of a document, on site
+    expect(page.locator("h1")).to_be_visible()
+    page.wait_for_timeout(500)
+    assert f"/cases/{case.pk}/" in kept_paths(page)
 
 
 @ONE_PHONE

@@ -40,7 +40,8 @@
 function keptPages() {
   if (!window.caches) return;
   var body = document.body, META = "/__kept__";
-  if (!body.dataset.signedIn) { caches.delete("pages"); return; }
+  // Signed out (a public page such as 扫码验真 opened while signed in is not that).
+  if (!body.dataset.signedIn) { if (!body.dataset.public) caches.delete("pages"); return; }
   function meta() {
     return caches.match(META, { cacheName: "pages" }).then(function (hit) { return hit ? hit.json() : null; });
   }

@@ -16,6 +16,7 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil(caches.keys()
     .then((names) => Promise.all(names.filter((n) => n.startsWith("shell-") && n !== SHELL).map((n) => caches.delete(n))))
+    .then(() => kept()).then((meta) => meta || caches.delete(PAGES))  // kept before 离线可用: no session's end
     .then(() => self.clients.claim()));
 });
 
@@ -45,7 +46,8 @@ function offline(path) {
     if (meta && meta.expires < Date.now()) {
       return caches.delete(PAGES).then(() => page("离线", "<p>登录已过期，离线保存的案件页面已从本机清除。请联网后重新登录。</p>"));
     }
-    return caches.match(path, { cacheName: PAGES }).then((hit) => {
+    // Without the entry nothing was kept by 离线可用 (pages cached before it have no end): not shown.
+    return (meta ? caches.match(path, { cacheName: PAGES }) : caches.delete(PAGES).then(() => null)).then((hit) => {
       if (hit) return hit;
       const cases = Object.entries((meta && meta.cases) || {});
       const list = cases.length ? "<p>本机保存的离线案件：</p><ul>" + cases.map(([url, title]) =>
