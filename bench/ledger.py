@@ -183,7 +183,8 @@ def main():
           f"the same ledger-backed write without them; goal ≤ 1.1 × — "
           f"{'met' if max(ledgered1 / untiled1, ledgered / untiled) <= 1.1 else 'NOT met'}")
     common.write("ledger", {"writers": writers, "writes_per_writer": writes, "plain_seconds": plain,
-                            "ledger_seconds": ledgered, "untiled_seconds": untiled, "tiles_overhead": ledgered / untiled,
+                            "ledger_seconds": ledgered, "untiled_seconds": untiled,
+                            "tiles_overhead": ledgered / untiled,
                             "pghistory_seconds": peer, "appends_per_second": rate,
                             "pghistory_per_second": total / peer, "overhead": ledgered / plain,
                             "pghistory_overhead": peer / plain, "ledger_vs_pghistory": ledgered / peer,

@@ -201,7 +201,8 @@ def main():
               f"{with_tiles / without:.2f}x (goal <= 1.1x)")
         hash_mbs = 256 / median_ms(lambda: hashlib.sha256(b"\0" * 256 * 2**20).digest(), repeats=3) * 1000
         common.write("ledger_scale", {
-            "sizes": {str(k): v for k, v in results.items()}, "growth": growth, "longest_write_wait_ms": wait_ms, "longest_write_waits_ms": waits_ms,
+            "sizes": {str(k): v for k, v in results.items()}, "growth": growth,
+            "longest_write_wait_ms": wait_ms, "longest_write_waits_ms": waits_ms,
             "append_with_tiles_ms": with_tiles, "append_without_tiles_ms": without, "hashlib_sha256_mib_s": hash_mbs,
         })
         print(f"hashlib.sha256: {hash_mbs:.0f} MiB/s")

@@ -13,8 +13,9 @@ from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 # The app shell: what a phone needs to show a kept page and work on it offline.
-SHELL = ["web/app.css", "web/app.js", "web/citations.js", "web/localdb.js", "web/autosave.js", "web/signature.js", "web/pickers.js",
-         "web/upload.js", "web/capture.js", "web/sha256.js", "web/signqueue.js", "web/vendor/tus.min.js", "web/icon-192.png"]
+SHELL = ["web/app.css", "web/app.js", "web/citations.js", "web/localdb.js", "web/autosave.js", "web/signature.js",
+         "web/pickers.js", "web/upload.js", "web/capture.js", "web/sha256.js", "web/signqueue.js",
+         "web/vendor/tus.min.js", "web/icon-192.png"]
 
 
 def shell_size():

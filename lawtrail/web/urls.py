@@ -2,8 +2,8 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path, register_converter
 
 from lawtrail.web import (
-    access_views, archive_views, audit_views, media_views, offline_sign_views, print_views, pwa_views, receipt_views, regulation_views,
-    session_views, supervision_views, tile_views, token_views, two_factor_views, verify_views, views,
+    access_views, archive_views, audit_views, media_views, offline_sign_views, print_views, pwa_views, receipt_views,
+    regulation_views, session_views, supervision_views, tile_views, token_views, two_factor_views, verify_views, views,
 )
 
 class IdConverter:
@@ -44,8 +44,8 @@ urlpatterns = [
     path("cases/<id:pk>/records/new/", views.record_create_view, name="record_create"),
     path("cases/<id:pk>/records/<id:record_id>/", views.record_detail, name="record_detail"),
     path("cases/<id:pk>/records/<id:record_id>/sign/<slug:slot>/", views.record_sign_view, name="record_sign"),
-    path("cases/<id:pk>/records/<id:record_id>/sign/<slug:slot>/captured/", offline_sign_views.record_sign_captured_view,
-         name="record_sign_captured"),
+    path("cases/<id:pk>/records/<id:record_id>/sign/<slug:slot>/captured/",
+         offline_sign_views.record_sign_captured_view, name="record_sign_captured"),
     path("cases/<id:pk>/records/<id:record_id>/refuse/<slug:slot>/", views.record_refuse_view,
          name="record_refuse"),
     path("cases/<id:pk>/records/<id:record_id>/finalise/", views.record_finalise_view, name="record_finalise"),
