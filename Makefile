@@ -42,12 +42,14 @@ run: $(STAMP)
 	$(BIN)/lawtrail demo
 	$(BIN)/lawtrail serve --port 8000
 
+# The suite runs on every core (pytest-xdist; TEST_WORKERS=0 runs it in one process).
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # The same suite on the local PostgreSQL server.
 test-postgres: $(STAMP)
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(BIN)/pytest
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(BIN)/pytest -n $(TEST_WORKERS)
 
 # Benchmarks: ratios against baselines measured in the same run; results in bench/results/.
 # LAWTRAIL_BENCH_UPLOAD_MB sets the upload size (default 1024), LAWTRAIL_BENCH_CASES the

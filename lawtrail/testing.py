@@ -192,7 +192,8 @@ def sign_all(org, record, skip_slot=None):
 @contextlib.contextmanager
 def seaweedfs(directory, bucket="lawtrail-test"):
     """A real S3 server for the tests: SeaweedFS `weed mini` on 127.0.0.1:8333 with one
-    identity, and a bucket. Yields the LAWTRAIL_STORAGE URL to use."""
+    identity, and a bucket. Yields the LAWTRAIL_STORAGE URL to use. Under pytest-xdist each
+    worker's server listens 100 ports higher than the one before (gw1 on 8433, ...)."""
     import json
     import os
     import shutil
@@ -212,20 +213,25 @@ def seaweedfs(directory, bucket="lawtrail-test"):
     config.write_text(json.dumps({"identities": [{
         "name": "lawtrail", "credentials": [{"accessKey": "lawtrail", "secretKey": "lawtrail-secret"}],
         "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}))
+    offset = 100 * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    s3_port = 8333 + offset
+    ports = [f"-s3.port={s3_port}", f"-master.port={9333 + offset}", f"-volume.port={9340 + offset}",
+             f"-filer.port={8888 + offset}", f"-admin.port={23646 + offset}", f"-webdav.port={7333 + offset}",
+             "-s3.port.iceberg=0", "-s3.port.lance=0"]
     env = {"AWS_ACCESS_KEY_ID": "lawtrail", "AWS_SECRET_ACCESS_KEY": "lawtrail-secret",
-           "AWS_ENDPOINT_URL": "http://127.0.0.1:8333", "AWS_DEFAULT_REGION": "us-east-1"}
+           "AWS_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}", "AWS_DEFAULT_REGION": "us-east-1"}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     log = open(directory / "weed.log", "w")
     process = subprocess.Popen([weed, "mini", f"-dir={directory / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-                                f"-s3.config={config}"], stdout=log, stderr=subprocess.STDOUT,
+                                f"-s3.config={config}", *ports], stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
     try:
         client = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"])
         deadline = time.monotonic() + 120  # a loaded 2-core machine starts it slowly
         while True:
             try:
-                with socket.create_connection(("127.0.0.1", 8333), timeout=1):
+                with socket.create_connection(("127.0.0.1", s3_port), timeout=1):
                     pass
                 client.create_bucket(Bucket=bucket)
                 break

@@ -1,6 +1,8 @@
 """PostgreSQL: run as a role that does not own the tables (README, Deployment), the
 application cannot drop or disable the append-only triggers, while its writes still work."""
 
+import os
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -8,7 +10,7 @@ from lawtrail.core.db import TRIGGER_PREFIX
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="roles and table owners are PostgreSQL's")
 
-APP_ROLE = "lawtrail_test_app"
+APP_ROLE = f"lawtrail_test_app_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # roles are the cluster's
 
 
 @pytest.fixture
