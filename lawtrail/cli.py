@@ -320,9 +320,9 @@ def cmd_verify(args):
         report = verify_ledger()
     for finding in verify_outside(args.checkpoint, args.witness, since=report.since):
         report.add("outside", finding.ref, finding.message)
-    record_verified(report)
+    recorded = record_verified(report)
     if args.json:
-        _print_json(report.as_dict())
+        _print_json({**report.as_dict(), "recorded": recorded})
     else:
         scope = f"检查点 {report.since} 条之后的新" if report.since else ""
         print(f"{scope}账本条目 {report.entries} 条，检查点 {report.checkpoints} 个，对象 {report.objects} 个，"
@@ -336,8 +336,11 @@ def cmd_verify(args):
                   "（此前的条目由完整校验核查）")
         else:
             print("校验通过：记录完整，未被篡改")
-        if report.ok and report.reached is not None:
+        if recorded:
             print(f"已记录校验至检查点 {report.reached.tree_size} 条；下次可用 --since-checkpoint 只校验其后的条目")
+        elif report.ok and report.reached is not None:
+            print("数据库不可写入（只读副本或只读恢复的备份）：本次校验结果未记入账本，"
+                  "下次增量校验仍从上次记录的检查点开始")
     return 0 if report.ok else 1
 
 

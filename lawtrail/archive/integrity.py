@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.db import DatabaseError
 from django.db.models import Max, Q
 
 from lawtrail.blobs import blob_store
@@ -121,9 +122,16 @@ def _recorded_checkpoint(entry):
 
 def record_verified(report):
     """A run found everything intact up to `report.reached`: the next daily run goes on
-    from there. Kept as a ledger entry, which the next run itself verifies."""
-    if report.ok and report.reached is not None:
+    from there. Kept as a ledger entry, which the next run itself verifies. True when
+    recorded; False when there was nothing to record or the database takes no writes (a
+    read-only replica, a restored copy checked read-only): the check itself stands."""
+    if not report.ok or report.reached is None:
+        return False
+    try:
         ledger_verified(checkpoint=report.reached, since=report.since)
+    except DatabaseError:
+        return False
+    return True
 
 
 def _verify(readers, base=None):

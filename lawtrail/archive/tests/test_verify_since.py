@@ -119,3 +119,19 @@ def test_a_rewritten_verified_checkpoint_sends_to_the_full_run(verified):
     report = verify_ledger(since_verified=True)
     assert not report.ok and "请运行完整校验" in report.problems[0].message
 
+
+
+def test_on_a_database_that_takes_no_writes_the_check_stands_and_says_it_was_not_recorded(capsys):
+    append(5)
+    ledger_checkpoint()
+    with connection.cursor() as cursor:  # a read-only replica, or a backup opened read-only
+        cursor.execute("PRAGMA query_only = ON" if connection.vendor == "sqlite" else "SET transaction_read_only = on")
+    try:
+        assert main(["verify"]) == 0
+    finally:
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA query_only = OFF")
+    out = capsys.readouterr().out
+    assert "校验通过" in out and "本次校验结果未记入账本" in out and "已记录校验" not in out
+    assert selectors.last_verification() is None
