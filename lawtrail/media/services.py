@@ -275,8 +275,8 @@ def recording_ingest(*, actor, path, description, filename, sha256=None, source=
     if claimed_sha256:
         found.info["client_sha256"] = claimed_sha256[:64]  # kept: it was compared
     if claimed_sha256 and claimed_sha256 != sha256:
-        found.flag(f"校验值不一致：上传前计算的 SHA-256 为 {claimed_sha256[:16]}…，服务器收到的文件为 {sha256[:16]}…，"
-                   "文件可能在传输中损坏或被改动，请核查")
+        # In words: both hashes stay in media_info and the ledger, for 技术详情.
+        found.flag("校验值不一致：服务器收到的文件与上传前在本机计算的校验值不同，文件可能在传输中损坏或被改动，请核查")
     filename = clean_filename(filename)
     thumbnail = store.put(found.thumbnail)[0] if found.thumbnail else ""
     received = timezone.now()
@@ -295,7 +295,8 @@ def recording_ingest(*, actor, path, description, filename, sha256=None, source=
                 duration_ms=round(found.duration * 1000) if found.duration is not None else None, media_info=found.info, flagged=found.flagged,
                 flag_reason=found.flag_reason, thumbnail_sha256=thumbnail, upload_due=due.due,
                 upload_due_basis=due.describe(), uploaded_by=actor, source=source)
-            notes = [f"SHA-256 {sha256}"] + (["逾期上传"] if recording.late else []) + (
+            claimed = [f"上传前计算的 SHA-256 {claimed_sha256[:64]}"] if recording.hash_mismatch else []
+            notes = [f"SHA-256 {sha256}", *claimed] + (["逾期上传"] if recording.late else []) + (
                 [found.flag_reason] if found.flagged else [])
             ledger_append(actor=actor, action="recording.create", obj=recording, scope=description.case.scope,
                           reason=f"{filename}（{'；'.join(notes)}）")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lawtrail.core.errors import Conflict, InvalidInput, LawTrailError, NotAllowed
+from lawtrail.org.models import User
 from lawtrail.records import selectors as record_selectors
 from lawtrail.records import services as record_services
 from lawtrail.records.api import decode_image
@@ -58,11 +59,20 @@ def _well_formed(capture):
         and isinstance(attachments or [], list) and all(isinstance(h, str) for h in attachments or [])
 
 
+def _who(user, username):
+    """Who captured it, by the name colleagues know (an officer's as on his 执法证), never by
+    the login name."""
+    colleague = User.objects.filter(username=username, agency=user.agency).first() if username else None
+    officer = getattr(colleague, "officer", None)
+    name = officer.name if officer else colleague.full_name if colleague else ""
+    return name if name and name != username else "另一位执法人员"
+
+
 def _checked(request, record, slot, capture):
     """The signature image, once the capture proves unaltered and made by this officer."""
     captured_by = capture.get("captured_by") or ""
     if captured_by != request.user.username:
-        raise NotAllowed(f"此签名是在{captured_by}登录时离线采集的，须由{captured_by}本人登录后提交")
+        raise NotAllowed(f"此签名是在{_who(request.user, captured_by)}登录时离线采集的，须由其本人登录后提交")
     if str(capture.get("record")) != str(record.pk) or capture.get("slot") != slot:
         raise InvalidInput("离线签名与本文书的签名栏不符，未采用")
     image = decode_image(capture.get("image_data") or "")

@@ -56,6 +56,23 @@ def test_opening_the_player_is_a_logged_play_and_download_is_logged(org, tmp_pat
     assert Entry.objects.filter(action="recording.download", object_id=str(recording.pk)).count() == 1
 
 
+def test_a_hash_mismatch_is_said_in_words_and_both_hashes_are_behind_the_technical_details(org, tmp_path):
+    from lawtrail.media.services import describe, recording_ingest
+
+    case, video = org.open_case(), make_video(tmp_path / "v.mp4", seconds=1)
+    claimed = "ab" * 32  # what the phone computed: not the file that arrived
+    description = describe(org.officer_users[0], {"case_no": case.case_no, "officer_cert": org.officers[0].cert_no})
+    recording, _ = recording_ingest(actor=org.officer_users[0], path=video, description=description,
+                                    filename=video.name, claimed_sha256=claimed)
+    url = reverse("web:recording_detail", args=[case.pk, recording.pk])
+    page = client_for(org.officer_users[0]).get(url).content.decode()
+    assert "校验值不一致：服务器收到的文件与上传前在本机计算的校验值不同" in page
+    assert claimed[:8] not in page and "技术详情" not in page
+    page = client_for(org.users[Role.SUPERVISOR]).get(url).content.decode()
+    details = page.split('data-testid="technical-details"', 1)[1].split("</details>", 1)[0]
+    assert claimed in details and recording.sha256 in details
+
+
 def test_the_evidence_explanation_starts_filled_in_from_the_recording(org, tmp_path):
     case = org.open_case()
     recording, _ = ingest(org, case, make_video(tmp_path / "v.mp4", seconds=2), device_no="DSJ-9")

@@ -104,10 +104,18 @@ def test_the_content_shown_at_capture_counts_even_before_its_draft_was_saved(org
     assert send(org.officer_users[0], record, capture).status_code == 200
 
 
-def test_only_the_officer_who_captured_it_may_send_it(org, record):
+def test_only_the_officer_who_captured_it_may_send_it_and_he_is_named_as_colleagues_know_him(org, record):
     response = send(org.officer_users[1], record, captured(org, record))
-    assert response.status_code == 403 and org.officer_users[0].username in response.json()["error"]
+    error = response.json()["error"]
+    assert response.status_code == 403 and error == f"此签名是在{org.officers[0].name}登录时离线采集的，须由其本人登录后提交"
+    assert org.officer_users[0].username not in error  # a login name is not a name
     assert not record.signatures.exists()
+
+
+def test_a_capturer_the_server_cannot_name_is_described_not_quoted(org, record):
+    response = send(org.officer_users[1], record, captured(org, record, captured_by="someone.else"))
+    error = response.json()["error"]
+    assert response.status_code == 403 and "另一位执法人员" in error and "someone.else" not in error
 
 
 def test_an_officers_own_slot_captured_by_a_colleague_still_needs_his_password(org, record):

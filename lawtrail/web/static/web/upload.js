@@ -76,8 +76,8 @@
         if (serverSha !== sha256) {
           form.dataset.state = "mismatch";
           status.classList.add("error");
-          say("校验值不一致！上传前计算的为 " + sha256.slice(0, 12) + "…，服务器收到的为 " + (serverSha || "（未返回）").slice(0, 12) +
-              "…。文件已原样保存并标记为“校验值不一致”，请核查后重新上传原始文件。");
+          say("校验值不一致！服务器收到的文件与上传前在本机计算的校验值不同。文件已原样保存并标记为“校验值不一致”，" +
+              "请核查后重新上传原始文件。");
           return;
         }
         form.dataset.state = "done";
