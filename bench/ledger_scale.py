@@ -1,4 +1,7 @@
-"""Checkpoints, proofs and exports as the ledger grows (issue 30), on SQLite in a scratch home.
+"""Checkpoints, proofs and exports as the ledger grows (issue 30), on SQLite in a scratch home,
+then on PostgreSQL in a scratch database (LAWTRAIL_BENCH_SCALE_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/lawtrail_scale, made and dropped by the run; each database
+in a process of its own; LAWTRAIL_BENCH_SCALE_BACKENDS=sqlite runs SQLite alone).
 
 One ledger grows through the sizes of LAWTRAIL_BENCH_SCALE_SIZES (default 10^4, 10^5, 10^6
 entries). Its filler entries, chained and with their tiles, are inserted in bulk (as the
@@ -10,7 +13,7 @@ Goals: each within 2 x from the smallest size to the largest, and under 20 ms at
 
 At the largest size, a writer appends an entry every 100 ms while checkpoints, proofs and
 exports run back to back, each for 3 s (goal: no write waits more than 100 ms; the longest
-wait is printed for each). Last, the cost of an append with its
+wait is printed for each). Last (SQLite), the cost of an append with its
 tiles against the same append without them (goal: within 1.1 x; bench/ledger.py measures the
 batched PostgreSQL chain).
 """
@@ -20,6 +23,7 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -47,27 +51,32 @@ def median_ms(fn, repeats=REPEATS, before=None):
 
 
 def grow(to):
-    """Filler entries up to `to`, chained from the head, with their tiles."""
+    """Filler entries up to `to`, chained from the head, with their tiles (on PostgreSQL
+    after the pending entries are chained, and under the chain's lock)."""
     from django.db import transaction
     from django.utils import timezone
 
     from lawtrail.core.canonical import sha256_hex
     from lawtrail.ledger import tiles
+    from lawtrail.ledger.chain import _head, ledger_flush, lock_chain
     from lawtrail.ledger.formats import entry_bytes
     from lawtrail.ledger.models import Entry
-    from lawtrail.ledger.chain import _head
 
-    seq, prev = _head()
     now = timezone.now()
-    while seq < to:
-        entries, first = [], seq
-        for seq in range(seq + 1, min(to, seq + BATCH) + 1):
-            values = {"seq": seq, "time": now, "actor": "bench", "action": "record.view", "object_type": "bench.item",
-                      "object_id": str(seq % 20000), "object_hash": "", "scope": f"case:{10**6 + seq % 5000}",
-                      "reason": "", "prev_hash": prev}
-            prev = values["entry_hash"] = sha256_hex(entry_bytes(values))
-            entries.append(Entry(**values))
+    while True:
+        ledger_flush()
         with transaction.atomic():
+            lock_chain()
+            seq, prev = _head()
+            if seq >= to:
+                return
+            entries, first = [], seq
+            for seq in range(seq + 1, min(to, seq + BATCH) + 1):
+                values = {"seq": seq, "time": now, "actor": "bench", "action": "record.view",
+                          "object_type": "bench.item", "object_id": str(seq % 20000), "object_hash": "",
+                          "scope": f"case:{10**6 + seq % 5000}", "reason": "", "prev_hash": prev}
+                prev = values["entry_hash"] = sha256_hex(entry_bytes(values))
+                entries.append(Entry(**values))
             Entry.objects.bulk_create(entries, batch_size=2000)
             tiles.extend(first, seq)
 
@@ -161,11 +170,50 @@ def append_cost(writes=1000, rounds=5):
     return statistics.median(with_tiles), statistics.median(without)
 
 
+PG_URL = os.environ.get("LAWTRAIL_BENCH_SCALE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lawtrail_scale")
+
+
+def postgres_admin(sql):
+    """Run `sql` on the PostgreSQL server of PG_URL, connected to its postgres database."""
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    url = urlparse(PG_URL)
+    with psycopg.connect(host=url.hostname, port=url.port or 5432, user=url.username or "postgres",
+                         dbname="postgres", autocommit=True) as admin:
+        admin.execute(sql)
+
+
 def main():
+    backends = os.environ.get("LAWTRAIL_BENCH_SCALE_BACKENDS", "sqlite,postgres").split(",")
+    if len(sys.argv) == 1:  # each database in a process of its own (Django is set up once)
+        for backend in backends:
+            print(f"== {backend} ==", flush=True)
+            subprocess.run([sys.executable, __file__, backend], check=True)
+        return
+    backend = sys.argv[1]
+    name = PG_URL.rsplit("/", 1)[-1]
+    if backend == "postgres":
+        postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        postgres_admin(f'CREATE DATABASE "{name}"')
+        os.environ["DATABASE_URL"] = PG_URL
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    try:
+        run(backend)
+    finally:
+        if backend == "postgres":
+            from django.db import connections
+
+            connections.close_all()
+            postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(backend):
     rng = random.Random(30)
     with tempfile.TemporaryDirectory(dir=os.environ.get("LAWTRAIL_BENCH_TMP")) as tmp:
         os.environ["LAWTRAIL_HOME"] = str(Path(tmp) / "home")
-        os.environ.pop("DATABASE_URL", None)
         os.environ["DJANGO_SETTINGS_MODULE"] = "lawtrail.settings"
         import django
 
@@ -196,11 +244,13 @@ def main():
         print(f"longest write wait at {SIZES[-1]:,} entries, a write every 100 ms ({writes} writes): " +
               ", ".join(f"while {k} ran {v:.1f} ms" for k, v in waits_ms.items()) +
               f" (goal <= 100 ms) — {'met' if wait_ms <= 100 else 'NOT met'}")
-        with_tiles, without = append_cost()
-        print(f"SQLite append with tiles {with_tiles * 1000:.0f} us, without {without * 1000:.0f} us: "
-              f"{with_tiles / without:.2f}x (goal <= 1.1x)")
+        with_tiles = without = None
+        if backend == "sqlite":  # PostgreSQL's batched chain writes tiles in its own function: bench/ledger.py
+            with_tiles, without = append_cost()
+            print(f"{backend} append with tiles {with_tiles * 1000:.0f} us, without {without * 1000:.0f} us: "
+                  f"{with_tiles / without:.2f}x (goal <= 1.1x)")
         hash_mbs = 256 / median_ms(lambda: hashlib.sha256(b"\0" * 256 * 2**20).digest(), repeats=3) * 1000
-        common.write("ledger_scale", {
+        common.write("ledger_scale" if backend == "sqlite" else f"ledger_scale_{backend}", {
             "sizes": {str(k): v for k, v in results.items()}, "growth": growth,
             "longest_write_wait_ms": wait_ms, "longest_write_waits_ms": waits_ms,
             "append_with_tiles_ms": with_tiles, "append_without_tiles_ms": without, "hashlib_sha256_mib_s": hash_mbs,
