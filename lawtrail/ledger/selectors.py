@@ -6,6 +6,7 @@ from functools import cache
 from hashlib import sha256
 
 from django.db import connection
+from django.db.models import Max
 
 from lawtrail.core.errors import InvalidInput, NotFound
 from lawtrail.ledger import keys, merkle
@@ -124,7 +125,9 @@ def recent_checkpoints(count=20):
 
 
 def entry_count():
-    return Entry.objects.count()
+    """The chain's size: its last sequence number, read off the index (a count walks every
+    row: seconds on PostgreSQL at 10^8 entries). The chain has no gaps; verify says so."""
+    return Entry.objects.aggregate(last=Max("seq"))["last"] or 0
 
 
 def latest_checkpoint():
