@@ -30,6 +30,13 @@ def record_content_hash(record, covers=None, attached=None, data=None):
     return content_hash(content)
 
 
+def draft_revision(record):
+    """Which version of a draft's content a form was loaded from: a hash of the content, so
+    that a save made from an older version (a page left open offline while a colleague saved)
+    is told from one that continues the latest. Equal content is the same version."""
+    return content_hash({"data": record.data})
+
+
 def signature_counts(record, signature, attached=None):
     """Whether what the signature covers is still as it was when it was given."""
     covers = signature.covers or None  # an empty list: given before sections, on everything

@@ -24,7 +24,7 @@ from lawtrail.records.pdf import render_document
 from lawtrail.records.sealing import seal_pdf, seal_timestamp_add, timestamp_configured
 from lawtrail.org.services import identity_confirmed
 from lawtrail.records.selectors import (
-    record_content_hash, served_documents, the_decision, valid_signatures, voided_signatures,
+    draft_revision, record_content_hash, served_documents, the_decision, valid_signatures, voided_signatures,
 )
 from lawtrail.records.models import (
     IMAGE_REQUIRED, Attachment, Record, RecordStatus, Seal, SealLevel, Signature, SignAuth, SignMethod,
@@ -35,6 +35,7 @@ from lawtrail.regulations.profiles import get_profile
 # What a signature image or a scanned page may be: PNG, JPEG or PDF, by their magic bytes.
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"%PDF-")
 MAX_ATTACHMENT_BYTES = 50 * 2**20  # scans and photos; recordings go through the A/V ingest
+STALE_DRAFT = "服务器上的草稿已被修改（他人或其他页面已保存了较新的版本），本次保存未采用，以服务器上的版本为准"
 
 
 def _check_writer(actor, case, record=None):
@@ -111,13 +112,18 @@ def record_create(*, actor, case, doc_type_code, data=None, reason=None) -> Reco
 
 
 @transaction.atomic
-def record_update(*, actor, record, data, reason=None) -> Record:
+def record_update(*, actor, record, data, reason=None, base_revision=None) -> Record:
     """Replace a draft's content. A signature whose section (or an earlier one) changed stops
     counting; those of untouched sections stand. The signatures voided are returned on the
-    record (`voided`) and named in the ledger, so that their signers can be told."""
+    record (`voided`) and named in the ledger, so that their signers can be told.
+    `base_revision`: the version (draft_revision) the edits started from; when the draft has
+    been saved differently since, nothing is saved and Conflict is raised (the server's
+    version stands). The new version is returned on the record (`revision`)."""
     _check_writer(actor, record.case, record)
     record = Record.objects.select_for_update().get(pk=record.pk)
     _check_draft(record)
+    if base_revision is not None and base_revision != draft_revision(record):
+        raise Conflict(STALE_DRAFT, field="base_revision")
     standing = {s.pk for s in valid_signatures(record)}
     record.data = doc_type(record.doc_type).clean(data)
     record.title = doc_type(record.doc_type).title_for(record.data)
@@ -125,6 +131,7 @@ def record_update(*, actor, record, data, reason=None) -> Record:
     if record.voided:
         names = "、".join(f"{s.signer_name}（{doc_type(record.doc_type).signer(s.slot).label}）" for s in record.voided)
         reason = f"{reason or ''}（所签内容已改动，以下签名失效须重新签署：{names}）".lstrip()
+    record.revision = draft_revision(record)
     return _save(actor, record, "record.update", reason or "")
 
 

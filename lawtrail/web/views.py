@@ -247,11 +247,25 @@ def record_detail(request, pk, record_id):
     if request.method == "POST" and record.is_final and wants_json:
         return JsonResponse({"error": "文书已定稿，不能再修改", "final": True}, status=409)
     if request.method == "POST" and not record.is_final:
+        # The version the page was loaded from: a save from an older one is refused (409), never
+        # written over a colleague's. A client that sends none (the API's PUT) is not checked.
+        base = request.POST.get("base_revision") or None
         try:
-            saved = record_services.record_update(actor=request.user, record=record, data=form.raw_data())
+            saved = record_services.record_update(actor=request.user, record=record, data=form.raw_data(),
+                                                  base_revision=base)
         except LawTrailError as exc:
+            stale = exc.field == "base_revision"
             if wants_json:
-                return JsonResponse({"error": exc.message, "field": exc.field}, status=exc.status)
+                answer = {"error": exc.message, "field": exc.field}
+                if stale:
+                    answer.update(conflict=True, revision=record_selectors.draft_revision(record))
+                return JsonResponse(answer, status=exc.status)
+            if stale:
+                # The server's version in the form; what was sent is shown beside it, not lost.
+                messages.error(request, exc.message)
+                unsaved = _typed_text(spec, form.raw_data())
+                form = RecordForm(doc_type=spec, record_data=record.data, pickers=_pickers(record, spec))
+                return _record_page(request, record, spec, form, unsaved=unsaved, status=exc.status)
             if exc.field in form.fields:
                 form.add_error(exc.field, exc.message)
             else:
@@ -264,9 +278,26 @@ def record_detail(request, pk, record_id):
                 else:
                     messages.success(request, "草稿已保存")
             if wants_json:
-                return JsonResponse({"saved": True, "at": timezone.localtime().isoformat(), "voided": voided})
+                return JsonResponse({"saved": True, "at": timezone.localtime().isoformat(), "voided": voided,
+                                     "revision": saved.revision})
             return redirect("web:record_detail", pk=pk, record_id=record.pk)
     return _record_page(request, record, spec, form)
+
+
+def _typed_text(spec, raw):
+    """A refused save's content as the officer reads it, one "label：value" line a field."""
+    lines = []
+    for field in spec.fields:
+        value = raw.get(field.key)
+        if isinstance(value, list):
+            text = "、".join(value)
+        elif isinstance(value, bool):
+            text = "是" if value else ""
+        else:
+            text = str(value or "").strip()
+        if text:
+            lines.append(f"{field.label}：{text}")
+    return "\n".join(lines)
 
 
 def _pickers(record, spec):
@@ -289,8 +320,9 @@ def _shown_again(request, record, exc, **forms):
     return _record_page(request, record, spec, form, status=exc.status, **forms)
 
 
-def _record_page(request, record, spec, form, refusal=None, signing=None, status=200):
-    """The record's page; `refusal` and `signing` are a slot's refused form to show again."""
+def _record_page(request, record, spec, form, refusal=None, signing=None, unsaved="", status=200):
+    """The record's page; `refusal` and `signing` are a slot's refused form to show again,
+    `unsaved` the text of a save refused as made from an older version."""
     signatures = record_selectors.valid_signatures(record)
     voided = [] if record.is_final else record_selectors.voided_signatures(record)
     return render(request, "web/record.html", {
@@ -318,6 +350,8 @@ def _record_page(request, record, spec, form, refusal=None, signing=None, status
         "recording_choices": recording_choices(form.picks.recordings) if not record.is_final else [],
         "refusal": refusal or {},
         "signing": signing or {},
+        "revision": "" if record.is_final else record_selectors.draft_revision(record),
+        "unsaved": unsaved,
     }, status=status)
 
 

@@ -14,7 +14,7 @@ from lawtrail.ledger.models import Entry
 from lawtrail.org.enums import Role
 from lawtrail.records.catalog import doc_type
 from lawtrail.records.models import Record, RecordStatus
-from lawtrail.records.selectors import valid_signatures, versions
+from lawtrail.records.selectors import draft_revision, valid_signatures, versions
 from lawtrail.records.services import (
     record_attach, record_correct, record_create, record_discard, record_finalise, record_refuse, record_sign,
     record_update,
@@ -32,6 +32,23 @@ def final(org, code="inquiry_record"):
     record = draft(org, code)
     sign_all(org, record)
     return record_finalise(actor=org.officer_users[0], record=record)
+
+
+def test_an_edit_from_an_older_version_is_refused_and_the_later_save_stands(org):
+    record = draft(org)
+    base = draft_revision(record)
+    saved = record_update(actor=org.officer_users[1], record=record, data={**record.data, "content": "同事写的"},
+                          base_revision=base)
+    assert saved.revision == draft_revision(saved) != base
+    with pytest.raises(Conflict, match="服务器上的草稿已被修改") as refused:
+        record_update(actor=org.officer_users[0], record=record, data={**record.data, "content": "本机写的"},
+                      base_revision=base)
+    assert refused.value.field == "base_revision"
+    record.refresh_from_db()
+    assert record.data["content"] == "同事写的"
+    # The same content is the same version: a save that continues it goes through.
+    record_update(actor=org.officer_users[0], record=record, data={**record.data, "content": "接着写的"},
+                  base_revision=saved.revision)
 
 
 def test_a_refusal_counts_for_the_party_and_is_printed(org):

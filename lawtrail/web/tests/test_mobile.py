@@ -291,14 +291,16 @@ def test_a_page_left_open_offline_does_not_overwrite_a_colleagues_save_made_mean
 
     page.context.set_offline(False)  # back online: the phone's save is refused, the colleague's stands
     note = page.get_by_test_id("restored")
-    expect(note).to_contain_text("与服务器上较新的版本不一致")
-    expect(note).to_contain_text(timezone.localdate().strftime("%Y-%m-%d"))
-    expect(page.get_by_test_id("local-draft")).to_contain_text("在现场离线记录")
+    expect(note).to_contain_text("服务器上的草稿已被修改")
+    expect(note).to_contain_text("以服务器版本为准")
+    expect(note).to_contain_text(timezone.localdate().strftime("%Y-%m-%d"))  # when the phone's text was kept
+    aside = page.get_by_test_id("local-draft")
+    expect(aside).to_have_text("询问内容：问：现场有几人？答：三人。（在现场离线记录）")  # only what differs
     expect(page.locator("textarea[name=content]")).to_have_value("问：林地由谁占用？答：本人。（同事在电脑上修改）")
     record.refresh_from_db()
     assert record.data["content"] == "问：林地由谁占用？答：本人。（同事在电脑上修改）"
     note.scroll_into_view_if_needed()
-    page.screenshot(path="/tmp/mobile-conflict-390.png")
+    page.screenshot(path="/tmp/mobile-conflict-note-390.png")  # what the officer sees first
     assert_thumb_friendly(page, "conflict")
 
     # Working on from the server's version: the next save continues it and is not refused.
