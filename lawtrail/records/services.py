@@ -205,9 +205,12 @@ def _device_time(value):
     """The signing device's clock, as it said (kept beside the server's time), or None."""
     if value in (None, ""):
         return None
-    parsed = value if isinstance(value, datetime.datetime) else parse_datetime(str(value).strip())
+    try:  # parse_datetime raises on a well-formed but impossible time (month 13)
+        parsed = value if isinstance(value, datetime.datetime) else parse_datetime(str(value).strip())
+    except ValueError:
+        parsed = None
     if parsed is None:
-        raise InvalidInput("设备时间格式不正确", field="device_time")
+        raise InvalidInput("设备时间格式不正确，请核对手机的日期和时间后重新签名", field="device_time")
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 

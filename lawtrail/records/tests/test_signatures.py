@@ -118,8 +118,9 @@ def test_a_party_signs_on_a_handling_officers_device_who_witnesses_it(org):
     assert signature.auth == SignAuth.CAPTURED and signature.recorded_by == org.officer_users[0]
     assert signature.device_time == datetime.datetime.fromisoformat(device_time)
     assert signature.signed_at > signature.device_time  # the server's own time beside the device's
-    with pytest.raises(InvalidInput, match="设备时间格式不正确"):
-        sign(org.officer_users[0], record, slot="party", signer_name="李四", device_time="昨天")
+    for impossible in ("昨天", "2024-13-45T00:00:00"):  # the second parses, then has no month 13
+        with pytest.raises(InvalidInput, match="设备时间格式不正确"):
+            sign(org.officer_users[0], record, slot="party", signer_name="李四", device_time=impossible)
 
 
 def test_a_refusal_is_recorded_by_a_handling_officer_only(org):
