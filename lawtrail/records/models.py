@@ -131,7 +131,9 @@ class Signature(models.Model):
     @property
     def sent_later(self):
         """How long after the device's time the server received it, when that is more than a
-        clock's drift (a signature captured offline and sent once back online), else None."""
+        clock's drift, else None: a signature captured offline and sent once back online, or
+        a device whose clock is behind. The page says only that it reached the system later;
+        whether it was captured offline is in its ledger entry's reason."""
         gap = self.signed_at - self.device_time if self.device_time else None
         return gap if gap and gap.total_seconds() > 120 else None
 
