@@ -79,10 +79,15 @@ class RecordOut(Schema):
     created_at: datetime
     finalised_at: datetime | None
     pdf_sha256: str
+    revision: str  # the draft's version: send it back as base_revision so a stale save is refused
 
     @staticmethod
     def resolve_created_by(obj):
         return obj.created_by.username
+
+    @staticmethod
+    def resolve_revision(obj):
+        return selectors.draft_revision(obj)
 
 
 class AttachmentOut(Schema):
@@ -121,6 +126,9 @@ class RecordIn(Schema):
 
 class DataIn(Schema):
     data: dict
+    # The revision the edits started from: when the draft was saved differently since, 409 and
+    # nothing is saved. Left out, the save replaces whatever is there.
+    base_revision: str | None = None
 
 
 class SignIn(Schema):
@@ -189,7 +197,8 @@ def get_record(request, case_id: int, record_id: int):
 
 @router.put("/cases/{case_id}/records/{record_id}", response=RecordDetailOut, summary="修改草稿")
 def update_record(request, case_id: int, record_id: int, payload: DataIn):
-    return services.record_update(actor=request.user, record=_record(request, case_id, record_id), data=payload.data)
+    return services.record_update(actor=request.user, record=_record(request, case_id, record_id), data=payload.data,
+                                  base_revision=payload.base_revision)
 
 
 @router.post("/cases/{case_id}/records/{record_id}/sign", response={201: SignatureOut}, summary="签名、捺指印或盖章")

@@ -95,6 +95,21 @@ def test_errors_name_what_is_wrong(setup):
     assert officer.get(f"{url}/pdf").status_code == 422
 
 
+def test_a_save_from_an_older_revision_is_refused_with_409_and_the_newer_stands(setup):
+    org, case, officer, _ = setup
+    base = f"/api/cases/{case.pk}/records"
+    record = post(officer, base, {"doc_type": "head_approval"}).json()
+    url, loaded = f"{base}/{record['id']}", record["revision"]
+    first = officer.put(url, {"data": {"matter": "甲"}, "base_revision": loaded}, content_type="application/json")
+    assert first.status_code == 200 and first.json()["revision"] != loaded
+    stale = officer.put(url, {"data": {"matter": "乙"}, "base_revision": loaded}, content_type="application/json")
+    assert stale.status_code == 409 and "服务器上的草稿已被修改" in stale.json()["detail"]
+    assert officer.get(url).json()["data"]["matter"] == "甲"
+    again = officer.put(url, {"data": {"matter": "丙"}, "base_revision": first.json()["revision"]},
+                        content_type="application/json")
+    assert again.status_code == 200 and again.json()["data"]["matter"] == "丙"
+
+
 def test_another_agency_sees_nothing(setup, other_org):
     org, case, officer, _ = setup
     record = post(officer, f"/api/cases/{case.pk}/records", {"doc_type": "head_approval"}).json()
