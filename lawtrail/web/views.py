@@ -248,7 +248,7 @@ def record_detail(request, pk, record_id):
         return JsonResponse({"error": "文书已定稿，不能再修改", "final": True}, status=409)
     if request.method == "POST" and not record.is_final:
         # The version the page was loaded from: a save from an older one is refused (409), never
-        # written over a colleague's. A client that sends none (the API's PUT) is not checked.
+        # written over a colleague's. A client that sends none (an API PUT without it) is not checked.
         base = request.POST.get("base_revision") or None
         try:
             saved = record_services.record_update(actor=request.user, record=record, data=form.raw_data(),
