@@ -42,9 +42,11 @@ UNTAPPABLE = """() => {
 def phone(request, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # as test_browser's fixture
     with sync_playwright() as p:
-        # A camera and a microphone that Chromium makes up, for recording in the page.
+        # A camera and a microphone that Chromium makes up, for recording in the page, used
+        # without asking unless the test wants the officer asked (camera_asked).
+        asked = "camera_asked" in request.fixturenames
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [
-            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"])
+            "--use-fake-device-for-media-stream", *([] if asked else ["--use-fake-ui-for-media-stream"])])
         profile = {**p.devices[request.param], **PHONES.get(request.param, {})}
         profile.pop("default_browser_type")
         # A test that alters responses with page.route blocks the service worker: requests it
@@ -56,6 +58,11 @@ def phone(request, monkeypatch):
         yield page
         connections.close_all()
         browser.close()
+
+
+@pytest.fixture
+def camera_asked():
+    """The phone's browser asks the officer before a page may use the camera (see phone)."""
 
 
 def assert_thumb_friendly(page, shot):
@@ -396,6 +403,62 @@ def test_video_and_sound_recorded_in_the_page_offline_arrive_with_matching_hashe
     for name, recording in stored.items():
         assert recording.sha256 == taken[name] and not recording.hash_mismatch
         assert recording.officer_time is not None  # when recording started, on the phone
+
+
+@ONE_PHONE
+def test_a_recording_cut_off_by_leaving_the_page_is_recovered_and_uploaded(live_server, browser_org, phone):
+    """Each second of a recording is kept in the browser as it comes: a page left mid-recording
+    loses at most that second, and the next page queues what was kept."""
+    from lawtrail.media.models import Recording
+
+    page, case = phone, browser_org.open_case()
+    page.context.grant_permissions(["camera", "microphone"], origin=live_server.url)
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    started = timezone.now()
+    page.get_by_test_id("record-video").tap()
+    expect(page.get_by_test_id("rec-time")).to_have_text("00:03", timeout=10000)
+    warned = []
+    page.once("dialog", lambda dialog: (warned.append(dialog.type), dialog.accept()))
+    page.reload()  # as if the officer went elsewhere, or the phone closed the tab
+    assert warned == ["beforeunload"]  # the officer was asked first
+
+    item = page.get_by_test_id("capture-queue").locator("li", has_text="现场录像-")
+    expect(item.get_by_test_id("interrupted")).to_have_text("录制中断（已保存至中断时）")
+    expect(item).to_contain_text("已上传，校验值一致", timeout=30000)
+    expect(page.get_by_test_id("recorder")).to_be_hidden()
+    item.scroll_into_view_if_needed()
+    page.screenshot(path=f"/tmp/mobile-interrupted-{page.viewport_size['width']}.png")
+    [kept] = kept_uploads(page)
+    recording = Recording.objects.get(case=case)
+    assert recording.filename == kept["name"] and recording.sha256 == kept["sha256"]  # hashed as uploaded
+    assert recording.media_info["client_sha256"] == recording.sha256 and not recording.hash_mismatch
+    assert recording.size > 10_000  # the seconds before the reload, not an empty file
+    assert recording.method == "手机页面内录像，录制中断（已保存至中断时）"
+    assert abs(recording.officer_time - started).total_seconds() < 3  # when recording started
+    assert page.evaluate("""() => new Promise(ok => {
+        const open = indexedDB.open("lawtrail");
+        open.onsuccess = () => {
+          const count = open.result.transaction("takes").objectStore("takes").count();
+          count.onsuccess = () => ok(count.result);
+        };
+    })""") == 0  # the pieces are gone once queued
+
+
+@ONE_PHONE
+def test_a_camera_the_browser_refuses_is_explained_in_plain_words(live_server, browser_org, camera_asked, phone):
+    page, case = phone, browser_org.open_case()
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    cdp = page.context.new_cdp_session(page)  # the officer said no when the phone asked
+    browser_context = cdp.send("Target.getTargetInfo")["targetInfo"]["browserContextId"]
+    for name in ("camera", "microphone"):
+        cdp.send("Browser.setPermission", {"permission": {"name": name}, "setting": "denied",
+                                           "origin": live_server.url, "browserContextId": browser_context})
+    page.get_by_test_id("record-video").tap()
+    note = page.locator("#capture-note")
+    expect(note).to_have_text("无法使用摄像头：请在浏览器设置中允许本网站使用摄像头和麦克风；也可用“现场拍照 / 录像”调用手机相机。")
+    expect(page.get_by_test_id("recorder")).to_be_hidden()
 
 
 @ONE_PHONE
