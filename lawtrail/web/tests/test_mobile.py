@@ -523,6 +523,9 @@ def test_a_case_made_available_offline_opens_with_its_records_offline(live_serve
     expect(page.get_by_test_id("offline")).to_be_visible()
     page.goto(f"{live_server.url}/cases/{case.pk}/records/{record.pk}/")
     expect(page.locator("h1")).to_contain_text("询问笔录")
+    page.goto(f"{live_server.url}/cases/")  # 案件管理 from the menu: not kept, the kept cases offered
+    expect(page.locator("body")).to_contain_text("本页没有保存在本机")
+    expect(page.get_by_role("link", name=case.title)).to_be_visible()
     page.goto(f"{live_server.url}/")  # the installed app starts here: it lists the kept cases
     expect(page.get_by_role("link", name=case.title)).to_be_visible()
     page.get_by_role("link", name=case.title).click()

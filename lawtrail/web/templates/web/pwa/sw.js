@@ -65,7 +65,12 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
     return;
   }
-  if (request.mode !== "navigate" || !KEPT.test(url.pathname)) return;
+  if (request.mode !== "navigate") return;
+  if (!KEPT.test(url.pathname)) {
+    // Any other page opened offline (案件管理 from the menu): the kept cases, not the browser's error.
+    event.respondWith(fetch(request).catch(() => offline(url.pathname)));
+    return;
+  }
   event.respondWith(fetch(request).then((response) => {
     if (response.redirected && /^\/(login|2fa)\//.test(new URL(response.url).pathname)) {
       caches.delete(PAGES);  // the session has ended
