@@ -218,6 +218,28 @@ def test_a_draft_written_offline_reaches_the_server_when_back_online(live_server
     assert record.data["place"] == "某村林场"
 
 
+@ONE_PHONE
+def test_a_party_signature_taken_offline_arrives_and_the_slot_no_longer_says_unsigned(
+        live_server, browser_org, inquiry_draft, phone):
+    page, record = phone, inquiry_draft
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    page.context.set_offline(True)
+    box = page.locator(".slot[data-slot=party]")
+    if box.locator("details.sign-box").get_attribute("open") is None:
+        box.locator("summary").tap()
+    box.locator("form.sign-form input[name=signer_name]").fill("王某")
+    finger_signature(page, box)
+    box.get_by_role("button", name="确认签署").click()  # a click, as in the journey above
+    queue = page.get_by_test_id("sign-queue-party")
+    expect(queue).to_contain_text("离线，联网后自动提交")
+    expect(box.locator(".not-signed")).to_be_visible()
+    page.context.set_offline(False)
+    expect(queue).to_contain_text("已提交，服务器核对校验值一致", timeout=20000)
+    expect(box.locator(".not-signed")).to_be_hidden()  # not 尚未签署 above 已提交
+    assert record.signatures.get(slot="party").image_sha256
+
+
 def kept_in_browser(page, text):
     page.wait_for_function("""text => new Promise(ok => {
         const open = indexedDB.open("lawtrail");

@@ -35,6 +35,9 @@
       all.forEach(function (i) {
         var list = section.querySelector("#slot-" + i.capture.slot + " .sign-queue");
         if (!list) return;
+        // Accepted: the slot is no longer 尚未签署 (the page shows the signature when next loaded).
+        var unsigned = section.querySelector("#slot-" + i.capture.slot + " .not-signed");
+        if (unsigned && i.state === "done") unsigned.hidden = true;
         var li = document.createElement("li");
         li.className = "sign-" + i.state;
         li.dataset.state = i.state;
