@@ -225,6 +225,8 @@ FORMS_ELSEWHERE = {
     "two_factor_code_issue": "lawtrail/org/tests/test_two_factor.py",
     "two_factor_reset": "lawtrail/org/tests/test_two_factor.py",
     "login_again": "lawtrail/web/tests/test_session_views.py (signing in again in place: the sign-in page's rules)",
+    "record_sign_captured": "lawtrail/web/tests/test_offline_sign.py (a capture, not a form: other agency, "
+                            "roles, colleagues)",
 }
 SUPERVISORS = {"head", "supervisor"}
 

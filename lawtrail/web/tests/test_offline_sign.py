@@ -162,3 +162,15 @@ def test_sent_again_after_its_section_changed_it_is_refused_not_reported_signed(
     response = send(org.officer_users[0], record, capture)
     assert response.status_code == 409 and "所签的内容已被修改" in response.json()["error"]
     assert record.signatures.count() == 1
+
+
+@pytest.mark.parametrize("role", ["head", "reviewer", "archivist", "supervisor", "admin"])
+def test_nobody_but_a_handling_officer_sends_a_party_signature_captured_offline(org, record, role):
+    """The write matrix's row for this endpoint (its payload is a capture, not a form)."""
+    from lawtrail.org.enums import Role
+
+    user = org.users[Role(role)] if Role(role) in org.users else org.user(Role(role))
+    response = send(user, record, captured(org, record, by=user))
+    assert response.status_code in (403, 404), response.content
+    assert not record.signatures.exists()
+    assert not Entry.objects.filter(action__startswith="record.").exclude(action__in=["record.create", "record.view"])
