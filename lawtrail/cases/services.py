@@ -6,8 +6,9 @@ invariant 2); a refused step raises a typed error and changes nothing.
 
 from django.db import transaction
 from django.utils import timezone
+from stdnum import numdb
 from stdnum.cn import ric, uscc
-from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.exceptions import InvalidComponent, ValidationError as StdnumError
 
 from lawtrail.cases import workflow
 from lawtrail.cases.enums import (
@@ -115,12 +116,27 @@ def validate_identity(kind, id_type, id_number):
         raise InvalidInput(f"{PartyKind(kind).label}不能使用{IdType(id_type).label}", field="证件类型")
     try:
         if id_type == IdType.RESIDENT_ID:
-            return ric.validate(id_number)
+            return _resident_id(id_number)
         if id_type == IdType.USCC:
             return uscc.validate(id_number)
     except StdnumError:
         raise InvalidInput(f"{IdType(id_type).label}号码“{id_number}”无效，请核对", field="证件号码")
     return id_number
+
+
+def _resident_id(number):
+    """A 居民身份证号码: 18 characters, its check digit, a real birth date and an area code
+    that exists or existed. Not whether the county had its code in the year of birth
+    (python-stdnum checks that): a number takes the code of the 户籍 where it was issued,
+    so someone born in 1980 holds 430421 (衡阳县, coded in 1983) and such numbers are real."""
+    try:
+        return ric.validate(number)
+    except InvalidComponent:
+        number = ric.compact(number)
+        ric.get_birth_date(number)  # raises for an impossible date
+        if not numdb.get("cn/loc").info(number[:6])[0][1]:
+            raise
+        return number
 
 
 @transaction.atomic

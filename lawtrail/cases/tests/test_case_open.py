@@ -115,3 +115,29 @@ def test_a_case_read_with_its_team_sees_an_officer_or_party_added_to_it(org):
     assert case.handled_by(org.officer_users[1]) and len(case.team()) == 2
     party_add(actor=org.head, case=case, **person_party())
     assert len(case.parties.all()) == 2
+
+
+def with_check_digit(base):
+    from stdnum.cn import ric
+
+    return base + ric.calc_check_digit(base + "0")
+
+
+@pytest.mark.parametrize("number", [
+    with_check_digit("43042119800101001"),  # 衡阳县, coded in 1983: born 1980, issued there later
+    with_check_digit("21020319900101001"),
+])
+def test_a_real_resident_id_is_taken_whatever_year_its_county_got_its_code(org, number):
+    case = org.open_case()
+    party = party_add(actor=org.officer_users[0], case=case, **person_party(name="李四", id_number=number))
+    assert party.id_number == number
+
+
+@pytest.mark.parametrize("number", [
+    with_check_digit("99999919800101001"),  # no such area code
+    with_check_digit("43042119801301001"),  # month 13
+    "430421198001010018",  # a wrong check digit
+])
+def test_a_resident_id_that_cannot_exist_is_refused(org, number):
+    with pytest.raises(InvalidInput, match="无效，请核对"):
+        party_add(actor=org.officer_users[0], case=org.open_case(), **person_party(name="李四", id_number=number))
