@@ -284,6 +284,7 @@ def test_when_the_server_changed_meanwhile_its_draft_wins_and_the_browsers_is_sh
     login(page, live_server.url, browser_org.officer_users[0])
     page.goto(url)
     page.route(url, lambda route: route.abort() if route.request.method == "POST" else route.continue_())
+    page.check("input[name=cert_shown]")
     page.fill("textarea[name=content]", "本机写的询问内容")
     page.locator("textarea[name=content]").blur()
     kept_in_browser(page, "本机写的询问内容")
@@ -291,6 +292,7 @@ def test_when_the_server_changed_meanwhile_its_draft_wins_and_the_browsers_is_sh
     page.goto(url)
     expect(page.get_by_test_id("restored")).to_contain_text("服务器上的草稿已被修改")
     expect(page.get_by_test_id("local-draft")).to_contain_text("本机写的询问内容")
+    expect(page.get_by_test_id("local-draft")).to_contain_text("已向被询问人出示执法证件：是")  # a tick, not "on"
     assert page.input_value("textarea[name=content]") == "同事在电脑上写的"
     record.refresh_from_db()
     assert record.data["content"] == "同事在电脑上写的"

@@ -13,6 +13,9 @@
   var status = form.querySelector(".autosave-status");
   var OWN = ["csrfmiddlewaretoken", "base_revision"];  // the form's own fields, not the draft's
   var revision = form.querySelector("input[name=base_revision]");  // the server's version it started from
+  // As the server sent it: a browser that restores form fields on reload or 后退 could put back
+  // the version of an earlier page, and the next save would be refused as made from it.
+  revision.value = form.dataset.revision;
   var loaded = serialise();          // the server's version, as this page shows it
   var lastSent = loaded, lastKept = loaded, keptAt = null, sending = null, waitingForLogin = false;
   var conflicted = false;            // a save was refused: the page is about to show the server's version
@@ -207,8 +210,25 @@
       var el = form.elements[name];
       if (el && !el.labels && el.length) el = el[0];  // checkboxes, radios: one name, many inputs
       var label = el && el.labels && el.labels[0] ? el.labels[0].textContent.trim() : name;
-      return label + "：" + mine.values[name].join("、");
+      return label + "：" + mine.values[name].map(function (v) { return shown(name, v); }).join("、");
     });
+  }
+  // A value as the form shows it: a ticked box is 是, a choice its label, not its code.
+  function shown(name, value) {
+    var found = form.elements[name];
+    var inputs = found && !found.tagName ? Array.prototype.slice.call(found) : [found];
+    for (var i = 0; i < inputs.length; i++) {
+      var input = inputs[i];
+      if (!input) continue;
+      if (input.tagName === "SELECT") {
+        for (var j = 0; j < input.options.length; j++)
+          if (input.options[j].value === value) return input.options[j].textContent.trim();
+      } else if ((input.type === "checkbox" || input.type === "radio") && input.value === value) {
+        if (input.type === "checkbox" && inputs.length === 1) return "是";  // one box: the label asks
+        return input.labels && input.labels[0] ? input.labels[0].textContent.trim() : value;
+      }
+    }
+    return value;
   }
   function forget() {
     aside = null;
