@@ -694,3 +694,17 @@ def test_a_tablet_keeps_the_menu_and_fits_the_case_and_record_pages(live_server,
     for url, shot in ((f"/cases/{record.case_id}/", "tablet-case"), (f"/cases/{record.case_id}/records/{record.pk}/", "tablet-record")):
         page.goto(live_server.url + url)
         assert_thumb_friendly(page, shot)
+
+
+@ONE_PHONE
+def test_the_home_pages_violations_are_cards_that_fit_the_phone(live_server, browser_org, phone):
+    org, page = browser_org, phone
+    case = org.open_case()
+    org.step(case, "approve_start", "同意")  # without the 立案 form (past the gate, as old data): a violation
+    login(page, live_server.url, org.officer_users[0])
+    table = page.get_by_test_id("violations").locator("table")
+    expect(table).to_contain_text(case.case_no)
+    expect(table.locator("thead")).to_be_hidden()
+    expect(table.locator("td[data-label=依据]").first).to_be_visible()
+    assert table.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth"), "the table runs off its card"
+    assert_thumb_friendly(page, "home-violations")
