@@ -81,7 +81,7 @@
           return;
         }
         form.dataset.state = "done";
-        say("上传完成，已计算校验值并保存。正在刷新…");
+        say("上传完成，服务器核对校验值一致，已保存。正在刷新…");
         window.setTimeout(function () { window.location.hash = "recordings"; window.location.reload(); }, 800);
       }
     });
