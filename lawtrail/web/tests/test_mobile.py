@@ -550,6 +550,10 @@ def test_a_case_made_available_offline_opens_with_its_records_offline(live_serve
     page.goto(f"{live_server.url}/cases/")  # 案件管理 from the menu: not kept, the kept cases offered
     expect(page.locator("body")).to_contain_text("本页没有保存在本机")
     expect(page.get_by_role("link", name=case.title)).to_be_visible()
+    # In the app's own style, with links a thumb can hit.
+    assert page.get_by_test_id("offline-page").evaluate("e => getComputedStyle(e).borderRadius") == "6px"
+    assert page.get_by_role("link", name=case.title).bounding_box()["height"] >= 44
+    page.screenshot(path=f"/tmp/mobile-offline-page-{page.viewport_size['width']}.png")
     page.goto(f"{live_server.url}/")  # the installed app starts here: it lists the kept cases
     expect(page.get_by_role("link", name=case.title)).to_be_visible()
     page.get_by_role("link", name=case.title).click()

@@ -29,10 +29,15 @@ function kept() {
   return caches.match(META, { cacheName: PAGES }).then((hit) => (hit ? hit.json() : null));
 }
 
+// The app's own style (precached with the shell), so the offline page looks like the others.
+const STYLE = PRECACHE.find((url) => url.endsWith(".css"));
+
 function page(title, body) {
   return new Response(
-    "<!DOCTYPE html><meta charset=utf-8><meta name=viewport content='width=device-width'><title>" + title + "</title>" +
-    "<div style='font:16px/1.6 sans-serif;padding:20px;max-width:640px'>" + body + "</div>",
+    "<!DOCTYPE html><html lang=zh-CN><meta charset=utf-8>" +
+    "<meta name=viewport content='width=device-width,initial-scale=1'><title>" + title + " · 执法全过程记录系统</title>" +
+    (STYLE ? "<link rel=stylesheet href='" + STYLE + "'>" : "") +
+    "<main class=offline-page><h1>" + title + "</h1><div class=card data-testid=offline-page>" + body + "</div></main>",
     { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
 }
 
