@@ -32,7 +32,7 @@ class SignAuth(models.TextChoices):
     SESSION = "session", "本人登录"
     PASSWORD = "password", "本人重新输入密码"
     TOTP = "totp", "本人动态验证码"
-    CAPTURED = "captured", "承办人设备采集（承办人见证）"
+    CAPTURED = "captured", "承办人设备采集、承办人见证"
 
 
 class SealLevel(models.TextChoices):

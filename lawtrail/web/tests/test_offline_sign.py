@@ -174,3 +174,9 @@ def test_nobody_but_a_handling_officer_sends_a_party_signature_captured_offline(
     assert response.status_code in (403, 404), response.content
     assert not record.signatures.exists()
     assert not Entry.objects.filter(action__startswith="record.").exclude(action__in=["record.create", "record.view"])
+
+
+def test_the_record_page_names_how_a_captured_signature_was_confirmed_without_nested_brackets(org, record):
+    send(org.officer_users[0], record, captured(org, record))
+    page = client_for(org.officer_users[0]).get(record_url(record)).content.decode()
+    assert "（手写签名，承办人设备采集、承办人见证）" in page and "（承办人见证））" not in page
