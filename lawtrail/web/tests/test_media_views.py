@@ -50,6 +50,7 @@ def test_opening_the_player_is_a_logged_play_and_download_is_logged(org, tmp_pat
     client = client_for(org.head)
     page = client.get(reverse("web:recording_detail", args=[case.pk, recording.pk])).content.decode()
     assert "/media/stream/" in page and recording.sha256 in page and "本次调阅已记入账本" in page
+    assert "校验值（SHA-256）" in page and "视频 H264" in page and "video h264" not in page  # in words
     assert Entry.objects.filter(action="recording.play", object_id=str(recording.pk)).count() == 1
     response = client.get(reverse("web:recording_download", args=[case.pk, recording.pk]))
     assert b"".join(response.streaming_content) == (tmp_path / "v.mp4").read_bytes()
