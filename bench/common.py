@@ -63,6 +63,22 @@ def stop(process):
     process.wait(timeout=60)
 
 
+def hashlib_mib_s(mib=256, repeats=3):
+    """hashlib.sha256's speed on this machine now (MiB/s, the best of `repeats`): printed beside
+    figures that depend on how fast the machine was that day."""
+    import hashlib
+
+    data = b"\0" * mib * 2**20
+    best = min(_timed(lambda: hashlib.sha256(data).digest()) for _ in range(repeats))
+    return mib / best
+
+
+def _timed(work):
+    t = time.perf_counter()
+    work()
+    return time.perf_counter() - t
+
+
 def write(name, result):
     RESULTS.mkdir(parents=True, exist_ok=True)
     result = {"benchmark": name, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(), **result}
