@@ -8,9 +8,11 @@ its process's chainer thread (ledger/chainer.py), or whoever else gets the chain
 first, moves every committed pending row into the chain in one transaction (ledger/chain.py).
 Either way an entry exists exactly when its change committed, and the chain has no gap."""
 
+import datetime
 import logging
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models.base import ModelState
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -29,9 +31,10 @@ def actor_name(actor):
     return actor.get_username() if actor is not None else "system"
 
 
-# Sent inside the writing transaction after each entry: other parts react to changes
-# (the compliance rules re-evaluate the case once the transaction commits).
-entry_appended = Signal(use_caching=True)  # sent on every write: its receivers looked up once
+# Sent inside the writing transaction after each entry of a case: other parts react to its
+# changes (the compliance rules re-evaluate the case once the transaction commits). Entries
+# of anything else have nothing reacting to them, and skip the dispatch.
+entry_appended = Signal(use_caching=True)  # sent on most writes: its receivers looked up once
 
 
 def after_commit_for_case(entry, task, what):
@@ -64,9 +67,11 @@ def ledger_append(*, actor, action, obj=None, object_type="", object_id="", obje
     """Append one entry. Must run inside the writing service's transaction, so the
     entry and the write it records commit or vanish together."""
     conn = connections[DEFAULT_DB_ALIAS]  # looked up once: every write comes this way
-    # The test suite's own wrapping transaction does not count: a service that forgot
-    # @transaction.atomic must fail in the tests as it would in production.
-    if not any(not getattr(block, "_from_testcase", False) for block in conn.atomic_blocks):
+    # The test suite's own wrapping transactions do not count: a service that forgot
+    # @transaction.atomic must fail in the tests as it would in production. They are the
+    # outermost blocks, so the innermost one tells.
+    blocks = conn.atomic_blocks
+    if not blocks or getattr(blocks[-1], "_from_testcase", False):
         raise RuntimeError("ledger_append must be called inside the service's transaction")
     if obj is not None:
         object_type = registry.object_type(obj)
@@ -74,21 +79,23 @@ def ledger_append(*, actor, action, obj=None, object_type="", object_id="", obje
         object_hash = registry.object_hash(obj)
     actor_id = getattr(actor, "pk", None)
     # In PENDING_FIELDS order, as a list: on the batched path (every write) no dict is built.
-    fields = [timezone.now(), actor_name(actor), action, object_type, str(object_id), object_hash, scope, reason or ""]
+    # The time as `timezone.now()` makes it (USE_TZ), without its settings look-up.
+    fields = [datetime.datetime.now(datetime.UTC), actor_name(actor), action, object_type, str(object_id),
+              object_hash, scope, reason or ""]
     if batching(conn):
         entry = _insert_pending(conn, actor_id, fields)
         _flush_after_commit(conn)
     else:
         entry = chain_in_place(dict(zip(PENDING_FIELDS, fields)), actor_id)
-    entry_appended.send(sender=Entry, entry=entry)
+    if scope.startswith("case:"):
+        entry_appended.send(sender=Entry, entry=entry)
     return entry
 
 
-_PENDING_INSERT = (f"INSERT INTO {PendingEntry._meta.db_table} (actor_id, {', '.join(PENDING_FIELDS)}) "
-                   f"VALUES ({', '.join(['%s'] * (len(PENDING_FIELDS) + 1))})")
-# Where each of the model's fields (in its own order, the id first) is in the insert's values.
-_PENDING_PLACES = [None if field.attname == "id" else ("actor_id", *PENDING_FIELDS).index(field.attname)
-                   for field in PendingEntry._meta.concrete_fields]
+_PENDING_COLUMNS = ("actor_id", *PENDING_FIELDS)
+_PENDING_INSERT = (f"INSERT INTO {PendingEntry._meta.db_table} ({', '.join(_PENDING_COLUMNS)}) "
+                   f"VALUES ({', '.join(['%s'] * len(_PENDING_COLUMNS))})")
+assert {field.attname for field in PendingEntry._meta.concrete_fields} == {"id", *_PENDING_COLUMNS}
 
 
 def _insert_pending(conn, actor_id, fields):
@@ -102,7 +109,13 @@ def _insert_pending(conn, actor_id, fields):
     else:  # Django's own backend named in the settings
         with conn.cursor() as cursor:
             cursor.execute(_PENDING_INSERT, params)
-    return PendingEntry(*(None if place is None else params[place] for place in _PENDING_PLACES))
+    # The instance as Django unpickles one (Model.__new__, then its attributes): its
+    # __init__ (every field's default looked at, the init signals sent) cost the write as
+    # much as the rest of ledger_append. PendingEntry has no field with a descriptor of
+    # its own (no relation, no deferred field), so its attributes are its values.
+    entry = PendingEntry.__new__(PendingEntry)
+    entry.__dict__.update(zip(_PENDING_COLUMNS, params), id=None, _state=ModelState())
+    return entry
 
 
 def _flush_after_commit(conn):

@@ -100,6 +100,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 raise psycopg.errors.error_from_result(result)
         self._prepared.update(preparing)
 
+    def fetch_value(self, sql):
+        """The first value `sql` returns (text, or None), run outside any transaction as its
+        own, straight through libpq: for a statement run often enough that a cursor's work
+        (psycopg's parameters, result loading) would show, as the ledger's chaining call does
+        (ledger/chain.py) once or more a second in every process."""
+        if self.in_atomic_block or not self.get_autocommit():
+            raise RuntimeError("fetch_value runs outside transactions")
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with debug_transaction(self, sql) if self.queries_logged else nullcontext(), self.wrap_database_errors:
+            with self.connection.lock:
+                result = self.connection.pgconn.exec_(sql.encode())
+            if result.status != pq.ExecStatus.TUPLES_OK:
+                raise psycopg.errors.error_from_result(result)
+        value = result.get_value(0, 0) if result.ntuples and result.nfields else None
+        return None if value is None else value.decode()
+
     def _commit(self):
         # Committed by the query itself: psycopg, which reads the transaction's state from
         # libpq, has nothing left to do.

@@ -143,3 +143,15 @@ def test_without_prepared_statements_each_statement_is_sent_whole(monkeypatch):
     sent = queries[-1]["sql"]
     assert "PREPARE" not in sent and "EXECUTE" not in sent and sent.count(f"INSERT INTO {TABLE}") == len(texts)
     assert [row[0] for row in _rows()] == texts
+
+
+def test_fetch_value_runs_one_statement_on_its_own_and_errors_come_as_django_s():
+    assert connection.fetch_value("SELECT 41 + 1") == "42"
+    assert connection.fetch_value("SELECT NULL") is None
+    connection.fetch_value(f"INSERT INTO {TABLE} (number) VALUES (7) RETURNING number")  # committed by itself
+    assert [row[1] for row in _rows()] == [7]
+    with pytest.raises(DataError):
+        connection.fetch_value("SELECT 1 / 0")
+    assert connection.fetch_value("SELECT 2") == "2"  # the connection goes on
+    with transaction.atomic(), pytest.raises(RuntimeError):
+        connection.fetch_value("SELECT 1")
