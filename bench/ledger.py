@@ -199,7 +199,8 @@ def main():
           f"pghistory {client[PGHISTORY]:.0f} µs, ledger-backed {client[LEDGER]:.0f} µs "
           f"({client[LEDGER] / client[PLAIN]:.2f} × the plain write)")
     common.write("ledger", {"writers": writers, "hashlib_sha256_mib_s": hash_mib_s,
-                            "client_cpu_us": client, "client_cpu_rounds_us": cpu, "writes_per_writer": writes, "plain_seconds": plain,
+                            "client_cpu_us": client, "client_cpu_rounds_us": cpu,
+                            "writes_per_writer": writes, "plain_seconds": plain,
                             "ledger_seconds": ledgered, "untiled_seconds": untiled,
                             "tiles_overhead": ledgered / untiled,
                             "pghistory_seconds": peer, "appends_per_second": rate,
