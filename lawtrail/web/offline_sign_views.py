@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lawtrail.core.errors import Conflict, InvalidInput, LawTrailError, NotAllowed
-from lawtrail.org.models import User
+from lawtrail.org.selectors import user_named
 from lawtrail.records import selectors as record_selectors
 from lawtrail.records import services as record_services
 from lawtrail.records.api import decode_image
@@ -62,7 +62,7 @@ def _well_formed(capture):
 def _who(user, username):
     """Who captured it, by the name colleagues know (an officer's as on his 执法证), never by
     the login name."""
-    colleague = User.objects.filter(username=username, agency=user.agency).first() if username else None
+    colleague = user_named(user, username) if username else None
     officer = getattr(colleague, "officer", None)
     name = officer.name if officer else colleague.full_name if colleague else ""
     return name if name and name != username else "另一位执法人员"
