@@ -31,7 +31,7 @@ from lawtrail.ledger import keys, merkle, registry
 from lawtrail.ledger.chain import ledger_flush
 from lawtrail.ledger.formats import GENESIS_HASH, checkpoint_note, entry_bytes
 from lawtrail.ledger.models import Checkpoint, Entry
-from lawtrail.ledger.selectors import entry_chunks, last_verification
+from lawtrail.ledger.selectors import entry_chunks, entry_count, last_verification
 from lawtrail.ledger.services import ledger_verified
 from lawtrail.ledger.tiles import HEIGHT as TILE_HEIGHT, TileCheck, TilesBehind, TileTree
 
@@ -139,7 +139,7 @@ def _verify(readers, base=None):
     hashes them, and each object's last entry is found by a third meanwhile."""
     report = Report()
     start = report.since = base.tree_size if base else 0
-    upto = Entry.objects.aggregate(last=Max("seq"))["last"] or 0
+    upto = entry_count()  # the chain's last sequence number
     last_entries = readers.start(_last_entries, upto, start)
     checkpoints = list(Checkpoint.objects.filter(tree_size__gte=start).order_by("tree_size", "id"))
     report.checkpoints = len(checkpoints)
