@@ -26,7 +26,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -107,11 +106,29 @@ def measure(case, tmp, rng):
             "export_ms": export_ms, "measured_s": time.perf_counter() - t}
 
 
+def _writer(stop, out):
+    """In a process of its own, as a web worker is: an entry every 100 ms until `stop` is
+    set; sends (when it began, how long it took) per write."""
+    import django
+
+    django.setup()
+    waits = []
+    while not stop.is_set():
+        t = time.monotonic()
+        note()
+        waits.append((t, time.monotonic() - t))
+        time.sleep(0.1)
+    out.send(waits)
+
+
 def longest_write_waits(case, tmp, seconds=3.0):
-    """A writer appends every 100 ms while checkpoints, then proofs, then exports of the small
-    case run back to back, each for `seconds`: the longest wait of a write in each phase (ms),
-    and how many writes were made."""
-    from django.db import connection
+    """A writer in another process appends every 100 ms while checkpoints, then proofs, then
+    exports of the small case run back to back here, each for `seconds`: the longest wait of
+    a write in each phase (ms), and how many writes were made. (A writer thread in this
+    process would measure the interpreter's lock handed back and forth, not the database's.)"""
+    import multiprocessing
+
+    from django.db import connections
 
     from lawtrail.archive.package import package_export
     from lawtrail.ledger import selectors
@@ -126,30 +143,25 @@ def longest_write_waits(case, tmp, seconds=3.0):
     phases = {"checkpoint": ledger_checkpoint, "proofs": proofs,
               "export": lambda: shutil.rmtree(package_export(actor=None, case=case, purpose="基准",
                                                             out_dir=Path(tmp) / f"probe-{next(runs)}").path)}
-    waits, stop, phase = [], threading.Event(), ["checkpoint"]
-
-    def writer():
-        try:
-            while not stop.is_set():
-                t = time.perf_counter()
-                note()
-                waits.append((phase[0], time.perf_counter() - t))
-                time.sleep(0.1)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=writer)
-    thread.start()
+    connections.close_all()  # the child opens its own
+    spawn = multiprocessing.get_context("spawn")
+    stop, (receive, send) = spawn.Event(), spawn.Pipe(duplex=False)
+    writer = spawn.Process(target=_writer, args=(stop, send))
+    writer.start()
+    spans = {}
     try:
+        time.sleep(2)  # the child's start-up
         for name, run in phases.items():
-            phase[0] = name
-            deadline = time.monotonic() + seconds
-            while time.monotonic() < deadline:
+            began = time.monotonic()
+            while time.monotonic() < began + seconds:
                 run()
+            spans[name] = (began, time.monotonic())
     finally:
         stop.set()
-        thread.join()
-    return {name: max((w for p, w in waits if p == name), default=0) * 1000 for name in phases}, len(waits)
+        waits = receive.recv()
+        writer.join()
+    return {name: max((w for t, w in waits if a <= t < b), default=0) * 1000 for name, (a, b) in spans.items()}, \
+        sum(1 for t, _ in waits if any(a <= t < b for a, b in spans.values()))
 
 
 def append_cost(writes=1000, rounds=5):
