@@ -13,7 +13,6 @@ from lawtrail.ledger.chain import ledger_catch_up
 from lawtrail.ledger.labels import action_label
 from lawtrail.ledger.selectors import entries_for_scope
 from lawtrail.org.enums import Role
-from lawtrail.org.models import User
 
 FILTERS = ("stage", "matter_type", "source", "procedure", "department")
 
@@ -139,15 +138,16 @@ def case_trail(case, changes_only=False):
 TEAM_ACTIONS = ("case.assign", "party.add")
 
 
-def team_changes(case):
-    """Who put each handling officer and party on the case, and when (from the ledger): the
-    registration and every later change."""
-    entries = list(entries_for_scope(case.scope).filter(action__in=list(TEAM_ACTIONS)))
+def team_changes(case, trail):
+    """Who put each handling officer and party on the case, and when: the registration and
+    every later change, from the case's `trail` as `described` gives it to the viewer (an
+    entry restricted to him is left out, its reason with it)."""
     officers = {str(a.pk): a for a in case.team()}
     parties = {str(p.pk): p for p in case.parties.all()}
-    names = dict(User.objects.filter(pk__in={e.actor_id for e in entries}).values_list("pk", "full_name"))
     changes = []
-    for entry in entries:
+    for entry in trail:
+        if getattr(entry, "restricted", False) or entry.action not in TEAM_ACTIONS:
+            continue
         if entry.action == "case.assign" and entry.object_id in officers:
             assignment = officers[entry.object_id]
             what = f"{assignment.officer.name}（{assignment.get_role_display()}）"
@@ -155,7 +155,7 @@ def team_changes(case):
             what = parties[entry.object_id].name
         else:
             continue
-        changes.append({"time": entry.time, "by": names.get(entry.actor_id) or entry.actor, "action": action_label(entry.action), "what": what,
+        changes.append({"time": entry.time, "by": entry.who, "action": action_label(entry.action), "what": what,
                         "reason": entry.reason})
     return changes
 

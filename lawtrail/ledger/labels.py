@@ -114,14 +114,20 @@ def access_label(action):
     return ACCESS_LABELS.get(action.rsplit(".", 1)[-1], OTHER_ACTION)
 
 
-def object_descriptions(entries):
+def object_descriptions(entries, loaded=()):
     """{(object_type, object_id): its Chinese description} for the entries' objects, one
-    query per type; an object without a describer, or gone, is left out."""
-    wanted = defaultdict(set)
+    query per type for those not among `loaded` (objects the caller has read already, with
+    what their describer needs); an object without a describer, or gone, is left out."""
+    known = {(obj._meta.label_lower, str(obj.pk)): obj for obj in loaded}
+    found, wanted = {}, defaultdict(set)
     for entry in entries:
-        if entry.object_type in _describers and str(entry.object_id).isdigit():
-            wanted[entry.object_type].add(int(entry.object_id))
-    found = {}
+        key = (entry.object_type, str(entry.object_id))
+        if entry.object_type not in _describers or not key[1].isdigit() or key in found:
+            continue
+        if key in known:
+            found[key] = _describers[entry.object_type][0](known[key])
+        else:
+            wanted[entry.object_type].add(int(key[1]))
     for object_type, ids in wanted.items():
         describe, related = _describers[object_type]
         objects = apps.get_model(object_type).objects.filter(pk__in=ids)
@@ -134,15 +140,16 @@ def actor_names(entries):
     """{actor_id: the person's name} for the entries' actors."""
     user_model = apps.get_model("org.user")
     ids = {e.actor_id for e in entries if getattr(e, "actor_id", None)}
-    return {u.pk: u.display_name for u in user_model.objects.filter(pk__in=ids)}
+    return {u.pk: u.display_name for u in user_model.objects.filter(pk__in=ids).only("full_name", "username")}
 
 
-def described(entries):
+def described(entries, loaded=()):
     """Each entry with `who` (a name), `what` (verb and object in Chinese) beside its codes.
-    Restricted entries (see the access policy) stay as they are."""
+    Restricted entries (see the access policy) stay as they are. `loaded`: objects already
+    read that the entries may name (not read again)."""
     entries = list(entries)
     readable = [e for e in entries if not getattr(e, "restricted", False)]
-    objects, names = object_descriptions(readable), actor_names(readable)
+    objects, names = object_descriptions(readable, loaded), actor_names(readable)
     previous = None
     for entry in readable:
         entry.who = names.get(entry.actor_id) or ("系统" if entry.actor == "system" else entry.actor)

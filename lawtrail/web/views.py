@@ -141,19 +141,23 @@ def case_detail(request, pk):
     history = list(finding_history(case).order_by("-evaluated_at", "-id")[:50])
     for finding in history:
         finding.message = redact(finding.message, hidden)
+    parties, team = list(case.parties.all()), case.team()
+    records = list(record_selectors.record_rows(record_selectors.case_records(case)))
+    trail = described(selectors.case_trail(case, changes_only=True),
+                      loaded=[case, *parties, *team, *recordings, *records])  # not read again to name them
     return render(request, "web/case_detail.html", {
         "case": case,
         "profile": profile,
         "emergency_cite": profile.cite("start.emergency"),
         "timeline": timeline,
         "steps": steps,
-        "parties": case.parties.all(),
-        "assignments": case.team(),
-        "team_changes": selectors.team_changes(case),
+        "parties": parties,
+        "assignments": team,
+        "team_changes": selectors.team_changes(case, trail),
         "transitions": transitions,
-        "trail": described(selectors.case_trail(case, changes_only=True)),
+        "trail": trail,
         "can_audit": request.user.role in AUDITORS,
-        "records": record_selectors.record_rows(record_selectors.case_records(case)),
+        "records": records,
         "doc_types": [(Stage(stage).label, [t for t in catalog().values() if t.stage == stage])
                       for stage in (Stage.INITIATION, Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION)],
         **media_context(request, case, recordings, explanations),

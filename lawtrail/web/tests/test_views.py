@@ -309,6 +309,42 @@ def test_the_case_list_and_page_cost_the_same_queries_however_many_rows(org):
     assert not any(sql.startswith('SELECT "org_agency"') for sql in list_few + page_few)
 
 
+def test_the_case_page_reads_the_case_and_what_its_trail_names_once(org, tmp_path):
+    """The trail and the team's change history name the case, its officers, parties,
+    recordings and records: the page has read them already and does not read them again,
+    nor the case's entries twice, nor whole user rows (password hashes) for the names."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = org.open_case(officers=2, parties=2)
+    org.final_record(case, "filing_approval")
+    from lawtrail.media.tests.test_recordings import ingest
+    from lawtrail.samples import make_video
+
+    ingest(org, case, make_video(tmp_path / "v.mp4", seconds=1))
+    client = client_for(org.officer_users[0])
+    client.get(reverse("web:case_detail", args=[case.pk]))
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    tables = [re.search(r'FROM "(\w+)"', q["sql"]).group(1) for q in captured.captured_queries
+              if q["sql"].startswith("SELECT") and 'FROM "' in q["sql"]]
+    for table in ("cases_case", "cases_caseofficer", "cases_party", "media_recording"):
+        assert tables.count(table) == 1, (table, tables)
+    assert tables.count("records_record") == 2  # the checklist's facts, the table's rows
+    entry_reads = [q["sql"] for q in captured.captured_queries if 'FROM "ledger_entry" WHERE' in q["sql"]]
+    assert len(entry_reads) == 1, entry_reads
+    user_reads = [q["sql"] for q in captured.captured_queries[2:] if 'FROM "org_user"' in q["sql"]]
+    assert user_reads and not any('"password"' in sql for sql in user_reads)
+    trail = page.split('data-testid="trail"', 1)[1].split("</table>", 1)[0]
+    assert case.case_no in trail and "《" in trail
+    history = page.split("承办人和当事人变更记录", 1)[1].split("</details>", 1)[0]
+    for party in case.parties.all():
+        assert party.name in history
+    assert f"{org.officer_users[0].display_name}</td>" in history
+
+
 def test_the_case_list_counts_what_the_user_sees_and_new_cases_at_once(org):
     client = client_for(org.officer_users[0])
     org.open_case()
