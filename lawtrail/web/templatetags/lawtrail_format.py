@@ -1,5 +1,7 @@
+from functools import lru_cache
+
 from django import template
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -47,7 +49,13 @@ def _citation_link(citation):
 def citations(value):
     """Running text with every article citation in it ("004 第三十条") made a link to the
     article, whose words show on hover or tap (static/web/citations.js)."""
-    value = str(value if value is not None else "")
+    return _linked(str(value if value is not None else ""), get_script_prefix())
+
+
+@lru_cache(maxsize=4096)
+def _linked(value, script_prefix):
+    """The same checklist messages and citations come back on page after page: each is
+    searched and linked once (per the prefix the links' URLs are under)."""
     parts, at = [], 0
     for start, end, citation in find_citations(value):
         parts += [escape(value[at:start]), _citation_link(citation)]

@@ -55,6 +55,21 @@ def test_citations_in_running_text_become_links_and_the_rest_stays_escaped():
     assert 'data-articles="15,23,28"' in html
 
 
+def test_a_citation_linked_once_is_linked_again_under_another_url_prefix():
+    """The links are kept per text (the same messages come back page after page), but a site
+    served under a prefix gets its own links, not those made for another."""
+    from django.urls import set_script_prefix
+
+    text = "未在 2 个工作日内报告（004 第三十条）"
+    assert citations(text) == citations(text) and 'href="/regulations/004/#a30"' in citations(text)
+    try:
+        set_script_prefix("/lawtrail/")
+        assert 'href="/lawtrail/regulations/004/#a30"' in citations(text)
+    finally:
+        set_script_prefix("/")
+    assert 'href="/regulations/004/#a30"' in citations(text)
+
+
 def test_of_several_profiles_citations_only_the_viewers_is_shown():
     cites = ["001 第六条", "003 第九条", "004 第十条"]
     assert CITE_LINK.findall(own_citations(cites, "004")) == [("004", "10", "004 第十条")]

@@ -320,10 +320,9 @@ def test_the_case_page_reads_the_case_and_what_its_trail_names_once(org, tmp_pat
 
     case = org.open_case(officers=2, parties=2)
     org.final_record(case, "filing_approval")
-    from lawtrail.media.tests.test_recordings import ingest
-    from lawtrail.samples import make_video
+    from lawtrail.media.tests.test_recordings import CST, segments
 
-    ingest(org, case, make_video(tmp_path / "v.mp4", seconds=1))
+    segments(org, case, tmp_path, "site_inspection", [datetime.datetime(2026, 11, 20, 9, 0, tzinfo=CST)], seconds=1)
     client = client_for(org.officer_users[0])
     client.get(reverse("web:case_detail", args=[case.pk]))
     with CaptureQueriesContext(connection) as captured:
@@ -339,6 +338,10 @@ def test_the_case_page_reads_the_case_and_what_its_trail_names_once(org, tmp_pat
     assert user_reads and not any('"password"' in sql for sql in user_reads)
     trail = page.split('data-testid="trail"', 1)[1].split("</table>", 1)[0]
     assert case.case_no in trail and "《" in trail
+    record, recording = case.records.get(), case.recordings.get()
+    assert page.count(f'href="{reverse("web:record_detail", args=[case.pk, record.pk])}"') == 1
+    assert f' {reverse("web:record_detail", args=[case.pk, record.pk])}"' in page  # kept offline with the case
+    assert page.count(f'href="{reverse("web:recording_detail", args=[case.pk, recording.pk])}"') == 2  # row, time line
     history = page.split("承办人和当事人变更记录", 1)[1].split("</details>", 1)[0]
     for party in case.parties.all():
         assert party.name in history
