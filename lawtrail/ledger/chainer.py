@@ -22,21 +22,22 @@ import time
 from django.conf import settings
 from django.db import connection
 
-from lawtrail.ledger.chain import ledger_flush
+from lawtrail.ledger.chain import ledger_flush, vacuum_pending
 
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
+VACUUM_EVERY = 2000  # entries this process chains between its vacuums of the queue (chain.vacuum_pending)
 
 
 class Chainer:
-    def __init__(self, flush):
-        self._flush = flush
+    def __init__(self, flush, vacuum=vacuum_pending):
+        self._flush, self._vacuum = flush, vacuum
         self._reset()
         os.register_at_fork(after_in_child=self._reset)  # a forked worker starts its own thread
 
     def _reset(self):
         self._cond = threading.Condition()
-        self._asked = self._done = 0
+        self._asked = self._done = self._since_vacuum = 0
         self._thread = None
         self._stopping = False
 
@@ -80,7 +81,8 @@ class Chainer:
                 with self._cond:
                     target = self._asked
                 try:
-                    if self._flush(wait=False) is None:
+                    chained = self._flush(wait=False)
+                    if chained is None:
                         continue  # the chain was busy: another try a moment later
                 except Exception:  # committed and pending: the next pass (or anyone's flush) chains them
                     logger.exception("could not chain the pending ledger entries; retrying")
@@ -90,6 +92,13 @@ class Chainer:
                 with self._cond:
                     self._done = max(self._done, target)
                     self._cond.notify_all()
+                self._since_vacuum += chained
+                if self._since_vacuum >= VACUUM_EVERY:  # after telling the waiters: none waits for it
+                    self._since_vacuum = 0
+                    try:
+                        self._vacuum()
+                    except Exception:  # the queue stays as it is until the next try
+                        logger.exception("could not vacuum the ledger's queue of pending entries")
         finally:
             connection.close()
 

@@ -4,6 +4,8 @@ process's chainer thread (or whoever holds the chain lock) moves every committed
 row into the chain. An entry exists exactly when its change committed, and the chain
 never forks or gaps."""
 
+import time
+
 import pytest
 from django.db import connection, transaction
 
@@ -339,3 +341,51 @@ def test_a_change_made_a_moment_ago_is_in_the_trail_of_the_page_opened_next(sett
         assert "case.view" in [e.action for e in case_trail(case)]  # the whole trail takes the reads too
     finally:
         gate.set()
+
+
+def _pending_vacuums():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = %s",
+                       [PendingEntry._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+def test_the_chainer_vacuums_the_queue_of_pending_entries_after_so_many_chained(monkeypatch):
+    """Without autovacuum (a database may run without it) the queue would keep every row
+    the chain ever took out of it, and every write and case page would read through them."""
+    from lawtrail.ledger import chainer as module
+
+    monkeypatch.setattr(module, "VACUUM_EVERY", 5)
+    monkeypatch.setattr(chainer(), "_since_vacuum", 0)  # (what earlier tests chained)
+    before = _pending_vacuums()
+    for i in range(3):
+        with transaction.atomic():
+            ledger_append(actor=None, action="note", object_type="test", object_id=f"a{i}")
+        settled()
+    assert _pending_vacuums() == before  # 3 chained: not yet
+    for i in range(3):
+        with transaction.atomic():
+            ledger_append(actor=None, action="note", object_type="test", object_id=f"b{i}")
+        settled()
+    deadline = time.monotonic() + 10
+    while _pending_vacuums() == before and time.monotonic() < deadline:  # just after the waiters were told
+        time.sleep(0.05)
+    assert _pending_vacuums() == before + 1
+    _assert_linked(_chain())
+
+
+def test_a_failed_vacuum_is_logged_and_chaining_goes_on(monkeypatch, caplog):
+    from lawtrail.ledger import chainer as module
+
+    monkeypatch.setattr(module, "VACUUM_EVERY", 1)
+    monkeypatch.setattr(chainer(), "_vacuum", lambda: 1 / 0)
+    for i in range(2):
+        with transaction.atomic():
+            ledger_append(actor=None, action="note", object_type="test", object_id=f"v{i}")
+        settled()
+    deadline = time.monotonic() + 10
+    while "could not vacuum" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "could not vacuum the ledger's queue" in caplog.text
+    assert [e[3] for e in _chain()] == ["v0", "v1"]
