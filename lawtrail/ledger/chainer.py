@@ -26,7 +26,7 @@ from lawtrail.ledger.chain import ledger_flush, vacuum_pending
 
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
-VACUUM_EVERY = 2000  # entries this process chains between its vacuums of the queue (chain.vacuum_pending)
+VACUUM_EVERY = 1000  # entries this process chains between its vacuums of the queue (as migration 0005)
 
 
 class Chainer:
