@@ -351,11 +351,14 @@ def _pending_vacuums():
         return cursor.fetchone()[0]
 
 
-def test_the_chainer_vacuums_the_queue_of_pending_entries_after_so_many_chained(monkeypatch):
+@pytest.mark.parametrize("autovacuum", [False, True])
+def test_the_chainer_vacuums_the_queue_of_pending_entries_where_autovacuum_does_not(monkeypatch, autovacuum):
     """Without autovacuum (a database may run without it) the queue would keep every row
-    the chain ever took out of it, and every write and case page would read through them."""
-    from lawtrail.ledger import chainer as module
+    the chain ever took out of it, and every write and case page would read through them;
+    with it, the table's own settings see to it."""
+    from lawtrail.ledger import chain, chainer as module
 
+    monkeypatch.setattr(chain, "autovacuum_runs", lambda: autovacuum)
     monkeypatch.setattr(module, "VACUUM_EVERY", 5)
     monkeypatch.setattr(chainer(), "_since_vacuum", 0)  # (what earlier tests chained)
     before = _pending_vacuums()
@@ -368,11 +371,20 @@ def test_the_chainer_vacuums_the_queue_of_pending_entries_after_so_many_chained(
         with transaction.atomic():
             ledger_append(actor=None, action="note", object_type="test", object_id=f"b{i}")
         settled()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + (1 if autovacuum else 10)
     while _pending_vacuums() == before and time.monotonic() < deadline:  # just after the waiters were told
         time.sleep(0.05)
-    assert _pending_vacuums() == before + 1
+    assert _pending_vacuums() == before + (0 if autovacuum else 1)
     _assert_linked(_chain())
+
+
+def test_whether_the_server_vacuums_by_itself_is_read_from_its_settings():
+    from lawtrail.ledger.chain import autovacuum_runs
+
+    autovacuum_runs.cache_clear()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        assert autovacuum_runs() == (cursor.fetchone()[0] == "on")
 
 
 def test_a_failed_vacuum_is_logged_and_chaining_goes_on(monkeypatch, caplog):
