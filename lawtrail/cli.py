@@ -84,6 +84,7 @@ def cmd_serve(args):
         "gunicorn", "lawtrail.wsgi:application",
         "--bind", f"{args.host}:{args.port}",
         "--workers", str(args.workers), "--threads", str(args.threads),
+        "--worker-class", "lawtrail.core.gunicorn_worker.SpreadWorker",  # connections spread over the processes
         "--access-logfile", "-",
     ]
     from gunicorn.app.wsgiapp import run
