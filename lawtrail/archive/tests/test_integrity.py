@@ -268,11 +268,14 @@ def test_writes_while_verify_runs_are_not_reported_as_tampering(monkeypatch):
 
     org = Org("v")
     first = org.open_case()
-    real = integrity._check_checkpoints
+    real = integrity._check_objects
 
     def verify_while(write):
-        """verify_ledger, with `write` done on another connection after the entries are read."""
-        def meanwhile(*args):
+        """verify_ledger, with `write` done on another connection after the entries are read
+        (the chain's, and each object's last, which a reader thread finds meanwhile: the test
+        database's shared cache would refuse a write to a table another connection is still
+        reading, where a real database lets the writer wait), before the objects are."""
+        def meanwhile(*args, **kwargs):
             def on_its_own_connection():
                 try:
                     write()
@@ -282,9 +285,9 @@ def test_writes_while_verify_runs_are_not_reported_as_tampering(monkeypatch):
             writer = threading.Thread(target=on_its_own_connection)
             writer.start()
             writer.join()
-            return real(*args)
+            return real(*args, **kwargs)
 
-        monkeypatch.setattr(integrity, "_check_checkpoints", meanwhile)
+        monkeypatch.setattr(integrity, "_check_objects", meanwhile)
         try:
             return verify_ledger()
         finally:
