@@ -55,6 +55,10 @@ def phone(request, monkeypatch):
         context = browser.new_context(**profile, locale="zh-CN", timezone_id="Asia/Shanghai", service_workers=workers)
         page = context.new_page()
         page.set_default_timeout(15000)
+        if workers == "allow":
+            def route(*args, **kwargs):
+                raise AssertionError("page.route needs @pytest.mark.no_service_worker on the test")
+            page.route = route
         yield page
         connections.close_all()
         browser.close()
@@ -251,6 +255,7 @@ def kept_in_browser(page, text):
 
 
 @ONE_PHONE
+@pytest.mark.no_service_worker
 def test_a_draft_the_server_never_got_is_restored_from_the_browser_with_its_time(
         live_server, browser_org, inquiry_draft, phone):
     page, record = phone, inquiry_draft
@@ -275,6 +280,7 @@ def test_a_draft_the_server_never_got_is_restored_from_the_browser_with_its_time
 
 
 @ONE_PHONE
+@pytest.mark.no_service_worker
 def test_when_the_server_changed_meanwhile_its_draft_wins_and_the_browsers_is_shown_beside(
         live_server, browser_org, inquiry_draft, phone):
     from lawtrail.records.services import record_update
