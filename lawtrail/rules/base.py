@@ -15,7 +15,7 @@ from lawtrail.cases.enums import Procedure, Stage
 
 SATISFIED, VIOLATED, PENDING, NOT_APPLICABLE = "satisfied", "violated", "pending", "na"
 STATUS_LABELS = {SATISFIED: "已满足", VIOLATED: "违反", PENDING: "待办", NOT_APPLICABLE: "不适用"}
-SEVERITY_LABELS = {"high": "严重", "medium": "一般", "low": "提示"}
+SEVERITY_LABELS = {"high": "严重", "medium": "一般", "low": "轻微"}
 PAST_INITIATION = (Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION, Stage.ARCHIVING, Stage.ARCHIVED)
 PAST_DECISION = (Stage.EXECUTION, Stage.ARCHIVING, Stage.ARCHIVED)
 
@@ -49,9 +49,15 @@ class Rule:
 RULES = []
 
 
+def rule_titles():
+    """Every rule's requirement in words, by rule id: the one lookup that pages, filters and
+    reports name rules by."""
+    return {r.id: r.title for r in RULES}
+
+
 def rule_title(rule_id):
     """A rule's requirement in words (what users read), its id where no rule has it."""
-    return next((r.title for r in RULES if r.id == rule_id), rule_id)
+    return rule_titles().get(rule_id, rule_id)
 
 
 def rule(id, title, severity, param):

@@ -19,14 +19,12 @@ from lawtrail.core.policy import agency_cases
 from lawtrail.core.spreadsheet import xlsx_append
 from lawtrail.media.models import Recording
 from lawtrail.records.models import Record, RecordStatus
-from lawtrail.rules.engine import RULES
+from lawtrail.rules.engine import SEVERITY_LABELS
 from lawtrail.regulations.deadlines import end_of_day
 from lawtrail.rules.models import Finding
 from lawtrail.rules.selectors import SEVERITY_ORDER, current, current_violations, with_status_before
 from lawtrail.supervision.models import PlaybackCheck
 
-SEVERITY_LABELS = {"high": "严重", "medium": "一般", "low": "轻微"}
-RULE_TITLES = {r.id: r.title for r in RULES}
 
 
 @dataclass

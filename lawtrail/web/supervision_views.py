@@ -213,7 +213,8 @@ DASHBOARD_ROWS = 200
 def dashboard(request):
     """实时调阅: open violations and pending deadlines across the agency, with their trend."""
     from lawtrail.cases.enums import MatterType
-    from lawtrail.supervision.statistics import RULE_TITLES, SEVERITY_LABELS, chart
+    from lawtrail.rules.base import SEVERITY_LABELS, rule_titles
+    from lawtrail.supervision.statistics import chart
     from lawtrail.supervision.statistics import dashboard as figures_for
 
     if request.user.role not in services.SUPERVISORS:
@@ -230,7 +231,7 @@ def dashboard(request):
         "filters": filters, "figures": figures, "chart": chart(figures.weeks), "query": request.GET.urlencode(),
         "departments": departments_of(request.user),
         "officers": officers_of(request.user),
-        "matter_types": MatterType.choices, "rules": sorted(RULE_TITLES.items()), "rule_titles": RULE_TITLES,
+        "matter_types": MatterType.choices, "rules": sorted(rule_titles().items()),
         "severity_labels": SEVERITY_LABELS,
     })
 

@@ -100,3 +100,12 @@ def test_one_rule_evaluated_alone_gives_what_the_whole_evaluation_gives(org004, 
     with django_assert_num_queries(0):  # the archive deadline reads only the case's own dates
         assert evaluate_rule(case, "archive.deadline", now=now).result == whole["archive.deadline"].result
     assert evaluate_rule(case, "no.such.rule") is None
+
+
+def test_every_rule_is_named_in_words_by_one_lookup_and_an_unknown_id_by_itself():
+    from lawtrail.rules.base import rule_title, rule_titles
+
+    titles = rule_titles()
+    assert set(titles) == {r.id for r in RULES} and len(titles) == len(RULES)  # no id twice
+    assert all(rule_title(r.id) == r.title and r.title != r.id for r in RULES)
+    assert rule_title("no.such.rule") == "no.such.rule"
