@@ -6,6 +6,9 @@ real one. Loading twice changes nothing.
 """
 
 import datetime
+from pathlib import Path
+
+import yaml
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,79 +28,10 @@ from lawtrail.samples import make_audio, make_photo, make_video, png_bytes
 PASSWORD = "Demo@2026"
 ADMIN = "admin"
 
-# code, name, short name, region, profile, 机关代字, departments, people, region code for IDs
-AGENCIES = [
-    ("cz", "长治市市场监督管理局", "长治市监局", "山西省长治市", "000", "长市监",
-     [("执法稽查一科", DepartmentKind.SECTION), ("法制科", DepartmentKind.LEGAL)], "140402",
-     ["王建军", "李晓燕", "赵志刚", "刘海涛", "陈静", "杨帆", "周敏"]),
-    ("xlt", "兴隆台区民政局", "兴隆台民政", "辽宁省盘锦市兴隆台区", "001", "兴民",
-     [("社会组织管理科", DepartmentKind.SECTION), ("办公室", DepartmentKind.OFFICE)], "211103",
-     ["孙立新", "马丽娟", "高伟", "郭淑芬", "林海", "何晓东", "罗欣"]),
-    ("xg", "大连市西岗区人力资源和社会保障局", "西岗人社", "辽宁省大连市西岗区", "002", "西人社",
-     [("劳动保障监察科", DepartmentKind.SECTION), ("综合科", DepartmentKind.LEGAL)], "210203",
-     ["张宏伟", "徐丽", "朱建华", "胡明", "吕娜", "谢军", "韩冰"]),
-    ("jp", "大连金普新区文化和旅游局", "金普文旅", "辽宁省大连市金普新区", "003", "金文旅",
-     [("文化市场综合行政执法队", DepartmentKind.TEAM), ("政策法规科", DepartmentKind.LEGAL)], "210213",
-     ["郑晓光", "冯雪", "曹磊", "彭丽华", "董建国", "袁媛", "潘宇"]),
-    ("hy", "衡阳市林业局", "衡阳林业", "湖南省衡阳市", "004", "衡林",
-     [("森林资源管理科", DepartmentKind.SECTION), ("政策法规科", DepartmentKind.LEGAL)], "430421",
-     ["蒋志远", "蔡文静", "贾涛", "丁红梅", "魏国强", "薛琳", "叶青"]),
-]
-# Where a party may seek review (the agency's own people's government, 《行政复议法》第二十四条)
-# or sue, and where fines are paid: printed in the complete case's 行政处罚决定书.
-REMEDIES = {
-    "cz": ("长治市人民政府", "长治市潞州区人民法院", "中国农业银行长治分行营业部 户名：长治市财政局非税收入汇缴结算户 账号：1452 0101 0400 1234 5"),
-    "xlt": ("盘锦市兴隆台区人民政府", "盘锦市兴隆台区人民法院", "中国工商银行盘锦兴隆台支行 户名：兴隆台区财政局非税收入专户 账号：0710 0021 0920 0012 345"),
-    "xg": ("大连市西岗区人民政府", "大连市西岗区人民法院", "中国建设银行大连西岗支行 户名：西岗区财政局非税收入专户 账号：2105 0161 3601 0000 0123"),
-    "jp": ("大连金普新区管理委员会", "大连市金州区人民法院", "中国银行大连金普新区分行 户名：金普新区财政局非税收入专户 账号：3098 5671 2345"),
-    "hy": ("衡阳市人民政府", "衡阳市石鼓区人民法院", "中国农业银行衡阳分行营业部 户名：衡阳市财政局非税收入汇缴结算户 账号：1858 0101 0400 0765 4"),
-}
-# The complete case of each agency, told in its own trade: the party, what was found, what the
-# party said, what was kept as evidence, and the fine.
-STORIES = {
-    "cz": dict(party="惠民商贸有限公司", representative="周国平",
-               reason="日常检查中发现当事人销售的预包装食品超过保质期，涉嫌销售不符合食品安全标准的食品",
-               found="货架上陈列的“香酥饼干”十二袋已超过标示的保质期，仓库另存同批次八箱",
-               answer="情况属实。这批饼干是上月从供货商进的货，店员没有及时清理过期商品，已经全部下架",
-               items=[["香酥饼干（过期）", "200g/袋，24袋/箱", "8箱", "当事人仓库"],
-                      ["进货单据", "A4 复印件", "3页", "当事人提供"]]),
-    "xlt": dict(party="幸福家园养老服务有限公司", representative="马国庆",
-                reason="检查中发现当事人未经登记，擅自以“兴隆台区老年互助协会”名义开展募捐活动",
-                found="当事人经营场所悬挂“兴隆台区老年互助协会”牌匾，张贴募捐倡议书，现场查见募捐登记簿一本",
-                answer="情况属实。我们想把老人组织起来互相帮助，不知道成立协会要先登记，已经停止募捐",
-                items=[["募捐登记簿", "16开", "1本", "当事人办公室"], ["募捐倡议书", "A3", "5张", "当事人门店"]]),
-    "xg": dict(party="宏建建筑劳务有限公司", representative="吴建华",
-               reason="接到劳动者反映后检查发现，当事人拖欠二十三名劳动者两个月工资",
-               found="当事人未能提供本年十月、十一月的工资发放凭证，工资表显示二十三名劳动者工资未发放",
-               answer="情况属实。因为工程款没有到位，拖欠了工人两个月工资，我们保证本月底前全部发放",
-               items=[["工资表", "A4", "2份", "当事人财务室"], ["考勤记录", "A4 复印件", "12页", "当事人提供"]]),
-    "jp": dict(party="星空网络会所有限公司", representative="刘晓峰",
-               reason="夜间检查中发现当事人经营的网吧接纳三名未成年人上网",
-               found="现场查见三名未成年人在网吧内上网，上网登记系统中无其身份信息登记记录",
-               answer="情况属实。当晚收银员疏忽，没有核验身份证件，我们已经对员工进行了处理",
-               items=[["上网登记系统截图", "A4", "3页", "当事人收银台"], ["监控录像光盘", "DVD", "1张", "当事人提供"]]),
-    "hy": dict(party="绿源木业有限公司", representative="周国平",
-               reason="巡查中发现当事人超出林木采伐许可证核定的数量采伐林木，涉嫌滥伐林木",
-               found="采伐地块位于林区第12林班，许可证核定采伐杉木50立方米，现场伐桩及堆放木材折合约68立方米",
-               answer="情况属实。我们请的采伐工人多砍了一些，超出许可证的数量，我们愿意补种并接受处理",
-               items=[["杉木原木", "长2米，径级14-20厘米", "18立方米", "采伐现场"], ["油锯", "STIHL MS382", "2台", "采伐现场"]]),
-}
-# Case titles per agency, in the order of the plans in `_case_plans`.
-TITLES = {
-    "cz": ["涉嫌销售不符合食品安全标准的食品案", "未按规定公示年度报告信息案", "经营场所安全隐患投诉核查",
-           "举报无照经营线索核查", "当场处罚未亮照经营案", "涉嫌转移查封物品紧急查处案", "食品经营许可申请",
-           "涉嫌虚假宣传案"],
-    "xlt": ["未经登记擅自以社会组织名义开展活动案", "社会组织未按规定报送年度工作报告案", "养老机构服务安全投诉核查",
-            "举报殡葬服务乱收费线索核查", "当场处罚违规散埋乱葬案", "非法社会组织紧急取缔案", "民办非企业单位登记申请",
-            "养老机构未按规定备案案"],
-    "xg": ["拖欠劳动者工资案", "用人单位未依法订立书面劳动合同案", "农民工工资支付投诉核查", "举报违法使用童工线索核查",
-           "当场处罚未按规定公示劳动保障信息案", "欠薪逃匿紧急处置案", "人力资源服务许可申请", "未按规定办理社会保险登记案"],
-    "jp": ["网吧接纳未成年人案", "营业性演出未经审批案", "歌舞娱乐场所违规经营投诉核查", "举报旅行社不合理低价游线索核查",
-           "当场处罚未悬挂许可证案", "非法出版物紧急查扣案", "营业性演出许可申请", "娱乐场所超时经营案"],
-    "hy": ["滥伐林木案", "非法占用林地案", "擅自改变林地用途投诉核查", "举报非法收购木材线索核查", "当场处罚无证运输木材案",
-           "非法采伐现场紧急制止案", "林木采伐许可申请", "未经批准移植古树案"],
-}
-# The order of the people above: three officers, then head, reviewer, archivist, supervisor.
+# The five agencies, their people, remedies, complete case's story and case titles: data,
+# described in the file's own comment.
+AGENCIES = yaml.safe_load((Path(__file__).parent / "demo_agencies.yaml").read_text(encoding="utf-8"))
+# The order of each agency's people: three officers, then head, reviewer, archivist, supervisor.
 ROLES = [("officer1", Role.OFFICER), ("officer2", Role.OFFICER), ("officer3", Role.OFFICER),
          ("head", Role.HEAD), ("reviewer", Role.REVIEWER), ("archivist", Role.ARCHIVIST),
          ("supervisor", Role.SUPERVISOR)]
@@ -176,19 +110,21 @@ def _case_plans(region, city, story):
 @transaction.atomic
 def load_demo(stdout=None):
     accounts = {"password": PASSWORD, "admin": ADMIN, "agencies": {}}
-    if Agency.objects.filter(code__in=[a[0] for a in AGENCIES]).exists():
+    if Agency.objects.filter(code__in=[a["code"] for a in AGENCIES]).exists():
         if stdout:
             stdout.write("演示数据已存在，跳过载入。\n")
         return _accounts(accounts)
     user_create(actor=None, username=ADMIN, password=PASSWORD, full_name="系统管理员", role=Role.ADMIN,
                 reason="演示数据")
     today = timezone.localdate()
-    for code, name, short, region, profile, prefix, departments, region_code, people in AGENCIES:
-        agency = agency_create(actor=None, code=code, name=name, short_name=short, profile=profile,
-                               case_prefix=prefix, region=region, reason="演示数据")
-        depts = [department_create(actor=None, agency=agency, name=d, kind=k) for d, k in departments]
+    for item in AGENCIES:
+        code, name, profile, region_code = item["code"], item["name"], item["profile"], item["region_code"]
+        agency = agency_create(actor=None, code=code, name=name, short_name=item["short_name"], profile=profile,
+                               case_prefix=item["case_prefix"], region=item["region"], reason="演示数据")
+        depts = [department_create(actor=None, agency=agency, name=d["name"], kind=DepartmentKind(d["kind"]))
+                 for d in item["departments"]]
         users, officers = {}, []
-        for (suffix, role), full_name in zip(ROLES, people):
+        for (suffix, role), full_name in zip(ROLES, item["people"], strict=True):
             department = depts[0] if role in (Role.OFFICER, Role.HEAD) else depts[1]
             user = user_create(actor=None, username=f"{code}.{suffix}", password=PASSWORD, full_name=full_name,
                                role=role, agency=agency, department=department, reason="演示数据")
@@ -203,8 +139,8 @@ def load_demo(stdout=None):
         officer_create(actor=None, department=depts[0], name="过期证件示例", cert_no=f"{region_code}999999",
                        cert_valid_from=today - datetime.timedelta(days=2000),
                        cert_valid_until=today - datetime.timedelta(days=30), reason="演示数据：证件已过期")
-        city = region.split("省")[-1].split("区")[0]
-        for plan, title in zip(_case_plans(region_code, city[:3], STORIES[code]), TITLES[code], strict=True):
+        city = item["region"].split("省")[-1].split("区")[0]
+        for plan, title in zip(_case_plans(region_code, city[:3], item["story"]), item["case_titles"], strict=True):
             steps = plan.pop("steps")
             team = [(officers[0], OfficerRole.LEAD), (officers[1], OfficerRole.ASSIST)]
             case = case_open(actor=users["officer1"], department=depts[0], officers=team, title=title, **plan)
@@ -362,7 +298,8 @@ def _gate_documents(case, users, step, complete=False):
                 "discretion": "当事人系初次违法，主动配合调查并及时整改，依法从轻处罚"})
         _signed(case, users, "head_approval", {"matter": "对本案拟作出的行政执法决定", "opinion": "同意",
                                                 "signed_at": at})
-        review_body, court, account = REMEDIES[case.agency.code]
+        demo_agency = _agency(case.agency)
+        review_body, court, account = demo_agency["review_body"], demo_agency["court"], demo_agency["payment_account"]
         _signed(case, users, "decision", {
             "party_info": _party_info(party_obj),
             "facts_evidence": f"经查，{case.start_reason}。以上事实有现场检查笔录、询问笔录、证据登记保存清单及现场录像等证据证实。",
@@ -404,8 +341,13 @@ def _party_info(party):
     return f"{party.name}，{party.get_id_type_display()} {party.id_number}，住址 {party.address}"
 
 
+def _agency(agency):
+    """The demo's data of an agency it made."""
+    return next(item for item in AGENCIES if item["code"] == agency.code)
+
+
 def _region_code(agency):
-    return next(item[7] for item in AGENCIES if item[0] == agency.code)
+    return _agency(agency)["region_code"]
 
 
 def _interviewee(case, party, complete):
@@ -425,6 +367,7 @@ def _interviewee(case, party, complete):
 def _questions(case, party, complete):
     if not complete:
         return f"问：{case.start_reason}，你对此有何说明？\n答：情况属实，我们愿意配合调查并立即整改。"
+    story = _agency(case.agency)["story"]
     return "\n".join([
         "问：我们是本机关执法人员，这是我们的执法证件，请过目。你是否看清楚？",
         "答：看清楚了。",
@@ -433,8 +376,8 @@ def _questions(case, party, complete):
         f"问：请介绍一下你本人和{party.name}的基本情况。",
         f"答：我是{party.name}的法定代表人，负责公司的日常经营。" if party.legal_representative
         else "答：我个人从事经营活动。",
-        f"问：执法人员检查时发现，{STORIES[case.agency.code]['found']}。你对此有何说明？",
-        f"答：{STORIES[case.agency.code]['answer']}。",
+        f"问：执法人员检查时发现，{story['found']}。你对此有何说明？",
+        f"答：{story['answer']}。",
         "问：你能否提供相关的凭证和记录？",
         "答：可以，相关材料都在单位，我们已经交给执法人员登记保存。",
         "问：你还有什么需要补充的吗？",
@@ -450,11 +393,12 @@ def _evidence(case, users, signer):
     now = timezone.localtime()
     officers = [a.officer for a in case.team()]
     started = now - datetime.timedelta(hours=4)
+    story = _agency(case.agency)["story"]
     _signed(case, users, "site_inspection_record", {
         "place": case.parties.first().address or "当事人经营场所", "started_at": _minutes(started),
         "ended_at": _minutes(started + datetime.timedelta(minutes=40)), "cert_shown": True,
         "present_party": f"{signer}（当事人方）",
-        "findings": f"执法人员出示执法证件后进行检查。{STORIES[case.agency.code]['found']}。"
+        "findings": f"执法人员出示执法证件后进行检查。{story['found']}。"
                     "执法人员对现场进行了拍照、录像，对有关物品和材料予以登记保存。"}, signer)
     video = _film(case, officers[0], started)
     _signed(case, users, "av_evidence_note", {
@@ -464,7 +408,7 @@ def _evidence(case, users, signer):
         "proves": PROVES})
     _signed(case, users, "evidence_register", {
         "holder": case.parties.first().name, "obtained_at": _minutes(started + datetime.timedelta(minutes=30)),
-        "items": STORIES[case.agency.code]["items"]}, signer)
+        "items": story["items"]}, signer)
 
 
 PROVES = "现场检查的全过程及现场查见的违法事实"
@@ -515,9 +459,9 @@ def _recordings(case, actor, officer):
 
 def _accounts(accounts):
     accounts["codes"] = {}
-    for code, name, *_ in AGENCIES:
-        agency = Agency.objects.get(code=code)
-        accounts["agencies"][name] = [
+    for item in AGENCIES:
+        agency = Agency.objects.get(code=item["code"])
+        accounts["agencies"][item["name"]] = [
             (u.username, u.get_role_display(), u.full_name) for u in agency.users.order_by("id")
         ]
     return accounts
