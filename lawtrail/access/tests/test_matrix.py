@@ -100,3 +100,52 @@ def test_guessed_ids_name_nothing(org):
         response = client.get(url)
         assert response.status_code == 404, url
         assert other.agency.name not in response.content.decode() and theirs.title not in response.content.decode()
+
+
+def test_one_case_is_seen_exactly_when_the_visible_cases_hold_it(monkeypatch):
+    """`case_for` decides on the case it loaded (`may_see`); `visible_cases` filters lists in
+    the database. The two must never differ: every role, at every confidentiality class,
+    in and out of the department and the agency, handling or not, with a view grant or a
+    copy grant only, both again once the grants have expired, and signed out."""
+    import datetime
+    import types
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils import timezone
+
+    from lawtrail.access import policy
+    from lawtrail.access.services import grant_decide, grant_request
+    from lawtrail.core.errors import NotFound
+    from lawtrail.org.models import User
+
+    org, other = Org("d"), Org("do")
+    people = actors(org, other)
+    moved = org.officer_users[1]  # handles the cases, but works in another department now
+    User.objects.filter(pk=moved.pk).update(department=org.legal)
+    people["handling officer of another department"] = User.objects.get(pk=moved.pk)
+    granted = {}
+    for kind in ("view", "copy"):
+        granted[kind] = [org.user(Role.OFFICER), org.user(Role.REVIEWER), org.user(Role.OFFICER, department=org.legal),
+                         org.user(Role.SUPERVISOR)]
+        people.update({f"{user.get_role_display()} {user.username}, {kind} granted": user for user in granted[kind]})
+    cases = [org.open_case(title=f"差异{level.label}案", confidentiality=level) for level in Confidentiality]
+    for case in cases:
+        for kind, users in granted.items():
+            for user in users:
+                grant = grant_request(actor=user, case=case, kind=kind, reason="核查")
+                grant_decide(actor=org.head, grant=grant, approve=True, reason="同意", days=7)
+    seen = {True: 0, False: 0}
+    for later in (0, 8):  # today, and after every grant has expired
+        clock = types.SimpleNamespace(now=lambda later=later: timezone.now() + datetime.timedelta(days=later))
+        monkeypatch.setattr(policy, "timezone", clock)
+        for case in cases:
+            for name, user in [*people.items(), ("signed out", AnonymousUser())]:
+                expected = policy.visible_cases(user).filter(pk=case.pk).exists() if user.is_authenticated else False
+                assert policy.may_see(user, type(case).objects.get(pk=case.pk)) is expected, (case.title, name, later)
+                if expected:
+                    assert policy.case_for(user, case.pk).pk == case.pk
+                else:
+                    with pytest.raises(NotFound):
+                        policy.case_for(user, case.pk)
+                seen[expected] += 1
+    assert seen[True] > 50 and seen[False] > 50  # both answers asked many times
