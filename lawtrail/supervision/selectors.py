@@ -29,9 +29,13 @@ def checks_of(user):
     return PlaybackCheck.objects.filter(draw__agency_id=user.agency_id)
 
 
-def device_held_by(user):
-    """The body camera this user has checked out now (the upload form's 设备编号), or None."""
-    return devices_of(user).filter(holder__user=user).order_by("device_no").first() if user.agency_id else None
+def device_numbers(user):
+    """The agency's body cameras' numbers (the upload form's list) and the first of those this
+    user has checked out now (its 设备编号 filled in), or None: one query for both."""
+    if not user.agency_id:
+        return [], None
+    devices = list(devices_of(user).order_by("device_no").values_list("device_no", "holder__user_id"))
+    return [number for number, _ in devices], next((number for number, holder in devices if holder == user.pk), None)
 
 
 def draw_for(user, pk):

@@ -18,7 +18,7 @@ from lawtrail.media.selectors import storage_location
 from lawtrail.records.catalog import doc_type
 from lawtrail.records.services import record_create
 from lawtrail.regulations.profiles import get_profile
-from lawtrail.supervision.selectors import device_held_by, device_holder_at, device_of, devices_of
+from lawtrail.supervision.selectors import device_holder_at, device_numbers, device_of
 from lawtrail.web.access_views import item_confidentiality_context
 from lawtrail.web.decorators import not_found_as_404
 from lawtrail.web.supervision_views import DEVICE_ROLES
@@ -30,6 +30,7 @@ def media_context(request, case, everything, explanations):
     can_upload = request.user.role in CASE_WRITERS and case.stage not in CLOSED_STAGES
     _, hidden = hidden_items(case)
     visible = [r for r in everything if r.pk not in hidden]
+    devices, mine = device_numbers(request.user) if can_upload else ([], None)
     return {
         "recordings": visible,
         "coverage": selectors.coverage_of(get_profile(case.agency.profile), visible, explanations),
@@ -37,8 +38,8 @@ def media_context(request, case, everything, explanations):
         "gap_reasons": GapReason.choices,
         "can_upload": can_upload,
         "upload_officers": [a.officer for a in case.team()] if can_upload else [],
-        "my_device": device_held_by(request.user) if can_upload else None,
-        "devices": devices_of(request.user).values_list("device_no", flat=True) if can_upload else [],
+        "my_device": mine,
+        "devices": devices,
     }
 
 

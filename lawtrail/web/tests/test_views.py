@@ -329,7 +329,7 @@ def test_the_case_page_reads_the_case_and_what_its_trail_names_once(org, tmp_pat
         page = client.get(reverse("web:case_detail", args=[case.pk])).content.decode()
     tables = [re.search(r'FROM "(\w+)"', q["sql"]).group(1) for q in captured.captured_queries
               if q["sql"].startswith("SELECT") and 'FROM "' in q["sql"]]
-    for table in ("cases_case", "cases_caseofficer", "cases_party", "media_recording"):
+    for table in ("cases_case", "cases_caseofficer", "cases_party", "media_recording", "supervision_device"):
         assert tables.count(table) == 1, (table, tables)
     assert tables.count("records_record") == 2  # the checklist's facts, the table's rows
     entry_reads = [q["sql"] for q in captured.captured_queries if 'FROM "ledger_entry" WHERE' in q["sql"]]
