@@ -1,5 +1,7 @@
 """Answers from the access log, limited to what the asking user may see."""
 
+import datetime
+
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -9,6 +11,7 @@ from lawtrail.access.policy import CONFIDENTIAL, visible_cases
 from lawtrail.cases.models import Case
 from lawtrail.core.errors import NotFound
 from lawtrail.core.lookups import named
+from lawtrail.core.prepared import Prepared
 from lawtrail.ledger.access_log import ACCESS_ACTIONS_REGEX
 from lawtrail.ledger.models import Entry
 
@@ -35,9 +38,14 @@ def under_grant(actor, scope):
     access log adds it to the entry: access/apps.py)."""
     if actor is None or not scope.startswith("case:"):
         return ""
-    grants = AccessGrant.objects.filter(user=actor, case_id=int(scope.split(":", 1)[1]), status=GrantStatus.APPROVED,
-                                        expires_at__gt=timezone.now()).values_list("pk", flat=True)
-    return "，依据调阅许可 " + "、".join(f"#{pk}" for pk in grants) if grants else ""
+    grants = _GRANTS_HELD.rows(actor.pk, int(scope.split(":", 1)[1]), timezone.now())
+    return "，依据调阅许可 " + "、".join(f"#{pk}" for pk, in grants) if grants else ""
+
+
+# The approved, unexpired grants a user holds for a case (on every case page: compiled once).
+_GRANTS_HELD = Prepared(lambda user_id, case_id, now: AccessGrant.objects.filter(
+    user_id=user_id, case_id=case_id, status=GrantStatus.APPROVED, expires_at__gt=now).order_by("pk").values_list("pk"),
+    int, int, datetime.datetime)
 
 
 def my_grants(user):

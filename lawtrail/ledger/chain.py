@@ -16,6 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Max
 
 from lawtrail.core.canonical import sha256_hex
+from lawtrail.core.prepared import Prepared
 from lawtrail.ledger import tiles
 from lawtrail.ledger.formats import GENESIS_HASH, PENDING_FIELDS, entry_bytes, entry_json_sql
 from lawtrail.ledger.models import Entry, PendingEntry
@@ -273,6 +274,15 @@ def autovacuum_runs():
         return cursor.fetchone()[0]
 
 
+# Whether a scope has pending entries other than those whose action matches a regex (on every
+# case page: compiled once).
+_PENDING_BUT = Prepared(lambda scope, but: PendingEntry.objects.filter(scope=scope).exclude(
+    action__regex=but).values_list("pk")[:1], str, str)
+
+
+NOTHING = "(?!)"  # a regex that matches no action
+
+
 def ledger_catch_up(scope, but=None):
     """Chain now the pending entries of this scope (the batched chain links them a moment
     after their commit), so that whoever just changed a case sees the change in the trail
@@ -280,7 +290,4 @@ def ledger_catch_up(scope, but=None):
     actions that need not wait (the reads). Nothing to do, one small query."""
     if not batching():
         return 0
-    pending = PendingEntry.objects.filter(scope=scope)
-    if but:
-        pending = pending.exclude(action__regex=but)
-    return ledger_flush() if pending.exists() else 0
+    return ledger_flush() if _PENDING_BUT.rows(scope, but or NOTHING) else 0

@@ -5,6 +5,7 @@ from django.utils import timezone
 from lawtrail.cases.models import Case
 from lawtrail.core.lookups import named
 from lawtrail.core.policy import RESTRICTED_ENTRY, visible_case_ids, visible_items
+from lawtrail.core.prepared import Prepared
 from lawtrail.core.text import number_or_none
 from lawtrail.media.models import Recording
 from lawtrail.supervision.models import CorrectiveAction, Device, DeviceEventKind, PlaybackCheck, SampleDraw
@@ -29,12 +30,17 @@ def checks_of(user):
     return PlaybackCheck.objects.filter(draw__agency_id=user.agency_id)
 
 
+# An agency's devices' numbers and holders (on every case page: compiled once).
+_DEVICES = Prepared(lambda agency_id: Device.objects.filter(agency_id=agency_id).order_by("device_no").values_list(
+    "device_no", "holder__user_id"), int)
+
+
 def device_numbers(user):
     """The agency's body cameras' numbers (the upload form's list) and the first of those this
     user has checked out now (its 设备编号 filled in), or None: one query for both."""
     if not user.agency_id:
         return [], None
-    devices = list(devices_of(user).order_by("device_no").values_list("device_no", "holder__user_id"))
+    devices = _DEVICES.rows(user.agency_id)
     return [number for number, _ in devices], next((number for number, holder in devices if holder == user.pk), None)
 
 

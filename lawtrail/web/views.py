@@ -142,7 +142,7 @@ def case_detail(request, pk):
     # explanations, loaded once for the recordings list, the coverage and the checklist.
     recordings = list(case.recordings.select_related("officer"))
     prefetch_related_objects([case], "parties")
-    explanations = list(gap_explanations(case))
+    explanations = list(gap_explanations(case)) if recordings else []  # (each explains a gap between two)
     hidden = item_names(*hidden_items(case))
     checklist = [replace(f, result=replace(f.result, message=redact(f.result.message, hidden)))
                  for f in evaluate(case, recordings=recordings, explanations=explanations)]
