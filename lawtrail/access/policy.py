@@ -23,6 +23,7 @@ from lawtrail.cases.enums import Confidentiality, Stage
 from lawtrail.cases.models import Case, CaseOfficer, with_team
 from lawtrail.core.errors import InvalidInput, NotAllowed, NotFound
 from lawtrail.core.policy import RESTRICTED_CASE, RESTRICTED_ENTRY  # noqa: F401 (pages import them from here)
+from lawtrail.core.prepared import Prepared
 from lawtrail.ledger.models import Entry
 from lawtrail.org.enums import Role
 
@@ -162,6 +163,16 @@ def hidden_items(case):
     return case._hidden_items
 
 
+def _marks_of_case(case_id):
+    from lawtrail.access.models import ItemConfidentiality
+
+    return ItemConfidentiality.objects.filter(case_id=case_id, level__in=CONFIDENTIAL).values_list(
+        "case_id", "record_id", "recording_id")
+
+
+_MARKS_OF_CASE = Prepared(_marks_of_case, int)  # (compiled once)
+
+
 def _hidden_ids(user, cases):
     """{case id: (record ids, recording ids) this user may not see}, for the cases that
     have any (one query for all the cases' marks)."""
@@ -169,8 +180,12 @@ def _hidden_ids(user, cases):
 
     cases = {case.pk: case for case in cases}
     marked = defaultdict(list)
-    for case_id, record_id, recording_id in ItemConfidentiality.objects.filter(
-            case_id__in=list(cases), level__in=CONFIDENTIAL).values_list("case_id", "record_id", "recording_id"):
+    if len(cases) == 1:  # (every case page)
+        marks = _MARKS_OF_CASE.rows(next(iter(cases)))
+    else:
+        marks = ItemConfidentiality.objects.filter(case_id__in=list(cases), level__in=CONFIDENTIAL).values_list(
+            "case_id", "record_id", "recording_id")
+    for case_id, record_id, recording_id in marks:
         marked[case_id].append((record_id, recording_id))
     return {case_id: ({r for r, _ in marks if r}, {r for _, r in marks if r})
             for case_id, marks in marked.items() if not _sees_confidential(user, cases[case_id])}
