@@ -242,6 +242,18 @@ def test_a_party_signature_taken_offline_arrives_and_the_slot_no_longer_says_uns
     expect(queue).to_contain_text("已提交，服务器核对校验值一致", timeout=20000)
     expect(box.locator(".not-signed")).to_be_hidden()  # not 尚未签署 above 已提交
     assert record.signatures.get(slot="party").image_sha256
+    # Then a colleague changes what was signed: the signature lapses. The page, loaded again,
+    # says so, and no card from before still says 已提交 beside it.
+    from lawtrail.records.services import record_update
+
+    record.refresh_from_db()
+    record_update(actor=browser_org.officer_users[1], record=record, data={**record.data, "content": "改动后的询问内容"})
+    page.reload()
+    expect(box.get_by_test_id("voided")).to_contain_text("王某的签名已失效")
+    expect(queue).to_be_hidden()
+    page.reload()  # nor on any later load
+    expect(box.get_by_test_id("voided")).to_be_visible()
+    expect(queue).to_be_hidden()
 
 
 def kept_in_browser(page, text):

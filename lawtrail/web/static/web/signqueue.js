@@ -9,6 +9,10 @@
   var record = section.dataset.record, me = section.dataset.username;
   var recordForm = document.querySelector("form.record-form");
   var running = false;
+  // A signature accepted before this page was loaded is on the page as the server has it now
+  // (given, or lapsed since because what it covered changed): its card would only repeat, or
+  // contradict, what the page says.
+  var loadedAt = Date.now();
 
   function store(mode, work) { return LawTrailLocal.store("signatures", mode, work); }
   function items() {
@@ -33,6 +37,10 @@
     return items().then(function (all) {
       section.querySelectorAll(".sign-queue").forEach(function (list) { list.innerHTML = ""; list.hidden = true; });
       all.forEach(function (i) {
+        if (i.state === "done" && !(i.doneAt >= loadedAt)) {
+          store("readwrite", function (s) { return s.delete(i.id); });
+          return;
+        }
         var list = section.querySelector("#slot-" + i.capture.slot + " .sign-queue");
         if (!list) return;
         // Accepted: the slot is no longer 尚未签署 (the page shows the signature when next loaded).
@@ -68,7 +76,9 @@
       var path = new URL(response.url, location.href).pathname;
       if (response.redirected && /^\/(login|2fa)\//.test(path)) { item.state = "queued"; return item; }  // signed out: later
       return response.json().then(function (answer) {
-        if (response.ok && answer.ok) { item.state = "done"; item.signedAt = answer.signed_at; delete item.capture.image_data; }
+        if (response.ok && answer.ok) {
+          item.state = "done"; item.signedAt = answer.signed_at; item.doneAt = Date.now(); delete item.capture.image_data;
+        }
         else if (response.status === 403 && !answer.error) item.state = "queued";  // the CSRF token of an expired session
         else { item.state = "refused"; item.error = answer.error || String(response.status); }
         return item;
