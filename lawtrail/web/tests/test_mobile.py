@@ -430,10 +430,14 @@ def test_video_and_sound_recorded_in_the_page_offline_arrive_with_matching_hashe
         page.get_by_test_id(button).tap()
         expect(page.get_by_test_id("recorder")).to_be_visible()
         expect(page.get_by_test_id("rec-time")).to_have_text("00:02", timeout=10000)
+        # Nothing else may take the camera meanwhile: neither recording button nor the camera app.
+        for other in ("record-video", "record-audio", "capture"):
+            expect(page.get_by_test_id(other)).to_be_disabled()
         if button == "record-video":
             page.get_by_test_id("recorder").screenshot(path=f"/tmp/mobile-recorder-{page.viewport_size['width']}.png")
         page.get_by_test_id("record-stop").tap()
         expect(page.get_by_test_id("recorder")).to_be_hidden()
+        expect(page.get_by_test_id("capture")).to_be_enabled()
         expect(queue.locator("li", has_text=name)).to_contain_text("离线，等待联网后上传")
     assert not Recording.objects.filter(case=case).exists()
     page.context.set_offline(False)

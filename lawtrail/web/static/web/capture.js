@@ -132,6 +132,13 @@
   // second: the next page puts what was kept in the queue (recover below).
   var panel = document.getElementById("recorder"), note = document.getElementById("capture-note");
   var buttons = box.querySelectorAll("[data-record]");
+  // While the page records, the camera app is not offered either: it would take the camera
+  // (or the microphone) from the recording.
+  function capturing(on) {
+    buttons.forEach(function (b) { b.disabled = on; });
+    input.disabled = on;
+    input.closest(".capture-button").classList.toggle("is-disabled", on);
+  }
   var REFUSED = {
     NotAllowedError: "请在浏览器设置中允许本网站使用摄像头和麦克风",
     SecurityError: "请在浏览器设置中允许本网站使用摄像头和麦克风",
@@ -184,7 +191,7 @@
     panel.querySelector(".rec-what").textContent = video ? "正在录像" : "正在录音";
     preview.hidden = !video;
     if (video) { preview.srcObject = stream; preview.play().catch(function () {}); }
-    buttons.forEach(function (b) { b.disabled = true; });
+    capturing(true);
     panel.hidden = false;
     window.addEventListener("beforeunload", warn);
     var timer = window.setInterval(function () {
@@ -217,7 +224,7 @@
       preview.srcObject = null;
       panel.hidden = true;
       clock.textContent = "00:00";
-      buttons.forEach(function (b) { b.disabled = false; });
+      capturing(false);
       meta.type = (recorder.mimeType || meta.type).split(";")[0];
       // Queued under the take's id first, its pieces removed after: a page that goes in
       // between leaves pieces that recover() finds already queued.
