@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
@@ -21,6 +21,12 @@ SHELL = ["web/app.css", "web/app.js", "web/citations.js", "web/localdb.js", "web
 def shell_size():
     """Bytes the service worker precaches (kept under 1 MB)."""
     return sum(Path(finders.find(name)).stat().st_size for name in SHELL)
+
+
+def favicon(request):
+    """/favicon.ico, which browsers ask for wherever a page names no icon (a PDF opened in a
+    tab, say): the app's icon, not a 404 in the log."""
+    return HttpResponsePermanentRedirect(static("web/icon-192.png"))
 
 
 def manifest(request):

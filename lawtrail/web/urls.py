@@ -23,6 +23,7 @@ register_converter(IdConverter, "id")
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", pwa_views.favicon, name="favicon"),
     path("manifest.webmanifest", pwa_views.manifest, name="manifest"),
     path("sw.js", pwa_views.service_worker, name="service_worker"),
     path("login/", views.LoginView.as_view(), name="login"),

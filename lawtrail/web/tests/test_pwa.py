@@ -31,3 +31,10 @@ def test_a_changed_shell_file_makes_a_new_worker(monkeypatch, tmp_path):
     real = pwa_views.finders.find
     monkeypatch.setattr(pwa_views.finders, "find", lambda name: str(changed) if name == "web/app.css" else real(name))
     assert Client().get("/sw.js").content != before
+
+
+def test_the_browsers_own_favicon_request_gets_the_apps_icon():
+    answer = Client().get("/favicon.ico", follow=True)  # signed out, as a PDF tab asks
+    assert answer.status_code == 200 and answer.redirect_chain[0][1] == 301
+    assert answer.redirect_chain[0][0].endswith("web/icon-192.png")
+    assert b"".join(answer.streaming_content if answer.streaming else [answer.content]).startswith(b"\x89PNG")

@@ -29,6 +29,7 @@ def test_it_shows_the_number_and_the_verification_code_and_is_logged(org):
     assert record.number in page and "编号" in page
     assert "-".join(code[i:i + 4] for i in range(0, len(code), 4)) in page
     assert 'src="data:image/svg+xml' in page  # the QR code, drawn in the page: it prints offline too
+    assert '<link rel="icon" href="/static/web/icon-192.png' in page  # the page's own, as every page
     assert Entry.objects.filter(action="record.view", reason__contains="回执").exists()
 
 
