@@ -168,3 +168,22 @@ def test_verify_reuses_the_tiles_it_checks_for_the_roots_of_checkpoints(org, mon
     behind_the_ledger("UPDATE ledger_checkpoint SET root_hash = %s WHERE tree_size = %s",
                       ["00" * 32, 2 * tiles.WIDTH], tables=("ledger_checkpoint",))
     assert [p.kind for p in verify_ledger().problems] == ["checkpoint", "checkpoint"]  # its root and its signature
+
+
+@pytest.mark.django_db
+def test_leaves_whose_bytes_the_database_builds_otherwise_are_hashed_from_the_entries(org, monkeypatch):
+    """PostgreSQL hashes the leaves where the entries are, and says whether every entry's bytes
+    there hash to its entry_hash; where one does not, the leaves come from the entries' bytes
+    as LawTrail encodes them. Made here by a database that builds wrong bytes for every entry."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the leaves are hashed in the database on PostgreSQL")
+    append(5, reason="含“引号”与\\反斜杠\n换行")
+    count = selectors.entry_count()
+    expected = [h for chunk in selectors.entry_chunks(after=0, upto=count) for h in merkle.leaf_hashes(chunk.data)]
+    assert tiles.leaf_hashes(0, count) == expected  # the database's bytes, all exact
+    real = tiles._leaf_sql()
+    wrong = real.replace("convert_to(", "convert_to('x' || ", 1)
+    assert wrong != real
+    monkeypatch.setattr(tiles, "_leaf_sql", lambda: wrong)
+    assert tiles.leaf_hashes(0, count) == expected
+    assert tiles.TileTree(count).root() == merkle.root_from_leaf_hashes(expected)
