@@ -121,6 +121,12 @@ def _row_url(name, *args):
     return lambda pk: f"{head}{int(pk)}{tail}"
 
 
+def _doc_type_groups():
+    """The new-record form's document types by stage (the options a template fragment keeps)."""
+    return [(Stage(stage).label, [t for t in catalog().values() if t.stage == stage])
+            for stage in (Stage.INITIATION, Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION)]
+
+
 @login_required
 @not_found_as_404
 def case_detail(request, pk):
@@ -171,8 +177,7 @@ def case_detail(request, pk):
         "trail": trail,
         "can_audit": request.user.role in AUDITORS,
         "records": records,
-        "doc_types": [(Stage(stage).label, [t for t in catalog().values() if t.stage == stage])
-                      for stage in (Stage.INITIATION, Stage.INVESTIGATION, Stage.DECISION, Stage.EXECUTION)],
+        "doc_types": _doc_type_groups,  # called only when the template's cached options are not
         **media_context(request, case, recordings, explanations),
         "checklist": sorted(checklist, key=lambda f: CHECKLIST_ORDER[f.status]),
         "finding_history": history,
