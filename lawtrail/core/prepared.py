@@ -4,13 +4,11 @@ The ORM spends some 0.27 ms of CPU compiling even a one-line query (`filter`, `e
 SQL text), about three times what sending it and reading its one row cost; a case page asks
 a dozen of them, and under load that is the machine's time. `Prepared` takes a function that
 builds the query as usual (a `values_list` queryset, so that rows come back as tuples) and
-compiles it once per database vendor with stand-in arguments; later calls run the kept SQL
+compiles it once per database connection with stand-in arguments; later calls run the kept SQL
 with the real ones. Only a stand-in that reaches the SQL unchanged as one parameter may be
 replaced: a lookup that rewrites its value (`startswith` adds a `%`) or drops it is refused
-when the query is first compiled, so a query is either prepared exactly or not at all.
-
-Rows are what the database driver returns, without the fields' converters: use it for ids,
-numbers and text."""
+when the query is first compiled, so a query is either prepared exactly or not at all. Rows
+come back through the fields' converters, as the ORM gives them (times, JSON)."""
 
 import datetime
 import itertools
@@ -43,17 +41,18 @@ class Prepared:
         else it reads is kept as it was the first time: a time must be an argument); `kinds`
         are the arguments' types (int, str or datetime.datetime)."""
         self._build, self._kinds = build, kinds
-        # vendor -> (sql, [("fixed", value) or (argument index, its adapter, its type as sent)])
-        self._compiled = {}
 
     def _compile(self, connection):
-        """(SQL, slots), compiled twice with different stand-ins: the same text and the same
-        fixed values both times, or the query reads something besides its arguments."""
-        first, second = self._compile_once(connection), self._compile_once(connection)
-        if first != second:
+        """(SQL, slots, compiler, converters), compiled twice with different stand-ins: the
+        same text and the same fixed values both times, or the query reads something besides
+        its arguments."""
+        (sql, slots, compiler), (again, slots_again, _) = (self._compile_once(connection) for _ in range(2))
+        if (sql, slots) != (again, slots_again):
             raise ValueError(f"{self._build!r} reads something besides its arguments (a time?): "
                              "it cannot be prepared")
-        return first
+        # The fields' converters, as the ORM applies them to its rows (compiler.results_iter).
+        converters = compiler.get_converters([column[0] for column in compiler.select[:compiler.col_count]])
+        return sql, slots, compiler, converters
 
     def _compile_once(self, connection):
         stand_ins = [_stand_in(kind) for kind in self._kinds]
@@ -61,8 +60,8 @@ class Prepared:
         adapt = [connection.ops.adapt_datetimefield_value if kind is datetime.datetime else None
                  for kind in self._kinds]
         sent = [a(s) if a else s for a, s in zip(adapt, stand_ins)]
-        queryset = self._build(*stand_ins)
-        sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+        compiler = self._build(*stand_ins).query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
         slots, used = [], []
         for param in params:
             # (PostgreSQL's backend sends a big integer as psycopg's Int8, an int of its own type.)
@@ -77,16 +76,19 @@ class Prepared:
                 used.append(index)
         if sorted(used) != list(range(len(stand_ins))):
             raise ValueError(f"each argument of {self._build!r} must reach its SQL once and unchanged")
-        return sql, slots
+        return sql, slots, compiler
 
     def rows(self, *args, using=DEFAULT_DB_ALIAS):
         """The query's rows for these arguments, as tuples."""
         connection = connections[using]
-        compiled = self._compiled.get(connection.vendor)
+        # Kept with each connection (one per thread): the converters are its own.
+        kept = connection.__dict__.setdefault("_lawtrail_prepared", {})
+        compiled = kept.get(self)
         if compiled is None:
-            compiled = self._compiled[connection.vendor] = self._compile(connection)
-        sql, slots = compiled
+            compiled = kept[self] = self._compile(connection)
+        sql, slots, compiler, converters = compiled
         params = [slot[1] if slot[0] == "fixed" else _sent(args[slot[0]], *slot[1:]) for slot in slots]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchall()
+            rows = cursor.fetchall()
+        return list(map(tuple, compiler.apply_converters(rows, converters))) if converters else rows

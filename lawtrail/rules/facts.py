@@ -11,6 +11,7 @@ from lawtrail.cases.enums import Source, Stage
 from lawtrail.cases.models import Case, Party, StageTransition
 from lawtrail.core.hooks import Hook
 from lawtrail.core.lookups import of_cases
+from lawtrail.core.prepared import Prepared
 from lawtrail.media.models import GapExplanation, Recording
 from lawtrail.media.selectors import coverage_of
 from lawtrail.org.models import Agency
@@ -40,15 +41,31 @@ RECORDING_FIELDS = ("id", "case_id", "kind", "activity", "filename", "sha256", "
 holds_and_marks = Hook("holds_and_marks", "lawtrail.archive")
 
 
+def _signatures(signatures):
+    """What the rules read of these signatures: those on final records that are refusals or
+    an officer's on a 调查笔录, in the order they were given."""
+    return signatures.filter(
+        Q(refused=True) | Q(record__doc_type__in=OFFICER_LISTED, officer__isnull=False), record__status="final"
+    ).order_by("signed_at", "id").values_list("record__case_id", "record_id", "refused", "officer__cert_no",
+                                              *REFUSAL_FIELDS)
+
+
+# One case's (every case page's checklist): compiled once.
+_SIGNATURES_OF_CASE = Prepared(lambda case_id: _signatures(Signature.objects.filter(record__case_id=case_id)), int)
+_FINAL_RECORDS_OF_CASE = Prepared(lambda case_id: Record.objects.filter(case_id=case_id, status="final").order_by(
+    "finalised_at", "id").values_list("id", "doc_type", "number", "data", "finalised_at"), int)
+
+
 def signatures_of(case_ids):
     """({case id: [RefusalFact]}, {record id: [执法证号]}) in one read of the signatures on
     the final records of these cases (and perhaps of others, as `of_cases` reads them): the
     refusals recorded, and the officers who signed each 调查笔录."""
     refusals, certs = defaultdict(list), defaultdict(list)
-    signatures = of_cases(Signature.objects, case_ids, "record__case_id").filter(
-        Q(refused=True) | Q(record__doc_type__in=OFFICER_LISTED, officer__isnull=False), record__status="final")
-    for case_id, record_id, refused, cert_no, *values in signatures.order_by("signed_at", "id").values_list(
-            "record__case_id", "record_id", "refused", "officer__cert_no", *REFUSAL_FIELDS):
+    if len(case_ids) == 1:
+        rows = _SIGNATURES_OF_CASE.rows(case_ids[0])
+    else:
+        rows = _signatures(of_cases(Signature.objects, case_ids, "record__case_id"))
+    for case_id, record_id, refused, cert_no, *values in rows:
         if refused:
             refusals[case_id].append(RefusalFact(*values))
         else:
@@ -110,9 +127,7 @@ class Facts:
 
     @cached_property
     def final_records(self):
-        return [RecordFact(*values) for values in
-                self.case.records.filter(status="final").order_by("finalised_at", "id").values_list(
-                    "id", "doc_type", "number", "data", "finalised_at")]
+        return [RecordFact(*values) for values in _FINAL_RECORDS_OF_CASE.rows(self.case.pk)]
 
     def finals(self, *doc_types):
         return [r for r in self.final_records if r.doc_type in doc_types]

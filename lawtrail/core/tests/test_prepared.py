@@ -45,3 +45,16 @@ def test_a_time_argument_is_sent_as_the_backend_sends_times(org):
 def test_a_query_that_cannot_be_prepared_exactly_is_refused(build, kinds, why):
     with pytest.raises(ValueError, match=why):
         Prepared(build, *kinds).rows(*(kind() for kind in kinds))
+
+
+def test_rows_come_through_the_fields_converters_as_the_orms_do(org):
+    from lawtrail.records.models import Record
+
+    case = org.open_case()
+    org.final_record(case, "filing_approval")
+    finals = Prepared(lambda case_id: Record.objects.filter(case_id=case_id, status="final").order_by("id").values_list(
+        "id", "data", "finalised_at"), int)
+    expected = list(Record.objects.filter(case_id=case.pk, status="final").order_by("id").values_list(
+        "id", "data", "finalised_at"))
+    got = finals.rows(case.pk)
+    assert got == expected and isinstance(got[0][1], dict) and got[0][2].tzinfo is not None
