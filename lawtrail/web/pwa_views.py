@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
@@ -26,7 +26,7 @@ def shell_size():
 def favicon(request):
     """/favicon.ico, which browsers ask for wherever a page names no icon (a PDF opened in a
     tab, say): the app's icon, not a 404 in the log."""
-    return HttpResponsePermanentRedirect(static("web/icon-192.png"))
+    return HttpResponseRedirect(static("web/icon-192.png"))  # (not permanent: the file's name changes with it)
 
 
 def manifest(request):

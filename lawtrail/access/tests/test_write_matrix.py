@@ -215,7 +215,7 @@ GET_ONLY = {"home", "login", "logout", "two_factor", "two_factor_setup", "case_l
             "record_preview", "blank_forms", "blank_form",  # 预览打印 and 空白文书 (web/tests/test_record_views.py)
             "verify", "verify_form",  # 扫码验真: public, read-only (lawtrail/web/tests/test_verify.py)
             "ledger_tile",  # supervisors' and admins' read-only tiles (lawtrail/ledger/tests/test_tiles.py)
-            "manifest", "service_worker",  # the installable app (lawtrail/web/tests/test_pwa.py)
+            "favicon", "manifest", "service_worker",  # the installable app (lawtrail/web/tests/test_pwa.py)
             "record_receipt"}  # the party's 回执 of a finalised record (lawtrail/web/tests/test_receipt.py)
 FORMS_ELSEWHERE = {
     "case_create": "lawtrail/web/tests/test_views.py (the same case_open as POST /api/cases above)",

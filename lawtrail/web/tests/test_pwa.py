@@ -35,6 +35,6 @@ def test_a_changed_shell_file_makes_a_new_worker(monkeypatch, tmp_path):
 
 def test_the_browsers_own_favicon_request_gets_the_apps_icon():
     answer = Client().get("/favicon.ico", follow=True)  # signed out, as a PDF tab asks
-    assert answer.status_code == 200 and answer.redirect_chain[0][1] == 301
+    assert answer.status_code == 200 and answer.redirect_chain[0][1] == 302
     assert answer.redirect_chain[0][0].endswith("web/icon-192.png")
     assert b"".join(answer.streaming_content if answer.streaming else [answer.content]).startswith(b"\x89PNG")
