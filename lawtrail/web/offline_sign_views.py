@@ -114,5 +114,6 @@ def record_sign_captured_view(request, pk, record_id, slot):
     return JsonResponse({
         "ok": True, "signer_name": signature.signer_name, "method": signature.get_method_display(),
         "signed_at": timezone.localtime(signature.signed_at).strftime("%Y-%m-%d %H:%M"),
+        "accepted_ms": int(signature.signed_at.timestamp() * 1000),  # the server's clock (signqueue.js)
         "device_time": timezone.localtime(signature.device_time).strftime("%Y-%m-%d %H:%M:%S")
         if signature.device_time else ""})

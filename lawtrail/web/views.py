@@ -1,6 +1,7 @@
 """The Chinese web UI: thin views over the services and selectors."""
 
 import hashlib
+import time
 from dataclasses import replace
 from functools import cached_property
 
@@ -359,6 +360,9 @@ def _record_page(request, record, spec, form, refusal=None, signing=None, unsave
                    [spec.field(key).label for key in s.fields])
                   for s in spec.signers],
         "attachment_hashes": ",".join(sorted(record.attachments.values_list("sha256", flat=True))),
+        # When the server read the signatures shown (ms, its clock): a card for a signature sent
+        # offline goes once a page read after its acceptance shows it (signqueue.js).
+        "read_at_ms": int(time.time() * 1000),
         "me": request.user,
         "two_factor": needs_two_factor(request.user),
         "methods": SignMethod.choices,

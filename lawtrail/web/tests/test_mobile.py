@@ -256,6 +256,36 @@ def test_a_party_signature_taken_offline_arrives_and_the_slot_no_longer_says_uns
     expect(queue).to_be_hidden()
 
 
+@ONE_PHONE
+@pytest.mark.no_service_worker
+def test_a_page_read_before_the_signature_was_accepted_keeps_its_card(live_server, browser_org, inquiry_draft, phone):
+    """As a page the service worker kept from before shows the slot unsigned: there the card
+    is the only sign that the signature arrived, and it stays."""
+    page, record = phone, inquiry_draft
+    url = f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/"
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(url)
+    stale = page.request.get(url).text()  # the page as the server showed it before the signature
+    page.context.set_offline(True)
+    box = page.locator(".slot[data-slot=party]")
+    if box.locator("details.sign-box").get_attribute("open") is None:
+        box.locator("summary").tap()
+    box.locator("form.sign-form input[name=signer_name]").fill("王某")
+    finger_signature(page, box)
+    box.get_by_role("button", name="确认签署").click()
+    queue = page.get_by_test_id("sign-queue-party")
+    page.context.set_offline(False)
+    expect(queue).to_contain_text("已提交，服务器核对校验值一致", timeout=20000)
+    page.route(url, lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8", body=stale))
+    page.reload()
+    expect(box.locator(".not-signed")).to_be_hidden()  # the old page says 尚未签署; the card says otherwise
+    expect(queue).to_contain_text("已提交，服务器核对校验值一致")
+    page.unroute(url)
+    page.reload()  # the server's page now shows the signature itself
+    expect(box.locator(".given")).to_contain_text("王某")
+    expect(queue).to_be_hidden()
+
+
 def kept_in_browser(page, text):
     page.wait_for_function("""text => new Promise(ok => {
         const open = indexedDB.open("lawtrail");

@@ -9,10 +9,11 @@
   var record = section.dataset.record, me = section.dataset.username;
   var recordForm = document.querySelector("form.record-form");
   var running = false;
-  // A signature accepted before this page was loaded is on the page as the server has it now
-  // (given, or lapsed since because what it covered changed): its card would only repeat, or
-  // contradict, what the page says.
-  var loadedAt = Date.now();
+  // A signature accepted before the server read the signatures this page shows is on the page
+  // as the server has it (given, or lapsed since because what it covered changed): its card
+  // would only repeat, or contradict, what the page says. Both times are the server's; a page
+  // the service worker kept from before (offline) is older, and the card stays.
+  var readAt = Number(section.dataset.readAt) || 0;
 
   function store(mode, work) { return LawTrailLocal.store("signatures", mode, work); }
   function items() {
@@ -37,7 +38,7 @@
     return items().then(function (all) {
       section.querySelectorAll(".sign-queue").forEach(function (list) { list.innerHTML = ""; list.hidden = true; });
       all.forEach(function (i) {
-        if (i.state === "done" && !(i.doneAt >= loadedAt)) {
+        if (i.state === "done" && i.acceptedMs && readAt > i.acceptedMs) {
           store("readwrite", function (s) { return s.delete(i.id); });
           return;
         }
@@ -77,7 +78,8 @@
       if (response.redirected && /^\/(login|2fa)\//.test(path)) { item.state = "queued"; return item; }  // signed out: later
       return response.json().then(function (answer) {
         if (response.ok && answer.ok) {
-          item.state = "done"; item.signedAt = answer.signed_at; item.doneAt = Date.now(); delete item.capture.image_data;
+          item.state = "done"; item.signedAt = answer.signed_at; item.acceptedMs = answer.accepted_ms;
+          delete item.capture.image_data;
         }
         else if (response.status === 403 && !answer.error) item.state = "queued";  // the CSRF token of an expired session
         else { item.state = "refused"; item.error = answer.error || String(response.status); }
