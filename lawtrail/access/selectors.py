@@ -44,7 +44,7 @@ def under_grant(actor, scope):
 
 # The approved, unexpired grants a user holds for a case (on every case page: compiled once).
 _GRANTS_HELD = Prepared(lambda user_id, case_id, now: AccessGrant.objects.filter(
-    user_id=user_id, case_id=case_id, status=GrantStatus.APPROVED, expires_at__gt=now).order_by("pk").values_list("pk"),
+    user_id=user_id, case_id=case_id, status=GrantStatus.APPROVED, expires_at__gt=now).values_list("pk"),
     int, int, datetime.datetime)
 
 

@@ -19,14 +19,16 @@ _serial = itertools.count(1)
 
 
 def _stand_in(kind):
-    """A value of this type that no real call passes and that the SQL can be searched for."""
+    """A value of this type that no real call passes and that the SQL can be searched for: a
+    text with capitals and LIKE's special characters, so that a lookup escaping or folding
+    it (`contains`, `iexact` on SQLite) no longer finds it unchanged."""
     n = next(_serial)
-    if kind is int:
+    if kind is int:  # (an id: a bigint column; an int4 one would refuse it)
         return 734_000_000_000 + n
     if kind is str:
-        return f"\x1flawtrail-stand-in-{n}\x1f"
+        return f"\x1fLawTrail%_\\stand-in-{n}\x1f"
     if kind is datetime.datetime:
-        return datetime.datetime(1901, 2, 3, 4, 5, 6, n, tzinfo=datetime.UTC)
+        return datetime.datetime(1901, 2, 3, tzinfo=datetime.UTC) + datetime.timedelta(microseconds=n)
     raise TypeError(f"no stand-in for {kind.__name__}")
 
 
@@ -43,7 +45,7 @@ class Prepared:
         self._build, self._kinds = build, kinds
 
     def _compile(self, connection):
-        """(SQL, slots, compiler, converters), compiled twice with different stand-ins: the
+        """(SQL, slots, compiler, converters, columns asked for), compiled twice with different stand-ins: the
         same text and the same fixed values both times, or the query reads something besides
         its arguments."""
         (sql, slots, compiler), (again, slots_again, _) = (self._compile_once(connection) for _ in range(2))
@@ -52,7 +54,7 @@ class Prepared:
                              "it cannot be prepared")
         # The fields' converters, as the ORM applies them to its rows (compiler.results_iter).
         converters = compiler.get_converters([column[0] for column in compiler.select[:compiler.col_count]])
-        return sql, slots, compiler, converters
+        return sql, slots, compiler, converters, compiler.col_count
 
     def _compile_once(self, connection):
         stand_ins = [_stand_in(kind) for kind in self._kinds]
@@ -67,7 +69,9 @@ class Prepared:
             # (PostgreSQL's backend sends a big integer as psycopg's Int8, an int of its own type.)
             index = next((i for i, s in enumerate(sent) if isinstance(param, type(s)) and param == s), None)
             if index is None:
-                if any(isinstance(s, str) and isinstance(param, str) and s.strip("\x1f") in param for s in sent):
+                # (escaped or folded, a text stand-in still holds its number and end mark)
+                if any(isinstance(s, str) and isinstance(param, str) and s.rsplit("\\", 1)[-1].lower() in param.lower()
+                       for s in sent):
                     raise ValueError(f"a lookup rewrote an argument of {self._build!r}: it cannot be prepared")
                 slots.append(("fixed", param))
             else:
@@ -86,9 +90,16 @@ class Prepared:
         compiled = kept.get(self)
         if compiled is None:
             compiled = kept[self] = self._compile(connection)
-        sql, slots, compiler, converters = compiled
+        sql, slots, compiler, converters, width = compiled
+        for arg, kind in zip(args, self._kinds, strict=True):  # as the ORM would refuse or take them
+            if type(arg) is not kind and not (kind is int and isinstance(arg, int) and not isinstance(arg, bool)):
+                raise TypeError(f"{self._build!r} takes {kind.__name__}, not {type(arg).__name__}")
+            if kind is datetime.datetime and arg.utcoffset() is None:
+                raise ValueError(f"{self._build!r} takes an aware time, not {arg!r}")
         params = [slot[1] if slot[0] == "fixed" else _sent(args[slot[0]], *slot[1:]) for slot in slots]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
+        if rows and len(rows[0]) > width:  # columns the SQL needs (ordering, distinct), not asked for
+            rows = [row[:width] for row in rows]
         return list(map(tuple, compiler.apply_converters(rows, converters))) if converters else rows

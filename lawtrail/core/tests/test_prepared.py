@@ -58,3 +58,34 @@ def test_rows_come_through_the_fields_converters_as_the_orms_do(org):
         "id", "data", "finalised_at"))
     got = finals.rows(case.pk)
     assert got == expected and isinstance(got[0][1], dict) and got[0][2].tzinfo is not None
+
+
+def test_a_lookup_that_escapes_or_folds_its_value_is_refused_or_answers_as_the_orm(org):
+    from django.db import connection
+
+    org.open_case()
+    scopes = list(Entry.objects.values_list("scope", flat=True).distinct())
+    folded = Prepared(lambda scope: Entry.objects.filter(scope__iexact=scope).order_by("seq").values_list("seq"), str)
+    try:
+        for scope in [*scopes, scopes[0].upper(), "CASE:%", "case:_"]:
+            assert folded.rows(scope) == list(Entry.objects.filter(scope__iexact=scope).order_by("seq")
+                                              .values_list("seq")), scope
+    except ValueError:  # SQLite's iexact is a LIKE, its value escaped
+        assert connection.vendor == "sqlite"
+
+
+def test_the_rows_have_the_columns_asked_for_and_arguments_their_types(org):
+    org.open_case()
+    scope = Entry.objects.exclude(scope="").values_list("scope", flat=True).first()
+    actions = Prepared(lambda scope: Entry.objects.filter(scope=scope).order_by("-seq").values_list("action")
+                       .distinct(), str)  # the ordering's column is selected too
+    assert actions.rows(scope) == list(Entry.objects.filter(scope=scope).order_by("-seq").values_list("action")
+                                       .distinct())
+    by_seq = Prepared(lambda seq: Entry.objects.filter(seq=seq).values_list("seq"), int)
+    with pytest.raises(TypeError):
+        by_seq.rows("1")
+    with pytest.raises(TypeError):
+        by_seq.rows(True)
+    after = Prepared(lambda when: Entry.objects.filter(time__gt=when).values_list("seq"), datetime.datetime)
+    with pytest.raises(ValueError, match="aware"):
+        after.rows(datetime.datetime(2026, 1, 1))
