@@ -105,8 +105,9 @@ def test_guessed_ids_name_nothing(org):
 def test_one_case_is_seen_exactly_when_the_visible_cases_hold_it(monkeypatch):
     """`case_for` decides on the case it loaded (`may_see`); `visible_cases` filters lists in
     the database. The two must never differ: every role, at every confidentiality class,
-    in and out of the department and the agency, handling or not, with a view grant or a
-    copy grant only, both again once the grants have expired, and signed out."""
+    in and out of the department and the agency, handling or not, with a view grant, a copy
+    or recordings grant only, a view grant asked for and not yet decided or refused, all again
+    once the grants have expired, without a department or an agency, and signed out."""
     import datetime
     import types
 
@@ -114,6 +115,7 @@ def test_one_case_is_seen_exactly_when_the_visible_cases_hold_it(monkeypatch):
     from django.utils import timezone
 
     from lawtrail.access import policy
+    from lawtrail.cases.models import with_team
     from lawtrail.access.services import grant_decide, grant_request
     from lawtrail.core.errors import NotFound
     from lawtrail.org.models import User
@@ -123,8 +125,16 @@ def test_one_case_is_seen_exactly_when_the_visible_cases_hold_it(monkeypatch):
     moved = org.officer_users[1]  # handles the cases, but works in another department now
     User.objects.filter(pk=moved.pk).update(department=org.legal)
     people["handling officer of another department"] = User.objects.get(pk=moved.pk)
+    nowhere = org.user(Role.OFFICER)  # an account whose agency and department were taken away
+    User.objects.filter(pk=nowhere.pk).update(agency=None, department=None)
+    people["officer without an agency"] = User.objects.get(pk=nowhere.pk)
+    adrift = org.user(Role.OFFICER)
+    User.objects.filter(pk=adrift.pk).update(department=None)
+    people["officer without a department"] = User.objects.get(pk=adrift.pk)
+    asking, refused = org.user(Role.OFFICER), org.user(Role.REVIEWER)
+    people.update({"officer asking for a view grant": asking, "reviewer refused a view grant": refused})
     granted = {}
-    for kind in ("view", "copy"):
+    for kind in ("view", "copy", "av_view"):
         granted[kind] = [org.user(Role.OFFICER), org.user(Role.REVIEWER), org.user(Role.OFFICER, department=org.legal),
                          org.user(Role.SUPERVISOR)]
         people.update({f"{user.get_role_display()} {user.username}, {kind} granted": user for user in granted[kind]})
@@ -134,6 +144,9 @@ def test_one_case_is_seen_exactly_when_the_visible_cases_hold_it(monkeypatch):
             for user in users:
                 grant = grant_request(actor=user, case=case, kind=kind, reason="核查")
                 grant_decide(actor=org.head, grant=grant, approve=True, reason="同意", days=7)
+        grant_request(actor=asking, case=case, kind="view", reason="核查")
+        grant_decide(actor=org.head, grant=grant_request(actor=refused, case=case, kind="view", reason="核查"),
+                     approve=False, reason="无须查阅")
     seen = {True: 0, False: 0}
     for later in (0, 8):  # today, and after every grant has expired
         clock = types.SimpleNamespace(now=lambda later=later: timezone.now() + datetime.timedelta(days=later))
@@ -141,7 +154,8 @@ def test_one_case_is_seen_exactly_when_the_visible_cases_hold_it(monkeypatch):
         for case in cases:
             for name, user in [*people.items(), ("signed out", AnonymousUser())]:
                 expected = policy.visible_cases(user).filter(pk=case.pk).exists() if user.is_authenticated else False
-                assert policy.may_see(user, type(case).objects.get(pk=case.pk)) is expected, (case.title, name, later)
+                loaded = type(case).objects.prefetch_related(with_team()).get(pk=case.pk)  # as case_for loads it
+                assert policy.may_see(user, loaded) is expected, (case.title, name, later)
                 if expected:
                     assert policy.case_for(user, case.pk).pk == case.pk
                 else:
