@@ -241,6 +241,8 @@ def forms(w):
     case, draft, ready, final = w["case"].pk, w["draft"].pk, w["ready"].pk, w["final"].pk
     org = w["org"]
     image = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
+    today = timezone.localdate()
+    today, yesterday = today.isoformat(), (today - datetime.timedelta(days=1)).isoformat()
 
     def archive(action):
         return reverse("web:case_archive_action", args=[case, action])
@@ -286,7 +288,8 @@ def forms(w):
          AGENCY, "object", True),
         ("grant_decide", reverse("web:grant_decide", args=[w["grant"].pk]), {"approve": "1", "reason": "同意", "days": 3},
          HEAD, "object", True),
-        ("draw_create", reverse("web:draw_create"), {"size": 3}, SUPERVISORS, "agency", True),
+        ("draw_create", reverse("web:draw_create"), {"size": 3, "period_from": yesterday, "period_to": today},
+         SUPERVISORS, "agency", True),  # (the recordings made just before midnight count after it)
         ("check_create", reverse("web:check_create", args=[w["draw"].pk]),
          {"recording": w["recordings"][0].pk, "opening": "pass", "continuous": "pass", "conduct": "pass",
           "documents": "pass"}, SUPERVISORS, "drawn", True),

@@ -12,10 +12,23 @@ from lawtrail.rules.models import Finding
 from lawtrail.supervision.statistics import Filters, chart, dashboard, report, report_pdf, report_xlsx
 from lawtrail.testing import person_party
 
-TODAY = timezone.localdate()
-MONDAY = TODAY - datetime.timedelta(days=TODAY.weekday())
-D1 = MONDAY - datetime.timedelta(days=14)
-D2 = MONDAY - datetime.timedelta(days=7)
+TODAY = MONDAY = D1 = D2 = None  # set as each test starts (`days`)
+
+
+def known_days():
+    """(today, this week's Monday, the Mondays two weeks and one week before): the days the
+    data and the figures are about."""
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday())
+    return today, monday, monday - datetime.timedelta(days=14), monday - datetime.timedelta(days=7)
+
+
+@pytest.fixture(autouse=True)
+def days():
+    """The days, taken as each test starts: taken when the module was imported they went stale
+    once a run crossed midnight (CI at 00:00 in Beijing)."""
+    global TODAY, MONDAY, D1, D2
+    TODAY, MONDAY, D1, D2 = known_days()
 
 
 def at(day, hour=10):

@@ -20,7 +20,15 @@ from lawtrail.supervision.services import (
 from lawtrail.samples import make_audio
 
 ALL_PASS = {"opening": "pass", "continuous": "pass", "conduct": "pass", "documents": "na"}
-TODAY = timezone.localdate()
+TODAY = None  # set as each test starts (`today`)
+
+
+@pytest.fixture(autouse=True)
+def today():
+    """Today as each test starts: taken when the module was imported it went stale once a run
+    crossed midnight (CI at 00:00 in Beijing)."""
+    global TODAY
+    TODAY = timezone.localdate()
 
 
 def record(org, case, tmp_path, name, *, officer=0, device="DSJ-001", seconds=1, at=None):

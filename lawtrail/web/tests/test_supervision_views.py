@@ -72,7 +72,9 @@ def test_device_pages_show_who_held_the_device(org, tmp_path):
 
 
 def test_the_dashboard_page_and_report_downloads(org):
-    from lawtrail.supervision.tests.test_statistics import D1, finding
+    from lawtrail.supervision.tests.test_statistics import finding, known_days
+
+    D1 = known_days()[2]
 
     case = org.open_case(title="看板案")
     finding(case, "start.approval", "violated", "high", D1)
@@ -89,7 +91,9 @@ def test_the_dashboard_page_and_report_downloads(org):
 
 
 def test_the_dashboard_lists_the_most_severe_and_counts_them_all(org, monkeypatch):
-    from lawtrail.supervision.tests.test_statistics import D1, finding
+    from lawtrail.supervision.tests.test_statistics import finding, known_days
+
+    D1 = known_days()[2]
     from lawtrail.web import supervision_views
 
     monkeypatch.setattr(supervision_views, "DASHBOARD_ROWS", 1)
