@@ -222,20 +222,25 @@ def test_a_draft_written_offline_reaches_the_server_when_back_online(live_server
     assert record.data["place"] == "某村林场"
 
 
+def party_signs_offline(page, name="王某"):
+    """Offline, the party signs the record's party slot on the pad: (the slot, its queue)."""
+    page.context.set_offline(True)
+    box = page.locator(".slot[data-slot=party]")
+    if box.locator("details.sign-box").get_attribute("open") is None:
+        box.locator("summary").tap()
+    box.locator("form.sign-form input[name=signer_name]").fill(name)
+    finger_signature(page, box)
+    box.get_by_role("button", name="确认签署").click()  # a click, as in the journey above
+    return box, page.get_by_test_id("sign-queue-party")
+
+
 @ONE_PHONE
 def test_a_party_signature_taken_offline_arrives_and_the_slot_no_longer_says_unsigned(
         live_server, browser_org, inquiry_draft, phone):
     page, record = phone, inquiry_draft
     login(page, live_server.url, browser_org.officer_users[0])
     page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
-    page.context.set_offline(True)
-    box = page.locator(".slot[data-slot=party]")
-    if box.locator("details.sign-box").get_attribute("open") is None:
-        box.locator("summary").tap()
-    box.locator("form.sign-form input[name=signer_name]").fill("王某")
-    finger_signature(page, box)
-    box.get_by_role("button", name="确认签署").click()  # a click, as in the journey above
-    queue = page.get_by_test_id("sign-queue-party")
+    box, queue = party_signs_offline(page)
     expect(queue).to_contain_text("离线，联网后自动提交")
     expect(box.locator(".not-signed")).to_be_visible()
     page.context.set_offline(False)
@@ -266,14 +271,7 @@ def test_a_page_read_before_the_signature_was_accepted_keeps_its_card(live_serve
     login(page, live_server.url, browser_org.officer_users[0])
     page.goto(url)
     stale = page.request.get(url).text()  # the page as the server showed it before the signature
-    page.context.set_offline(True)
-    box = page.locator(".slot[data-slot=party]")
-    if box.locator("details.sign-box").get_attribute("open") is None:
-        box.locator("summary").tap()
-    box.locator("form.sign-form input[name=signer_name]").fill("王某")
-    finger_signature(page, box)
-    box.get_by_role("button", name="确认签署").click()
-    queue = page.get_by_test_id("sign-queue-party")
+    box, queue = party_signs_offline(page)
     page.context.set_offline(False)
     expect(queue).to_contain_text("已提交，服务器核对校验值一致", timeout=20000)
     page.route(url, lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8", body=stale))
