@@ -284,6 +284,23 @@ def test_a_page_read_before_the_signature_was_accepted_keeps_its_card(live_serve
     expect(queue).to_be_hidden()
 
 
+@ONE_PHONE
+def test_a_signature_still_being_kept_when_the_network_returns_is_sent(live_server, browser_org, inquiry_draft, phone):
+    """The network comes back while the phone is still hashing the signature it keeps: the
+    signature is sent then, not left 等待提交 until the page is next loaded."""
+    page, record = phone, inquiry_draft
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    page.evaluate("""() => {  // a slow phone: hashing takes a second
+        const digest = LawTrailSHA256.digest;
+        LawTrailSHA256.digest = data => new Promise(ok => setTimeout(ok, 1000)).then(() => digest(data));
+    }""")
+    box, queue = party_signs_offline(page)
+    page.context.set_offline(False)  # before the signature is kept
+    expect(queue).to_contain_text("已提交，服务器核对校验值一致", timeout=20000)
+    assert record.signatures.get(slot="party").signer_name == "王某"
+
+
 def kept_in_browser(page, text):
     page.wait_for_function("""text => new Promise(ok => {
         const open = indexedDB.open("lawtrail");

@@ -8,7 +8,7 @@
   if (!section || !window.LawTrailLocal) return;
   var record = section.dataset.record, me = section.dataset.username;
   var recordForm = document.querySelector("form.record-form");
-  var running = false;
+  var running = false, again = false;
   // A signature accepted before the server read the signatures this page shows is on the page
   // as the server has it (given, or lapsed since because what it covered changed): its card
   // would only repeat, or contradict, what the page says. Both times are the server's; a page
@@ -88,7 +88,8 @@
     }, function () { item.state = "queued"; return item; });
   }
   function run() {
-    if (running || !navigator.onLine) return render();
+    if (!navigator.onLine) return render();
+    if (running) { again = true; return Promise.resolve(); }  // what came meanwhile is sent after this run
     running = true;
     return items().then(function (all) {
       var waiting = all.filter(function (i) { return i.state === "queued" || i.state === "waiting" || i.state === "sending"; });
@@ -106,7 +107,12 @@
           });
         }, Promise.resolve());
       });
-    }).then(function () { running = false; return render(); }, function () { running = false; return render(); });
+    }).then(finish, finish);
+  }
+  function finish() {
+    running = false;
+    if (again) { again = false; return run(); }
+    return render();
   }
 
   function dataUrlBlob(url) {
@@ -167,7 +173,7 @@
         if (note) note.remove();
         var box = form.closest("details");
         if (box) box.open = false;
-        return render();
+        return run();  // the network may have come back while it was being hashed and kept
       });
     });
   });
