@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -38,7 +39,8 @@ def server_home(home):
 def test_sigkill_during_50_uploads_loses_nothing(tmp_path):
     env, facts, port, base, auth = server_home(tmp_path / "home")
     bodies = [os.urandom(SIZE) for _ in range(UPLOADS)]
-    server = start(env, port)
+    log = open(tmp_path / "server.log", "w")  # both runs' tracebacks, for a failure to show
+    server = start(env, port, log=log)
     urls = []
     for n in range(UPLOADS):
         metadata = {"filename": f"DSJ{n:03d}.mp4", "case_no": facts["case_no"], "officer_cert": facts["cert"]}
@@ -83,13 +85,14 @@ def test_sigkill_during_50_uploads_loses_nothing(tmp_path):
     verify = subprocess.run([sys.executable, "-m", "lawtrail.cli", "verify", "--json"], env=env,
                             capture_output=True, text=True)
     assert json.loads(verify.stdout)["ok"], verify.stdout  # nothing half-written became a record
-    server = start(env, port)
+    server = start(env, port, log=log)
     try:
         for t in threads:
             t.join()
     finally:
         kill(server)
-    assert not errors, errors
+        log.close()
+    assert not errors, (errors, server_trouble(tmp_path / "server.log"))
     report = json.loads(subprocess.run([sys.executable, "-m", "lawtrail.cli", "verify", "--json"], env=env,
                                        capture_output=True, text=True).stdout)
     assert report["ok"] and report["blobs"] >= UPLOADS, report["problems"][:3]
@@ -103,6 +106,12 @@ print(json.dumps(sorted(Recording.objects.values_list("filename", "sha256"))))
 """], env=env, capture_output=True, text=True, check=True).stdout
     stored = dict(json.loads(listed.strip().splitlines()[-1]))
     assert stored == {f"DSJ{n:03d}.mp4": hashlib.sha256(bodies[n]).hexdigest() for n in range(UPLOADS)}
+
+
+def server_trouble(log):
+    """What the server said other than answering well (tracebacks, 5xx lines), for a failure."""
+    lines = log.read_text(errors="replace").splitlines()
+    return "\n".join([line for line in lines if not re.search(r' HTTP/1\.1" [234]\d\d ', line)][-120:])
 
 
 def _fill(directory):
