@@ -48,3 +48,26 @@ def test_without_openssls_functions_hashlib_is_used_and_nothing_is_saved(monkeyp
     digest = hashstate.sha256()
     assert isinstance(digest, type(hashlib.sha256())) and hashstate.state_of(digest) is None
     assert hashstate.resume(b"\0" * hashstate.STATE_SIZE, 0) is None
+
+
+def test_a_receive_buffer_is_hashed_where_it_lies_and_any_buffer_gives_hashlibs_digest():
+    import mmap
+    import tracemalloc
+
+    block = mmap.mmap(-1, 16 * 2**20)  # as the upload's receive buffers
+    block.write(os.urandom(16 * 2**20))
+    view = memoryview(block)[:16 * 2**20 - 5]
+    tracemalloc.start()
+    try:
+        digest = hashstate.sha256()
+        digest.update(view)
+        assert tracemalloc.get_traced_memory()[1] < 2**20  # no copy of the 16 MiB
+    finally:
+        tracemalloc.stop()
+    expected = hashlib.sha256(view)
+    for other in (bytearray(b"abc"), memoryview(b"read-only"), view[::3], memoryview(bytearray(0))):
+        digest.update(other)
+        expected.update(bytes(other))
+    assert digest.hexdigest() == expected.hexdigest()
+    view.release()
+    block.close()  # nothing of the hash still holds the buffer
