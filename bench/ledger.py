@@ -3,8 +3,9 @@
 default 2,000), where a write is one row in a table plus, for the ledger-backed variant, its
 ledger entry in the same transaction (as every LawTrail service does).
 
-Goals (issue 9): at least 2,000 ledger appends per second with 8 writers, and a
-ledger-backed write at most 1.5 × the time of the same write without the ledger. The
+Goals: at least 2,000 ledger appends per second with 8 writers (issue 9), and a
+ledger-backed write at most 1.2 × the time of the same write without the ledger, alone and
+with 8 writers, and with 8 no slower than django-pghistory (issue 31; issue 9 asked 1.5 ×). The
 overhead is measured twice: for one writer alone (the time a user's write takes, which is
 what the ledger adds to each request), and for the 8 writers together, where the machine's
 cores are the limit and the ratio is that of the CPU time each kind of write costs.
@@ -33,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
+GOAL_OVERHEAD = 1.2  # issue 31 (issue 9 asked 1.5); with 8 writers also no slower than pghistory
 DATABASE = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lawtrail_bench")
 
 
@@ -185,13 +187,15 @@ def main():
     print(f"plain write                  {plain1 * 1e6:8,.0f} µs")
     print(f"django-pghistory (peer)      {peer1 * 1e6:8,.0f} µs  {peer1 / plain1:5.2f} × the plain write")
     print(f"LawTrail ledger-backed       {ledgered1 * 1e6:8,.0f} µs  {ledgered1 / plain1:5.2f} × the plain write, "
-          f"{ledgered1 / peer1:5.2f} × pghistory; goal ≤ 1.5 × — {'met' if ledgered1 / plain1 <= 1.5 else 'NOT met'}")
+          f"{ledgered1 / peer1:5.2f} × pghistory; goal ≤ {GOAL_OVERHEAD} × — "
+          f"{'met' if ledgered1 / plain1 <= GOAL_OVERHEAD else 'NOT met'}")
     print(f"{writers} writers × {writes} writes, PostgreSQL")
     print(f"plain writes                 {total / plain:8,.0f}/s")
     print(f"django-pghistory (peer)      {total / peer:8,.0f}/s  {peer / plain:5.2f} × the plain write")
     print(f"LawTrail ledger-backed       {rate:8,.0f}/s  {ledgered / plain:5.2f} × the plain write, "
           f"{ledgered / peer:5.2f} × pghistory; goals ≥ 2,000/s — {'met' if rate >= 2000 else 'NOT met'}, "
-          f"≤ 1.5 × — {'met' if ledgered / plain <= 1.5 else 'NOT met'}")
+          f"≤ {GOAL_OVERHEAD} × — {'met' if ledgered / plain <= GOAL_OVERHEAD else 'NOT met'}, "
+          f"no slower than pghistory — {'met' if ledgered <= peer else 'NOT met'}")
     print(f"the tiles' cost: one writer {ledgered1 / untiled1:4.2f} ×, {writers} writers {ledgered / untiled:4.2f} × "
           f"the same ledger-backed write without them; goal ≤ 1.1 × — "
           f"{'met' if max(ledgered1 / untiled1, ledgered / untiled) <= 1.1 else 'NOT met'}")
@@ -212,7 +216,8 @@ def main():
                                            "pghistory_us": peer1 * 1e6, "overhead": ledgered1 / plain1,
                                            "pghistory_overhead": peer1 / plain1,
                                            "rounds": {mode: seconds for mode, seconds in alone.items()}},
-                            "goal_appends_per_second": 2000, "goal_overhead": 1.5})
+                            "goal_appends_per_second": 2000, "goal_overhead": GOAL_OVERHEAD,
+                            "goal_vs_pghistory": 1.0})
 
 
 if __name__ == "__main__":
