@@ -301,6 +301,34 @@ def test_a_signature_still_being_kept_when_the_network_returns_is_sent(live_serv
     assert record.signatures.get(slot="party").signer_name == "王某"
 
 
+@ONE_PHONE
+def test_a_signature_kept_while_another_is_being_sent_is_sent_after_it(live_server, browser_org, inquiry_draft, phone):
+    """Back online, the party's signature is on its way over a slow network when the officer's,
+    signed offline a moment before, has been kept: it is sent once the first has arrived."""
+    page, record = phone, inquiry_draft
+    login(page, live_server.url, browser_org.officer_users[0])
+    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    box, queue = party_signs_offline(page)
+    expect(queue).to_contain_text("离线，联网后自动提交")
+    page.evaluate("""() => {
+        const digest = LawTrailSHA256.digest;  // hashing a second a step: some 3 s for a signature
+        LawTrailSHA256.digest = data => new Promise(ok => setTimeout(ok, 1000)).then(() => digest(data));
+        const send = window.fetch;  // and every answer 6 s away
+        window.fetch = (...args) => new Promise(ok => setTimeout(ok, 6000)).then(() => send(...args));
+    }""")
+    officers = page.locator(".slot[data-slot=officers]")
+    if officers.locator("details.sign-box").get_attribute("open") is None:
+        officers.locator("summary").tap()
+    chooser = officers.locator("select.signer-choice")
+    chooser.select_option(chooser.locator("option[data-self='1']").get_attribute("value"))
+    finger_signature(page, officers)
+    officers.get_by_role("button", name="确认签署").click()
+    page.context.set_offline(False)  # the party's goes now; the officer's is kept while it travels
+    expect(queue).to_contain_text("已提交，服务器核对校验值一致", timeout=30000)
+    expect(page.get_by_test_id("sign-queue-officers")).to_contain_text("已提交，服务器核对校验值一致", timeout=30000)
+    assert set(record.signatures.values_list("slot", flat=True)) == {"party", "officers"}
+
+
 def kept_in_browser(page, text):
     page.wait_for_function("""text => new Promise(ok => {
         const open = indexedDB.open("lawtrail");
