@@ -3,11 +3,12 @@ storage and metadata) against hashlib.sha256 over the same bytes and against the
 Node tus server (@tus/server + @tus/file-store) with the same clients.
 
 Goals (issue 31), for the sendfile client: LawTrail ≥ 0.8 × hashlib.sha256 and ≥ 2 × the Node
-server; for tuspy (bound by its own client) at least as fast as the Node server. Two clients, each sending 64 MiB chunks, each measured against both servers: tuspy (it
-reads every chunk into Python memory and hands it to `requests`, which by itself caps it
-near 850 MiB/s here, against a server that throws the bytes away) and `sendfile_upload`
-below, a plain tus 1.0 client whose chunks go from the file to the socket in the kernel,
-so that the figure is the server's. Each server is warmed with one small upload first (a
+server; for tuspy (bound by its own client) at least as fast as the Node server. Two
+clients, each sending 64 MiB chunks, each measured against both servers: tuspy (it reads
+every chunk into Python memory and hands it to `requests`, which by itself caps it well
+below the server here: 850 MiB/s at most on a fast day, against a server that throws the
+bytes away) and `sendfile_upload` below, a plain tus 1.0 client whose chunks go from the
+file to the socket in the kernel, so that the figure is the server's. Each server is warmed with one small upload first (a
 server that has only just bound its port may still be starting its workers); each timed
 upload is a file of its own (LawTrail stores a repeated file once), a real video (see make_file).
 Size: LAWTRAIL_BENCH_UPLOAD_MB (default 1024). Run with `make bench`.
