@@ -135,8 +135,7 @@ def test_an_officer_registers_writes_signs_and_uploads_on_a_phone(live_server, b
     assert record.data["content"] == "问：林地由谁占用？答：本人。"
 
     box = page.locator(".slot[data-slot=officers]")
-    if box.locator("details.sign-box").get_attribute("open") is None:
-        box.locator("summary").tap()
+    open_sign_box(box)
     area = finger_signature(page, box)
     assert area["width"] >= page.viewport_size["width"] - 60  # the pad takes the screen's width
     assert_thumb_friendly(page, "signing")
@@ -183,8 +182,7 @@ def test_text_typed_while_the_session_expired_is_kept_and_saved_after_the_passwo
     from django.contrib.sessions.models import Session
 
     page, record = phone, inquiry_draft
-    login(page, live_server.url, browser_org.officer_users[0])
-    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    open_record(page, live_server, browser_org, record)
     words = "问：你是否知道占用林地需要审批？答：知道，但当时没有办理。" * 20
     page.fill("textarea[name=content]", words)
     Session.objects.all().delete()  # 30 minutes idle: the server forgets the session
@@ -206,8 +204,7 @@ def test_text_typed_while_the_session_expired_is_kept_and_saved_after_the_passwo
 @ONE_PHONE
 def test_a_draft_written_offline_reaches_the_server_when_back_online(live_server, browser_org, inquiry_draft, phone):
     page, record = phone, inquiry_draft
-    login(page, live_server.url, browser_org.officer_users[0])
-    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    open_record(page, live_server, browser_org, record)
     page.context.set_offline(True)
     expect(page.get_by_test_id("offline")).to_be_visible()
     page.fill("input[name=place]", "某村林场")
@@ -222,12 +219,37 @@ def test_a_draft_written_offline_reaches_the_server_when_back_online(live_server
     assert record.data["place"] == "某村林场"
 
 
+def open_record(page, live_server, org, record):
+    """The handling officer signs in on the phone and opens the record: its URL."""
+    url = f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/"
+    login(page, live_server.url, org.officer_users[0])
+    page.goto(url)
+    return url
+
+
+def open_sign_box(slot):
+    """Open a signature slot's box (a slot left to sign may be open already)."""
+    if slot.locator("details.sign-box").get_attribute("open") is None:
+        slot.locator("summary").tap()
+
+
+def slow_phone(page, answer_ms=0):
+    """A slow phone: each step of hashing a signature takes a second (some 3 s for one), and
+    with `answer_ms` every answer from the server comes that much later."""
+    page.evaluate("""answerMs => {
+        const digest = LawTrailSHA256.digest;
+        LawTrailSHA256.digest = data => new Promise(ok => setTimeout(ok, 1000)).then(() => digest(data));
+        if (!answerMs) return;
+        const send = window.fetch;
+        window.fetch = (...args) => new Promise(ok => setTimeout(ok, answerMs)).then(() => send(...args));
+    }""", answer_ms)
+
+
 def party_signs_offline(page, name="王某"):
     """Offline, the party signs the record's party slot on the pad: (the slot, its queue)."""
     page.context.set_offline(True)
     box = page.locator(".slot[data-slot=party]")
-    if box.locator("details.sign-box").get_attribute("open") is None:
-        box.locator("summary").tap()
+    open_sign_box(box)
     box.locator("form.sign-form input[name=signer_name]").fill(name)
     finger_signature(page, box)
     box.get_by_role("button", name="确认签署").click()  # a click, as in the journey above
@@ -238,8 +260,7 @@ def party_signs_offline(page, name="王某"):
 def test_a_party_signature_taken_offline_arrives_and_the_slot_no_longer_says_unsigned(
         live_server, browser_org, inquiry_draft, phone):
     page, record = phone, inquiry_draft
-    login(page, live_server.url, browser_org.officer_users[0])
-    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    open_record(page, live_server, browser_org, record)
     box, queue = party_signs_offline(page)
     expect(queue).to_contain_text("离线，联网后自动提交")
     expect(box.locator(".not-signed")).to_be_visible()
@@ -267,9 +288,7 @@ def test_a_page_read_before_the_signature_was_accepted_keeps_its_card(live_serve
     """As a page the service worker kept from before shows the slot unsigned: there the card
     is the only sign that the signature arrived, and it stays."""
     page, record = phone, inquiry_draft
-    url = f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/"
-    login(page, live_server.url, browser_org.officer_users[0])
-    page.goto(url)
+    url = open_record(page, live_server, browser_org, record)
     stale = page.request.get(url).text()  # the page as the server showed it before the signature
     box, queue = party_signs_offline(page)
     page.context.set_offline(False)
@@ -289,12 +308,8 @@ def test_a_signature_still_being_kept_when_the_network_returns_is_sent(live_serv
     """The network comes back while the phone is still hashing the signature it keeps: the
     signature is sent then, not left 等待提交 until the page is next loaded."""
     page, record = phone, inquiry_draft
-    login(page, live_server.url, browser_org.officer_users[0])
-    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
-    page.evaluate("""() => {  // a slow phone: hashing takes a second
-        const digest = LawTrailSHA256.digest;
-        LawTrailSHA256.digest = data => new Promise(ok => setTimeout(ok, 1000)).then(() => digest(data));
-    }""")
+    open_record(page, live_server, browser_org, record)
+    slow_phone(page)
     box, queue = party_signs_offline(page)
     page.context.set_offline(False)  # before the signature is kept
     expect(queue).to_contain_text("已提交，服务器核对校验值一致", timeout=20000)
@@ -306,19 +321,12 @@ def test_a_signature_kept_while_another_is_being_sent_is_sent_after_it(live_serv
     """Back online, the party's signature is on its way over a slow network when the officer's,
     signed offline a moment before, has been kept: it is sent once the first has arrived."""
     page, record = phone, inquiry_draft
-    login(page, live_server.url, browser_org.officer_users[0])
-    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    open_record(page, live_server, browser_org, record)
     box, queue = party_signs_offline(page)
     expect(queue).to_contain_text("离线，联网后自动提交")
-    page.evaluate("""() => {
-        const digest = LawTrailSHA256.digest;  // hashing a second a step: some 3 s for a signature
-        LawTrailSHA256.digest = data => new Promise(ok => setTimeout(ok, 1000)).then(() => digest(data));
-        const send = window.fetch;  // and every answer 6 s away
-        window.fetch = (...args) => new Promise(ok => setTimeout(ok, 6000)).then(() => send(...args));
-    }""")
+    slow_phone(page, answer_ms=6000)
     officers = page.locator(".slot[data-slot=officers]")
-    if officers.locator("details.sign-box").get_attribute("open") is None:
-        officers.locator("summary").tap()
+    open_sign_box(officers)
     chooser = officers.locator("select.signer-choice")
     chooser.select_option(chooser.locator("option[data-self='1']").get_attribute("value"))
     finger_signature(page, officers)
@@ -344,9 +352,7 @@ def kept_in_browser(page, text):
 def test_a_draft_the_server_never_got_is_restored_from_the_browser_with_its_time(
         live_server, browser_org, inquiry_draft, phone):
     page, record = phone, inquiry_draft
-    url = f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/"
-    login(page, live_server.url, browser_org.officer_users[0])
-    page.goto(url)
+    url = open_record(page, live_server, browser_org, record)
     page.route(url, lambda route: route.abort() if route.request.method == "POST" else route.continue_())
     page.fill("textarea[name=content]", "问：现场有几人？答：三人。")
     page.locator("textarea[name=content]").blur()  # leaving the field: the save fails, the browser keeps it
@@ -371,9 +377,7 @@ def test_when_the_server_changed_meanwhile_its_draft_wins_and_the_browsers_is_sh
     from lawtrail.records.services import record_update
 
     page, record = phone, inquiry_draft
-    url = f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/"
-    login(page, live_server.url, browser_org.officer_users[0])
-    page.goto(url)
+    url = open_record(page, live_server, browser_org, record)
     page.route(url, lambda route: route.abort() if route.request.method == "POST" else route.continue_())
     page.check("input[name=cert_shown]")
     page.fill("textarea[name=content]", "本机写的询问内容")
@@ -393,9 +397,7 @@ def test_when_the_server_changed_meanwhile_its_draft_wins_and_the_browsers_is_sh
 def test_a_page_left_open_offline_does_not_overwrite_a_colleagues_save_made_meanwhile(
         live_server, browser_org, inquiry_draft, phone):
     page, record = phone, inquiry_draft
-    url = f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/"
-    login(page, live_server.url, browser_org.officer_users[0])
-    page.goto(url)
+    url = open_record(page, live_server, browser_org, record)
     page.context.set_offline(True)
     page.fill("textarea[name=content]", "问：现场有几人？答：三人。（在现场离线记录）")
     page.locator("textarea[name=content]").blur()
@@ -749,8 +751,7 @@ def test_the_party_is_shown_a_receipt_with_the_number_and_the_verification_qr(li
     from lawtrail.web.tests.test_receipt import final_record
 
     page, record = phone, final_record(browser_org)
-    login(page, live_server.url, browser_org.officer_users[0])
-    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    open_record(page, live_server, browser_org, record)
     assert_thumb_friendly(page, "final-record")  # its PDF's hash wraps instead of widening the page
     page.get_by_test_id("receipt-link").tap()
     receipt = page.get_by_test_id("receipt")
@@ -765,11 +766,9 @@ def test_the_party_is_shown_a_receipt_with_the_number_and_the_verification_qr(li
 @ONE_PHONE
 def test_the_party_signs_across_the_whole_screen(live_server, browser_org, inquiry_draft, phone):
     page, record = phone, inquiry_draft
-    login(page, live_server.url, browser_org.officer_users[0])
-    page.goto(f"{live_server.url}/cases/{record.case_id}/records/{record.pk}/")
+    open_record(page, live_server, browser_org, record)
     box = page.locator(".slot[data-slot=party]")
-    if box.locator("details.sign-box").get_attribute("open") is None:
-        box.locator("summary").tap()
+    open_sign_box(box)
     box.locator("form.sign-form input[name=signer_name]").fill("王某")
     box.get_by_role("button", name="全屏签名").tap()
     canvas = box.locator("canvas.signature-pad")

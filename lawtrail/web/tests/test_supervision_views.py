@@ -92,9 +92,9 @@ def test_the_dashboard_page_and_report_downloads(org):
 
 def test_the_dashboard_lists_the_most_severe_and_counts_them_all(org, monkeypatch):
     from lawtrail.supervision.tests.test_statistics import finding, known_days
+    from lawtrail.web import supervision_views
 
     D1 = known_days()[2]
-    from lawtrail.web import supervision_views
 
     monkeypatch.setattr(supervision_views, "DASHBOARD_ROWS", 1)
     minor, severe = org.open_case(title="轻微违规案"), org.open_case(title="严重违规案")
