@@ -117,11 +117,12 @@ def state_of(digest):
 
 
 def resume(state, length):
-    """The SHA-256 saved in `state` if it has taken exactly `length` bytes, else None."""
+    """The SHA-256 saved in `state` if it has taken at most `length` bytes (its `length`
+    says how many: the caller hashes the rest), else None."""
     if not AVAILABLE or not state:
         return None
     try:
         digest = ResumableSha256(state)
     except ValueError:
         return None
-    return digest if digest.length == length else None
+    return digest if digest.length <= length else None

@@ -81,10 +81,10 @@ class _SocketBody:
 
 
 class _Block:
-    """One received block in a reused buffer, back in the pool once every consumer is done."""
+    """One received block in a reused buffer, given back once every consumer is done."""
 
-    def __init__(self, buffer, size, pool, consumers):
-        self.buffer, self.view, self.pool = buffer, memoryview(buffer)[:size], pool
+    def __init__(self, buffer, size, give_back, consumers):
+        self.buffer, self.view, self.give_back = buffer, memoryview(buffer)[:size], give_back
         self.left, self.lock = consumers, threading.Lock()
 
     def done(self):
@@ -93,7 +93,51 @@ class _Block:
             last = self.left == 0
         if last:
             self.view.release()
-            self.pool.put(self.buffer)
+            self.give_back(self.buffer)
+
+
+class HashBehind:
+    """A running hash that may finish after its request has been answered. Its thread takes
+    up where `after` ends (a digest, or another HashBehind still at work), then hashes the
+    blocks a Sink hands it, in order; `result()` waits for the last. Between the chunks of
+    an upload the hash thus goes on while the offset is committed and the client sends the
+    next chunk, instead of the receiving waiting for it at the end of every chunk. Where a
+    digest is wanted it stands for one (`copy`, `digest`, `hexdigest` wait for it). Its
+    thread starts with the Sink that feeds it."""
+
+    def __init__(self, after):
+        self.inbox, self._digest, self._finished = queue.Queue(), None, threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(after,), daemon=True)
+
+    def _run(self, after):
+        digest = None
+        try:
+            digest, after = after.copy(), None
+        finally:  # the blocks go back to their Sink whatever happened
+            while (block := self.inbox.get()) is not None:
+                if digest is not None:
+                    digest.update(block.view)
+                block.done()
+            self._digest = digest
+            self._finished.set()
+
+    def done(self):
+        return self._finished.is_set()
+
+    def result(self):
+        self._finished.wait()
+        if self._digest is None:
+            raise RuntimeError("the hash it takes up from failed")
+        return self._digest
+
+    def copy(self):
+        return self.result().copy()
+
+    def digest(self):
+        return self.result().digest()
+
+    def hexdigest(self):
+        return self.result().hexdigest()
 
 
 class Sink:
@@ -106,19 +150,34 @@ class Sink:
     BUFFERS, SPARE = 4, 16
     _spare = queue.LifoQueue()  # buffers of finished uploads, for the next (their pages already mapped)
 
-    def __init__(self, part, path, position, sums):
+    def __init__(self, part, path, position, sums, behind=()):
         self.error = None
         self.writer = DirectAppender(part.fileno(), path, position)
         consumers = [lambda view: self.writer.write(view, aligned=True)] + [s.update for s in sums]
         self.inboxes = [queue.Queue() for _ in consumers]
         self.threads = [threading.Thread(target=self._run, args=pair, daemon=True)
                         for pair in zip(self.inboxes, consumers)]
-        self.free = queue.Queue()
+        self.behind = list(behind)  # not waited for: see HashBehind
+        self.free, self.closed, self.lock = queue.Queue(), False, threading.Lock()
         for _ in range(self.BUFFERS):
             try:
                 self.free.put(self._spare.get_nowait())
             except queue.Empty:
                 self.free.put(mmap.mmap(-1, READ_SIZE))
+
+    def _give_back(self, buffer):
+        with self.lock:
+            if not self.closed:
+                self.free.put(buffer)
+                return
+        self._keep_spare(buffer)
+
+    @classmethod
+    def _keep_spare(cls, buffer):
+        if cls._spare.qsize() < cls.SPARE:
+            cls._spare.put(buffer)
+        else:
+            buffer.close()
 
     def _run(self, inbox, consume):
         while (block := inbox.get()) is not None:
@@ -140,29 +199,30 @@ class Sink:
         finally:
             view.release()
             if filled:
-                block = _Block(buffer, filled, self.free, len(self.inboxes))
-                for inbox in self.inboxes:
+                block = _Block(buffer, filled, self._give_back, len(self.inboxes) + len(self.behind))
+                for inbox in self.inboxes + [hash_.inbox for hash_ in self.behind]:
                     inbox.put(block)
             else:
                 self.free.put(buffer)
         return filled
 
     def __enter__(self):
-        for thread in self.threads:
+        for thread in self.threads + [hash_.thread for hash_ in self.behind]:
             thread.start()
         return self
 
     def __exit__(self, *exc_info):
-        for inbox in self.inboxes:
+        for inbox in self.inboxes + [hash_.inbox for hash_ in self.behind]:
             inbox.put(None)
         for thread in self.threads:
             thread.join()
         self.writer.close()
-        for _ in range(self.BUFFERS):
-            buffer = self.free.get()
-            if self._spare.qsize() < self.SPARE:
-                self._spare.put(buffer)
-            else:
-                buffer.close()
+        with self.lock:  # buffers still with a hash behind go to the spares when it is done with them
+            self.closed = True
+        while True:
+            try:
+                self._keep_spare(self.free.get_nowait())
+            except queue.Empty:
+                break
         if self.error is not None:
             raise self.error

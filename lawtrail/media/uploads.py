@@ -18,7 +18,7 @@ from lawtrail.core.errors import Conflict, LawTrailError, StorageFull, is_disk_f
 from lawtrail.core.files import FILE_MODE, private_dir
 from lawtrail.media import hashstate
 from lawtrail.media.models import Upload, UploadStatus
-from lawtrail.media.streaming import READ_SIZE, Sink, request_body
+from lawtrail.media.streaming import READ_SIZE, HashBehind, Sink, request_body
 
 UPLOAD_TTL = datetime.timedelta(days=7)
 CHECKSUMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
@@ -89,24 +89,30 @@ def locked(upload, wait=True):
         os.close(fd)
 
 
-# Running SHA-256 of the bytes received so far, per upload, in this process. Only a shortcut:
-# when another process took the previous chunk, the digest is taken up from the state saved
-# with the upload's offset (see hashstate), and only failing that rebuilt from the partial file.
+# Running SHA-256 of the bytes received so far, per upload, in this process: a digest, or the
+# HashBehind of the last chunk still at work. Only a shortcut: when another process took the
+# previous chunk, the digest is taken up from the state saved with the upload (see hashstate;
+# it may stand a chunk behind the offset), the rest read back from the partial file.
 _digests = {}
 _digests_lock = threading.Lock()
+# A chunk at least this long is answered once its bytes are in the file, its hash finishing
+# behind the next chunk's receiving; a shorter one waits for its hash (a few milliseconds).
+HASH_BEHIND_FROM = 2 * READ_SIZE
 
 
 def digest_at(upload, offset):
+    """The running SHA-256 of the upload's first `offset` bytes (perhaps a HashBehind)."""
     with _digests_lock:
         known = _digests.get(upload.id)
     if known and known[0] == offset:
         return known[1]
-    saved = hashstate.resume(upload.hash_state, offset)
-    if saved is not None:
-        return saved
-    digest = hashstate.sha256()
+    digest = hashstate.resume(upload.hash_state, offset)
+    start = 0 if digest is None else digest.length
+    if digest is None:
+        digest = hashstate.sha256()
     with open(part_path(upload), "rb") as f:
-        remaining = offset
+        f.seek(start)
+        remaining = offset - start
         while remaining:
             chunk = f.read(min(CHUNK * 8, remaining))
             if not chunk:
@@ -132,13 +138,15 @@ def chunk_receive(upload, part, *, offset, stream, length, checksum):
     if length is not None and length > room:
         raise TooLarge(f"数据超出声明的文件大小：还可接收 {room} 字节，本次发送 {length} 字节")
     part.truncate(upload.offset)  # drop bytes a crashed writer left beyond the recorded offset
-    digest = digest_at(upload, upload.offset).copy()
+    before = digest_at(upload, upload.offset)
+    digest = HashBehind(before)  # of this chunk's bytes only if the chunk is kept
     chunk_sum = CHECKSUMS[checksum[0]]() if checksum else None
-    sums = [digest] + ([chunk_sum] if chunk_sum else [])
     received, failure = 0, None
     body = request_body(stream)
     try:
-        with Sink(part, part_path(upload), upload.offset, sums) as sink:  # writing and hashing overlap with receiving
+        # Writing and hashing overlap with receiving; the chunk's checksum is waited for, the
+        # running hash not (HASH_BEHIND_FROM).
+        with Sink(part, part_path(upload), upload.offset, [chunk_sum] if chunk_sum else [], [digest]) as sink:
             try:
                 while received < room:
                     want = min(READ_SIZE, room - received)
@@ -163,10 +171,17 @@ def chunk_receive(upload, part, *, offset, stream, length, checksum):
     if isinstance(failure, TooLarge):
         part.truncate(upload.offset)
         raise failure
-    # Not fsync'd per chunk: a crash that loses bytes is caught by `reconcile`.
     new_offset = upload.offset + received
-    Upload.objects.filter(pk=upload.pk, offset=upload.offset).update(
-        offset=new_offset, hash_state=hashstate.state_of(digest))
+    if received < HASH_BEHIND_FROM or new_offset == upload.length:
+        digest.result()
+    # The state saved is the latest finished: this chunk's, else the one before (a process
+    # that takes the next chunk reads back at most this chunk from the file).
+    saved = digest if digest.done() else before if not isinstance(before, HashBehind) or before.done() else None
+    changes = {"offset": new_offset}
+    if saved is not None:
+        changes["hash_state"] = hashstate.state_of(saved.result() if isinstance(saved, HashBehind) else saved)
+    # Not fsync'd per chunk: a crash that loses bytes is caught by `reconcile`.
+    Upload.objects.filter(pk=upload.pk, offset=upload.offset).update(**changes)
     upload.offset = new_offset
     with _digests_lock:
         _digests[upload.id] = (new_offset, digest)

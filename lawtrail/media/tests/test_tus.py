@@ -401,6 +401,40 @@ def test_a_length_in_digits_python_reads_but_int_refuses_is_a_clear_422(live_ser
 
 
 @pytest.mark.skipif(not hashstate.AVAILABLE, reason="OpenSSL's SHA256_* functions are not at hand")
+@pytest.mark.parametrize("next_chunk_to", ["the same process", "another process"])
+def test_a_long_chunk_is_answered_before_its_hash_is_done_and_the_digest_still_comes_out_right(
+        live_server, av, monkeypatch, next_chunk_to):
+    """A chunk of HASH_BEHIND_FROM or more is answered once its bytes are in the file: its
+    hash goes on behind (here held until the answer is in). The saved state then stands at
+    the chunk before; the next chunk takes up the running hash in the same process, or in
+    another reads back only what the saved state lacks."""
+    import threading
+
+    org, case, token, _ = av
+    first = uploads.HASH_BEHIND_FROM
+    content = os.urandom(first + 1000)
+    url = create(live_server, token, meta(org, case), len(content)).headers["Location"]
+    held, update = threading.Event(), hashstate.ResumableSha256.update
+
+    def held_update(self, data):
+        held.wait()
+        update(self, data)
+
+    monkeypatch.setattr(hashstate.ResumableSha256, "update", held_update)
+    answer = requests.patch(url, data=content[:first], timeout=120, headers={
+        **TUS, "Authorization": f"Bearer {token}", "Upload-Offset": "0",
+        "Content-Type": "application/offset+octet-stream"})  # hangs (and fails) if it waited for the hash
+    assert answer.status_code == 204 and int(answer.headers["Upload-Offset"]) == first
+    upload = Upload.objects.get(case=case)
+    assert upload.offset == first and hashstate.resume(upload.hash_state, first).length == 0
+    held.set()
+    if next_chunk_to == "another process":
+        uploads._digests.clear()
+    assert patch(url, token, first, content[first:]).status_code == 204
+    assert Recording.objects.get(case=case).sha256 == hashlib.sha256(content).hexdigest()
+
+
+@pytest.mark.skipif(not hashstate.AVAILABLE, reason="OpenSSL's SHA256_* functions are not at hand")
 def test_a_worker_that_did_not_take_the_last_chunk_goes_on_hashing_without_reading_back(live_server, av,
                                                                                         monkeypatch):
     org, case, token, video = av
