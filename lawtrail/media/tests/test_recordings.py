@@ -7,6 +7,7 @@ import random
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from lawtrail.archive.integrity import verify_ledger
 from lawtrail.blobs import blob_store
@@ -99,6 +100,33 @@ def test_a_truncated_mp4_and_random_bytes_are_stored_and_flagged_not_lost(org, t
     assert verify_ledger().ok
 
 
+def test_a_whole_long_video_is_checked_on_its_last_seconds_and_a_short_cut_as_before(tmp_path, monkeypatch):
+    """The check for a cut file reads the last two seconds first; only a file that does not
+    reach its claimed end from there is read from 97 %, and gets the same verdict as ever."""
+    import av
+
+    from lawtrail.media import description
+
+    starts = []
+    demuxed_to = description._demuxed_to
+    monkeypatch.setattr(description, "_demuxed_to", lambda container, seconds: (
+        starts.append(round(seconds, 1)), demuxed_to(container, seconds))[1])
+    whole = make_video(tmp_path / "whole.mp4", seconds=100, fps=2, size=(64, 48), faststart=True)
+    found = description.probe(whole)
+    assert found.duration == 100 and not found.flagged and starts == [98.0]
+    with av.open(str(whole)) as container:  # cut after 98.5 s: within the 5 % the check allows
+        end = next(p.pos for p in container.demux() if p.pts is not None and p.pts * p.time_base >= 98.5)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[:end])
+    starts.clear()
+    found = description.probe(cut)
+    assert not found.flagged and starts[0] == 98.0
+    cut.write_bytes(whole.read_bytes()[:end * 9 // 10])  # about 10 s short: cut
+    starts.clear()
+    found = description.probe(cut)
+    assert found.flagged and "文件不完整" in found.flag_reason and starts == [98.0, 97.0]
+
+
 def test_metadata_device_time_and_receipt_time_are_kept(org, tmp_path):
     case = org.open_case()
     shot = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=3)
@@ -108,8 +136,8 @@ def test_metadata_device_time_and_receipt_time_are_kept(org, tmp_path):
     assert recording.ended_at == shot + datetime.timedelta(seconds=5)
     assert recording.receipt_gap >= datetime.timedelta(hours=3)
     assert recording.media_info["width"] == 320 and recording.media_info["streams"][0]["codec"] == "h264"
-    with blob_store().open(recording.thumbnail_sha256) as f:
-        assert f.read(3) == b"\xff\xd8\xff"  # a JPEG poster frame
+    with blob_store().open(recording.thumbnail_sha256) as f, Image.open(f) as poster:
+        assert poster.format == "JPEG" and poster.size == (240, 180)  # a poster frame, 320 × 240 fitted to 320 × 180
     audio, _ = ingest(org, case, make_audio(tmp_path / "询问录音.m4a", seconds=2))
     assert audio.kind == "audio" and audio.duration == pytest.approx(2, abs=0.2) and not audio.flagged
     photo, _ = ingest(org, case, make_photo(tmp_path / "现场.jpg", datetime.datetime(2026, 10, 9, 9, 31)))
