@@ -120,6 +120,12 @@ def entries_for_scope(scope):
     return Entry.objects.filter(scope=scope).order_by("seq")
 
 
+def scope_heads(scopes):
+    """{scope: its last chained entry's seq} for these scopes (those with entries)."""
+    return dict(Entry.objects.filter(scope__in=scopes).values("scope").annotate(head=Max("seq"))
+                .values_list("scope", "head").order_by())
+
+
 def recent_checkpoints(count=20):
     return Checkpoint.objects.order_by("-id")[:count]
 

@@ -31,7 +31,8 @@ def test_refreshing_many_cases_stores_each_ones_changes_in_a_few_queries(org004,
     org = org004
     cases = [org.open_case() for _ in range(4)]
     Finding.objects.filter(case__in=cases).delete()  # (the suite runs no commit hooks: start from none)
-    with django_assert_max_num_queries(20):  # ten a chunk (lock, stored verdicts, facts, insert), not per case
+    with django_assert_max_num_queries(24):  # twelve a chunk (trail heads twice on SQLite, lock, stored verdicts,
+        # facts, insert), not per case
         first = list(findings_refresh_many(cases, chunk=3))  # two chunks
     assert [case for case, _, _ in first] == cases
     for case, findings, added in first:
@@ -76,3 +77,36 @@ def test_the_open_violations_across_cases_are_each_pairs_latest_verdict_most_sev
     assert found[2].message == "新的说明" and found[0].case == second  # each with its case loaded
     assert [f.rule_id for f in open_violations_in(Case.objects.filter(pk=first.pk))] == ["changed"]
     assert len(open_violations_in(Case.objects.filter(pk__in=[first.pk, second.pk]), limit=2)) == 2
+
+
+def test_on_sqlite_a_job_evaluates_before_its_transaction_and_again_if_the_case_changed(org004, monkeypatch):
+    """SQLite's write lock is the whole database's: the evaluation runs before the job's
+    transaction, and is done again under the lock when an entry of the case came meanwhile
+    (else a verdict from before the change would be stored after it)."""
+    from django.db import connection
+
+    from lawtrail.rules import services
+
+    org = org004
+    case = org.open_case()
+    depths, evaluate, changed = [], services.evaluate_many, []
+
+    def spy(cases, *args, **kwargs):
+        depths.append(len(connection.atomic_blocks))
+        result = list(evaluate(cases, *args, **kwargs))
+        if not changed:  # the officer's write lands between the evaluation and the lock
+            changed.append(step(org, case, "approve_start"))
+        return result
+
+    monkeypatch.setattr(services, "evaluate_many", spy)
+    outside = len(connection.atomic_blocks)
+    findings_refresh(case)
+    assert Finding.objects.filter(case=case, rule_id="start.approval").latest("evaluated_at", "id").status \
+        == "violated"  # from the evaluation after the change, not the one before it
+    if connection.vendor == "sqlite":
+        assert depths == [outside, outside + 1]
+        depths.clear()
+        findings_refresh(case)  # nothing came meanwhile: evaluated once, outside
+        assert depths == [outside]
+    else:  # row locks on PostgreSQL: evaluated under them
+        assert depths == [outside + 1]
