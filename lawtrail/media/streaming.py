@@ -10,6 +10,7 @@ body was cut short. Any other server, or a chunked body, goes through `request.r
 """
 
 import io
+import logging
 import mmap
 import queue
 import socket
@@ -17,6 +18,7 @@ import threading
 
 from lawtrail.blobs.direct import DirectAppender
 
+logger = logging.getLogger(__name__)
 READ_SIZE = 8 * 2**20  # large blocks from the request: fewer system calls and Python turns per GiB
 
 
@@ -107,6 +109,7 @@ class HashBehind:
 
     def __init__(self, after):
         self.inbox, self._digest, self._finished = queue.Queue(), None, threading.Event()
+        self._lock, self._then = threading.Lock(), None
         self.thread = threading.Thread(target=self._run, args=(after,), daemon=True)
 
     def _run(self, after):
@@ -118,8 +121,23 @@ class HashBehind:
                 if digest is not None:
                     digest.update(block.view)
                 block.done()
-            self._digest = digest
-            self._finished.set()
+            with self._lock:
+                self._digest, then = digest, self._then
+                self._finished.set()
+            if then is not None and digest is not None:
+                try:
+                    then(digest)
+                except Exception:
+                    logger.exception("what was to follow a finished hash failed")
+
+    def when_done(self, callback):
+        """Have the hash's thread call `callback(digest)` once it is done; False (and no
+        call) if it is done already."""
+        with self._lock:
+            if self._finished.is_set():
+                return False
+            self._then = callback
+            return True
 
     def done(self):
         return self._finished.is_set()

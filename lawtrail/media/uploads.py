@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connections
 
 from lawtrail.blobs.base import CHUNK
 from lawtrail.core.errors import Conflict, LawTrailError, StorageFull, is_disk_full
@@ -122,6 +123,15 @@ def digest_at(upload, offset):
     return digest
 
 
+def _state_saved(upload_id, offset, digest):
+    """On a hash's thread, once it is done: its state saved if the upload still stands at
+    its chunk's end; the thread's own database connection closed after."""
+    try:
+        Upload.objects.filter(pk=upload_id, offset=offset).update(hash_state=hashstate.state_of(digest))
+    finally:
+        connections.close_all()
+
+
 def forget_digest(upload):
     with _digests_lock:
         _digests.pop(upload.id, None)
@@ -174,15 +184,25 @@ def chunk_receive(upload, part, *, offset, stream, length, checksum):
     new_offset = upload.offset + received
     if received < HASH_BEHIND_FROM or new_offset == upload.length:
         digest.result()
-    # The state saved is the latest finished: this chunk's, else the one before (a process
-    # that takes the next chunk reads back at most this chunk from the file).
-    saved = digest if digest.done() else before if not isinstance(before, HashBehind) or before.done() else None
+    # The state saved now is the latest finished: this chunk's, else the one before, and this
+    # chunk's follows from the hash's thread once it is done, while the upload still stands
+    # here (a client that opens a new connection for each chunk may reach another process,
+    # which then reads nothing back from the file).
+    if digest.done():
+        finished = digest
+    elif not isinstance(before, HashBehind) or before.done():
+        finished = before
+    else:
+        finished = None  # the state saved before stays
     changes = {"offset": new_offset}
-    if saved is not None:
-        changes["hash_state"] = hashstate.state_of(saved.result() if isinstance(saved, HashBehind) else saved)
+    if finished is not None:
+        changes["hash_state"] = hashstate.state_of(finished.result() if isinstance(finished, HashBehind) else finished)
     # Not fsync'd per chunk: a crash that loses bytes is caught by `reconcile`.
     Upload.objects.filter(pk=upload.pk, offset=upload.offset).update(**changes)
     upload.offset = new_offset
+    if finished is not digest and not digest.when_done(lambda done: _state_saved(upload.pk, new_offset, done)):
+        Upload.objects.filter(pk=upload.pk, offset=new_offset).update(  # done meanwhile
+            hash_state=hashstate.state_of(digest.result()))
     with _digests_lock:
         _digests[upload.id] = (new_offset, digest)
     return digest

@@ -406,8 +406,8 @@ def test_a_long_chunk_is_answered_before_its_hash_is_done_and_the_digest_still_c
         live_server, av, monkeypatch, next_chunk_to):
     """A chunk of HASH_BEHIND_FROM or more is answered once its bytes are in the file: its
     hash goes on behind (here held until the answer is in). The saved state then stands at
-    the chunk before; the next chunk takes up the running hash in the same process, or in
-    another reads back only what the saved state lacks."""
+    the chunk before until the hash's thread saves the chunk's own; the next chunk takes up
+    the running hash in the same process, or the saved state in another."""
     import threading
 
     org, case, token, _ = av
@@ -428,6 +428,12 @@ def test_a_long_chunk_is_answered_before_its_hash_is_done_and_the_digest_still_c
     upload = Upload.objects.get(case=case)
     assert upload.offset == first and hashstate.resume(upload.hash_state, first).length == 0
     held.set()
+    for _ in range(600):  # its thread saves the chunk's own state once done, the upload still standing there
+        if hashstate.resume(Upload.objects.get(case=case).hash_state, first).length == first:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the state of the finished hash was not saved")
     if next_chunk_to == "another process":
         uploads._digests.clear()
     assert patch(url, token, first, content[first:]).status_code == 204
