@@ -147,14 +147,15 @@ def upload_create(*, actor, length, metadata) -> Upload:
     return upload
 
 
-def upload_for(actor, upload_id) -> Upload:
-    """An upload of this user that can still take bytes or be asked about."""
+def upload_for(actor, upload_id, settle=True) -> Upload:
+    """An upload of this user that can still take bytes or be asked about; with `settle`,
+    what a crash left of it put right first (`_recover`)."""
     upload = Upload.objects.filter(pk=upload_id, created_by=actor).first()
     if upload is None or upload.status == UploadStatus.TERMINATED:
         raise NotFound("上传不存在或已取消")
     if upload.status == UploadStatus.ACTIVE and upload.expires_at < timezone.now():
         raise Gone("上传已过期，请重新上传")
-    if upload.status == UploadStatus.ACTIVE:
+    if settle and upload.status == UploadStatus.ACTIVE:
         _recover(actor, upload)
     return upload
 
@@ -177,7 +178,9 @@ def _recover(actor, upload):
 
 def upload_append(*, actor, upload_id, offset, stream, length=None, checksum=None) -> Upload:
     """Append one chunk at `offset` (`uploads.chunk_receive`). The last chunk makes the recording."""
-    upload = upload_for(actor, upload_id)
+    # Settled under the lock the chunk takes anyway (not locked twice): `chunk_receive` finds
+    # the bytes a crash lost, and a chunk that reaches the end, or an empty one there, completes.
+    upload = upload_for(actor, upload_id, settle=False)
     if upload.status == UploadStatus.COMPLETED:
         raise Conflict("该文件已上传完成")
     if checksum is not None and checksum[0] not in CHECKSUMS:

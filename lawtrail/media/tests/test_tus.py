@@ -372,9 +372,11 @@ def test_asking_never_disturbs_a_request_at_work_on_the_same_upload(live_server,
     assert not part.exists()  # the partial file goes once the upload is completed
 
 
-def test_a_crash_after_the_store_took_the_file_is_finished_by_the_next_question(live_server, av):
+@pytest.mark.parametrize("asked_by", ["HEAD", "an empty PATCH at the end"])
+def test_a_crash_after_the_store_took_the_file_is_finished_by_the_next_question(live_server, av, asked_by):
     """Killed after the file reached the store but before the recording was committed: the
-    partial file is still there (it goes only after completion), so asking finishes it."""
+    partial file is still there (it goes only after completion), so asking finishes it, and
+    so does a client that sends the end again (a PATCH settles the upload under its lock)."""
     org, case, token, video = av
     body = video.read_bytes()
     url = create(live_server, token, meta(org, case), len(body)).headers["Location"]
@@ -386,8 +388,12 @@ def test_a_crash_after_the_store_took_the_file_is_finished_by_the_next_question(
     sha256 = hashlib.sha256(body).hexdigest()
     blob_store().adopt(part, sha256, consume=False)  # the store has it …
     Upload.objects.filter(pk=upload.pk).update(offset=len(body))  # … the recording never came
-    response = head(url, token)
-    assert response.status_code == 200 and response.headers["X-Content-SHA256"] == sha256
+    if asked_by == "HEAD":
+        response = head(url, token)
+        assert response.status_code == 200 and response.headers["X-Content-SHA256"] == sha256
+    else:
+        response = patch(url, token, len(body), b"")
+        assert response.status_code == 204 and response.headers["Upload-Offset"] == str(len(body))
     assert Recording.objects.get(case=case).sha256 == sha256 and not part.exists()
     assert Upload.objects.get().status == UploadStatus.COMPLETED
 
