@@ -118,9 +118,14 @@ class HashBehind:
             digest, after = after.copy(), None
         finally:  # the blocks go back to their Sink whatever happened
             while (block := self.inbox.get()) is not None:
-                if digest is not None:
-                    digest.update(block.view)
-                block.done()
+                try:
+                    if digest is not None:
+                        digest.update(block.view)
+                except Exception:  # no digest then (result() says so), and the blocks still go back
+                    logger.exception("hashing an upload's block failed")
+                    digest = None
+                finally:
+                    block.done()
             with self._lock:
                 self._digest, then = digest, self._then
                 self._finished.set()
@@ -177,6 +182,7 @@ class Sink:
                         for pair in zip(self.inboxes, consumers)]
         self.behind = list(behind)  # not waited for: see HashBehind
         self.free, self.closed, self.lock = queue.Queue(), False, threading.Lock()
+        self.passed = 0  # bytes handed on, a block cut short by a failed read included
         for _ in range(self.BUFFERS):
             try:
                 self.free.put(self._spare.get_nowait())
@@ -194,8 +200,11 @@ class Sink:
     def _keep_spare(cls, buffer):
         if cls._spare.qsize() < cls.SPARE:
             cls._spare.put(buffer)
-        else:
+            return
+        try:
             buffer.close()
+        except BufferError:  # a view of it still held (by a traceback): it goes with that
+            pass
 
     def _run(self, inbox, consume):
         while (block := inbox.get()) is not None:
@@ -208,7 +217,8 @@ class Sink:
 
     def receive(self, body, want):
         """Read `want` bytes (at most READ_SIZE) of `body` into the next free buffer and
-        pass them on; returns how many (fewer: the body has ended)."""
+        pass them on; returns how many (fewer: the body has ended). What arrived before a
+        read failed is passed on too (and counted in `passed`) before the error goes up."""
         buffer, filled = self.free.get(), 0
         view = memoryview(buffer)
         try:
@@ -217,6 +227,7 @@ class Sink:
         finally:
             view.release()
             if filled:
+                self.passed += filled
                 block = _Block(buffer, filled, self._give_back, len(self.inboxes) + len(self.behind))
                 for inbox in self.inboxes + [hash_.inbox for hash_ in self.behind]:
                     inbox.put(block)

@@ -51,9 +51,10 @@ def reconcile(upload):
     are not fsync'd one by one): then the offset goes back, and HEAD tells the client where
     to resume. Bytes beyond the offset are dropped by the next PATCH. Call under the lock."""
     size = part_path(upload).stat().st_size
-    if size < upload.offset:
-        Upload.objects.filter(pk=upload.pk).update(offset=size)
-        upload.offset = size
+    if size < upload.offset:  # and a hash state saved before the loss is not trusted
+        Upload.objects.filter(pk=upload.pk).update(offset=size, hash_state=None)
+        upload.offset, upload.hash_state = size, None
+        forget_digest(upload)
 
 
 def _no_longer_active(upload):
@@ -168,6 +169,7 @@ def chunk_receive(upload, part, *, offset, stream, length, checksum):
                     failure = TooLarge("数据超出声明的文件大小")
             except OSError as exc:  # the client went away: keep what arrived
                 failure = exc
+            received = sink.passed  # the block a reset cut short was written and hashed: it counts
     except OSError as exc:
         if not is_disk_full(exc):
             raise

@@ -427,13 +427,15 @@ def test_a_long_chunk_is_answered_before_its_hash_is_done_and_the_digest_still_c
         update(self, data)
 
     monkeypatch.setattr(hashstate.ResumableSha256, "update", held_update)
-    answer = requests.patch(url, data=content[:first], timeout=120, headers={
-        **TUS, "Authorization": f"Bearer {token}", "Upload-Offset": "0",
-        "Content-Type": "application/offset+octet-stream"})  # hangs (and fails) if it waited for the hash
-    assert answer.status_code == 204 and int(answer.headers["Upload-Offset"]) == first
-    upload = Upload.objects.get(case=case)
-    assert upload.offset == first and hashstate.resume(upload.hash_state, first).length == 0
-    held.set()
+    try:
+        answer = requests.patch(url, data=content[:first], timeout=60, headers={
+            **TUS, "Authorization": f"Bearer {token}", "Upload-Offset": "0",
+            "Content-Type": "application/offset+octet-stream"})  # times out (fails) if it waited for the hash
+        assert answer.status_code == 204 and int(answer.headers["Upload-Offset"]) == first
+        upload = Upload.objects.get(case=case)
+        assert upload.offset == first and hashstate.resume(upload.hash_state, first).length == 0
+    finally:
+        held.set()
     for _ in range(600):  # its thread saves the chunk's own state once done, the upload still standing there
         if hashstate.resume(Upload.objects.get(case=case).hash_state, first).length == first:
             break
@@ -462,7 +464,41 @@ def test_a_worker_that_did_not_take_the_last_chunk_goes_on_hashing_without_readi
     for start in (third, 2 * third):
         uploads._digests.clear()  # the next chunk goes to a process that has not seen this upload
         upload = Upload.objects.get(case=case)
-        assert upload.offset == start and hashstate.resume(upload.hash_state, start) is not None
+        assert upload.offset == start and hashstate.resume(upload.hash_state, start).length == start
         end = len(content) if start == 2 * third else 2 * third
         assert patch(url, token, start, content[start:end]).status_code == 204
+    assert Recording.objects.get(case=case).sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_bytes_of_a_block_cut_short_by_a_reset_are_counted_as_kept(db, tmp_path):
+    """A read that fails half-way through a block (a reset, a timeout) after some of its
+    bytes came: those bytes were written and hashed, so they count in the offset, and the
+    client's resend from there gives the file's own SHA-256 (they were hashed, not counted,
+    and the resend hashed them twice)."""
+    from gunicorn.http.body import Body, LengthReader
+    from gunicorn.http.unreader import SocketUnreader
+
+    from lawtrail.media.services import upload_append, upload_create
+
+    class Request:
+        def __init__(self, wsgi_input):
+            self.META = {"wsgi.input": wsgi_input}
+
+    org = Org("reset", profile="004")
+    case, officer = org.open_case(), org.officer_users[0]
+    content = os.urandom(20_000)
+    upload = upload_create(actor=officer, length=len(content), metadata=meta(org, case))
+    server, client = socket.socketpair()
+    with server, client:
+        server.settimeout(0.3)  # the client sends 5,000 bytes of 20,000 and nothing more: the read fails
+        client.sendall(content[:5000])
+        body = Body(LengthReader(SocketUnreader(server), len(content)))
+        upload = upload_append(actor=officer, upload_id=upload.id, offset=0, stream=Request(body), length=len(content))
+    assert upload.offset == 5000 and Upload.objects.get(pk=upload.pk).offset == 5000
+    server, client = socket.socketpair()
+    with server, client:
+        server.settimeout(5)
+        client.sendall(content[5000:])
+        body = Body(LengthReader(SocketUnreader(server), len(content) - 5000))
+        upload_append(actor=officer, upload_id=upload.id, offset=5000, stream=Request(body), length=len(content) - 5000)
     assert Recording.objects.get(case=case).sha256 == hashlib.sha256(content).hexdigest()
