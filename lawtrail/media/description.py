@@ -187,8 +187,8 @@ def _check_complete(container, result):
     index that sends the demuxer back to the start gives up after TAIL_PACKETS packets.
     The last two seconds are read first: a whole file passes on them, and the 3 % of a
     long video (30 MB of a GiB, just written past the page cache by an upload) are read
-    only for a file that does not reach the claimed end from there, with the same verdict
-    as always."""
+    only for a file that does not reach the claimed end from there, as before (a read error
+    between 97 % and the last two seconds of a file that ends whole is no longer looked for)."""
     if not result.duration or result.duration < 1 or container.format.name not in DECLARED_DURATION:
         return
     enough, from_97 = result.duration - max(1.0, result.duration * 0.05), result.duration * 0.97
@@ -197,8 +197,8 @@ def _check_complete(container, result):
         try:
             last = _demuxed_to(container, near_end)
         except (av.FFmpegError, ValueError, OSError):
-            last = 0.0  # said again, or not, by the pass from 97 %
-        if last is None or last >= enough:
+            last = None  # said again, or not, by the pass from 97 %
+        if last is not None and last >= enough:
             return
     try:
         last = _demuxed_to(container, from_97)
