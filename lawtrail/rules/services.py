@@ -19,6 +19,10 @@ def findings_refresh(case, now=None):
     return added
 
 
+def _fresh(ids):
+    return list(Case.objects.filter(pk__in=ids).order_by("pk"))
+
+
 def findings_refresh_many(cases, now=None, chunk=500):
     """Evaluate these cases, a chunk at a time, and store the verdicts that changed.
     Yields (case, findings, the new Finding rows) for each case.
@@ -39,12 +43,15 @@ def findings_refresh_many(cases, now=None, chunk=500):
     while batch := [c for _, c in zip(range(chunk), cases)]:
         ids = sorted(c.pk for c in batch)
         scopes = [c.scope for c in batch]
-        if early:
-            heads, evaluated = scope_heads(scopes), list(evaluate_many(batch, now, chunk))
+        if early:  # the cases read again after the heads: what changed before them is in
+            heads = scope_heads(scopes)
+            evaluated = list(evaluate_many(_fresh(ids), now, chunk))
         with transaction.atomic():
             list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-            if not early or scope_heads(scopes) != heads:
+            if not early:
                 evaluated = list(evaluate_many(batch, now, chunk))
+            elif scope_heads(scopes) != heads:
+                evaluated = list(evaluate_many(_fresh(ids), now, chunk))
             latest = latest_findings_of(ids)
             done, added = [], []
             for case, findings in evaluated:
