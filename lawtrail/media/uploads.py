@@ -124,13 +124,14 @@ def digest_at(upload, offset):
     return digest
 
 
-def _state_saved(upload_id, offset, digest):
-    """On a hash's thread, once it is done: its state saved if the upload still stands at
-    its chunk's end; the thread's own database connection closed after."""
+def _save_state(upload_id, offset, digest, on_hash_thread=False):
+    """A finished hash's state saved if the upload still stands at its chunk's end `offset`.
+    On a hash's thread the database connection is the thread's own: closed after."""
     try:
         Upload.objects.filter(pk=upload_id, offset=offset).update(hash_state=hashstate.state_of(digest))
     finally:
-        connections.close_all()
+        if on_hash_thread:
+            connections.close_all()
 
 
 def forget_digest(upload):
@@ -190,21 +191,23 @@ def chunk_receive(upload, part, *, offset, stream, length, checksum):
     # chunk's follows from the hash's thread once it is done, while the upload still stands
     # here (a client that opens a new connection for each chunk may reach another process,
     # which then reads nothing back from the file).
-    if digest.done():
-        finished = digest
-    elif not isinstance(before, HashBehind) or before.done():
+    own = digest.done()
+    if own:
+        finished = digest.result()
+    elif not isinstance(before, HashBehind):
         finished = before
+    elif before.done():
+        finished = before.result()
     else:
         finished = None  # the state saved before stays
     changes = {"offset": new_offset}
     if finished is not None:
-        changes["hash_state"] = hashstate.state_of(finished.result() if isinstance(finished, HashBehind) else finished)
+        changes["hash_state"] = hashstate.state_of(finished)
     # Not fsync'd per chunk: a crash that loses bytes is caught by `reconcile`.
     Upload.objects.filter(pk=upload.pk, offset=upload.offset).update(**changes)
     upload.offset = new_offset
-    if finished is not digest and not digest.when_done(lambda done: _state_saved(upload.pk, new_offset, done)):
-        Upload.objects.filter(pk=upload.pk, offset=new_offset).update(  # done meanwhile
-            hash_state=hashstate.state_of(digest.result()))
+    if not own and not digest.when_done(lambda done: _save_state(upload.pk, new_offset, done, on_hash_thread=True)):
+        _save_state(upload.pk, new_offset, digest.result())  # done meanwhile
     with _digests_lock:
         _digests[upload.id] = (new_offset, digest)
     return digest

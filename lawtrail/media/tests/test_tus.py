@@ -23,6 +23,7 @@ from lawtrail.core.tests.server import kill, start
 from lawtrail.ledger.models import Entry
 from lawtrail.media import hashstate, uploads
 from lawtrail.media.models import Recording, Upload, UploadStatus
+from lawtrail.media.tests.test_body import Request, gunicorn_body
 from lawtrail.media.tests.test_faults import server_home
 from lawtrail.media.tus import OFFSET_TYPE
 from lawtrail.media.uploads import upload_dir
@@ -475,14 +476,7 @@ def test_bytes_of_a_block_cut_short_by_a_reset_are_counted_as_kept(db, tmp_path)
     bytes came: those bytes were written and hashed, so they count in the offset, and the
     client's resend from there gives the file's own SHA-256 (they were hashed, not counted,
     and the resend hashed them twice)."""
-    from gunicorn.http.body import Body, LengthReader
-    from gunicorn.http.unreader import SocketUnreader
-
     from lawtrail.media.services import upload_append, upload_create
-
-    class Request:
-        def __init__(self, wsgi_input):
-            self.META = {"wsgi.input": wsgi_input}
 
     org = Org("reset", profile="004")
     case, officer = org.open_case(), org.officer_users[0]
@@ -492,13 +486,13 @@ def test_bytes_of_a_block_cut_short_by_a_reset_are_counted_as_kept(db, tmp_path)
     with server, client:
         server.settimeout(0.3)  # the client sends 5,000 bytes of 20,000 and nothing more: the read fails
         client.sendall(content[:5000])
-        body = Body(LengthReader(SocketUnreader(server), len(content)))
+        body, _ = gunicorn_body(server, len(content))
         upload = upload_append(actor=officer, upload_id=upload.id, offset=0, stream=Request(body), length=len(content))
     assert upload.offset == 5000 and Upload.objects.get(pk=upload.pk).offset == 5000
     server, client = socket.socketpair()
     with server, client:
         server.settimeout(5)
         client.sendall(content[5000:])
-        body = Body(LengthReader(SocketUnreader(server), len(content) - 5000))
+        body, _ = gunicorn_body(server, len(content) - 5000)
         upload_append(actor=officer, upload_id=upload.id, offset=5000, stream=Request(body), length=len(content) - 5000)
     assert Recording.objects.get(case=case).sha256 == hashlib.sha256(content).hexdigest()
